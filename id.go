@@ -1,0 +1,101 @@
+package emcdp
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+)
+
+// ID is the 128-bit identifier of a resource, written as a lower-case,
+// hyphenated GUID. Ordering IDs byte by byte is the same as ordering their
+// string forms, which is what "ties are broken by id" relies on in every store.
+type ID [16]byte
+
+// NewID returns a random (version 4) ID from crypto/rand: 122 random bits.
+func NewID() ID {
+	id, err := ReadID(rand.Reader)
+	if err != nil {
+		panic("emcdp: crypto/rand failed: " + err.Error())
+	}
+	return id
+}
+
+// ReadID makes a version 4 ID from 16 bytes of r. The simulator uses it with a
+// seeded source so that the same seed gives the same IDs.
+func ReadID(r io.Reader) (ID, error) {
+	var id ID
+	if _, err := io.ReadFull(r, id[:]); err != nil {
+		return ID{}, err
+	}
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	return id, nil
+}
+
+// ParseID parses a GUID in the 8-4-4-4-12 form, in any letter case.
+// It reports false for anything else, including braces and the 32-digit form.
+func ParseID(s string) (ID, bool) {
+	var id ID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return id, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+			continue
+		}
+		hi, ok1 := fromHex(s[i])
+		lo, ok2 := fromHex(s[i+1])
+		if !ok1 || !ok2 {
+			return ID{}, false
+		}
+		id[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return id, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// String returns the lower-case hyphenated form.
+func (id ID) String() string {
+	var b [36]byte
+	id.put(b[:])
+	return string(b[:])
+}
+
+// AppendTo appends the lower-case hyphenated form to b without allocating
+// more than b's growth.
+func (id ID) AppendTo(b []byte) []byte {
+	n := len(b)
+	b = append(b, make([]byte, 36)...)
+	id.put(b[n:])
+	return b
+}
+
+func (id ID) put(b []byte) {
+	hex.Encode(b[0:8], id[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], id[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], id[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], id[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], id[10:16])
+}
+
+// IsZero reports whether id is the all-zero ID, which names nothing.
+func (id ID) IsZero() bool { return id == ID{} }

@@ -1,0 +1,65 @@
+package emcdp
+
+import "strings"
+
+// Kind is one of the key resource types served.
+type Kind int
+
+// The served kinds. The zero value is not a kind.
+const (
+	KindBackupServer Kind = iota + 1
+	KindCdpPolicy
+	KindCdpReplicaSession
+	KindCdpReplicaTaskSession
+)
+
+// Kinds lists every served kind in a fixed order (the order of querySvc links).
+var Kinds = []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession}
+
+var kindNames = [...]string{"", "BackupServer", "CdpPolicy", "CdpReplicaSession", "CdpReplicaTaskSession"}
+
+// String returns the type name as the API writes it, e.g. "CdpReplicaTaskSession".
+func (k Kind) String() string {
+	if k < KindBackupServer || k > KindCdpReplicaTaskSession {
+		return "Kind(?)"
+	}
+	return kindNames[k]
+}
+
+// ParseKind matches a type name case-insensitively.
+func ParseKind(s string) (Kind, bool) {
+	for _, k := range Kinds {
+		if strings.EqualFold(s, kindNames[k]) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// UID returns "urn:veeam:<Type>:<guid>".
+func (k Kind) UID(id ID) string {
+	return "urn:veeam:" + k.String() + ":" + id.String()
+}
+
+// ParseUID splits "urn:veeam:<Type>:<guid>" (case-insensitive prefix and type)
+// into its kind and id.
+func ParseUID(s string) (Kind, ID, bool) {
+	const prefix = "urn:veeam:"
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return 0, ID{}, false
+	}
+	rest := s[len(prefix):]
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return 0, ID{}, false
+	}
+	k, ok := ParseKind(rest[:i])
+	if !ok {
+		return 0, ID{}, false
+	}
+	id, ok := ParseID(rest[i+1:])
+	if !ok {
+		return 0, ID{}, false
+	}
+	return k, id, true
+}

@@ -1,0 +1,100 @@
+package emcdp
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists the CDP world, the users and the logon sessions. Every method
+// is one transaction. Methods that read one row return ErrNotFound when it does
+// not exist. Stores translate and persist; validation and business rules live
+// above them, so that all stores behave alike (package storetest checks it).
+type Store interface {
+	ResourceStore
+	AuthStore
+	// Apply writes a batch in one transaction: all of it or none of it.
+	Apply(ctx context.Context, b *Batch) error
+	// Meta returns a value written by a Batch, or "" when the key is unset.
+	Meta(ctx context.Context, key string) (string, error)
+	// Close releases the store's connections.
+	Close() error
+}
+
+// ResourceStore reads the CDP resources.
+type ResourceStore interface {
+	BackupServer(ctx context.Context, id ID) (*BackupServer, error)
+	// CdpPolicy returns the policy with its Includes.
+	CdpPolicy(ctx context.Context, id ID) (*CdpPolicy, error)
+	PolicySession(ctx context.Context, id ID) (*PolicySession, error)
+	TaskSession(ctx context.Context, id ID) (*TaskSession, error)
+	// Query runs a filtered, sorted, paged read. Sorting on q.Sort (or the
+	// kind's default) is followed by id ascending; absent values sort first
+	// in ascending order. Total counts every row that matches the filter.
+	Query(ctx context.Context, q *Query) (*QueryResult, error)
+}
+
+// QueryResult holds one page of a query: the slice of q.Kind is filled
+// (CdpPolicy items carry their Includes), and Total is the number of rows
+// matching the filter across all pages.
+type QueryResult struct {
+	Total          int
+	BackupServers  []BackupServer
+	CdpPolicies    []CdpPolicy
+	PolicySessions []PolicySession
+	TaskSessions   []TaskSession
+}
+
+// Len returns the number of items on the page.
+func (r *QueryResult) Len() int {
+	return len(r.BackupServers) + len(r.CdpPolicies) + len(r.PolicySessions) + len(r.TaskSessions)
+}
+
+// AuthStore keeps users, logon sessions and failed-logon records, so that
+// several server processes sharing one store share them too.
+type AuthStore interface {
+	// PutUser creates a user or replaces the one with the same Name.
+	PutUser(ctx context.Context, u *User) error
+	User(ctx context.Context, name string) (*User, error)
+	CountUsers(ctx context.Context) (int, error)
+
+	CreateLogonSession(ctx context.Context, s *LogonSession) error
+	LogonSession(ctx context.Context, id ID) (*LogonSession, error)
+	// TouchLogonSession sets LastSeen to now when the stored LastSeen is
+	// older than now.
+	TouchLogonSession(ctx context.Context, id ID, now time.Time) error
+	// LogonSessions lists a user's sessions seen at or after since, oldest first.
+	LogonSessions(ctx context.Context, userKey string, since time.Time) ([]LogonSession, error)
+	// DeleteLogonSession removes a session; ErrNotFound when there was none.
+	DeleteLogonSession(ctx context.Context, id ID) error
+	// DeleteLogonSessionsBefore removes sessions last seen before t.
+	DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, error)
+
+	// AddLogonFailure records a failed logon for userKey at t and returns how
+	// many failures are recorded for it at or after since (including this one).
+	AddLogonFailure(ctx context.Context, userKey string, t, since time.Time) (int, error)
+	// LogonFailures counts the failures recorded for userKey at or after since.
+	LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error)
+	// ClearLogonFailures forgets the failures of userKey (after a good logon).
+	ClearLogonFailures(ctx context.Context, userKey string) error
+}
+
+// Batch is a set of writes applied in one transaction. Upserts replace the
+// row with the same ID; a policy's Includes replace the stored ones.
+// Inserts of sessions fail on an existing ID; updates of sessions overwrite
+// the mutable columns (end time, state, result, progress, messages).
+type Batch struct {
+	BackupServers        []BackupServer
+	CdpPolicies          []CdpPolicy
+	NewPolicySessions    []PolicySession
+	UpdPolicySessions    []PolicySession
+	NewTaskSessions      []TaskSession
+	UpdTaskSessions      []TaskSession
+	Meta                 map[string]string
+	DeleteSessionsBefore time.Time // when not zero, policy and task sessions created before it are removed
+}
+
+// Len returns the number of rows the batch writes.
+func (b *Batch) Len() int {
+	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
+		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Meta)
+}
