@@ -1,0 +1,335 @@
+// Package auth keeps the users and logon sessions of the server: password
+// hashing, logon with lockout after repeated failures, logoff, and the
+// authentication of each request by session token, session cookie or HTTP
+// Basic credentials.
+//
+// Everything that must be shared between server processes (sessions, failed
+// logon counters) lives in the emcdp.AuthStore; the only state kept in
+// process is a short-lived cache of successful Basic verifications, which
+// spares a bcrypt comparison on every request of clients that send Basic
+// credentials instead of a token.
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Defaults used when the corresponding Service field is zero.
+const (
+	DefaultIdleTimeout    = 15 * time.Minute
+	DefaultMaxFailures    = 5
+	DefaultFailureWindow  = 5 * time.Minute
+	DefaultBasicCacheTTL  = 60 * time.Second
+	DefaultBasicCacheSize = 1024
+	DefaultTouchInterval  = time.Second
+)
+
+// SessionHeader is the name of the header and of the cookie that carry a
+// session token, spelled exactly as the real server writes it.
+const SessionHeader = "X-RestSvcSessionId"
+
+// Messages of the 401 answers. MsgNoSession is the text the real server
+// gives when a request carries no usable session.
+const (
+	MsgNoSession  = "Session header X-RestSvcSessionId was expected but not found, or the session has expired"
+	MsgBadLogon   = "Logon failed: the user name or password is incorrect, or the user holds no Enterprise Manager role"
+	MsgLockedOut  = "Logon failed: too many failed attempts for this user; try again later"
+	msgNoUserName = "Logon failed: no credentials were given"
+)
+
+// Service authenticates users and manages logon sessions. The zero value of
+// each setting selects its default; Store and Clock are required. A Service
+// is safe for concurrent use and must not be copied after first use.
+type Service struct {
+	Store emcdp.AuthStore
+	Clock emcdp.Clock
+
+	// IdleTimeout is how long a session lives without a request (default 15 min).
+	IdleTimeout time.Duration
+	// MaxFailures failed logons for one user within FailureWindow lock the
+	// user out until the window has passed (defaults 5 and 5 min).
+	MaxFailures   int
+	FailureWindow time.Duration
+	// BasicCacheTTL is how long a successful Basic verification is
+	// remembered (default 60 s; negative disables the cache), and
+	// BasicCacheSize bounds the number of entries (default 1024).
+	BasicCacheTTL  time.Duration
+	BasicCacheSize int
+	// TouchInterval: a session's LastSeen is written only when it is older
+	// than this (default 1 s), so that bursts of reads do not all write.
+	TouchInterval time.Duration
+	// OnHash, when set, is called before every bcrypt comparison. Tests use
+	// it to count comparisons.
+	OnHash func()
+
+	mu    sync.Mutex
+	cache map[[32]byte]cacheEntry
+}
+
+// Caller is an authenticated requester.
+type Caller struct {
+	UserName string              // as typed
+	UserKey  string              // emcdp.UserKey(UserName)
+	Session  *emcdp.LogonSession // nil when authenticated by Basic credentials
+}
+
+// HashPassword returns the bcrypt hash of pw at the default cost.
+func HashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}
+
+// Token returns the token of a session as clients send it: the standard
+// base64 encoding of the lower-case hyphenated session id.
+func Token(id emcdp.ID) string {
+	var b [36]byte
+	return base64.StdEncoding.EncodeToString(id.AppendTo(b[:0]))
+}
+
+// ParseToken returns the session id that a token names. Padding may be
+// missing; anything that does not decode to a GUID is rejected.
+func ParseToken(tok string) (emcdp.ID, bool) {
+	tok = strings.TrimSpace(tok)
+	if len(tok) == 0 || len(tok) > 64 {
+		return emcdp.ID{}, false
+	}
+	var buf [48]byte
+	n, err := base64.StdEncoding.Decode(buf[:], []byte(tok))
+	if err != nil {
+		n, err = base64.RawStdEncoding.Decode(buf[:], []byte(tok))
+		if err != nil {
+			return emcdp.ID{}, false
+		}
+	}
+	return emcdp.ParseID(string(buf[:n]))
+}
+
+// CreateUser validates and stores a user with a freshly hashed password.
+// The name is stored in its emcdp.UserKey form.
+func (s *Service) CreateUser(ctx context.Context, name, password string, role emcdp.Role) error {
+	key := emcdp.UserKey(name)
+	if key == "" {
+		return emcdp.Errorf(emcdp.EInvalid, "the user name is empty")
+	}
+	if password == "" {
+		return emcdp.Errorf(emcdp.EInvalid, "the password is empty")
+	}
+	r, ok := emcdp.ParseRole(string(role))
+	if !ok {
+		return emcdp.Errorf(emcdp.EInvalid, "unknown role %q", role)
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.Store.PutUser(ctx, &emcdp.User{Name: key, PasswordHash: h, Role: r, Created: s.Clock.Now()})
+}
+
+// Logon checks the credentials, honouring the lockout, and opens a new
+// logon session. The returned token is what the client sends afterwards.
+func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.LogonSession, string, error) {
+	key := emcdp.UserKey(user)
+	if key == "" {
+		return nil, "", emcdp.Errorf(emcdp.EUnauthorized, msgNoUserName)
+	}
+	if _, err := s.verify(ctx, user, key, password, false); err != nil {
+		return nil, "", err
+	}
+	now := emcdp.Ticks(s.Clock.Now())
+	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: user, UserKey: key, Created: now, LastSeen: now}
+	if err := s.Store.CreateLogonSession(ctx, ls); err != nil {
+		return nil, "", err
+	}
+	return ls, Token(ls.ID), nil
+}
+
+// Authenticate identifies the caller of r: by the session cookie (which
+// wins when a header is sent too), by the session header, or by Basic
+// credentials. A live session is renewed. Failures are *emcdp.Error with
+// code EUnauthorized; store failures are passed through.
+func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
+	ctx := r.Context()
+	if tok, ok := sessionToken(r); ok {
+		return s.authenticateToken(ctx, tok)
+	}
+	if user, pw, ok := r.BasicAuth(); ok {
+		key := emcdp.UserKey(user)
+		if key == "" {
+			return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+		}
+		if _, err := s.verify(ctx, user, key, pw, true); err != nil {
+			return nil, err
+		}
+		return &Caller{UserName: user, UserKey: key}, nil
+	}
+	return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+}
+
+// sessionToken finds the token in the cookie, else in the header (whose
+// name Go's header map already matches case-insensitively).
+func sessionToken(r *http.Request) (string, bool) {
+	for _, c := range r.Cookies() {
+		if strings.EqualFold(c.Name, SessionHeader) && c.Value != "" {
+			return c.Value, true
+		}
+	}
+	if v := r.Header.Get(SessionHeader); v != "" {
+		return v, true
+	}
+	// A header map built by hand (not by the server) may hold the exact spelling.
+	if v := r.Header[SessionHeader]; len(v) > 0 && v[0] != "" {
+		return v[0], true
+	}
+	return "", false
+}
+
+func (s *Service) authenticateToken(ctx context.Context, tok string) (*Caller, error) {
+	id, ok := ParseToken(tok)
+	if !ok {
+		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+	}
+	ls, err := s.live(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	if now.Sub(ls.LastSeen) >= s.touchInterval() {
+		now = emcdp.Ticks(now)
+		if err := s.Store.TouchLogonSession(ctx, id, now); err != nil {
+			if errors.Is(err, emcdp.ErrNotFound) { // logged off meanwhile
+				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+			}
+			return nil, err
+		}
+		ls.LastSeen = now
+	}
+	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}, nil
+}
+
+// live reads a session and reports EUnauthorized when it is unknown or idle
+// for too long.
+func (s *Service) live(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	ls, err := s.Store.LogonSession(ctx, id)
+	if errors.Is(err, emcdp.ErrNotFound) {
+		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.expired(ls) {
+		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+	}
+	return ls, nil
+}
+
+func (s *Service) expired(ls *emcdp.LogonSession) bool {
+	return !s.Clock.Now().Before(ls.LastSeen.Add(s.idleTimeout()))
+}
+
+// Session returns the caller's live session id. Any other user's session,
+// an expired or an unknown one is reported as ENotFound.
+func (s *Service) Session(ctx context.Context, c *Caller, id emcdp.ID) (*emcdp.LogonSession, error) {
+	if c.Session != nil && c.Session.ID == id {
+		return c.Session, nil
+	}
+	ls, err := s.Store.LogonSession(ctx, id)
+	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil || ls.UserKey != c.UserKey || s.expired(ls) {
+		return nil, emcdp.Errorf(emcdp.ENotFound, "No LogonSession with id '%s'", id)
+	}
+	return ls, nil
+}
+
+// Sessions lists the caller's live sessions, oldest first.
+func (s *Service) Sessions(ctx context.Context, c *Caller) ([]emcdp.LogonSession, error) {
+	since := s.Clock.Now().Add(-s.idleTimeout())
+	all, err := s.Store.LogonSessions(ctx, c.UserKey, since)
+	if err != nil {
+		return nil, err
+	}
+	// The store's bound is inclusive; drop a session idle for exactly the timeout.
+	live := all[:0]
+	for i := range all {
+		if !s.expired(&all[i]) {
+			live = append(live, all[i])
+		}
+	}
+	return live, nil
+}
+
+// CallerSession returns a session that represents the caller: its own when
+// it sent a token, otherwise its most recently used live session, or a new
+// one when it has none (a Basic client that never logged on).
+func (s *Service) CallerSession(ctx context.Context, c *Caller) (*emcdp.LogonSession, error) {
+	if c.Session != nil {
+		return c.Session, nil
+	}
+	list, err := s.Sessions(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var best *emcdp.LogonSession
+	for i := range list {
+		if best == nil || list[i].LastSeen.After(best.LastSeen) {
+			best = &list[i]
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	now := emcdp.Ticks(s.Clock.Now())
+	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: c.UserName, UserKey: c.UserKey, Created: now, LastSeen: now}
+	if err := s.Store.CreateLogonSession(ctx, ls); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// Logoff ends one of the caller's sessions. Another user's session or an
+// unknown one is ENotFound.
+func (s *Service) Logoff(ctx context.Context, c *Caller, id emcdp.ID) error {
+	if _, err := s.Session(ctx, c, id); err != nil {
+		return err
+	}
+	err := s.Store.DeleteLogonSession(ctx, id)
+	if errors.Is(err, emcdp.ErrNotFound) {
+		return emcdp.Errorf(emcdp.ENotFound, "No LogonSession with id '%s'", id)
+	}
+	return err
+}
+
+// Sweep removes sessions that have been idle past the timeout. Expired
+// sessions are refused whether or not they were swept; sweeping only keeps
+// the store small.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	// A session is expired once LastSeen+timeout <= now; the store's bound is exclusive.
+	return s.Store.DeleteLogonSessionsBefore(ctx, s.Clock.Now().Add(-s.idleTimeout()+time.Nanosecond))
+}
+
+func (s *Service) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+func (s *Service) touchInterval() time.Duration {
+	if s.TouchInterval > 0 {
+		return s.TouchInterval
+	}
+	return DefaultTouchInterval
+}
