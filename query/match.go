@@ -1,0 +1,299 @@
+package query
+
+import (
+	"bytes"
+	"sort"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// Match reports whether item satisfies e, with the reference semantics that
+// every store must reproduce:
+//
+//   - an absent value (a zero DateTime such as a running session's
+//     EndTimeUTC; an empty Description, Reason or FailureMessage) satisfies
+//     != and nothing else;
+//   - strings compare case-insensitively: ASCII letters folded to lower
+//     case, then byte order;
+//   - UIDs compare by ID bytes, enums by position, DateTimes in time order,
+//     Booleans by equality.
+//
+// item is a *emcdp.BackupServer, *emcdp.CdpPolicy, *emcdp.PolicySession or
+// *emcdp.TaskSession; a nil e matches everything, and an item of another
+// type, or a field the item does not have, matches nothing.
+func Match(e emcdp.Expr, item any) bool {
+	switch e := e.(type) {
+	case nil:
+		return true
+	case *emcdp.And:
+		for _, t := range e.Terms {
+			if !Match(t, item) {
+				return false
+			}
+		}
+		return true
+	case *emcdp.Or:
+		for _, t := range e.Terms {
+			if Match(t, item) {
+				return true
+			}
+		}
+		return false
+	case *emcdp.Term:
+		v, present, ok := valueOf(item, e.Field)
+		if !ok {
+			return false
+		}
+		if !present {
+			return e.Op == emcdp.OpNe
+		}
+		c := compare(e.Field.Type, v, e.Value)
+		switch e.Op {
+		case emcdp.OpEq:
+			return c == 0
+		case emcdp.OpNe:
+			return c != 0
+		case emcdp.OpLt:
+			return c < 0
+		case emcdp.OpLe:
+			return c <= 0
+		case emcdp.OpGt:
+			return c > 0
+		case emcdp.OpGe:
+			return c >= 0
+		}
+	}
+	return false
+}
+
+// Run applies q to items the way a store does: it keeps the items that match
+// q.Filter, sorts them by q.Sort (or the kind's default) ascending, or
+// descending when q.Desc, with absent values first when ascending and last
+// when descending and ties broken by id ascending, and returns page q.Page
+// of q.PageSize items (all of them when PageSize is 0) and the number of
+// matching items.
+func Run(q *emcdp.Query, items []any) (page []any, total int) {
+	var kept []any
+	for _, it := range items {
+		if Match(q.Filter, it) {
+			kept = append(kept, it)
+		}
+	}
+	f := emcdp.DefaultSort(q.Kind)
+	if q.Sort != nil {
+		f = *q.Sort
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return Less(f, q.Desc, kept[i], kept[j]) })
+	total = len(kept)
+	if q.PageSize <= 0 {
+		return kept, total
+	}
+	p := q.Page
+	if p < 1 {
+		p = 1
+	}
+	start := (p - 1) * q.PageSize
+	if start >= total || start/q.PageSize != p-1 { // past the end, or overflow
+		return nil, total
+	}
+	end := start + q.PageSize
+	if end > total {
+		end = total
+	}
+	return kept[start:end], total
+}
+
+// Less orders two items by field f (descending when desc), absent values
+// lowest, then by id ascending whatever the direction.
+func Less(f emcdp.Field, desc bool, a, b any) bool {
+	va, pa, _ := valueOf(a, f)
+	vb, pb, _ := valueOf(b, f)
+	var c int
+	switch {
+	case !pa && !pb:
+	case !pa:
+		c = -1
+	case !pb:
+		c = 1
+	default:
+		c = compare(f.Type, va, vb)
+	}
+	if desc {
+		c = -c
+	}
+	if c != 0 {
+		return c < 0
+	}
+	return bytes.Compare(idOf(a), idOf(b)) < 0
+}
+
+func idOf(item any) []byte {
+	v, _, _ := valueOf(item, emcdp.Field{Type: emcdp.TypeUID, Column: "id"})
+	return v.ID[:]
+}
+
+// compare compares two present values of a field type: -1, 0 or +1.
+func compare(t emcdp.FieldType, a, b emcdp.Value) int {
+	switch t {
+	case emcdp.TypeString:
+		return CompareFold(a.Str, b.Str)
+	case emcdp.TypeUID:
+		return bytes.Compare(a.ID[:], b.ID[:])
+	case emcdp.TypeDateTime:
+		return a.Time.Compare(b.Time)
+	case emcdp.TypeInt, emcdp.TypeEnum:
+		return cmpInt(a.Int, b.Int)
+	case emcdp.TypeBool:
+		switch {
+		case a.Bool == b.Bool:
+			return 0
+		case !a.Bool:
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// CompareFold compares two strings the way every store's collation does:
+// ASCII letters folded to lower case, then byte by byte. Non-ASCII bytes are
+// compared as they are.
+func CompareFold(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpInt(int64(len(a)), int64(len(b)))
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// valueOf reads field f of item by its column name. present is false for
+// an absent value; ok is false when the item has no such field.
+func valueOf(item any, f emcdp.Field) (v emcdp.Value, present, ok bool) {
+	str := func(s string) (emcdp.Value, bool, bool) { return emcdp.Value{Str: s}, true, true }
+	opt := func(s string) (emcdp.Value, bool, bool) { return emcdp.Value{Str: s}, s != "", true }
+	id := func(x emcdp.ID) (emcdp.Value, bool, bool) { return emcdp.Value{ID: x}, true, true }
+	tm := func(t time.Time) (emcdp.Value, bool, bool) { return emcdp.Value{Time: t}, !t.IsZero(), true }
+	num := func(n int64) (emcdp.Value, bool, bool) { return emcdp.Value{Int: n}, true, true }
+	boolean := func(b bool) (emcdp.Value, bool, bool) { return emcdp.Value{Bool: b}, true, true }
+	switch it := item.(type) {
+	case *emcdp.BackupServer:
+		switch f.Column {
+		case "id":
+			return id(it.ID)
+		case "name":
+			return str(it.Name)
+		case "description":
+			return opt(it.Description)
+		case "port":
+			return num(int64(it.Port))
+		case "version":
+			return str(it.Version)
+		}
+	case *emcdp.CdpPolicy:
+		switch f.Column {
+		case "id":
+			return id(it.ID)
+		case "name":
+			return str(it.Name)
+		case "description":
+			return opt(it.Description)
+		case "next_run":
+			return tm(it.NextRun)
+		case "schedule_configured":
+			return boolean(it.ScheduleConfigured)
+		case "schedule_enabled":
+			return boolean(it.ScheduleEnabled)
+		case "backup_server_id":
+			return id(it.BackupServerID)
+		case "backup_server_name":
+			return str(it.BackupServerName)
+		}
+	case *emcdp.PolicySession:
+		switch f.Column {
+		case "id":
+			return id(it.ID)
+		case "name":
+			return str(it.Name)
+		case "policy_id":
+			return id(it.PolicyID)
+		case "policy_name":
+			return str(it.PolicyName)
+		case "backup_server_id":
+			return id(it.BackupServerID)
+		case "backup_server_name":
+			return str(it.BackupServerName)
+		case "creation_time":
+			return tm(it.CreationTime)
+		case "end_time":
+			return tm(it.EndTime)
+		case "state":
+			return num(int64(it.State))
+		case "result":
+			return num(int64(it.Result))
+		case "failure_message":
+			return opt(it.FailureMessage)
+		}
+	case *emcdp.TaskSession:
+		switch f.Column {
+		case "id":
+			return id(it.ID)
+		case "name":
+			return str(it.Name)
+		case "policy_session_id":
+			return id(it.PolicySessionID)
+		case "policy_session_name":
+			return str(it.PolicySessionName)
+		case "backup_server_id":
+			return id(it.BackupServerID)
+		case "backup_server_name":
+			return str(it.BackupServerName)
+		case "creation_time":
+			return tm(it.CreationTime)
+		case "end_time":
+			return tm(it.EndTime)
+		case "state":
+			return num(int64(it.State))
+		case "result":
+			return num(int64(it.Result))
+		case "reason":
+			return opt(it.Reason)
+		case "total_size":
+			return num(it.TotalSize)
+		case "vm_display_name":
+			return str(it.VmDisplayName)
+		}
+	}
+	return emcdp.Value{}, false, false
+}
+
+// FieldValue returns the value of field f of item, and whether it is present
+// (not absent). It is what Match compares; RandomExpr's callers use it to
+// draw filter values from their data.
+func FieldValue(item any, f emcdp.Field) (emcdp.Value, bool) {
+	v, present, ok := valueOf(item, f)
+	return v, present && ok
+}
