@@ -56,6 +56,26 @@ func errorAt(src string, e *syntaxError) *emcdp.Error {
 	return emcdp.Errorf(emcdp.EInvalid, "Query filter is invalid: %s at position %d", e.msg, n)
 }
 
+// clip makes client text safe and short for an error message: invalid UTF-8
+// and control characters are replaced, and more than 64 characters are cut.
+func clip(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == 64 {
+			b.WriteString("…")
+			break
+		}
+		if r < 0x20 || r == 0x7f {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
 // isSpace reports the characters that the filter language ignores outside
 // quotes.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

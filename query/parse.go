@@ -216,11 +216,11 @@ func (p *parser) term(depth int) (emcdp.Expr, *syntaxError) {
 func (p *parser) comparison(ft token) (emcdp.Expr, *syntaxError) {
 	f, ok := emcdp.LookupField(p.kind, ft.text)
 	if !ok {
-		return nil, errf(ft.pos, "unknown field '%s' for type %s", ft.text, p.kind)
+		return nil, errf(ft.pos, "unknown field '%s' for type %s", clip(ft.text), p.kind)
 	}
 	ot := p.next()
 	if ot.typ != tOp {
-		return nil, errf(ot.pos, "missing operator after field '%s'", ft.text)
+		return nil, errf(ot.pos, "missing operator after field '%s'", f.Name)
 	}
 	if f.Type == emcdp.TypeBool && ot.op != emcdp.OpEq && ot.op != emcdp.OpNe {
 		return nil, errf(ot.pos, "operator '%s' not allowed for Boolean field '%s' (use == or !=)", ot.op, f.Name)
@@ -240,7 +240,7 @@ func (p *parser) comparison(ft token) (emcdp.Expr, *syntaxError) {
 func typedValue(k emcdp.Kind, f emcdp.Field, vt token) (emcdp.Value, *syntaxError) {
 	s := vt.text
 	wrong := func(want string) *syntaxError {
-		return errf(vt.pos, "value of the wrong type for field '%s' (expected %s): '%s'", f.Name, want, s)
+		return errf(vt.pos, "value of the wrong type for field '%s' (expected %s): '%s'", f.Name, want, clip(s))
 	}
 	switch f.Type {
 	case emcdp.TypeString:
@@ -283,7 +283,7 @@ func typedValue(k emcdp.Kind, f emcdp.Field, vt token) (emcdp.Value, *syntaxErro
 		n, ok := emcdp.ParseEnum(f.Enum, s)
 		if !ok {
 			return emcdp.Value{}, errf(vt.pos, "unknown value '%s' for field '%s' (expected one of %s)",
-				s, f.Name, strings.Join(f.Enum, ", "))
+				clip(s), f.Name, strings.Join(f.Enum, ", "))
 		}
 		return emcdp.Value{Int: int64(n)}, nil
 	}

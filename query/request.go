@@ -88,7 +88,7 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 		}
 		once := func(seen *bool) error {
 			if *seen {
-				return invalid("Query parameter '%s' is given more than once", name)
+				return invalid("Query parameter '%s' is given more than once", clip(name))
 			}
 			*seen = true
 			return nil
@@ -120,7 +120,7 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 			}
 			n, ok := parsePositive(value)
 			if !ok || n > maxPageSize {
-				return nil, invalid("Query parameter 'pageSize' must be an integer from 1 to %d: '%s'", maxPageSize, value)
+				return nil, invalid("Query parameter 'pageSize' must be an integer from 1 to %d: '%s'", maxPageSize, clip(value))
 			}
 			req.Query.PageSize = n
 			keep = false
@@ -130,7 +130,7 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 			}
 			n, ok := parsePositive(value)
 			if !ok {
-				return nil, invalid("Query parameter 'page' must be an integer of 1 or more: '%s'", value)
+				return nil, invalid("Query parameter 'page' must be an integer of 1 or more: '%s'", clip(value))
 			}
 			req.Query.Page = n
 			keep = false
@@ -153,10 +153,10 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 	if !ok {
 		for _, t := range notServed {
 			if strings.EqualFold(t, typeName) {
-				return nil, invalid("Query type '%s' is not served by this server", typeName)
+				return nil, invalid("Query type '%s' is not served by this server", clip(typeName))
 			}
 		}
-		return nil, invalid("Unknown query type '%s'", typeName)
+		return nil, invalid("Unknown query type '%s'", clip(typeName))
 	}
 	req.Query.Kind = k
 
@@ -165,13 +165,13 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 	case strings.EqualFold(format, "Entities"):
 		req.Entities = true
 	default:
-		return nil, invalid("Query parameter 'format' must be References or Entities: '%s'", format)
+		return nil, invalid("Query parameter 'format' must be References or Entities: '%s'", clip(format))
 	}
 
 	if sortSeen {
 		f, ok := emcdp.LookupField(k, strings.TrimSpace(sortName))
 		if !ok {
-			return nil, invalid("Cannot sort: unknown field '%s' for type %s", sortName, k)
+			return nil, invalid("Cannot sort: unknown field '%s' for type %s", clip(sortName), k)
 		}
 		req.Query.Sort = &f
 	}
@@ -254,12 +254,12 @@ func unescape(s string) (string, error) {
 		switch c := s[i]; c {
 		case '%':
 			if i+2 >= len(s) {
-				return "", invalid("Malformed percent-encoding in query string: '%s'", s[i:])
+				return "", invalid("Malformed percent-encoding in query string: '%s'", clip(s[i:]))
 			}
 			hi, ok1 := unhex(s[i+1])
 			lo, ok2 := unhex(s[i+2])
 			if !ok1 || !ok2 {
-				return "", invalid("Malformed percent-encoding in query string: '%s'", s[i:i+3])
+				return "", invalid("Malformed percent-encoding in query string: '%s'", clip(s[i:i+3]))
 			}
 			b = append(b, hi<<4|lo)
 			i += 2
