@@ -1,0 +1,165 @@
+package wire
+
+import emcdp "github.com/emcdp/emcdp"
+
+// BackupServer writes a BackupServer (GET /backupServers/{id}).
+func (e Encoder) BackupServer(dst []byte, base string, v *emcdp.BackupServer, r Rep) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	dst = e.begin(dst)
+	if e.json() {
+		dst = jServer(dst, e.keys(), base, v, r)
+	} else {
+		dst = xServer(dst, 0, base, v, r)
+	}
+	return e.end(dst)
+}
+
+func serverHead(base string, v *emcdp.BackupServer) head {
+	return head{k: kServer, base: base, id: v.ID, name: v.Name, selfPath: kServer.coll}
+}
+
+func xServer(b []byte, ind int, base string, v *emcdp.BackupServer, r Rep) []byte {
+	h := serverHead(base, v)
+	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	if r != Entity {
+		return xRef(b, ind, refElem(ind), &h, links[:])
+	}
+	const elem = "BackupServer"
+	b = xEntityOpen(b, ind, elem, &h, links[:])
+	b = xString(b, ind+1, "Description", v.Description)
+	b = xInt(b, ind+1, "Port", int64(v.Port))
+	b = xString(b, ind+1, "Version", v.Version)
+	return xClose(b, ind, elem)
+}
+
+func jServer(b []byte, ks *keys, base string, v *emcdp.BackupServer, r Rep) []byte {
+	h := serverHead(base, v)
+	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	if r != Entity {
+		return jRef(b, ks, &h, links[:])
+	}
+	b = append(b, '{')
+	b = jString(b, ks.Description, v.Description)
+	b = jInt(b, ks.Port, int64(v.Port))
+	b = jString(b, ks.Version, v.Version)
+	return jEntityTail(b, ks, &h, "", links[:])
+}
+
+// List writes a collection answer for kind k from the slice of res that
+// belongs to k: EntityReferences with one Ref per item (Reference), or the
+// plural entity list, e.g. CdpReplicaTaskSessions (Entity). JSON:
+// {"Refs":[…]} or {"CdpReplicaTaskSessions":[…]}.
+func (e Encoder) List(dst []byte, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep) []byte {
+	ki := kindOf(k)
+	if ki == nil || res == nil {
+		return e.nothing(dst)
+	}
+	dst = e.begin(dst)
+	if e.json() {
+		ks := e.keys()
+		key := ks.Refs
+		if r == Entity {
+			key = listKey(ks, k)
+		}
+		dst = append(dst, '{')
+		dst = append(jKey(dst, key), '[')
+		dst = jItems(dst, ks, base, k, res, r)
+		dst = append(dst, ']', '}')
+	} else {
+		elem := "EntityReferences"
+		if r == Entity {
+			elem = ki.list
+		}
+		dst = xList(dst, 0, elem, base, k, res, r, false)
+	}
+	return e.end(dst)
+}
+
+// listKey returns the JSON key of k's entity list.
+func listKey(ks *keys, k emcdp.Kind) string {
+	switch k {
+	case emcdp.KindBackupServer:
+		return ks.BackupServers
+	case emcdp.KindCdpPolicy:
+		return ks.CdpPolicies
+	case emcdp.KindCdpReplicaSession:
+		return ks.CdpReplicaSessions
+	default:
+		return ks.CdpReplicaTaskSessions
+	}
+}
+
+// itemCount returns the number of items of kind k in res.
+func itemCount(k emcdp.Kind, res *emcdp.QueryResult) int {
+	switch k {
+	case emcdp.KindBackupServer:
+		return len(res.BackupServers)
+	case emcdp.KindCdpPolicy:
+		return len(res.CdpPolicies)
+	case emcdp.KindCdpReplicaSession:
+		return len(res.PolicySessions)
+	case emcdp.KindCdpReplicaTaskSession:
+		return len(res.TaskSessions)
+	}
+	return 0
+}
+
+// xList writes the list element elem holding the items of kind k, or an
+// empty element when there are none. q2 names policy session entities
+// CdpPolicySession, as query results do.
+func xList(b []byte, ind int, elem, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep, q2 bool) []byte {
+	root := ind == 0
+	if itemCount(k, res) == 0 {
+		return xEmptyEnd(xOpen(b, ind, elem), root)
+	}
+	b = xStart(b, ind, elem, root)
+	in := ind + 1
+	switch k {
+	case emcdp.KindBackupServer:
+		for i := range res.BackupServers {
+			b = xServer(b, in, base, &res.BackupServers[i], r)
+		}
+	case emcdp.KindCdpPolicy:
+		for i := range res.CdpPolicies {
+			b = xPolicy(b, in, base, &res.CdpPolicies[i], r)
+		}
+	case emcdp.KindCdpReplicaSession:
+		name := kSession.typ
+		if q2 {
+			name = "CdpPolicySession"
+		}
+		for i := range res.PolicySessions {
+			b = xPolicySession(b, in, base, &res.PolicySessions[i], r, name)
+		}
+	case emcdp.KindCdpReplicaTaskSession:
+		for i := range res.TaskSessions {
+			b = xTaskSession(b, in, base, &res.TaskSessions[i], r)
+		}
+	}
+	return xClose(b, ind, elem)
+}
+
+// jItems writes the items of kind k as array members.
+func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep) []byte {
+	switch k {
+	case emcdp.KindBackupServer:
+		for i := range res.BackupServers {
+			b = jServer(jSep(b), ks, base, &res.BackupServers[i], r)
+		}
+	case emcdp.KindCdpPolicy:
+		for i := range res.CdpPolicies {
+			b = jPolicy(jSep(b), ks, base, &res.CdpPolicies[i], r)
+		}
+	case emcdp.KindCdpReplicaSession:
+		for i := range res.PolicySessions {
+			b = jPolicySession(jSep(b), ks, base, &res.PolicySessions[i], r)
+		}
+	case emcdp.KindCdpReplicaTaskSession:
+		for i := range res.TaskSessions {
+			b = jTaskSession(jSep(b), ks, base, &res.TaskSessions[i], r)
+		}
+	}
+	return b
+}

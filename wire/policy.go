@@ -1,0 +1,311 @@
+package wire
+
+import emcdp "github.com/emcdp/emcdp"
+
+// CdpPolicy writes a CdpPolicy (GET /cdpPolicies/{id}); the entity carries
+// the full PolicyScheduleOptions and CdpPolicyInfo with the policy's Includes.
+func (e Encoder) CdpPolicy(dst []byte, base string, v *emcdp.CdpPolicy, r Rep) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	dst = e.begin(dst)
+	if e.json() {
+		dst = jPolicy(dst, e.keys(), base, v, r)
+	} else {
+		dst = xPolicy(dst, 0, base, v, r)
+	}
+	return e.end(dst)
+}
+
+// ObjectsInJob writes the includes of a policy (GET /cdpPolicies/{id}/includes).
+func (e Encoder) ObjectsInJob(dst []byte, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+	dst = e.begin(dst)
+	if e.json() {
+		ks := e.keys()
+		dst = append(dst, '{')
+		dst = jObjectsInJob(dst, ks, base, policyID, v)
+		dst = append(dst, '}')
+	} else {
+		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, policyID, v)
+	}
+	return e.end(dst)
+}
+
+// ObjectInJob writes one included object (GET /cdpPolicies/{id}/includes/{objectId}).
+func (e Encoder) ObjectInJob(dst []byte, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	dst = e.begin(dst)
+	if e.json() {
+		dst = jObjectInJob(dst, e.keys(), base, policyID, v)
+	} else {
+		dst = xObjectInJob(dst, 0, base, policyID, v)
+	}
+	return e.end(dst)
+}
+
+func policyHead(base string, v *emcdp.CdpPolicy) head {
+	return head{k: kPolicy, base: base, id: v.ID, name: v.Name, selfPath: kPolicy.coll}
+}
+
+// policyLinks fills a with the policy's links: Up to its backup server,
+// Alternate, and for the entity Down to its includes and its sessions.
+func policyLinks(a *[4]link, base string, v *emcdp.CdpPolicy, r Rep) []link {
+	a[0] = idLink("Up", kServer.ref, v.BackupServerName, base, kServer.coll, v.BackupServerID, "")
+	a[1] = alternate(kPolicy, base, v.ID, v.Name, r)
+	if r != Entity {
+		return a[:2]
+	}
+	a[2] = idLink("Down", "ObjectInJobList", "", base, kPolicy.coll, v.ID, "/includes")
+	a[3] = idLink("Down", "CdpReplicaSessionReferenceList", "", base, kPolicy.coll, v.ID, "/cdpReplicaSessions")
+	return a[:]
+}
+
+func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
+	h := policyHead(base, v)
+	var a [4]link
+	links := policyLinks(&a, base, v, r)
+	if r != Entity {
+		return xRef(b, ind, refElem(ind), &h, links)
+	}
+	const elem = "CdpPolicy"
+	b = xEntityOpen(b, ind, elem, &h, links)
+	in := ind + 1
+	b = xString(b, in, "PolicyType", emcdp.PolicyType)
+	b = xString(b, in, "Platform", v.Platform)
+	b = xString(b, in, "Description", v.Description)
+	b = xBool(b, in, "ScheduleConfigured", v.ScheduleConfigured)
+	b = xBool(b, in, "ScheduleEnabled", v.ScheduleEnabled)
+	b = xTime(b, in, "NextRun", v.NextRun)
+
+	o := &v.Options
+	b = xStart(b, in, "PolicyScheduleOptions", false)
+	b = xStart(b, in+1, "CdpReplica", false)
+	c := in + 2
+	b = xInt(b, c, "RecoveryPointObjectiveSeconds", int64(o.RPOSeconds))
+	b = xInt(b, c, "RecoveryPointObjectiveMinutes", int64(o.RPOMinutes))
+	b = xSchedule(b, c, "RPOSchedule", o.RPOScheduleEnabled, &o.RPOSchedule)
+	b = xStart(b, c, "RPOReporting", false)
+	b = xThreshold(b, c+1, "MarkAsWarning", o.WarnEnabled, o.WarnThresholdSecs, o.WarnThresholdMins)
+	b = xThreshold(b, c+1, "MarkAsFailed", o.FailEnabled, o.FailThresholdSecs, o.FailThresholdMins)
+	b = xClose(b, c, "RPOReporting")
+	b = xInt(b, c, "ShortTermRetentionMinutes", int64(o.ShortTermRetMinutes))
+	b = xInt(b, c, "ShortTermRetentionHours", int64(o.ShortTermRetHours))
+	b = xInt(b, c, "LongTermRetentionHours", int64(o.LongTermRetHours))
+	b = xInt(b, c, "LongTermRetentionKeepDays", int64(o.LongTermRetKeepDays))
+	b = xSchedule(b, c, "LongTermRetentionSchedule", o.LongTermSchedEnable, &o.LongTermSchedule)
+	b = xClose(b, in+1, "CdpReplica")
+	b = xClose(b, in, "PolicyScheduleOptions")
+
+	b = xStart(b, in, "CdpPolicyInfo", false)
+	b = xStart(b, in+1, "CdpReplicaPolicyInfo", false)
+	b = xObjectsInJob(b, in+2, "Includes", base, v.ID, v.Includes)
+	b = xGuest(b, in+2, &v.Guest)
+	b = xClose(b, in+1, "CdpReplicaPolicyInfo")
+	b = xClose(b, in, "CdpPolicyInfo")
+	return xClose(b, ind, elem)
+}
+
+// weekDays are the Day names of a TimePeriods element, Sunday first.
+var weekDays = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+
+// appendDay appends one day of a schedule: 24 comma-separated values.
+func appendDay(b []byte, hours *[24]uint8) []byte {
+	for h, v := range hours {
+		if h > 0 {
+			b = append(b, ',')
+		}
+		b = appendInt(b, int64(v))
+	}
+	return b
+}
+
+// xSchedule writes an RPOSchedule or LongTermRetentionSchedule element.
+func xSchedule(b []byte, ind int, name string, enabled bool, w *emcdp.WeekSchedule) []byte {
+	b = xOpen(b, ind, name)
+	b = append(b, ` Enabled="`...)
+	b = appendBool(b, enabled)
+	b = append(b, '"', '>')
+	b = xStart(b, ind+1, "TimePeriods", false)
+	for d := range w {
+		b = xOpen(b, ind+2, "Day")
+		b = xAttr(b, "Name", weekDays[d])
+		b = append(b, '>')
+		b = appendDay(b, &w[d])
+		b = xLeafClose(b, "Day")
+	}
+	b = xClose(b, ind+1, "TimePeriods")
+	return xClose(b, ind, name)
+}
+
+// xThreshold writes MarkAsWarning or MarkAsFailed.
+func xThreshold(b []byte, ind int, name string, enabled bool, secs, mins int) []byte {
+	b = xStart(b, ind, name, false)
+	b = xBool(b, ind+1, "Enabled", enabled)
+	b = xInt(b, ind+1, "RPOThresholdSeconds", int64(secs))
+	b = xInt(b, ind+1, "RPOThresholdMinutes", int64(mins))
+	return xClose(b, ind, name)
+}
+
+// xGuest writes GuestProcessingOptions; empty credential ids are written
+// as empty elements.
+func xGuest(b []byte, ind int, g *emcdp.GuestProcessingOptions) []byte {
+	b = xStart(b, ind, "GuestProcessingOptions", false)
+	b = xStart(b, ind+1, "VssSnapshotOptions", false)
+	b = xString(b, ind+2, "VssSnapshotMode", g.VssSnapshotMode)
+	b = xBool(b, ind+2, "IsCopyOnly", g.IsCopyOnly)
+	b = xClose(b, ind+1, "VssSnapshotOptions")
+	b = xString(b, ind+1, "WindowsCredentialsId", g.WindowsCredentialsID)
+	b = xString(b, ind+1, "LinuxCredentialsId", g.LinuxCredentialsID)
+	return xClose(b, ind, "GuestProcessingOptions")
+}
+
+// xObjectsInJob writes a list of ObjectInJob items in the element elem
+// (ObjectsInJob at the root, Includes inside a policy).
+func xObjectsInJob(b []byte, ind int, elem, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+	if len(v) == 0 {
+		return xEmptyEnd(xOpen(b, ind, elem), ind == 0)
+	}
+	b = xStart(b, ind, elem, ind == 0)
+	for i := range v {
+		b = xObjectInJob(b, ind+1, base, policyID, &v[i])
+	}
+	return xClose(b, ind, elem)
+}
+
+// xObjectInJob writes one ObjectInJob: Href and Type attributes, no links.
+func xObjectInJob(b []byte, ind int, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+	const elem = "ObjectInJob"
+	b = xOpen(b, ind, elem)
+	b = append(b, ` Href="`...)
+	b = appendObjectHref(b, appendXMLAttr, base, policyID, v.ID)
+	b = append(b, `" Type="ObjectInJob"`...)
+	b = xOpenEnd(b, ind == 0)
+	in := ind + 1
+	b = xLeafOpen(b, in, "ObjectInJobId")
+	b = v.ID.AppendTo(b)
+	b = xLeafClose(b, "ObjectInJobId")
+	b = xString(b, in, "HierarchyObjRef", v.HierarchyObjRef)
+	b = xString(b, in, "Name", v.Name)
+	b = xString(b, in, "DisplayName", v.DisplayName)
+	b = xGuest(b, in, &v.Guest)
+	return xClose(b, ind, elem)
+}
+
+// appendObjectHref appends {base}/cdpPolicies/{policyID}/includes/{objectID}.
+func appendObjectHref(b []byte, esc func([]byte, string) []byte, base string, policyID, objectID emcdp.ID) []byte {
+	b = esc(b, base)
+	b = append(b, kPolicy.coll...)
+	b = policyID.AppendTo(b)
+	b = append(b, "/includes/"...)
+	return objectID.AppendTo(b)
+}
+
+func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte {
+	h := policyHead(base, v)
+	var a [4]link
+	links := policyLinks(&a, base, v, r)
+	if r != Entity {
+		return jRef(b, ks, &h, links)
+	}
+	b = append(b, '{')
+	b = jString(b, ks.PolicyType, emcdp.PolicyType)
+	b = jString(b, ks.Platform, v.Platform)
+	b = jString(b, ks.Description, v.Description)
+	b = jBool(b, ks.ScheduleConfigured, v.ScheduleConfigured)
+	b = jBool(b, ks.ScheduleEnabled, v.ScheduleEnabled)
+	b = jTime(b, ks.NextRun, v.NextRun)
+
+	o := &v.Options
+	b = append(jKey(b, ks.PolicyScheduleOptions), '{')
+	b = append(jKey(b, ks.CdpReplica), '{')
+	b = jInt(b, ks.RecoveryPointObjectiveSeconds, int64(o.RPOSeconds))
+	b = jInt(b, ks.RecoveryPointObjectiveMinutes, int64(o.RPOMinutes))
+	b = jSchedule(b, ks, ks.RPOSchedule, o.RPOScheduleEnabled, &o.RPOSchedule)
+	b = append(jKey(b, ks.RPOReporting), '{')
+	b = jThreshold(b, ks, ks.MarkAsWarning, o.WarnEnabled, o.WarnThresholdSecs, o.WarnThresholdMins)
+	b = jThreshold(b, ks, ks.MarkAsFailed, o.FailEnabled, o.FailThresholdSecs, o.FailThresholdMins)
+	b = append(b, '}')
+	b = jInt(b, ks.ShortTermRetentionMinutes, int64(o.ShortTermRetMinutes))
+	b = jInt(b, ks.ShortTermRetentionHours, int64(o.ShortTermRetHours))
+	b = jInt(b, ks.LongTermRetentionHours, int64(o.LongTermRetHours))
+	b = jInt(b, ks.LongTermRetentionKeepDays, int64(o.LongTermRetKeepDays))
+	b = jSchedule(b, ks, ks.LongTermRetentionSchedule, o.LongTermSchedEnable, &o.LongTermSchedule)
+	b = append(b, '}', '}')
+
+	b = append(jKey(b, ks.CdpPolicyInfo), '{')
+	b = append(jKey(b, ks.CdpReplicaPolicyInfo), '{')
+	b = append(jKey(b, ks.Includes), '{')
+	b = jObjectsInJob(b, ks, base, v.ID, v.Includes)
+	b = append(b, '}')
+	b = jGuest(b, ks, &v.Guest)
+	b = append(b, '}', '}')
+	return jEntityTail(b, ks, &h, "", links)
+}
+
+// jSchedule writes a schedule object: TimePeriods (its Days list, each day
+// with its Value text and Name attribute), then the Enabled attribute.
+func jSchedule(b []byte, ks *keys, key string, enabled bool, w *emcdp.WeekSchedule) []byte {
+	b = append(jKey(b, key), '{')
+	b = append(jKey(b, ks.TimePeriods), '{')
+	b = append(jKey(b, ks.Days), '[')
+	for d := range w {
+		b = append(jSep(b), '{')
+		b = append(jKey(b, ks.Value), '"')
+		b = appendDay(b, &w[d])
+		b = append(b, '"')
+		b = jString(b, ks.Name, weekDays[d])
+		b = append(b, '}')
+	}
+	b = append(b, ']', '}')
+	b = jBool(b, ks.Enabled, enabled)
+	return append(b, '}')
+}
+
+func jThreshold(b []byte, ks *keys, key string, enabled bool, secs, mins int) []byte {
+	b = append(jKey(b, key), '{')
+	b = jBool(b, ks.Enabled, enabled)
+	b = jInt(b, ks.RPOThresholdSeconds, int64(secs))
+	b = jInt(b, ks.RPOThresholdMinutes, int64(mins))
+	return append(b, '}')
+}
+
+func jGuest(b []byte, ks *keys, g *emcdp.GuestProcessingOptions) []byte {
+	b = append(jKey(b, ks.GuestProcessingOptions), '{')
+	b = append(jKey(b, ks.VssSnapshotOptions), '{')
+	b = jString(b, ks.VssSnapshotMode, g.VssSnapshotMode)
+	b = jBool(b, ks.IsCopyOnly, g.IsCopyOnly)
+	b = append(b, '}')
+	b = jString(b, ks.WindowsCredentialsId, g.WindowsCredentialsID)
+	b = jString(b, ks.LinuxCredentialsId, g.LinuxCredentialsID)
+	return append(b, '}')
+}
+
+// jObjectsInJob writes the ObjectInJobs array property inside an open object.
+func jObjectsInJob(b []byte, ks *keys, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+	b = append(jKey(b, ks.ObjectInJobs), '[')
+	for i := range v {
+		b = jObjectInJob(jSep(b), ks, base, policyID, &v[i])
+	}
+	return append(b, ']')
+}
+
+// jObjectInJob writes one ObjectInJob object: its elements, then Links
+// (null, it has none), Href and Type.
+func jObjectInJob(b []byte, ks *keys, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+	b = append(b, '{')
+	b = append(jKey(b, ks.ObjectInJobId), '"')
+	b = v.ID.AppendTo(b)
+	b = append(b, '"')
+	b = jString(b, ks.HierarchyObjRef, v.HierarchyObjRef)
+	b = jString(b, ks.Name, v.Name)
+	b = jString(b, ks.DisplayName, v.DisplayName)
+	b = jGuest(b, ks, &v.Guest)
+	b = jLinks(b, ks, nil)
+	b = append(jKey(b, ks.Href), '"')
+	b = appendObjectHref(b, appendJSONChars, base, policyID, v.ID)
+	b = append(b, '"')
+	b = jString(b, ks.Type, "ObjectInJob")
+	return append(b, '}')
+}

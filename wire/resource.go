@@ -1,0 +1,176 @@
+package wire
+
+import emcdp "github.com/emcdp/emcdp"
+
+// kindInfo names what the wire needs of a key resource type.
+type kindInfo struct {
+	typ  string // entity Type, e.g. "CdpReplicaTaskSession"
+	ref  string // reference Type, e.g. "CdpReplicaTaskSessionReference"
+	coll string // collection path with slashes, e.g. "/cdpReplicaTaskSessions/"
+	list string // entity list element and JSON key, e.g. "CdpReplicaTaskSessions"
+}
+
+var kindInfos = [...]kindInfo{
+	emcdp.KindBackupServer:          {"BackupServer", "BackupServerReference", "/backupServers/", "BackupServers"},
+	emcdp.KindCdpPolicy:             {"CdpPolicy", "CdpPolicyReference", "/cdpPolicies/", "CdpPolicies"},
+	emcdp.KindCdpReplicaSession:     {"CdpReplicaSession", "CdpReplicaSessionReference", "/cdpReplicaSessions/", "CdpReplicaSessions"},
+	emcdp.KindCdpReplicaTaskSession: {"CdpReplicaTaskSession", "CdpReplicaTaskSessionReference", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions"},
+}
+
+var (
+	kServer  = &kindInfos[emcdp.KindBackupServer]
+	kPolicy  = &kindInfos[emcdp.KindCdpPolicy]
+	kSession = &kindInfos[emcdp.KindCdpReplicaSession]
+	kTask    = &kindInfos[emcdp.KindCdpReplicaTaskSession]
+)
+
+// kindOf returns the wire names of k, or nil for a value that is not a kind.
+func kindOf(k emcdp.Kind) *kindInfo {
+	if k < emcdp.KindBackupServer || k > emcdp.KindCdpReplicaTaskSession {
+		return nil
+	}
+	return &kindInfos[k]
+}
+
+// appendUID appends urn:veeam:<typ>:<id>.
+func appendUID(b []byte, k *kindInfo, id emcdp.ID) []byte {
+	b = append(b, "urn:veeam:"...)
+	b = append(b, k.typ...)
+	b = append(b, ':')
+	return id.AppendTo(b)
+}
+
+// link is one Link. Its Href is base + path, then the id when hasID, then
+// tail; the pieces are escaped as they are written, so no string is built.
+type link struct {
+	rel, typ, name string
+	base, path     string
+	id             emcdp.ID
+	hasID          bool
+	tail           string
+}
+
+// appendHref appends the link's Href, each piece escaped by esc.
+func (l *link) appendHref(b []byte, esc func([]byte, string) []byte) []byte {
+	b = esc(b, l.base)
+	b = esc(b, l.path)
+	if l.hasID {
+		b = l.id.AppendTo(b)
+	}
+	return esc(b, l.tail)
+}
+
+// idLink returns a link to base + path + id + tail.
+func idLink(rel, typ, name, base, path string, id emcdp.ID, tail string) link {
+	return link{rel: rel, typ: typ, name: name, base: base, path: path, id: id, hasID: true, tail: tail}
+}
+
+// pathLink returns a link to base + path.
+func pathLink(rel, typ, base, path string) link {
+	return link{rel: rel, typ: typ, base: base, path: path}
+}
+
+const formatEntity = "?format=Entity"
+
+// alternate returns the Alternate link of a resource in representation r:
+// a reference points at its entity and an entity at its reference.
+func alternate(k *kindInfo, base string, id emcdp.ID, name string, r Rep) link {
+	if r == Entity {
+		return idLink("Alternate", k.ref, name, base, k.coll, id, "")
+	}
+	return idLink("Alternate", k.typ, name, base, k.coll, id, formatEntity)
+}
+
+// head is what every key resource writes about itself: its type, id and name,
+// its own Href path (which differs from the collection for task session
+// entities, quirk Q1), and an optional extra root attribute.
+type head struct {
+	k         *kindInfo
+	base      string
+	id        emcdp.ID
+	name      string
+	selfPath  string // collection path of the entity's own Href
+	extraName string // e.g. "VmDisplayName"; empty for none
+	extraVal  string
+}
+
+// xRef writes a reference (root EntityRef, list item Ref): attributes UID,
+// Name, Href, Type, then its links.
+func xRef(b []byte, ind int, elem string, h *head, links []link) []byte {
+	root := ind == 0
+	b = xOpen(b, ind, elem)
+	b = append(b, ` UID="`...)
+	b = appendUID(b, h.k, h.id)
+	b = append(b, '"')
+	b = xAttr(b, "Name", h.name)
+	b = append(b, ` Href="`...)
+	b = appendXMLAttr(b, h.base)
+	b = append(b, h.k.coll...)
+	b = h.id.AppendTo(b)
+	b = append(b, '"')
+	b = xAttr(b, "Type", h.k.ref)
+	if len(links) == 0 {
+		return xEmptyEnd(b, root)
+	}
+	b = xOpenEnd(b, root)
+	b = xLinks(b, ind+1, links)
+	return xClose(b, ind, elem)
+}
+
+// xEntityOpen writes an entity's start tag (attributes Href, Type, Name,
+// UID, then the extra one) and its links; the caller writes the elements
+// and the end tag.
+func xEntityOpen(b []byte, ind int, elem string, h *head, links []link) []byte {
+	b = xOpen(b, ind, elem)
+	b = append(b, ` Href="`...)
+	b = appendXMLAttr(b, h.base)
+	b = append(b, h.selfPath...)
+	b = h.id.AppendTo(b)
+	b = append(b, formatEntity...)
+	b = append(b, '"')
+	b = xAttr(b, "Type", h.k.typ)
+	b = xAttr(b, "Name", h.name)
+	b = append(b, ` UID="`...)
+	b = appendUID(b, h.k, h.id)
+	b = append(b, '"')
+	if h.extraName != "" {
+		b = xAttr(b, h.extraName, h.extraVal)
+	}
+	b = xOpenEnd(b, ind == 0)
+	return xLinks(b, ind+1, links)
+}
+
+// jRef writes a reference object: Links, UID, Name, Href, Type.
+func jRef(b []byte, ks *keys, h *head, links []link) []byte {
+	b = append(b, '{')
+	b = jLinks(b, ks, links)
+	b = jUID(b, ks.UID, h.k, h.id)
+	b = jString(b, ks.Name, h.name)
+	b = append(jKey(b, ks.Href), '"')
+	b = appendJSONChars(b, h.base)
+	b = append(b, h.k.coll...)
+	b = h.id.AppendTo(b)
+	b = append(b, '"')
+	b = jString(b, ks.Type, h.k.ref)
+	return append(b, '}')
+}
+
+// jEntityTail ends an entity object after its own elements: the extra
+// attribute, Name, UID, Links, Href, Type, and the closing brace. extraKey is
+// the extra attribute's key in ks, or "" for none.
+func jEntityTail(b []byte, ks *keys, h *head, extraKey string, links []link) []byte {
+	if extraKey != "" {
+		b = jString(b, extraKey, h.extraVal)
+	}
+	b = jString(b, ks.Name, h.name)
+	b = jUID(b, ks.UID, h.k, h.id)
+	b = jLinks(b, ks, links)
+	b = append(jKey(b, ks.Href), '"')
+	b = appendJSONChars(b, h.base)
+	b = append(b, h.selfPath...)
+	b = h.id.AppendTo(b)
+	b = append(b, formatEntity...)
+	b = append(b, '"')
+	b = jString(b, ks.Type, h.k.typ)
+	return append(b, '}')
+}
