@@ -47,9 +47,13 @@ func xStart(b []byte, ind int, name string, root bool) []byte {
 	return xOpenEnd(xOpen(b, ind, name), root)
 }
 
-// xClose writes an end tag on its own line.
+// xClose writes an end tag on its own line (the root's too).
 func xClose(b []byte, ind int, name string) []byte {
-	b = xIndent(b, ind)
+	if ind == 0 {
+		b = append(b, '\n')
+	} else {
+		b = xIndent(b, ind)
+	}
 	b = append(b, "</"...)
 	b = append(b, name...)
 	return append(b, '>')
