@@ -1,0 +1,256 @@
+// Package api serves the Enterprise Manager REST API over HTTP: routing on
+// case-insensitive, slash-tolerant paths, authentication through package
+// auth, content negotiation, the handlers of every served resource, and the
+// TLS server that carries them.
+//
+// A handler builds its whole body in a pooled buffer through a wire.Encoder;
+// one wrapper then writes status, headers (always with Content-Length) and
+// body, or an Error body in the negotiated format.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// Defaults used when the corresponding Config field is zero.
+const (
+	DefaultSessionWindow = 30 * 24 * time.Hour
+	DefaultMaxPageSize   = 10000
+)
+
+// Config configures the handler. Store is required; every other field has
+// a default.
+type Config struct {
+	Store emcdp.Store
+	// Auth authenticates requests. Nil: a Service over Store and Clock with
+	// default settings.
+	Auth *auth.Service
+	// Clock tells the time of the session window. Nil: the system clock.
+	Clock emcdp.Clock
+	// Profile is the JSON dialect (v12 PascalCase by default, v13 camelCase);
+	// BOM prefixes JSON bodies with a UTF-8 byte-order mark as older servers did.
+	Profile wire.Profile
+	BOM     bool
+	// ExternalURL, when set, is the root URL under which clients reach the
+	// server (e.g. "https://em.lab.local:9398", a trailing "/api" is
+	// tolerated); every Href is built on it. Empty: links follow the scheme
+	// and Host of each request.
+	ExternalURL string
+	// SessionWindow is how far back the session collections reach (default 30 days).
+	SessionWindow time.Duration
+	// MaxPageSize is the largest pageSize of the query service (default 10000).
+	MaxPageSize int
+	// ListOldVersions lists v1_2…v1_4 in the entry point as well; they are
+	// accepted at logon either way.
+	ListOldVersions bool
+	// Logger receives one line per request and every internal error. Nil: discard.
+	Logger *slog.Logger
+}
+
+// Handler is the http.Handler of the API. Build it with NewHandler.
+type Handler struct {
+	store    emcdp.Store
+	auth     *auth.Service
+	clock    emcdp.Clock
+	profile  wire.Profile
+	bom      bool
+	external string // base ("…/api") or ""
+	window   time.Duration
+	maxPage  int
+	versions []string
+	log      *slog.Logger
+
+	idPrefix string
+	seq      atomic.Uint64
+}
+
+// NewHandler returns the API handler for cfg (a *Handler).
+func NewHandler(cfg Config) http.Handler { return newHandler(cfg) }
+
+func newHandler(cfg Config) *Handler {
+	h := &Handler{
+		store:   cfg.Store,
+		auth:    cfg.Auth,
+		clock:   cfg.Clock,
+		profile: cfg.Profile,
+		bom:     cfg.BOM,
+		window:  cfg.SessionWindow,
+		maxPage: cfg.MaxPageSize,
+		log:     cfg.Logger,
+	}
+	if h.clock == nil {
+		h.clock = emcdp.SystemClock{}
+	}
+	if h.auth == nil {
+		h.auth = &auth.Service{Store: cfg.Store, Clock: h.clock}
+	}
+	if h.window <= 0 {
+		h.window = DefaultSessionWindow
+	}
+	if h.maxPage <= 0 {
+		h.maxPage = DefaultMaxPageSize
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if u := strings.TrimRight(cfg.ExternalURL, "/"); u != "" {
+		u = strings.TrimSuffix(u, "/api")
+		h.external = strings.TrimRight(u, "/") + "/api"
+	}
+	if cfg.ListOldVersions {
+		h.versions = append(h.versions, oldVersions...)
+	}
+	h.versions = append(h.versions, listedVersions...)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	h.idPrefix = hex.EncodeToString(b[:])
+	return h
+}
+
+// The logon versions: listed in the entry point, and accepted only.
+var (
+	listedVersions = []string{"v1_5", "v1_6", "v1_7"}
+	oldVersions    = []string{"v1_2", "v1_3", "v1_4"}
+)
+
+// call is the state of one request as the handlers see it.
+type call struct {
+	r      *http.Request
+	w      http.ResponseWriter
+	enc    wire.Encoder
+	base   string
+	segs   []string // path segments after "api", original case
+	params []qparam // the query string, decoded leniently
+	caller *auth.Caller
+	buf    []byte
+	status int
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooled is the largest buffer returned to the pool; bigger ones (a
+// long entity list) are left to the garbage collector.
+const maxPooled = 1 << 20
+
+// ServeHTTP routes, authenticates, runs the handler and writes its answer.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := h.idPrefix + "-" + fmt.Sprint(h.seq.Add(1))
+	bp := bufPool.Get().(*[]byte)
+	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	c.base = h.base(r)
+
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.log.Error("panic in handler", "request", reqID, "panic", fmt.Sprint(p))
+				h.fail(c, reqID, errors.New("panic"))
+			}
+		}()
+		if err := h.dispatch(c); err != nil {
+			h.fail(c, reqID, err)
+		}
+	}()
+
+	n := h.write(c)
+	if cap(c.buf) <= maxPooled {
+		*bp = c.buf[:0]
+		bufPool.Put(bp)
+	}
+	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
+		"status", c.status, "bytes", n, "duration", time.Since(start))
+}
+
+// write sends the status, Content-Type and Content-Length, and the body.
+func (h *Handler) write(c *call) int {
+	hd := c.w.Header()
+	if c.status == http.StatusNoContent {
+		c.w.WriteHeader(c.status)
+		return 0
+	}
+	hd["Content-Type"] = []string{c.enc.ContentType()}
+	hd["Content-Length"] = []string{fmt.Sprint(len(c.buf))}
+	c.w.WriteHeader(c.status)
+	n, _ := c.w.Write(c.buf)
+	return n
+}
+
+// negotiate picks JSON when application/json appears anywhere in Accept.
+func (h *Handler) negotiate(r *http.Request) wire.Encoder {
+	e := wire.Encoder{Format: wire.XML, Profile: h.profile, BOM: h.bom}
+	for _, a := range r.Header.Values("Accept") {
+		if containsFold(a, "application/json") {
+			e.Format = wire.JSON
+			break
+		}
+	}
+	return e
+}
+
+// base returns the absolute API base for links: the configured external URL,
+// or the scheme and Host the client used. The scheme is https on a TLS
+// connection; X-Forwarded-Proto (http or https) from a proxy in front wins.
+func (h *Handler) base(r *http.Request) string {
+	if h.external != "" {
+		return h.external
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") || strings.EqualFold(p, "http") {
+		scheme = strings.ToLower(p)
+	}
+	host := r.Host
+	if !validHost(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host + "/api"
+}
+
+// validHost accepts the characters of a host name, an IPv4 or bracketed IPv6
+// address and a port, so that nothing else is ever copied into a link.
+func validHost(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '-', c == ':', c == '[', c == ']', c == '_', c == '%':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		if strings.EqualFold(s[i:i+n], sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// collection is the endpoint of a top-level collection of kind k.
+func collection(k emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, _ []string) error { return h.list(c, k, nil) }
+}
+
+// list answers a collection: every backup server or policy by name, or the
+// sessions created within the session window, newest first, further
+// restricted by parent when it is not nil. Collections are not paged.
+func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
+	rep, err := c.rep()
+	if err != nil {
+		return err
+	}
+	q := &emcdp.Query{Kind: k}
+	if k == emcdp.KindCdpReplicaSession || k == emcdp.KindCdpReplicaTaskSession {
+		created := mustField(k, "CreationTimeUTC")
+		var window emcdp.Expr = &emcdp.Term{Field: created, Op: emcdp.OpGe,
+			Value: emcdp.Value{Time: h.clock.Now().Add(-h.window)}}
+		if parent != nil {
+			window = &emcdp.And{Terms: []emcdp.Expr{parent, window}}
+		}
+		q.Filter = window
+		q.Sort = &created
+		q.Desc = true
+	}
+	res, err := h.store.Query(c.ctx(), q)
+	if err != nil {
+		return err
+	}
+	c.buf = c.enc.List(c.buf, c.base, k, res, rep)
+	return nil
+}
+
+// mustField looks up a field of the catalogue that is known to exist.
+func mustField(k emcdp.Kind, name string) emcdp.Field {
+	f, ok := emcdp.LookupField(k, name)
+	if !ok {
+		panic("api: no field " + name + " on " + k.String())
+	}
+	return f
+}
+
+// idEquals is the filter term "field == id".
+func idEquals(k emcdp.Kind, field string, id emcdp.ID) emcdp.Expr {
+	return &emcdp.Term{Field: mustField(k, field), Op: emcdp.OpEq, Value: emcdp.Value{ID: id}}
+}
+
+// resource parses the id and the format of a key resource request.
+func resource(c *call, args []string) (emcdp.ID, wire.Rep, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return id, 0, err
+	}
+	rep, err := c.rep()
+	return id, rep, err
+}
+
+func (h *Handler) backupServer(c *call, args []string) error {
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.BackupServer(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, "BackupServer", id)
+	}
+	c.buf = c.enc.BackupServer(c.buf, c.base, v, rep)
+	return nil
+}
+
+func (h *Handler) cdpPolicy(c *call, args []string) error {
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.CdpPolicy(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, "CdpPolicy", id)
+	}
+	c.buf = c.enc.CdpPolicy(c.buf, c.base, v, rep)
+	return nil
+}
+
+// policy reads the policy named by the first path id. Includes are a
+// non-key resource: format does not apply to them and is ignored.
+func (h *Handler) policy(c *call, args []string) (*emcdp.CdpPolicy, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, err
+	}
+	v, err := h.store.CdpPolicy(c.ctx(), id)
+	if err != nil {
+		return nil, storeErr(err, "CdpPolicy", id)
+	}
+	return v, nil
+}
+
+func (h *Handler) includes(c *call, args []string) error {
+	p, err := h.policy(c, args)
+	if err != nil {
+		return err
+	}
+	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Includes)
+	return nil
+}
+
+func (h *Handler) include(c *call, args []string) error {
+	p, err := h.policy(c, args)
+	if err != nil {
+		return err
+	}
+	oid, err := parseID(args[1])
+	if err != nil {
+		return err
+	}
+	for i := range p.Includes {
+		if p.Includes[i].ID == oid {
+			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, &p.Includes[i])
+			return nil
+		}
+	}
+	return noSuch("ObjectInJob", oid)
+}
+
+func (h *Handler) policySessionsOfPolicy(c *call, args []string) error {
+	p, err := h.policy(c, args)
+	if err != nil {
+		return err
+	}
+	return h.list(c, emcdp.KindCdpReplicaSession, idEquals(emcdp.KindCdpReplicaSession, "PolicyUid", p.ID))
+}
+
+func (h *Handler) policySession(c *call, args []string) error {
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.PolicySession(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, "CdpReplicaSession", id)
+	}
+	c.buf = c.enc.PolicySession(c.buf, c.base, v, rep)
+	return nil
+}
+
+func (h *Handler) taskSessionsOfSession(c *call, args []string) error {
+	id, err := parseID(args[0])
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.PolicySession(c.ctx(), id); err != nil {
+		return storeErr(err, "CdpReplicaSession", id)
+	}
+	return h.list(c, emcdp.KindCdpReplicaTaskSession, idEquals(emcdp.KindCdpReplicaTaskSession, "PolicySessionUid", id))
+}
+
+// taskSession answers both /cdpReplicaTaskSessions/{id} and, for the same
+// ids, /replicaTaskSessions/{id} (quirk Q1: the entity's own Href uses it).
+func (h *Handler) taskSession(c *call, args []string) error {
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.TaskSession(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, "CdpReplicaTaskSession", id)
+	}
+	c.buf = c.enc.TaskSession(c.buf, c.base, v, rep)
+	return nil
+}

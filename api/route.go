@@ -1,0 +1,229 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// endpoint is the function of one method of a route; args are the path
+// segments that the route's wildcards matched, in order.
+type endpoint func(h *Handler, c *call, args []string) error
+
+// route is one path shape below /api. pattern segments are lower-case
+// literals or "*", which matches any one segment.
+type route struct {
+	pattern []string
+	public  bool // served without authentication
+	get     endpoint
+	post    endpoint
+	del     endpoint
+	allow   string
+}
+
+// routes is the routing table. Paths are matched on their segments after
+// "/api", case-insensitively, with empty segments (from "//" or a trailing
+// slash) dropped: no redirects are ever issued.
+var routes = buildRoutes([]route{
+	{pattern: seg(""), public: true, get: (*Handler).entryPoint},
+	{pattern: seg("sessionmngr"), public: true, post: (*Handler).logon},
+	{pattern: seg("logonsessions"), get: (*Handler).logonSessions},
+	{pattern: seg("logonsessions/*"), get: (*Handler).logonSession, del: (*Handler).logoff},
+	{pattern: seg("backupservers"), get: collection(emcdp.KindBackupServer)},
+	{pattern: seg("backupservers/*"), get: (*Handler).backupServer},
+	{pattern: seg("cdppolicies"), get: collection(emcdp.KindCdpPolicy)},
+	{pattern: seg("cdppolicies/*"), get: (*Handler).cdpPolicy},
+	{pattern: seg("cdppolicies/*/includes"), get: (*Handler).includes},
+	{pattern: seg("cdppolicies/*/includes/*"), get: (*Handler).include},
+	{pattern: seg("cdppolicies/*/cdpreplicasessions"), get: (*Handler).policySessionsOfPolicy},
+	{pattern: seg("cdpreplicasessions"), get: collection(emcdp.KindCdpReplicaSession)},
+	{pattern: seg("cdpreplicasessions/*"), get: (*Handler).policySession},
+	{pattern: seg("cdpreplicasessions/*/cdpreplicatasksessions"), get: (*Handler).taskSessionsOfSession},
+	{pattern: seg("cdpreplicatasksessions"), get: collection(emcdp.KindCdpReplicaTaskSession)},
+	{pattern: seg("cdpreplicatasksessions/*"), get: (*Handler).taskSession},
+	{pattern: seg("replicatasksessions/*"), get: (*Handler).taskSession}, // quirk Q1
+	{pattern: seg("query"), get: (*Handler).query},
+	{pattern: seg("querysvc"), get: (*Handler).querySvc},
+})
+
+func seg(p string) []string {
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+func buildRoutes(rs []route) []route {
+	for i := range rs {
+		var m []string
+		if rs[i].get != nil {
+			m = append(m, "GET")
+		}
+		if rs[i].post != nil {
+			m = append(m, "POST")
+		}
+		if rs[i].del != nil {
+			m = append(m, "DELETE")
+		}
+		rs[i].allow = strings.Join(m, ", ")
+	}
+	return rs
+}
+
+// splitPath returns the segments of p below "/api", and false when p is
+// not below "/api" at all.
+func splitPath(p string) ([]string, bool) {
+	segs := make([]string, 0, 6)
+	for _, s := range strings.Split(p, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	if len(segs) == 0 || !strings.EqualFold(segs[0], "api") {
+		return nil, false
+	}
+	return segs[1:], true
+}
+
+// match finds the route of segs and the segments its wildcards matched.
+func match(segs []string) (*route, []string) {
+	for i := range routes {
+		rt := &routes[i]
+		if len(rt.pattern) != len(segs) {
+			continue
+		}
+		var args []string
+		ok := true
+		for j, p := range rt.pattern {
+			if p == "*" {
+				args = append(args, segs[j])
+			} else if !strings.EqualFold(p, segs[j]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return rt, args
+		}
+	}
+	return nil, nil
+}
+
+// dispatch routes the request, checks the method, authenticates and runs
+// the endpoint.
+func (h *Handler) dispatch(c *call) error {
+	segs, ok := splitPath(c.r.URL.Path)
+	if !ok {
+		return notFound()
+	}
+	rt, args := match(segs)
+	if rt == nil {
+		return notFound()
+	}
+	var ep endpoint
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		ep = rt.get
+	case http.MethodPost:
+		ep = rt.post
+	case http.MethodDelete:
+		ep = rt.del
+	}
+	if ep == nil {
+		return &methodError{allow: rt.allow}
+	}
+	c.segs = segs
+	c.params = parseParams(c.r.URL.RawQuery)
+	if !rt.public {
+		caller, err := h.auth.Authenticate(c.r)
+		if err != nil {
+			return err
+		}
+		c.caller = caller
+	}
+	return ep(h, c, args)
+}
+
+// qparam is one decoded name=value pair of the query string.
+type qparam struct{ name, value string }
+
+// parseParams splits a raw query string leniently: a segment whose escapes
+// are malformed is kept as it came rather than rejected, since unknown
+// parameters are ignored and known ones are validated where they are used.
+func parseParams(raw string) []qparam {
+	if raw == "" {
+		return nil
+	}
+	var ps []qparam
+	for _, s := range strings.Split(raw, "&") {
+		if s == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(s, "=")
+		ps = append(ps, qparam{unescape(name), unescape(value)})
+	}
+	return ps
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// param returns the first value of the parameter name (any case).
+func (c *call) param(name string) (string, bool) {
+	for _, p := range c.params {
+		if strings.EqualFold(p.name, name) {
+			return p.value, true
+		}
+	}
+	return "", false
+}
+
+// rep reads the format parameter of a key resource or collection:
+// absent or empty is the reference, "Entity" in any case the entity.
+func (c *call) rep() (wire.Rep, error) {
+	v, _ := c.param("format")
+	switch {
+	case v == "":
+		return wire.Reference, nil
+	case strings.EqualFold(v, "Entity"):
+		return wire.Entity, nil
+	}
+	return 0, emcdp.Errorf(emcdp.EInvalid, "The format '%s' is not supported; use format=Entity or no format", clip(v))
+}
+
+// parseID parses a path id, any letter case.
+func parseID(s string) (emcdp.ID, error) {
+	id, ok := emcdp.ParseID(s)
+	if !ok {
+		return id, emcdp.Errorf(emcdp.EInvalid, "The id '%s' is not a valid GUID", clip(s))
+	}
+	return id, nil
+}
+
+// clip shortens a client-supplied value quoted in an error message and
+// replaces anything that is not printable UTF-8.
+func clip(s string) string {
+	const max = 64
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
