@@ -1,0 +1,214 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// memStore is a minimal in-memory emcdp.Store for the generator's tests: it
+// keeps the rows, enforces the Batch rules the simulator relies on (inserts
+// fail on an existing id, updates need one, all or nothing) and answers
+// unfiltered queries. failAfter, when positive, makes the n-th Apply fail,
+// as a crash between two transactions would.
+type memStore struct {
+	mu        sync.Mutex
+	servers   map[emcdp.ID]emcdp.BackupServer
+	policies  map[emcdp.ID]emcdp.CdpPolicy
+	psess     map[emcdp.ID]emcdp.PolicySession
+	tsess     map[emcdp.ID]emcdp.TaskSession
+	meta      map[string]string
+	applies   int
+	failAfter int
+}
+
+var errCrash = errors.New("memstore: simulated crash")
+
+func newMemStore() *memStore {
+	return &memStore{servers: map[emcdp.ID]emcdp.BackupServer{}, policies: map[emcdp.ID]emcdp.CdpPolicy{},
+		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{}}
+}
+
+func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.applies++
+	if m.failAfter > 0 && m.applies >= m.failAfter {
+		return errCrash
+	}
+	for _, s := range b.NewPolicySessions {
+		if _, ok := m.psess[s.ID]; ok {
+			return fmt.Errorf("duplicate policy session %s", s.Name)
+		}
+		if _, ok := m.policies[s.PolicyID]; !ok {
+			return fmt.Errorf("policy session %s: unknown policy", s.Name)
+		}
+	}
+	seen := map[emcdp.ID]bool{}
+	for _, s := range b.NewTaskSessions {
+		if _, ok := m.tsess[s.ID]; ok || seen[s.ID] {
+			return fmt.Errorf("duplicate task session %s", s.Name)
+		}
+		seen[s.ID] = true
+	}
+	for _, s := range b.UpdPolicySessions {
+		if _, ok := m.psess[s.ID]; !ok {
+			return fmt.Errorf("update of unknown policy session %s", s.Name)
+		}
+	}
+	for _, s := range b.UpdTaskSessions {
+		if _, ok := m.tsess[s.ID]; !ok {
+			return fmt.Errorf("update of unknown task session %s", s.Name)
+		}
+	}
+	for _, s := range b.BackupServers {
+		m.servers[s.ID] = s
+	}
+	for _, p := range b.CdpPolicies {
+		m.policies[p.ID] = p
+	}
+	for _, s := range b.NewPolicySessions {
+		m.psess[s.ID] = s
+	}
+	for _, s := range b.UpdPolicySessions {
+		m.psess[s.ID] = s
+	}
+	for _, s := range b.NewTaskSessions {
+		if _, ok := m.psess[s.PolicySessionID]; !ok {
+			return fmt.Errorf("task session %s: unknown policy session", s.Name)
+		}
+		m.tsess[s.ID] = s
+	}
+	for _, s := range b.UpdTaskSessions {
+		m.tsess[s.ID] = s
+	}
+	for k, v := range b.Meta {
+		m.meta[k] = v
+	}
+	return nil
+}
+
+func (m *memStore) Meta(ctx context.Context, key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.meta[key], nil
+}
+
+func (m *memStore) Close() error { return nil }
+
+func (m *memStore) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
+	if q.Filter != nil {
+		return nil, errors.New("memstore: filters are not supported")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := &emcdp.QueryResult{}
+	switch q.Kind {
+	case emcdp.KindBackupServer:
+		for _, v := range m.servers {
+			r.BackupServers = append(r.BackupServers, v)
+		}
+		r.Total = len(r.BackupServers)
+	case emcdp.KindCdpPolicy:
+		for _, v := range m.policies {
+			r.CdpPolicies = append(r.CdpPolicies, v)
+		}
+		r.Total = len(r.CdpPolicies)
+	case emcdp.KindCdpReplicaSession:
+		for _, v := range m.psess {
+			r.PolicySessions = append(r.PolicySessions, v)
+		}
+		sort.Slice(r.PolicySessions, func(i, j int) bool {
+			return lessByTime(r.PolicySessions[i].CreationTime, r.PolicySessions[j].CreationTime, r.PolicySessions[i].ID, r.PolicySessions[j].ID)
+		})
+		r.Total = len(r.PolicySessions)
+	case emcdp.KindCdpReplicaTaskSession:
+		for _, v := range m.tsess {
+			r.TaskSessions = append(r.TaskSessions, v)
+		}
+		sort.Slice(r.TaskSessions, func(i, j int) bool {
+			return lessByTime(r.TaskSessions[i].CreationTime, r.TaskSessions[j].CreationTime, r.TaskSessions[i].ID, r.TaskSessions[j].ID)
+		})
+		r.Total = len(r.TaskSessions)
+	default:
+		return nil, fmt.Errorf("memstore: kind %d", q.Kind)
+	}
+	return r, nil
+}
+
+func lessByTime(a, b time.Time, x, y emcdp.ID) bool {
+	if !a.Equal(b) {
+		return a.Before(b)
+	}
+	return string(x[:]) < string(y[:])
+}
+
+func (m *memStore) BackupServer(ctx context.Context, id emcdp.ID) (*emcdp.BackupServer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.servers[id]; ok {
+		return &v, nil
+	}
+	return nil, emcdp.ErrNotFound
+}
+
+func (m *memStore) CdpPolicy(ctx context.Context, id emcdp.ID) (*emcdp.CdpPolicy, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.policies[id]; ok {
+		return &v, nil
+	}
+	return nil, emcdp.ErrNotFound
+}
+
+func (m *memStore) PolicySession(ctx context.Context, id emcdp.ID) (*emcdp.PolicySession, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.psess[id]; ok {
+		return &v, nil
+	}
+	return nil, emcdp.ErrNotFound
+}
+
+func (m *memStore) TaskSession(ctx context.Context, id emcdp.ID) (*emcdp.TaskSession, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.tsess[id]; ok {
+		return &v, nil
+	}
+	return nil, emcdp.ErrNotFound
+}
+
+var errNoAuth = errors.New("memstore: no auth storage")
+
+func (m *memStore) PutUser(ctx context.Context, u *emcdp.User) error           { return errNoAuth }
+func (m *memStore) User(ctx context.Context, name string) (*emcdp.User, error) { return nil, errNoAuth }
+func (m *memStore) CountUsers(ctx context.Context) (int, error)                { return 0, errNoAuth }
+func (m *memStore) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) error {
+	return errNoAuth
+}
+func (m *memStore) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time) error {
+	return errNoAuth
+}
+func (m *memStore) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) DeleteLogonSession(ctx context.Context, id emcdp.ID) error { return errNoAuth }
+func (m *memStore) DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, error) {
+	return 0, errNoAuth
+}
+func (m *memStore) AddLogonFailure(ctx context.Context, userKey string, t, since time.Time) (int, error) {
+	return 0, errNoAuth
+}
+func (m *memStore) LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error) {
+	return 0, errNoAuth
+}
+func (m *memStore) ClearLogonFailures(ctx context.Context, userKey string) error { return errNoAuth }

@@ -1,0 +1,285 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// Meta keys the simulator keeps in the store, written in the same
+// transaction as the rows they describe.
+const (
+	// MetaFingerprint identifies the Config the world was made from.
+	MetaFingerprint = "sim.fingerprint"
+	// MetaStart is the instant the world starts (RFC 3339, UTC).
+	MetaStart = "sim.start"
+	// MetaUntil is the last instant the store reflects.
+	MetaUntil = "sim.until"
+	// MetaRun describes a run in progress: "from|to|policy|rows", from empty
+	// for the first one; empty when no run is in progress.
+	MetaRun = "sim.run"
+)
+
+// Seed writes the history of the world cfg describes, up to now, into st in
+// batched transactions. On a store already holding this world it continues an
+// interrupted seed and then brings the world up to now; a store holding a
+// world from another Config yields ErrConfigMismatch. progress, when not nil,
+// is told how many task sessions were written and about how many there will be.
+func Seed(ctx context.Context, st emcdp.Store, cfg Config, now time.Time, progress func(done, total int)) error {
+	r, err := newRunner(st, cfg)
+	if err != nil {
+		return err
+	}
+	return r.sync(ctx, now, progress)
+}
+
+// runner brings a store's world up to an instant. It keeps the policies'
+// state between runs so that live steps cost only what changed.
+type runner struct {
+	st     emcdp.Store
+	cfg    Config
+	fp     string
+	w      *world
+	states []*policyState // valid at instant at
+	at     time.Time
+}
+
+func newRunner(st emcdp.Store, cfg Config) (*runner, error) {
+	if st == nil {
+		return nil, errors.New("sim: no store")
+	}
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	fp, err := cfg.fingerprint()
+	if err != nil {
+		return nil, err
+	}
+	return &runner{st: st, cfg: cfg, fp: fp}, nil
+}
+
+// runCursor is the decoded MetaRun.
+type runCursor struct {
+	from, to   time.Time
+	unit, rows int
+}
+
+func (c runCursor) String() string {
+	from := ""
+	if !c.from.IsZero() {
+		from = c.from.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("%s|%s|%d|%d", from, c.to.Format(time.RFC3339Nano), c.unit, c.rows)
+}
+
+func parseCursor(s string) (runCursor, error) {
+	var c runCursor
+	f := strings.Split(s, "|")
+	if len(f) != 4 {
+		return c, fmt.Errorf("sim: malformed %s %q in the store", MetaRun, s)
+	}
+	var err error
+	if f[0] != "" {
+		if c.from, err = time.Parse(time.RFC3339Nano, f[0]); err != nil {
+			return c, fmt.Errorf("sim: malformed %s %q in the store: %w", MetaRun, s, err)
+		}
+	}
+	if c.to, err = time.Parse(time.RFC3339Nano, f[1]); err != nil {
+		return c, fmt.Errorf("sim: malformed %s %q in the store: %w", MetaRun, s, err)
+	}
+	if c.unit, err = strconv.Atoi(f[2]); err != nil || c.unit < 0 {
+		return c, fmt.Errorf("sim: malformed %s %q in the store", MetaRun, s)
+	}
+	if c.rows, err = strconv.Atoi(f[3]); err != nil || c.rows < 0 {
+		return c, fmt.Errorf("sim: malformed %s %q in the store", MetaRun, s)
+	}
+	return c, nil
+}
+
+// sync brings the store's world up to now: it starts the world on an empty
+// store, finishes an interrupted run, then runs from the last simulated
+// instant to now.
+func (r *runner) sync(ctx context.Context, now time.Time, progress func(done, total int)) error {
+	now = emcdp.Ticks(now)
+	fp, err := r.st.Meta(ctx, MetaFingerprint)
+	if err != nil {
+		return fmt.Errorf("sim: reading the store's state: %w", err)
+	}
+	if fp == "" {
+		return r.fresh(ctx, now, progress)
+	}
+	if fp != r.fp {
+		return fmt.Errorf("%w (stored world %s, this configuration %s); seed into a new, empty store to start over",
+			ErrConfigMismatch, fp, r.fp)
+	}
+	if r.w == nil {
+		s, err := r.st.Meta(ctx, MetaStart)
+		if err != nil {
+			return fmt.Errorf("sim: reading the store's state: %w", err)
+		}
+		start, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("sim: malformed %s %q in the store: %w", MetaStart, s, err)
+		}
+		if r.w, err = newWorld(r.cfg, start); err != nil {
+			return err
+		}
+	}
+	if s, err := r.st.Meta(ctx, MetaRun); err != nil {
+		return fmt.Errorf("sim: reading the store's state: %w", err)
+	} else if s != "" {
+		c, err := parseCursor(s)
+		if err != nil {
+			return err
+		}
+		if err := r.run(ctx, c, progress); err != nil {
+			return err
+		}
+	}
+	s, err := r.st.Meta(ctx, MetaUntil)
+	if err != nil {
+		return fmt.Errorf("sim: reading the store's state: %w", err)
+	}
+	until, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("sim: malformed %s %q in the store: %w", MetaUntil, s, err)
+	}
+	if !now.After(until) {
+		return nil
+	}
+	return r.run(ctx, runCursor{from: until, to: now}, progress)
+}
+
+// fresh starts the world on an empty store: the catalogue and the run cursor
+// go in one transaction, then the history up to now.
+func (r *runner) fresh(ctx context.Context, now time.Time, progress func(done, total int)) error {
+	res, err := r.st.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupServer, PageSize: 1, Page: 1})
+	if err != nil {
+		return fmt.Errorf("sim: reading the store: %w", err)
+	}
+	if res.Total > 0 {
+		return fmt.Errorf("%w: the store holds backup servers that the simulator did not write; seed into a new, empty store",
+			ErrConfigMismatch)
+	}
+	start := r.cfg.Start
+	if start.IsZero() {
+		start = now.Add(-time.Duration(r.cfg.Days) * day).Truncate(time.Second)
+	}
+	if r.w, err = newWorld(r.cfg, start); err != nil {
+		return err
+	}
+	c := runCursor{to: now}
+	b := &emcdp.Batch{
+		BackupServers: r.w.servers,
+		Meta: map[string]string{
+			MetaFingerprint: r.fp,
+			MetaStart:       start.Format(time.RFC3339Nano),
+			MetaRun:         c.String(),
+		},
+	}
+	for _, p := range r.w.policies {
+		b.CdpPolicies = append(b.CdpPolicies, p.policyAt(now))
+	}
+	if err := r.st.Apply(ctx, b); err != nil {
+		return fmt.Errorf("sim: writing the catalogue: %w", err)
+	}
+	return r.run(ctx, c, progress)
+}
+
+// run advances every policy from c.from (zero: the beginning) to c.to,
+// starting at policy c.unit after skipping its first c.rows rows, which an
+// earlier attempt wrote. Each batch records where it got to; the last one
+// records the run as done.
+func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total int)) (err error) {
+	defer func() {
+		if err != nil {
+			r.states = nil // partly advanced: rebuilt on the next run
+		}
+	}()
+	cached := r.states != nil && r.at.Equal(c.from) && c.unit == 0 && c.rows == 0 && !c.from.IsZero()
+	if !cached {
+		r.states = nil
+	}
+	total := 0
+	if progress != nil {
+		total = r.estimate(c.from, c.to)
+	}
+	out := &emitter{size: r.cfg.BatchSize}
+	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
+		b.Meta = map[string]string{MetaRun: runCursor{c.from, c.to, out.unit, out.unitRows}.String()}
+		if err := r.st.Apply(ctx, b); err != nil {
+			return fmt.Errorf("sim: writing sessions: %w", err)
+		}
+		if progress != nil {
+			done := out.tasks + len(b.NewTaskSessions)
+			progress(done, max(total, done))
+		}
+		return nil
+	}
+	live := !c.from.IsZero()
+	var states []*policyState
+	for i := c.unit; i < len(r.w.policies); i++ {
+		var ps *policyState
+		if cached {
+			ps = r.states[i]
+		} else {
+			ps = newPolicyState(r.w.policies[i], r.cfg)
+			if live {
+				if err := ps.advance(ctx, c.from, &emitter{discard: true}, false); err != nil {
+					return err
+				}
+			}
+		}
+		out.unit, out.unitRows, out.skip = i, 0, 0
+		if i == c.unit {
+			out.skip = c.rows
+		}
+		if err := ps.advance(ctx, c.to, out, live); err != nil {
+			return err
+		}
+		states = append(states, ps)
+	}
+	out.unit, out.unitRows = len(r.w.policies), 0
+	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
+		b.Meta = map[string]string{MetaRun: "", MetaUntil: c.to.Format(time.RFC3339Nano)}
+		if err := r.st.Apply(ctx, b); err != nil {
+			return fmt.Errorf("sim: writing sessions: %w", err)
+		}
+		if progress != nil {
+			done := out.tasks + len(b.NewTaskSessions)
+			progress(done, done)
+		}
+		return nil
+	}
+	if err := out.flushNow(ctx); err != nil {
+		return err
+	}
+	if c.unit == 0 {
+		r.states, r.at = states, c.to
+	}
+	return nil
+}
+
+// estimate guesses how many task sessions a run from..to inserts.
+func (r *runner) estimate(from, to time.Time) int {
+	n := 0.0
+	for _, p := range r.w.policies {
+		lt := time.Duration(p.settings.LongTermRetentionHours) * time.Hour
+		for _, v := range p.vms {
+			a := v.firstStart
+			if a.Before(from) {
+				a = from
+			}
+			if to.After(a) {
+				n += float64(to.Sub(a))/float64(lt) + 0.5
+			}
+		}
+	}
+	return int(n * (1 + r.cfg.RestartRate + 0.3*(r.cfg.WarningRate+r.cfg.FailureRate)))
+}
