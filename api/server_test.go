@@ -353,4 +353,3 @@ func hrefs(t *testing.T, b []byte, js bool) []string {
 	walk(v)
 	return out
 }
-
