@@ -1,0 +1,298 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+)
+
+// Statements of Apply. Upserts of servers and policies replace every column;
+// session inserts fail on an existing id; session updates write only the
+// columns that change while a session runs and when it ends.
+const (
+	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+		port = excluded.port, version = excluded.version`
+	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
+		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
+		description = excluded.description, schedule_configured = excluded.schedule_configured,
+		schedule_enabled = excluded.schedule_enabled, next_run = excluded.next_run,
+		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
+	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = ?`
+	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	insertPS      = `INSERT INTO policy_sessions (` + psCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updatePS      = `UPDATE policy_sessions SET end_time = ?, state = ?, result = ?, progress = ?, failure_message = ? WHERE id = ?`
+	insertTS      = `INSERT INTO task_sessions (` + tsCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateTS      = `UPDATE task_sessions SET end_time = ?, state = ?, result = ?, reason = ? WHERE id = ?`
+	upsertMeta    = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	addCount      = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
+)
+
+// analyzeEvery is how many inserted rows trigger a refresh of the planner
+// statistics, so that index choices follow the data as it grows.
+const analyzeEvery = 50000
+
+// Apply writes the batch in one transaction: all of it or none of it. The
+// order is: servers, policies (with their Includes), new and updated policy
+// sessions, new and updated task sessions, meta, then the removal of old
+// sessions. Updating a session that does not exist fails the batch with an
+// error wrapping emcdp.ErrNotFound; inserting one that exists fails it with
+// an error wrapping ErrDuplicate.
+func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	if b == nil {
+		return nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "begin write")
+	}
+	defer tx.Rollback()
+	a := applier{ctx: ctx, tx: tx}
+	if err := a.run(b); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err, "commit")
+	}
+	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions))
+	return nil
+}
+
+// afterWrite refreshes the planner statistics once enough rows were added.
+// A failure only leaves older statistics in place, so it is not reported.
+func (db *DB) afterWrite(ctx context.Context, inserted int) {
+	db.mu.Lock()
+	db.sinceStats += inserted
+	due := db.sinceStats >= analyzeEvery
+	if due {
+		db.sinceStats = 0
+	}
+	db.mu.Unlock()
+	if due {
+		_, _ = db.w.ExecContext(ctx, "PRAGMA optimize")
+	}
+}
+
+type applier struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (a *applier) prepare(q string) (*sql.Stmt, error) {
+	s, err := a.tx.PrepareContext(a.ctx, q)
+	return s, mapErr(err, "prepare")
+}
+
+func (a *applier) run(b *emcdp.Batch) error {
+	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.meta, a.prune}
+	for _, step := range steps {
+		if err := step(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *applier) servers(b *emcdp.Batch) error {
+	if len(b.BackupServers) == 0 {
+		return nil
+	}
+	st, err := a.prepare(upsertServer)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range b.BackupServers {
+		v := &b.BackupServers[i]
+		if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, optStr(v.Description), v.Port, v.Version); err != nil {
+			return mapErr(err, "write backup server "+v.ID.String())
+		}
+	}
+	return nil
+}
+
+func (a *applier) policies(b *emcdp.Batch) error {
+	if len(b.CdpPolicies) == 0 {
+		return nil
+	}
+	up, err := a.prepare(upsertPolicy)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	del, err := a.prepare(deleteObjects)
+	if err != nil {
+		return err
+	}
+	defer del.Close()
+	ins, err := a.prepare(insertObject)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for i := range b.CdpPolicies {
+		v := &b.CdpPolicies[i]
+		opts, err := json.Marshal(v.Options)
+		if err != nil {
+			return fmt.Errorf("sqlite: schedule options of policy %s: %w", v.ID, err)
+		}
+		guest, err := json.Marshal(v.Guest)
+		if err != nil {
+			return fmt.Errorf("sqlite: guest options of policy %s: %w", v.ID, err)
+		}
+		if _, err := up.ExecContext(a.ctx, v.ID[:], v.Name, v.BackupServerID[:], v.BackupServerName, v.Platform,
+			optStr(v.Description), v.ScheduleConfigured, v.ScheduleEnabled, optTime(v.NextRun), string(opts), string(guest)); err != nil {
+			return mapErr(err, "write policy "+v.ID.String())
+		}
+		if _, err := del.ExecContext(a.ctx, v.ID[:]); err != nil {
+			return mapErr(err, "replace includes of policy "+v.ID.String())
+		}
+		for j := range v.Includes {
+			o := &v.Includes[j]
+			g, err := json.Marshal(o.Guest)
+			if err != nil {
+				return fmt.Errorf("sqlite: guest options of object %s: %w", o.ID, err)
+			}
+			// The object belongs to the policy it is written with.
+			if _, err := ins.ExecContext(a.ctx, v.ID[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize); err != nil {
+				return mapErr(err, "write object "+o.ID.String()+" of policy "+v.ID.String())
+			}
+		}
+	}
+	return nil
+}
+
+func (a *applier) policySessions(b *emcdp.Batch) error {
+	if n := len(b.NewPolicySessions); n > 0 {
+		st, err := a.prepare(insertPS)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range b.NewPolicySessions {
+			v := &b.NewPolicySessions[i]
+			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicyID[:], v.PolicyName, v.BackupServerID[:],
+				v.BackupServerName, sqlgen.Nanos(v.CreationTime), optTime(v.EndTime), int64(v.State), int64(v.Result),
+				v.Progress, optStr(v.FailureMessage), v.IsRetry); err != nil {
+				return mapErr(err, "insert policy session "+v.ID.String())
+			}
+		}
+		if err := a.count("policy_sessions", int64(n)); err != nil {
+			return err
+		}
+	}
+	if len(b.UpdPolicySessions) > 0 {
+		st, err := a.prepare(updatePS)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range b.UpdPolicySessions {
+			v := &b.UpdPolicySessions[i]
+			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), v.Progress,
+				optStr(v.FailureMessage), v.ID[:])
+			if err := updated(r, err, "policy session", v.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a *applier) taskSessions(b *emcdp.Batch) error {
+	if n := len(b.NewTaskSessions); n > 0 {
+		st, err := a.prepare(insertTS)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range b.NewTaskSessions {
+			v := &b.NewTaskSessions[i]
+			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicySessionID[:], v.PolicySessionName,
+				v.PolicyID[:], v.BackupServerID[:], v.BackupServerName, v.VmDisplayName, sqlgen.Nanos(v.CreationTime),
+				optTime(v.EndTime), int64(v.State), int64(v.Result), optStr(v.Reason), v.TotalSize); err != nil {
+				return mapErr(err, "insert task session "+v.ID.String())
+			}
+		}
+		if err := a.count("task_sessions", int64(n)); err != nil {
+			return err
+		}
+	}
+	if len(b.UpdTaskSessions) > 0 {
+		st, err := a.prepare(updateTS)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range b.UpdTaskSessions {
+			v := &b.UpdTaskSessions[i]
+			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), optStr(v.Reason), v.ID[:])
+			if err := updated(r, err, "task session", v.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// updated checks that an UPDATE by id found its row.
+func updated(r sql.Result, err error, what string, id emcdp.ID) error {
+	if err != nil {
+		return mapErr(err, "update "+what+" "+id.String())
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return mapErr(err, "update "+what+" "+id.String())
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: update %s %s: %w", what, id, emcdp.ErrNotFound)
+	}
+	return nil
+}
+
+func (a *applier) count(tbl string, delta int64) error {
+	_, err := a.tx.ExecContext(a.ctx, addCount, delta, tbl)
+	return mapErr(err, "count "+tbl)
+}
+
+func (a *applier) meta(b *emcdp.Batch) error {
+	for k, v := range b.Meta {
+		if _, err := a.tx.ExecContext(a.ctx, upsertMeta, k, v); err != nil {
+			return mapErr(err, "write meta")
+		}
+	}
+	return nil
+}
+
+// prune removes the sessions created before b.DeleteSessionsBefore and keeps
+// the row counts in step.
+func (a *applier) prune(b *emcdp.Batch) error {
+	if b.DeleteSessionsBefore.IsZero() {
+		return nil
+	}
+	t := sqlgen.Nanos(b.DeleteSessionsBefore)
+	for _, tbl := range []string{"task_sessions", "policy_sessions"} {
+		r, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+tbl+" WHERE creation_time < ?", t)
+		if err != nil {
+			return mapErr(err, "prune "+tbl)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return mapErr(err, "prune "+tbl)
+		}
+		if n > 0 {
+			if err := a.count(tbl, -n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+)
+
+// PutUser creates a user or replaces the one with the same Name.
+func (db *DB) PutUser(ctx context.Context, u *emcdp.User) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO users (name, password_hash, role, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, created = excluded.created`,
+		u.Name, u.PasswordHash, string(u.Role), sqlgen.Nanos(u.Created))
+	return mapErr(err, "write user")
+}
+
+// User reads a user by its Name (the key form), or ErrNotFound.
+func (db *DB) User(ctx context.Context, name string) (*emcdp.User, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	u := new(emcdp.User)
+	var role string
+	var created int64
+	err := db.r.QueryRowContext(ctx, "SELECT name, password_hash, role, created FROM users WHERE name = ?", name).
+		Scan(&u.Name, &u.PasswordHash, &role, &created)
+	if err != nil {
+		return nil, notFound(err, "read user")
+	}
+	u.Role, u.Created = emcdp.Role(role), time.Unix(0, created).UTC()
+	return u, nil
+}
+
+// CountUsers returns the number of users.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n)
+	return n, mapErr(err, "count users")
+}
+
+// CreateLogonSession stores a new logon session; an existing id fails with an
+// error wrapping ErrDuplicate.
+func (db *DB) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO logon_sessions (id, user_name, user_key, created, last_seen) VALUES (?, ?, ?, ?, ?)`,
+		s.ID[:], s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
+	return mapErr(err, "create logon session")
+}
+
+const logonCols = "id, user_name, user_key, created, last_seen"
+
+func scanLogon(r scanner, s *emcdp.LogonSession) error {
+	var created, seen int64
+	if err := r.Scan(idScan{&s.ID}, &s.UserName, &s.UserKey, &created, &seen); err != nil {
+		return err
+	}
+	s.Created, s.LastSeen = time.Unix(0, created).UTC(), time.Unix(0, seen).UTC()
+	return nil
+}
+
+// LogonSession reads a logon session by id, or ErrNotFound.
+func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	s := new(emcdp.LogonSession)
+	if err := scanLogon(db.r.QueryRowContext(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE id = ?", id[:]), s); err != nil {
+		return nil, notFound(err, "read logon session")
+	}
+	return s, nil
+}
+
+// TouchLogonSession moves LastSeen forward to now; it never moves it back.
+// A session that does not exist gives ErrNotFound.
+func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "begin write")
+	}
+	defer tx.Rollback()
+	var seen int64
+	if err := tx.QueryRowContext(ctx, "SELECT last_seen FROM logon_sessions WHERE id = ?", id[:]).Scan(&seen); err != nil {
+		return notFound(err, "read logon session")
+	}
+	if n := sqlgen.Nanos(now); seen < n {
+		if _, err := tx.ExecContext(ctx, "UPDATE logon_sessions SET last_seen = ? WHERE id = ?", n, id[:]); err != nil {
+			return mapErr(err, "touch logon session")
+		}
+	}
+	return mapErr(tx.Commit(), "commit")
+}
+
+// LogonSessions lists the sessions of userKey seen at or after since, oldest
+// (by creation) first, ties by id.
+func (db *DB) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE user_key = ? AND last_seen >= ? ORDER BY created, id",
+		userKey, sqlgen.Nanos(since))
+	if err != nil {
+		return nil, mapErr(err, "list logon sessions")
+	}
+	defer rows.Close()
+	var out []emcdp.LogonSession
+	for rows.Next() {
+		var s emcdp.LogonSession
+		if err := scanLogon(rows, &s); err != nil {
+			return nil, mapErr(err, "list logon sessions")
+		}
+		out = append(out, s)
+	}
+	return out, mapErr(rows.Err(), "list logon sessions")
+}
+
+// DeleteLogonSession removes a logon session; ErrNotFound when there was none.
+func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	r, err := db.w.ExecContext(ctx, "DELETE FROM logon_sessions WHERE id = ?", id[:])
+	if err != nil {
+		return mapErr(err, "delete logon session")
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return mapErr(err, "delete logon session")
+	} else if n == 0 {
+		return emcdp.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteLogonSessionsBefore removes the sessions last seen before t and
+// returns how many it removed.
+func (db *DB) DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	r, err := db.w.ExecContext(ctx, "DELETE FROM logon_sessions WHERE last_seen < ?", sqlgen.Nanos(t))
+	if err != nil {
+		return 0, mapErr(err, "delete logon sessions")
+	}
+	n, err := r.RowsAffected()
+	return int(n), mapErr(err, "delete logon sessions")
+}
+
+// AddLogonFailure records a failure of userKey at t and returns the number of
+// its failures at or after since, this one included, in one transaction.
+func (db *DB) AddLogonFailure(ctx context.Context, userKey string, t, since time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, mapErr(err, "begin write")
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "INSERT INTO logon_failures (user_key, at) VALUES (?, ?)", userKey, sqlgen.Nanos(t)); err != nil {
+		return 0, mapErr(err, "record logon failure")
+	}
+	n, err := countFailures(ctx, tx, userKey, since)
+	if err != nil {
+		return 0, err
+	}
+	return n, mapErr(tx.Commit(), "commit")
+}
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func countFailures(ctx context.Context, q queryRower, userKey string, since time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM logon_failures WHERE user_key = ? AND at >= ?", userKey, sqlgen.Nanos(since)).Scan(&n)
+	return n, mapErr(err, "count logon failures")
+}
+
+// LogonFailures counts the failures of userKey at or after since.
+func (db *DB) LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	return countFailures(ctx, db.r, userKey, since)
+}
+
+// ClearLogonFailures forgets every failure of userKey.
+func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.w.ExecContext(ctx, "DELETE FROM logon_failures WHERE user_key = ?", userKey)
+	return mapErr(err, "clear logon failures")
+}

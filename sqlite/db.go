@@ -1,0 +1,167 @@
+// Package sqlite is the embedded store of emcdp: one SQLite file in WAL mode,
+// written through a single writer connection and read through a pool of
+// reader connections, with its schema applied by versioned migrations.
+//
+// Ids are stored as BLOB(16), whose byte order is the order of the
+// lower-case GUID strings. Session rows carry their parents' names, so every
+// read is a single-table read and a read by id is one primary-key lookup.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/emcdp/emcdp"
+	"github.com/mattn/go-sqlite3"
+)
+
+// DB is the SQLite implementation of emcdp.Store. It is safe for concurrent
+// use; writes are serialised on one connection, as SQLite allows one writer.
+type DB struct {
+	w      *sql.DB // the single writer connection
+	r      *sql.DB // the reader pool
+	path   string
+	closed atomic.Bool
+
+	mu         sync.Mutex // guards the counters that schedule ANALYZE
+	sinceStats int        // rows inserted since the planner statistics were refreshed
+}
+
+var _ emcdp.Store = (*DB)(nil)
+
+// ErrDuplicate is wrapped by the error of a batch that inserts a session whose
+// id already exists.
+var ErrDuplicate = errors.New("already exists")
+
+// Open opens (creating if needed) the database file at path, applies the
+// pending migrations and returns the store. Several processes may open the
+// same file; migrations are applied once, under the write lock.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: no database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: database path: %w", err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath() +
+		"?_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+	db := &DB{path: abs}
+	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536"})
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	db.w.SetConnMaxIdleTime(0)
+	if err := db.w.PingContext(ctx); err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	if err := migrate(ctx, db.w); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.NumCPU())
+	db.r = sql.OpenDB(connector{dsn: base + "&_txlock=deferred&_query_only=1&_cache_size=-16384"})
+	db.r.SetMaxOpenConns(n)
+	db.r.SetMaxIdleConns(n)
+	db.r.SetConnMaxIdleTime(0)
+	if err := db.r.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	// Refresh the planner statistics when they are missing or stale; with
+	// analysis_limit this reads a bounded sample of each index.
+	if _, err := db.w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		db.Close()
+		return nil, mapErr(err, "optimize")
+	}
+	return db, nil
+}
+
+// connector opens go-sqlite3 connections with the per-connection settings
+// that the DSN cannot carry, without registering a driver globally.
+type connector struct{ dsn string }
+
+var drv = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	// Map the file for reads, keep temporary sorts in memory, and bound the
+	// sample that ANALYZE reads so that it stays fast on large tables.
+	for _, p := range []string{"PRAGMA mmap_size=1073741824", "PRAGMA temp_store=MEMORY", "PRAGMA analysis_limit=1000"} {
+		if _, err := c.Exec(p, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return drv }
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes every connection. It is safe to call more than once; later
+// calls of other methods fail with an EUnavailable error.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	// Let SQLite record statistics gathered during this run for the next one.
+	_, _ = db.w.Exec("PRAGMA optimize")
+	errs = append(errs, db.w.Close())
+	return errors.Join(errs...)
+}
+
+var errClosed = emcdp.Errorf(emcdp.EUnavailable, "the store is closed")
+
+func (db *DB) check() error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	return nil
+}
+
+// mapErr turns a driver error into a plain error that names the operation
+// and never carries SQL text. Busy and locked databases become EUnavailable.
+// Context errors pass through unchanged.
+func mapErr(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, emcdp.ErrNotFound) {
+		return err
+	}
+	var e *emcdp.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+			return emcdp.Errorf(emcdp.EUnavailable, "the store is busy")
+		case sqlite3.ErrConstraint:
+			if se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey || se.ExtendedCode == sqlite3.ErrConstraintUnique {
+				return fmt.Errorf("sqlite: %s: %w", op, ErrDuplicate)
+			}
+			return fmt.Errorf("sqlite: %s: constraint violated (%s)", op, se.ExtendedCode.Error())
+		}
+		return fmt.Errorf("sqlite: %s: %s", op, se.Code.Error())
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) {
+		return emcdp.Errorf(emcdp.EUnavailable, "the store is not available")
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

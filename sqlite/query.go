@@ -1,0 +1,123 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+)
+
+// table describes how a kind is stored.
+type table struct {
+	name    string
+	cols    string
+	counted bool // its row count is kept in row_counts
+}
+
+var tables = map[emcdp.Kind]table{
+	emcdp.KindBackupServer:          {"backup_servers", serverCols, false},
+	emcdp.KindCdpPolicy:             {"cdp_policies", policyCols, false},
+	emcdp.KindCdpReplicaSession:     {"policy_sessions", psCols, true},
+	emcdp.KindCdpReplicaTaskSession: {"task_sessions", tsCols, true},
+}
+
+// Query runs a filtered, sorted, paged read. The page and its Total come from
+// one read transaction, so they agree with each other. Total is counted only
+// when the page does not already tell it: an unpaged read, or a page that
+// holds the last row, gives it away.
+func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
+	if err != nil {
+		return nil, err
+	}
+	t := tables[q.Kind]
+	stmt := "SELECT " + t.cols + " FROM " + t.name
+	if c.Where != "" {
+		stmt += " WHERE " + c.Where
+	}
+	stmt += " ORDER BY " + c.OrderBy
+	if c.Limit != "" {
+		stmt += " " + c.Limit
+	}
+
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, mapErr(err, "begin read")
+	}
+	defer tx.Rollback()
+	res := &emcdp.QueryResult{}
+	if err := scanAll(ctx, tx, q.Kind, stmt, c.Args, res); err != nil {
+		return nil, err
+	}
+	n := res.Len()
+	switch {
+	case q.PageSize == 0:
+		res.Total = n
+	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
+		res.Total = c.Offset + n
+	default:
+		if res.Total, err = count(ctx, tx, t, c); err != nil {
+			return nil, err
+		}
+	}
+	if q.Kind == emcdp.KindCdpPolicy && len(res.CdpPolicies) > 0 {
+		ps := make([]*emcdp.CdpPolicy, len(res.CdpPolicies))
+		for i := range res.CdpPolicies {
+			ps[i] = &res.CdpPolicies[i]
+		}
+		if err := loadIncludes(ctx, tx, ps); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// count counts the rows matching the compiled filter: from row_counts when
+// there is no filter, otherwise with count(*), which SQLite answers from an
+// index whenever one covers the filter.
+func count(ctx context.Context, tx *sql.Tx, t table, c *sqlgen.Clauses) (int, error) {
+	var n int
+	var err error
+	switch {
+	case c.Where == "" && t.counted:
+		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.name).Scan(&n)
+	case c.Where == "":
+		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name).Scan(&n)
+	default:
+		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
+	}
+	return n, mapErr(err, "count "+t.name)
+}
+
+// scanAll runs stmt and appends the rows to the slice of res for kind k.
+func scanAll(ctx context.Context, tx *sql.Tx, k emcdp.Kind, stmt string, args []any, res *emcdp.QueryResult) error {
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return mapErr(err, "query "+k.String())
+	}
+	defer rows.Close()
+	for rows.Next() {
+		switch k {
+		case emcdp.KindBackupServer:
+			res.BackupServers = append(res.BackupServers, emcdp.BackupServer{})
+			err = scanServer(rows, &res.BackupServers[len(res.BackupServers)-1])
+		case emcdp.KindCdpPolicy:
+			res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
+			err = scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1])
+		case emcdp.KindCdpReplicaSession:
+			res.PolicySessions = append(res.PolicySessions, emcdp.PolicySession{})
+			err = scanPolicySession(rows, &res.PolicySessions[len(res.PolicySessions)-1])
+		case emcdp.KindCdpReplicaTaskSession:
+			res.TaskSessions = append(res.TaskSessions, emcdp.TaskSession{})
+			err = scanTaskSession(rows, &res.TaskSessions[len(res.TaskSessions)-1])
+		}
+		if err != nil {
+			return mapErr(err, "read "+k.String())
+		}
+	}
+	return mapErr(rows.Err(), "query "+k.String())
+}
