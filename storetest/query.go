@@ -137,7 +137,9 @@ func testSemantics(t *testing.T, st emcdp.Store) {
 			}
 		}
 	}
-	isSQL := func(s *emcdp.TaskSession) bool { return s.VmDisplayName == "sql01" || s.VmDisplayName == "SQL01" || s.VmDisplayName == "Sql01" }
+	isSQL := func(s *emcdp.TaskSession) bool {
+		return s.VmDisplayName == "sql01" || s.VmDisplayName == "SQL01" || s.VmDisplayName == "Sql01"
+	}
 	expect("VmDisplayName==SQL01 is case-insensitive", run(term("VmDisplayName", emcdp.OpEq, emcdp.Value{Str: "SQL01"})), isSQL)
 	// Only ASCII letters fold: "APP-Ä" matches "app-Ä" but not "app-ä".
 	expect("ASCII folding only", run(term("VmDisplayName", emcdp.OpEq, emcdp.Value{Str: "APP-Ä"})),
@@ -158,7 +160,9 @@ func testSemantics(t *testing.T, st emcdp.Store) {
 	expect("running sessions satisfy EndTimeUTC!=", run(term("EndTimeUTC", emcdp.OpNe, emcdp.Value{Time: far})),
 		func(*emcdp.TaskSession) bool { return true })
 	expect("enum order: Result>=Warning", run(term("Result", emcdp.OpGe, emcdp.Value{Int: int64(emcdp.ResultWarning)})),
-		func(s *emcdp.TaskSession) bool { return s.Result == emcdp.ResultWarning || s.Result == emcdp.ResultFailed })
+		func(s *emcdp.TaskSession) bool {
+			return s.Result == emcdp.ResultWarning || s.Result == emcdp.ResultFailed
+		})
 	expect("enum order: State>InProgress", run(term("State", emcdp.OpGt, emcdp.Value{Int: int64(emcdp.TaskInProgress)})),
 		func(s *emcdp.TaskSession) bool { return s.State == emcdp.TaskPending || s.State == emcdp.TaskCompleted })
 	ps := d.Tasks[0].PolicySessionID
