@@ -109,7 +109,11 @@ func parseDateTime(s string) (time.Time, bool) {
 	if t.Day() != day { // e.g. 2026-02-30
 		return time.Time{}, false
 	}
-	return emcdp.Ticks(t.Add(-time.Duration(offset) * time.Second)), true
+	t = t.Add(-time.Duration(offset) * time.Second)
+	if y := t.Year(); y < 0 || y > 9999 { // an offset pushed it out of the printable range
+		return time.Time{}, false
+	}
+	return emcdp.Ticks(t), true
 }
 
 // formatDateTime writes t in UTC with up to 7 fractional digits and a Z, the
