@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"LogonSessions", testLogonSessions},
 		{"LogonFailures", testLogonFailures},
 		{"RandomQueries", testRandomQueries},
+		{"Differential", testDifferential},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
