@@ -46,6 +46,9 @@ type Config struct {
 	// RestartRate is the share of healthy task sessions cut short by a
 	// replication restart (host maintenance) (default 0.01).
 	RestartRate float64
+	// NoRandomEpisodes turns random problems off: only scripted episodes
+	// produce Warning and Failed sessions.
+	NoRandomEpisodes bool
 
 	// Servers, PoliciesPerServer and the VMs-per-policy spread describe a
 	// generated catalogue; ignored when Catalog is set. VMsPerPolicy fixes

@@ -101,6 +101,9 @@ func newVMGen(v *vmDef, p *policyDef, cfg Config) *vmGen {
 	g.point = v.firstStart.Add(g.lt)
 	g.epStart, g.warnShare = episodeRates(cfg.WarningRate, cfg.FailureRate)
 	g.epStart = min(0.9, g.epStart*v.busy)
+	if cfg.NoRandomEpisodes {
+		g.epStart = 0
+	}
 	return g
 }
 
