@@ -84,7 +84,7 @@ func Run(q *emcdp.Query, items []any) (page []any, total int) {
 	if q.Sort != nil {
 		f = *q.Sort
 	}
-	sort.SliceStable(kept, func(i, j int) bool { return Less(f, q.Desc, kept[i], kept[j]) })
+	sortItems(kept, f, q.Desc)
 	total = len(kept)
 	if q.PageSize <= 0 {
 		return kept, total
@@ -104,21 +104,56 @@ func Run(q *emcdp.Query, items []any) (page []any, total int) {
 	return kept[start:end], total
 }
 
+// sortItems sorts items as Less orders them, reading each sort key once.
+func sortItems(items []any, f emcdp.Field, desc bool) {
+	type keyed struct {
+		v       emcdp.Value
+		present bool
+		id      emcdp.ID
+		item    any
+	}
+	ks := make([]keyed, len(items))
+	idf := emcdp.Field{Type: emcdp.TypeUID, Column: "id"}
+	for i, it := range items {
+		v, p, _ := valueOf(it, f)
+		id, _, _ := valueOf(it, idf)
+		ks[i] = keyed{v, p, id.ID, it}
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		a, b := &ks[i], &ks[j]
+		c := compareKeys(f.Type, a.v, a.present, b.v, b.present)
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c < 0
+		}
+		return bytes.Compare(a.id[:], b.id[:]) < 0
+	})
+	for i := range ks {
+		items[i] = ks[i].item
+	}
+}
+
+// compareKeys compares two possibly absent values; absent is lowest.
+func compareKeys(t emcdp.FieldType, a emcdp.Value, pa bool, b emcdp.Value, pb bool) int {
+	switch {
+	case !pa && !pb:
+		return 0
+	case !pa:
+		return -1
+	case !pb:
+		return 1
+	}
+	return compare(t, a, b)
+}
+
 // Less orders two items by field f (descending when desc), absent values
 // lowest, then by id ascending whatever the direction.
 func Less(f emcdp.Field, desc bool, a, b any) bool {
 	va, pa, _ := valueOf(a, f)
 	vb, pb, _ := valueOf(b, f)
-	var c int
-	switch {
-	case !pa && !pb:
-	case !pa:
-		c = -1
-	case !pb:
-		c = 1
-	default:
-		c = compare(f.Type, va, vb)
-	}
+	c := compareKeys(f.Type, va, pa, vb, pb)
 	if desc {
 		c = -c
 	}

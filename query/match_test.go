@@ -194,6 +194,11 @@ func TestRunPagesConcatenate(t *testing.T) {
 		for _, desc := range []bool{false, true} {
 			q := emcdp.Query{Kind: kTask, Sort: &f, Desc: desc}
 			all, _ := Run(&q, items)
+			for i := 1; i < len(all); i++ {
+				if !Less(f, desc, all[i-1], all[i]) {
+					t.Fatalf("%s desc=%v: Run's order disagrees with Less at %d", f.Name, desc, i)
+				}
+			}
 			var joined []any
 			for p := 1; p <= 9; p++ {
 				q.PageSize, q.Page = 7, p

@@ -99,12 +99,12 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 			if err := once(&typeSeen); err != nil {
 				return nil, err
 			}
-			typeName = value
+			typeName = strings.TrimSpace(value)
 		case "format":
 			if err := once(&formatSeen); err != nil {
 				return nil, err
 			}
-			format = value
+			format = strings.TrimSpace(value)
 		case "filter":
 			filters = append(filters, value)
 		case "sortasc", "sortdesc":
