@@ -30,19 +30,11 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
+	stmt, c, err := selectStmt(q)
 	if err != nil {
 		return nil, err
 	}
 	t := tables[q.Kind]
-	stmt := "SELECT " + t.cols + " FROM " + t.name
-	if c.Where != "" {
-		stmt += " WHERE " + c.Where
-	}
-	stmt += " ORDER BY " + c.OrderBy
-	if c.Limit != "" {
-		stmt += " " + c.Limit
-	}
 
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -74,6 +66,24 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		}
 	}
 	return res, nil
+}
+
+// selectStmt compiles q into the statement that reads its page.
+func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
+	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
+	if err != nil {
+		return "", nil, err
+	}
+	t := tables[q.Kind]
+	stmt := "SELECT " + t.cols + " FROM " + t.name
+	if c.Where != "" {
+		stmt += " WHERE " + c.Where
+	}
+	stmt += " ORDER BY " + c.OrderBy
+	if c.Limit != "" {
+		stmt += " " + c.Limit
+	}
+	return stmt, c, nil
 }
 
 // count counts the rows matching the compiled filter: from row_counts when

@@ -1,0 +1,141 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// genVersion changes when generate changes, so that cached files are rebuilt.
+const genVersion = 1
+
+// cachedDB opens a database of n generated task sessions, building it once
+// into a file under os.TempDir() named by the schema and generator versions.
+func cachedDB(b *testing.B, n int) *DB {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("emcdp-bench-s%d-g%d-%d.db", SchemaVersion(), genVersion, n))
+	if _, err := os.Stat(path); err != nil {
+		tmp := path + ".building"
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(tmp + suffix)
+		}
+		db, err := Open(ctx, tmp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := generate(ctx, db, n, 10000); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("built %d task sessions in %v", n, time.Since(start).Round(time.Millisecond))
+		if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// BenchmarkApplyTaskSessions writes task sessions in batches of 10,000 into
+// a growing database, as the simulator seeds history; ns/op is per batch and
+// rows/s the write rate.
+func BenchmarkApplyTaskSessions(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "apply.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const batch = 10000
+	b.ResetTimer()
+	if err := generate(ctx, db, b.N*batch, batch); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkTaskSessionByID reads task sessions by id from 100,000 rows.
+func BenchmarkTaskSessionByID(b *testing.B) {
+	db := cachedDB(b, 100000)
+	ids := sampleIDs(b, db, 1000)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := db.TaskSession(ctx, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func sampleIDs(b *testing.B, db *DB, n int) []emcdp.ID {
+	rows, err := db.r.Query("SELECT id FROM task_sessions ORDER BY random() LIMIT ?", n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []emcdp.ID
+	for rows.Next() {
+		var id emcdp.ID
+		if err := rows.Scan(idScan{&id}); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// hotQueries are the queries that clients run most, over the generated
+// history of 1,000,000 task sessions.
+func hotQueries() map[string]emcdp.Query {
+	k := emcdp.KindCdpReplicaTaskSession
+	f := func(n string) emcdp.Field { x, _ := emcdp.LookupField(k, n); return x }
+	created, vm, result := f("CreationTimeUTC"), f("VmDisplayName"), f("Result")
+	day := benchEnd.AddDate(0, 0, -60)
+	return map[string]emcdp.Query{
+		"DayWindow": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: day}},
+			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: day.AddDate(0, 0, 1)}}}}},
+		"DeepPage": {Kind: k, Sort: &created, Desc: true, PageSize: 100, Page: 5000},
+		"VmResult": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: "VM-00042"}},
+			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultWarning)}}}}},
+		"Collection30d": {Kind: k, Sort: &created, Desc: true,
+			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: benchEnd.AddDate(0, 0, -30)}}},
+	}
+}
+
+// BenchmarkQuery1M runs the hot queries over 1,000,000 task sessions.
+func BenchmarkQuery1M(b *testing.B) {
+	db := cachedDB(b, 1000000)
+	ctx := context.Background()
+	for _, name := range []string{"DayWindow", "DeepPage", "VmResult", "Collection30d"} {
+		q := hotQueries()[name]
+		b.Run(name, func(b *testing.B) {
+			var res *emcdp.QueryResult
+			var err error
+			for b.Loop() {
+				if res, err = db.Query(ctx, &q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Len()), "items")
+			b.ReportMetric(float64(res.Total), "total")
+		})
+	}
+}

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+)
+
+// plan returns the detail lines of EXPLAIN QUERY PLAN for stmt.
+func plan(t *testing.T, db *DB, stmt string, args ...any) []string {
+	t.Helper()
+	rows, err := db.r.Query("EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
+	}
+	return out
+}
+
+// TestQueryPlans asserts that the hot reads use the indexes built for them:
+// no table scan, no sort in a temporary b-tree, and the count of a filtered
+// query answered from a covering index.
+func TestQueryPlans(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := generate(ctx, db, 30000, 10000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ page, count string }{
+		"DayWindow":     {"USING INDEX task_sessions_created ", "USING COVERING INDEX task_sessions_created"},
+		"DeepPage":      {"USING INDEX task_sessions_created_desc", ""},
+		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
+		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
+	}
+	for name, q := range hotQueries() {
+		stmt, c, err := selectStmt(&q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := plan(t, db, stmt, c.Args...)
+		checkPlan(t, name+" page", p, want[name].page)
+		if want[name].count != "" {
+			p = plan(t, db, "SELECT count(*) FROM task_sessions WHERE "+c.Where, c.Args[:c.WhereArgs]...)
+			checkPlan(t, name+" count", p, want[name].count)
+		}
+	}
+	id := emcdp.NewID()
+	checkPlan(t, "by id", plan(t, db, "SELECT "+tsCols+" FROM task_sessions WHERE id = ?", id[:]), "USING INDEX sqlite_autoindex_task_sessions_1 (id=?)")
+	checkPlan(t, "unfiltered count", plan(t, db, "SELECT n FROM row_counts WHERE tbl = ?", "task_sessions"), "USING PRIMARY KEY (tbl=?)")
+}
+
+func checkPlan(t *testing.T, name string, p []string, index string) {
+	t.Helper()
+	all := strings.Join(p, " | ") + " "
+	if !strings.Contains(all, index) {
+		t.Errorf("%s: plan %q does not use %q", name, all, index)
+	}
+	if strings.Contains(all, "TEMP B-TREE") {
+		t.Errorf("%s: plan %q sorts in a temporary b-tree", name, all)
+	}
+	for _, l := range p {
+		if strings.HasPrefix(l, "SCAN ") && !strings.Contains(l, "INDEX") {
+			t.Errorf("%s: plan %q scans a table", name, all)
+		}
+	}
+}
