@@ -115,7 +115,8 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 	return append(b, '}', '}')
 }
 
-// querySvcPageSize is the page size of the preset queries that QuerySvc links to.
+// querySvcPageSize ends the preset queries that QuerySvc links to: entities,
+// the first page of the default size.
 const querySvcPageSize = "&format=Entities&pageSize=100&page=1"
 
 // QuerySvc writes the query service resource (GET /querySvc): an Up link to
@@ -127,7 +128,7 @@ func (e Encoder) QuerySvc(dst []byte, base string, logonSessionID emcdp.ID) []by
 	links = append(links, idLink("Up", "LogonSession", "", base, "/logonSessions/", logonSessionID, ""))
 	for _, k := range emcdp.Kinds {
 		ki := kindOf(k)
-		links = append(links, link{rel: "Down", typ: queryListType(k), base: base, path: "/query?type=" + ki.typ, tail: querySvcPageSize})
+		links = append(links, link{rel: "Down", typ: ki.queryType, base: base, path: ki.queryPath, tail: querySvcPageSize})
 	}
 	dst = e.begin(dst)
 	if e.json() {
@@ -151,16 +152,3 @@ func (e Encoder) QuerySvc(dst []byte, base string, logonSessionID emcdp.ID) []by
 	}
 	return e.end(dst)
 }
-
-// queryListTypes are the link Types of the preset queries, e.g.
-// CdpReplicaTaskSessionList.
-var queryListTypes = func() (t [len(kindInfos)]string) {
-	for i := range kindInfos {
-		if kindInfos[i].typ != "" {
-			t[i] = kindInfos[i].typ + "List"
-		}
-	}
-	return t
-}()
-
-func queryListType(k emcdp.Kind) string { return queryListTypes[k] }

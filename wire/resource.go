@@ -8,13 +8,21 @@ type kindInfo struct {
 	ref  string // reference Type, e.g. "CdpReplicaTaskSessionReference"
 	coll string // collection path with slashes, e.g. "/cdpReplicaTaskSessions/"
 	list string // entity list element and JSON key, e.g. "CdpReplicaTaskSessions"
+
+	queryType string // Type of the querySvc link to the kind's preset query, e.g. "CdpReplicaTaskSessionList"
+	queryPath string // path of that query up to its type, e.g. "/query?type=CdpReplicaTaskSession"
 }
 
 var kindInfos = [...]kindInfo{
-	emcdp.KindBackupServer:          {"BackupServer", "BackupServerReference", "/backupServers/", "BackupServers"},
-	emcdp.KindCdpPolicy:             {"CdpPolicy", "CdpPolicyReference", "/cdpPolicies/", "CdpPolicies"},
-	emcdp.KindCdpReplicaSession:     {"CdpReplicaSession", "CdpReplicaSessionReference", "/cdpReplicaSessions/", "CdpReplicaSessions"},
-	emcdp.KindCdpReplicaTaskSession: {"CdpReplicaTaskSession", "CdpReplicaTaskSessionReference", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions"},
+	emcdp.KindBackupServer:          newKindInfo("BackupServer", "/backupServers/", "BackupServers"),
+	emcdp.KindCdpPolicy:             newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies"),
+	emcdp.KindCdpReplicaSession:     newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions"),
+	emcdp.KindCdpReplicaTaskSession: newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions"),
+}
+
+func newKindInfo(typ, coll, list string) kindInfo {
+	return kindInfo{typ: typ, ref: typ + "Reference", coll: coll, list: list,
+		queryType: typ + "List", queryPath: "/query?type=" + typ}
 }
 
 var (
