@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+const benchUsage = `Usage: emcdp bench [flags]
+
+Measures emcdp against this machine's ceiling. It seeds (or reuses) a dataset
+of about --task-sessions task sessions, starts "emcdp serve" as a separate
+process on a free loopback port, and drives it over HTTPS with --connections
+keep-alive connections for --duration per scenario. The ceiling is a static
+body of a task-session entity's size served by the same binary and TLS setup,
+so every other scenario's throughput is also shown as a share of it.
+
+Scenarios: ceiling, ref-xml, entity-xml, entity-json, logon, query-day,
+query-page, query-vm, collection.
+
+Examples:
+  go build -o emcdp ./cmd/emcdp && ./emcdp bench
+  ./emcdp bench --task-sessions 100000 --duration 5s --scenarios ceiling,entity-xml
+  ./emcdp bench --db postgres://postgres@127.0.0.1:5432/emcdp_bench
+`
+
+// benchCmd measures the server, run as a child process, against this
+// machine's ceiling.
+type benchCmd struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// benchFlags are the settings of one benchmark run.
+type benchFlags struct {
+	taskSessions    int
+	connections     int
+	collectionConns int
+	duration        time.Duration
+	warmup          time.Duration
+	timeout         time.Duration
+	db              string
+	data            string
+	scenarios       string
+	jsonPath        string
+	binary          string
+}
+
+func (f *benchFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.taskSessions, "task-sessions", 1_000_000, "task sessions in the dataset (approximately: the simulator decides the exact count)")
+	fs.IntVar(&f.connections, "connections", 32, "concurrent keep-alive connections, each with one request in flight")
+	fs.IntVar(&f.collectionConns, "collection-connections", 1, "connections for the collection scenario, whose answer holds every task session of the last 30 days")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per scenario")
+	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "unmeasured time before each scenario")
+	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "longest wait for one answer; a slower one counts as an error")
+	fs.StringVar(&f.db, "db", "", "database to benchmark: empty for SQLite in the dataset folder, or postgres://user@host:5432/db")
+	fs.StringVar(&f.data, "data", "./emcdp-bench-data", "folder caching the datasets; a dataset seeded with the same parameters is reused")
+	fs.StringVar(&f.scenarios, "scenarios", "all", "comma-separated scenarios to run, or all")
+	fs.StringVar(&f.jsonPath, "json", "", "results file (default bench-results/<date>-<store>.json)")
+	fs.StringVar(&f.binary, "emcdp", "", "emcdp binary to run as the server (default: this executable)")
+}
+
+// benchSettings are the checked flags.
+type benchSettings struct {
+	benchFlags
+	store     string // "sqlite" or "postgres"
+	scenarios []string
+	plan      datasetPlan
+}
+
+// check validates the flags and fills in the defaults that depend on others.
+func (f *benchFlags) check(now time.Time) (*benchSettings, error) {
+	s := &benchSettings{benchFlags: *f}
+	switch {
+	case f.taskSessions < 1:
+		return nil, fmt.Errorf("--task-sessions must be at least 1, got %d", f.taskSessions)
+	case f.connections < 1 || f.connections > 10000:
+		return nil, fmt.Errorf("--connections must be 1…10000, got %d", f.connections)
+	case f.collectionConns < 1 || f.collectionConns > 10000:
+		return nil, fmt.Errorf("--collection-connections must be 1…10000, got %d", f.collectionConns)
+	case f.duration <= 0:
+		return nil, fmt.Errorf("--duration must be positive, got %v", f.duration)
+	case f.warmup < 0:
+		return nil, fmt.Errorf("--warmup must not be negative, got %v", f.warmup)
+	case f.timeout <= 0:
+		return nil, fmt.Errorf("--timeout must be positive, got %v", f.timeout)
+	case f.data == "":
+		return nil, errors.New("--data must name a folder")
+	}
+	switch {
+	case f.db == "":
+		s.store = "sqlite"
+	case strings.HasPrefix(f.db, "postgres://"), strings.HasPrefix(f.db, "postgresql://"):
+		s.store = "postgres"
+	default:
+		return nil, fmt.Errorf("--db %q: leave it empty for SQLite, or give a postgres:// URL", f.db)
+	}
+	var err error
+	if s.scenarios, err = parseScenarios(f.scenarios); err != nil {
+		return nil, err
+	}
+	if s.plan, err = planDataset(f.taskSessions); err != nil {
+		return nil, err
+	}
+	if s.jsonPath == "" {
+		s.jsonPath = filepath.Join("bench-results", now.Format("2006-01-02")+"-"+s.store+".json")
+	}
+	return s, nil
+}
+
+// parseScenarios turns the --scenarios list into scenario names in the
+// order they run (the ceiling first, the collection last).
+func parseScenarios(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" || strings.EqualFold(strings.TrimSpace(list), "all") {
+		return append([]string(nil), scenarioOrder...), nil
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(list, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if !knownScenario(s) {
+			return nil, fmt.Errorf("--scenarios: unknown scenario %q; use %s", s, strings.Join(scenarioOrder, ", "))
+		}
+		want[s] = true
+	}
+	if len(want) == 0 {
+		return nil, errors.New("--scenarios names no scenario")
+	}
+	var out []string
+	for _, s := range scenarioOrder {
+		if want[s] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (c *benchCmd) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("bench", benchUsage, c.Stderr)
+	var f benchFlags
+	f.register(fs)
+	if err := parseFlags(fs, args, c.Getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	s, err := f.check(time.Now())
+	if err != nil {
+		return err
+	}
+	if s.binary == "" {
+		if s.binary, err = os.Executable(); err != nil {
+			return fmt.Errorf("find this executable (give --emcdp PATH): %w", err)
+		}
+	}
+	if s.binary, err = filepath.Abs(s.binary); err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.binary); err != nil {
+		return fmt.Errorf("--emcdp: %w", err)
+	}
+	b := &bench{s: s, out: c.Stdout, log: c.Stderr}
+	return b.run(ctx)
+}

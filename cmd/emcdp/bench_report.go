@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/emcdp/emcdp/loadgen"
+)
+
+// benchReport is the JSON record of a run, kept under docs/bench/ for the
+// runs that docs/performance.md quotes.
+type benchReport struct {
+	Date        time.Time      `json:"date"`
+	Commit      string         `json:"commit"`
+	Store       string         `json:"store"`
+	Machine     machineInfo    `json:"machine"`
+	Dataset     datasetReport  `json:"dataset"`
+	Connections int            `json:"connections"`
+	Duration    string         `json:"duration"`
+	Warmup      string         `json:"warmup"`
+	PeakRSS     int64          `json:"serverPeakRSSBytes"`
+	Scenarios   []scenarioStat `json:"scenarios"`
+}
+
+type machineInfo struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpuModel,omitempty"`
+	MemoryMB  int64  `json:"memoryMB,omitempty"`
+	GoVersion string `json:"goVersion"`
+	OS        string `json:"os"`
+}
+
+type datasetReport struct {
+	Requested    int         `json:"requestedTaskSessions"`
+	TaskSessions int         `json:"taskSessions"`
+	Plan         datasetPlan `json:"plan"`
+	SeededAt     time.Time   `json:"seededAt"`
+	EntityBytes  int         `json:"entityXMLBytes"`
+}
+
+// scenarioStat is one scenario's figures; times in milliseconds.
+type scenarioStat struct {
+	Name            string   `json:"name"`
+	Request         string   `json:"request"`
+	Connections     int      `json:"connections"`
+	Requests        int64    `json:"requests"`
+	RPS             float64  `json:"requestsPerSecond"`
+	P50             float64  `json:"p50Ms"`
+	P90             float64  `json:"p90Ms"`
+	P99             float64  `json:"p99Ms"`
+	Max             float64  `json:"maxMs"`
+	StatusErrors    int64    `json:"statusErrors"`
+	TransportErrors int64    `json:"transportErrors"`
+	FirstError      string   `json:"firstError,omitempty"`
+	Bytes           int64    `json:"bytes"`
+	MeanBody        int64    `json:"meanBodyBytes"`
+	CeilingRatio    *float64 `json:"ceilingRatio,omitempty"`
+	PeakRSS         int64    `json:"peakRSSBytes"`
+	SampledRSS      int64    `json:"sampledMaxRSSBytes"`
+}
+
+func (b *bench) newReport() *benchReport {
+	return &benchReport{
+		Date:        time.Now().UTC().Truncate(time.Second),
+		Commit:      buildCommit(),
+		Store:       b.s.store,
+		Machine:     readMachine(),
+		Connections: b.s.connections,
+		Duration:    b.s.duration.String(),
+		Warmup:      b.s.warmup.String(),
+		Dataset: datasetReport{Requested: b.s.taskSessions, TaskSessions: b.data.Total, Plan: b.s.plan,
+			SeededAt: b.seededAt, EntityBytes: b.data.BodySize},
+	}
+}
+
+// add records a scenario's result; the ratio to the ceiling is filled in
+// once the ceiling has run.
+func (r *benchReport) add(sc scenario, res *loadgen.Result, peak, sampled int64) {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	st := scenarioStat{
+		Name: sc.name, Request: sc.what, Connections: res.Connections, Requests: res.Requests,
+		RPS: res.RPS(), P50: ms(res.Latency.Quantile(0.5)), P90: ms(res.Latency.Quantile(0.9)),
+		P99: ms(res.Latency.Quantile(0.99)), Max: ms(res.Latency.Max()),
+		StatusErrors: res.StatusErrors, TransportErrors: res.TransportErrors, FirstError: res.FirstError,
+		Bytes: res.Bytes, PeakRSS: peak, SampledRSS: sampled,
+	}
+	if res.Requests > 0 {
+		st.MeanBody = res.Bytes / res.Requests
+	}
+	for _, c := range r.Scenarios {
+		if c.Name == "ceiling" && c.RPS > 0 {
+			v := st.RPS / c.RPS
+			st.CeilingRatio = &v
+		}
+	}
+	if sc.name == "ceiling" {
+		v := 1.0
+		st.CeilingRatio = &v
+	}
+	r.Scenarios = append(r.Scenarios, st)
+	r.PeakRSS = max(r.PeakRSS, peak)
+}
+
+// print writes the table of results.
+func (r *benchReport) print(w io.Writer) {
+	fmt.Fprintf(w, "\nemcdp %s on %s, %d task sessions, %d CPUs, %s, %s per scenario\n",
+		r.Commit, r.Store, r.Dataset.TaskSessions, r.Machine.CPUs, r.Machine.GoVersion, r.Duration)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tconns\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tvs ceiling\tbody B\tpeak RSS MB\t")
+	for _, s := range r.Scenarios {
+		ratio := "-"
+		if s.CeilingRatio != nil {
+			ratio = fmt.Sprintf("%.0f %%", *s.CeilingRatio*100)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%d\t%.0f\t\n", s.Name, s.Connections, s.RPS,
+			s.P50, s.P90, s.P99, s.Max, s.StatusErrors+s.TransportErrors, ratio, s.MeanBody, float64(s.PeakRSS)/(1<<20))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "server peak RSS: %.0f MB\n", float64(r.PeakRSS)/(1<<20))
+}
+
+// write saves the report as indented JSON, creating the folder.
+func (r *benchReport) write(path string) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// buildCommit returns the VCS revision this binary was built from (short,
+// "+dirty" when the tree had changes), or "unknown".
+func buildCommit() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "unknown"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// readMachine describes the machine from the runtime and /proc.
+func readMachine() machineInfo {
+	m := machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "MemTotal:") {
+				fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb)
+			}
+		}
+		m.MemoryMB = kb >> 10
+	}
+	return m
+}
