@@ -59,6 +59,9 @@ type Config struct {
 	ListOldVersions bool
 	// Logger receives one line per request and every internal error. Nil: discard.
 	Logger *slog.Logger
+	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
+	// the benchmark. Off in normal service.
+	BenchRoute bool
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -76,6 +79,7 @@ type Handler struct {
 
 	idPrefix string
 	seq      atomic.Uint64
+	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -115,6 +119,9 @@ func newHandler(cfg Config) *Handler {
 		h.versions = append(h.versions, oldVersions...)
 	}
 	h.versions = append(h.versions, listedVersions...)
+	if cfg.BenchRoute {
+		h.ceiling = ceilingBody()
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	h.idPrefix = hex.EncodeToString(b[:])
@@ -150,6 +157,9 @@ const maxPooled = 1 << 20
 
 // ServeHTTP routes, authenticates, runs the handler and writes its answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.ceiling != nil && h.serveCeiling(w, r) {
+		return
+	}
 	start := time.Now()
 	reqID := h.idPrefix + "-" + fmt.Sprint(h.seq.Add(1))
 	bp := bufPool.Get().(*[]byte)
