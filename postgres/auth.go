@@ -1,0 +1,207 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+	"github.com/jackc/pgx/v5"
+)
+
+// Users, logon sessions and logon failures live in the database, so every
+// replica sees the same ones: a session opened at one replica is valid at
+// another, a logoff or an expiry at one ends it at all, and failed logons
+// count towards one lockout whichever replica they reach.
+
+// PutUser creates a user or replaces the one with the same Name.
+func (db *DB) PutUser(ctx context.Context, u *emcdp.User) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO users (name, password_hash, role, created) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, created = excluded.created`,
+		u.Name, u.PasswordHash, string(u.Role), sqlgen.Nanos(u.Created))
+	return mapErr(err, "write user")
+}
+
+// User reads a user by its Name (the key form), or ErrNotFound.
+func (db *DB) User(ctx context.Context, name string) (*emcdp.User, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	u := new(emcdp.User)
+	var role string
+	var created int64
+	err := db.pool.QueryRow(ctx, "SELECT name, password_hash, role, created FROM users WHERE name = $1", name).
+		Scan(&u.Name, &u.PasswordHash, &role, &created)
+	if err != nil {
+		return nil, notFound(err, "read user")
+	}
+	u.Role, u.Created = emcdp.Role(role), fromNanos(created)
+	return u, nil
+}
+
+// CountUsers returns the number of users.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
+	return int(n), mapErr(err, "count users")
+}
+
+// CreateLogonSession stores a new logon session; an existing id fails with an
+// error wrapping ErrDuplicate.
+func (db *DB) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO logon_sessions (id, user_name, user_key, created, last_seen) VALUES ($1, $2, $3, $4, $5)`,
+		uid(&s.ID), s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
+	return mapErr(err, "create logon session")
+}
+
+const logonCols = "id, user_name, user_key, created, last_seen"
+
+func scanLogon(r pgx.Row, s *emcdp.LogonSession) error {
+	var created, seen int64
+	if err := r.Scan(uid(&s.ID), &s.UserName, &s.UserKey, &created, &seen); err != nil {
+		return err
+	}
+	s.Created, s.LastSeen = fromNanos(created), fromNanos(seen)
+	return nil
+}
+
+// LogonSession reads a logon session by id, or ErrNotFound.
+func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	s := new(emcdp.LogonSession)
+	if err := scanLogon(db.pool.QueryRow(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE id = $1", uid(&id)), s); err != nil {
+		return nil, notFound(err, "read logon session")
+	}
+	return s, nil
+}
+
+// touchLogon moves last_seen forward, writing nothing when it is already at
+// or after now, and tells in the same statement whether the session exists
+// (the outer SELECT sees the row as it was before the update).
+const touchLogon = `WITH u AS (UPDATE logon_sessions SET last_seen = $2 WHERE id = $1 AND last_seen < $2 RETURNING 1)
+	SELECT EXISTS (SELECT 1 FROM logon_sessions WHERE id = $1) OR EXISTS (SELECT 1 FROM u)`
+
+// TouchLogonSession moves LastSeen forward to now; it never moves it back.
+// A session that does not exist gives ErrNotFound.
+func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	var found bool
+	if err := db.pool.QueryRow(ctx, touchLogon, uid(&id), sqlgen.Nanos(now)).Scan(&found); err != nil {
+		return mapErr(err, "touch logon session")
+	}
+	if !found {
+		return emcdp.ErrNotFound
+	}
+	return nil
+}
+
+// LogonSessions lists the sessions of userKey seen at or after since, oldest
+// (by creation) first, ties by id.
+func (db *DB) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE user_key = $1 AND last_seen >= $2 ORDER BY created, id",
+		userKey, sqlgen.Nanos(since))
+	if err != nil {
+		return nil, mapErr(err, "list logon sessions")
+	}
+	defer rows.Close()
+	var out []emcdp.LogonSession
+	for rows.Next() {
+		var s emcdp.LogonSession
+		if err := scanLogon(rows, &s); err != nil {
+			return nil, mapErr(err, "list logon sessions")
+		}
+		out = append(out, s)
+	}
+	return out, mapErr(rows.Err(), "list logon sessions")
+}
+
+// DeleteLogonSession removes a logon session; ErrNotFound when there was none.
+func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE id = $1", uid(&id))
+	if err != nil {
+		return mapErr(err, "delete logon session")
+	}
+	if tag.RowsAffected() == 0 {
+		return emcdp.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteLogonSessionsBefore removes the sessions last seen before t and
+// returns how many it removed.
+func (db *DB) DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE last_seen < $1", sqlgen.Nanos(t))
+	if err != nil {
+		return 0, mapErr(err, "delete logon sessions")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// addFailure records a failure and counts the user's failures since a time in
+// one statement. The outer SELECT does not see the row the CTE inserts, so
+// that row is added to the count when it falls in the window.
+const addFailure = `WITH ins AS (INSERT INTO logon_failures (user_key, at) VALUES ($1, $2) RETURNING at)
+	SELECT (SELECT count(*) FROM logon_failures WHERE user_key = $1 AND at >= $3) + (SELECT count(*) FROM ins WHERE at >= $3)`
+
+// failureLock is the first key of the advisory lock that serialises the
+// failures of one user; the second is a hash of the user key.
+const failureLock = 0x656d6366 // "emcf"
+
+// AddLogonFailure records a failure of userKey at t and returns the number of
+// its failures at or after since, this one included. The user's failures are
+// serialised by an advisory lock, so that failures arriving at two replicas
+// at once are counted one after the other and none is missed by a count.
+func (db *DB) AddLogonFailure(ctx context.Context, userKey string, t, since time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(failureLock), userKey); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, addFailure, userKey, sqlgen.Nanos(t), sqlgen.Nanos(since)).Scan(&n)
+	})
+	return int(n), mapErr(err, "record logon failure")
+}
+
+// LogonFailures counts the failures of userKey at or after since.
+func (db *DB) LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM logon_failures WHERE user_key = $1 AND at >= $2", userKey, sqlgen.Nanos(since)).Scan(&n)
+	return int(n), mapErr(err, "count logon failures")
+}
+
+// ClearLogonFailures forgets every failure of userKey.
+func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	_, err := db.pool.Exec(ctx, "DELETE FROM logon_failures WHERE user_key = $1", userKey)
+	return mapErr(err, "clear logon failures")
+}

@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migration is one schema step, numbered by its file name's prefix.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations ordered by version.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("postgres: migration %s is not named NNNN_name.sql", base)
+		}
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("postgres: two migrations numbered %d", ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the version of the newest embedded migration.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// migrationLock is the first key of the advisory lock that serialises
+// migrations; the second is derived from the schema the connection writes
+// to, so that stores in different schemas of one database do not wait for
+// each other.
+const migrationLock = 0x656d6364 // "emcd"
+
+// migrate applies the pending migrations in order, each in its own
+// transaction together with its record in schema_migrations. Every
+// transaction first takes a transaction-scoped advisory lock and then reads
+// what is applied, so replicas that start at once apply each migration once:
+// the others wait on the lock and then find it recorded.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := apply1(ctx, pool, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply1(ctx context.Context, pool *pgxpool.Pool, m migration) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var schema *string
+		if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return mapErr(err, "read the current schema")
+		}
+		if schema == nil {
+			return fmt.Errorf("postgres: no schema of the search_path exists; create it first")
+		}
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(migrationLock), *schema); err != nil {
+			return mapErr(err, "take the migration lock")
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`); err != nil {
+			return mapErr(err, "create the migrations table")
+		}
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = $1", m.version).Scan(&n); err != nil {
+			return mapErr(err, "read the migrations table")
+		}
+		if n > 0 {
+			return nil
+		}
+		// Without arguments the script goes through the simple protocol,
+		// which runs several statements in one call.
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return mapErr(err, "migration "+m.name)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+			m.version, m.name, time.Now().UnixNano()); err != nil {
+			return mapErr(err, "record migration "+m.name)
+		}
+		return nil
+	})
+}
