@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -146,7 +147,7 @@ func (r *benchReport) write(path string) error {
 func buildCommit() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return gitCommit()
 	}
 	rev, dirty := "", false
 	for _, s := range bi.Settings {
@@ -158,7 +159,7 @@ func buildCommit() string {
 		}
 	}
 	if rev == "" {
-		return "unknown"
+		return gitCommit()
 	}
 	if len(rev) > 12 {
 		rev = rev[:12]
@@ -167,6 +168,17 @@ func buildCommit() string {
 		rev += "+dirty"
 	}
 	return rev
+}
+
+// gitCommit asks git for the commit checked out in the working folder, for
+// binaries built without VCS stamping (-buildvcs=false); "unknown" when
+// that fails too.
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // readMachine describes the machine from the runtime and /proc.
