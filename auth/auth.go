@@ -157,14 +157,20 @@ func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.Logo
 
 // Authenticate identifies the caller of r: by the session cookie (which
 // wins when a header is sent too), by the session header, or by Basic
-// credentials. A live session is renewed. Failures are *emcdp.Error with
+// credentials, which are also tried when the token sent is not live. A live session is renewed. Failures are *emcdp.Error with
 // code EUnauthorized; store failures are passed through.
 func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
 	ctx := r.Context()
+	user, pw, basic := r.BasicAuth()
 	if tok, ok := sessionToken(r); ok {
-		return s.authenticateToken(ctx, tok)
+		c, err := s.authenticateToken(ctx, tok)
+		// A dead token does not hide valid Basic credentials sent with it:
+		// any one valid means of authentication suffices.
+		if err == nil || !basic || emcdp.ErrorCode(err) != emcdp.EUnauthorized {
+			return c, err
+		}
 	}
-	if user, pw, ok := r.BasicAuth(); ok {
+	if basic {
 		key := emcdp.UserKey(user)
 		if key == "" {
 			return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)

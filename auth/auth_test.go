@@ -175,6 +175,12 @@ func TestCookieWinsOverHeader(t *testing.T) {
 	if _, err := f.svc.Authenticate(request(tokA, Token(emcdp.NewID()))); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("dead cookie with live header: %v", err)
 	}
+	// Valid Basic credentials are: any valid means suffices.
+	r := request("", Token(emcdp.NewID()))
+	r.SetBasicAuth("other", "pw2")
+	if c, err := f.svc.Authenticate(r); err != nil || c.UserKey != "other" || c.Session != nil {
+		t.Fatalf("dead cookie with good Basic: %+v %v", c, err)
+	}
 }
 
 func TestLockout(t *testing.T) {
