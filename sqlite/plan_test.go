@@ -47,7 +47,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	want := map[string]struct{ page, count string }{
 		"DayWindow":     {"USING INDEX task_sessions_created ", "USING COVERING INDEX task_sessions_created"},
-		"DeepPage":      {"USING INDEX task_sessions_created_desc", ""},
+		"DeepPage":      {"SCAN task_sessions USING COVERING INDEX task_sessions_created_desc", ""},
 		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
 		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
 	}
@@ -57,6 +57,11 @@ func TestQueryPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := plan(t, db, stmt, c.Args...)
+		if c.Offset > 0 {
+			// A deep page skips its offset over the covering index and
+			// then sorts only the page's rows; the skip must not sort.
+			p = withoutPageSort(p)
+		}
 		checkPlan(t, name+" page", p, want[name].page)
 		if want[name].count != "" {
 			p = plan(t, db, "SELECT count(*) FROM task_sessions WHERE "+c.Where, c.Args[:c.WhereArgs]...)
@@ -82,4 +87,13 @@ func checkPlan(t *testing.T, name string, p []string, index string) {
 			t.Errorf("%s: plan %q scans a table", name, all)
 		}
 	}
+}
+
+// withoutPageSort drops the last line of a deep page's plan when it is the
+// sort of the page's own rows (at most pageSize of them) in the outer query.
+func withoutPageSort(p []string) []string {
+	if n := len(p); n > 0 && strings.Contains(p[n-1], "TEMP B-TREE FOR ORDER BY") {
+		return p[:n-1]
+	}
+	return p
 }

@@ -75,11 +75,20 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 		return "", nil, err
 	}
 	t := tables[q.Kind]
-	stmt := "SELECT " + t.cols + " FROM " + t.name
+	where := ""
 	if c.Where != "" {
-		stmt += " WHERE " + c.Where
+		where = " WHERE " + c.Where
 	}
-	stmt += " ORDER BY " + c.OrderBy
+	if c.Offset > 0 {
+		// A deep page: skip the offset over the ordering index alone (the
+		// subquery needs only rowids, which every index carries), then
+		// read the page's rows by rowid. Reading whole rows while
+		// skipping would touch the table for every skipped row.
+		stmt := "SELECT " + t.cols + " FROM " + t.name + " WHERE rowid IN (SELECT rowid FROM " + t.name +
+			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
+		return stmt, c, nil
+	}
+	stmt := "SELECT " + t.cols + " FROM " + t.name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
