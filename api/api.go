@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -161,7 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	reqID := h.idPrefix + "-" + fmt.Sprint(h.seq.Add(1))
+	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
 	bp := bufPool.Get().(*[]byte)
 	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
@@ -198,7 +199,7 @@ func (h *Handler) write(c *call) int {
 		return 0
 	}
 	hd["Content-Type"] = []string{c.enc.ContentType()}
-	hd["Content-Length"] = []string{fmt.Sprint(len(c.buf))}
+	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
 	c.w.WriteHeader(c.status)
 	n, _ := c.w.Write(c.buf)
 	return n
