@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/api"
+	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/sim"
+	"github.com/emcdp/emcdp/wire"
+)
+
+const serveUsage = `Usage: emcdp serve [flags]
+
+Serves the Enterprise Manager REST API (https://HOST:9398/api/) for CDP
+replication sessions. On first start with no user, an administrator "admin"
+is created and its random password printed once. With no certificate given, a
+self-signed one is made in the data folder and reused.
+
+Examples:
+  emcdp serve --demo                       # demo data, HTTPS on :9398
+  emcdp serve --demo --simulate --time-scale 3600   # a simulated day every 24 s
+  emcdp serve --db postgres://emcdp@db:5432/emcdp --listen :9398
+`
+
+// serveCmd runs the server.
+type serveCmd struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Ready, when set, is called with the server's URL once it listens.
+	Ready func(url string)
+}
+
+type serveFlags struct {
+	store          storeFlags
+	listen         string
+	httpListen     string
+	tlsCert        string
+	tlsKey         string
+	externalURL    string
+	profile        string
+	jsonBOM        bool
+	demo           bool
+	simulate       bool
+	scenario       string
+	timeScale      float64
+	tick           time.Duration
+	sessionTimeout time.Duration
+	maxFailures    int
+	failureWindow  time.Duration
+	basicCache     time.Duration
+	sessionWindow  time.Duration
+	maxPageSize    int
+	oldVersions    bool
+	logLevel       string
+	benchRoute     bool
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.store.register(fs)
+	fs.StringVar(&f.listen, "listen", ":9398", "HTTPS listen address")
+	fs.StringVar(&f.httpListen, "http-listen", "", "plain-HTTP listen address, e.g. :9399 (off when empty)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file (with --tls-key); default: a self-signed certificate in the data folder")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.StringVar(&f.externalURL, "external-url", "", "root URL clients use when behind a proxy, e.g. https://em.lab.local:9398; default: each request's Host")
+	fs.StringVar(&f.profile, "profile", "v12", "JSON dialect: v12 (PascalCase, EM 11-12) or v13 (camelCase, EM 13)")
+	fs.BoolVar(&f.jsonBOM, "json-bom", false, "start JSON bodies with a UTF-8 byte-order mark, as older servers did")
+	fs.BoolVar(&f.demo, "demo", false, "put the small deterministic demo dataset in place (kept across restarts)")
+	fs.BoolVar(&f.simulate, "simulate", false, "keep the world moving: sessions end, start and roll over as time passes")
+	fs.StringVar(&f.scenario, "scenario", "", "scenario file for --simulate (default: the world the store was seeded with, or the demo)")
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "with --simulate, run the world's clock this many times faster (3600: a day in 24 s)")
+	fs.DurationVar(&f.tick, "tick", time.Second, "with --simulate, wall time between simulation steps")
+	fs.DurationVar(&f.sessionTimeout, "session-timeout", 15*time.Minute, "logon sessions expire after this long without a request")
+	fs.IntVar(&f.maxFailures, "max-failures", 5, "failed logons for one user within --failure-window before it is locked out")
+	fs.DurationVar(&f.failureWindow, "failure-window", 5*time.Minute, "window for --max-failures; the lockout lasts until it passes")
+	fs.DurationVar(&f.basicCache, "basic-cache", time.Minute, "how long a successful Basic verification is remembered (0 disables)")
+	fs.DurationVar(&f.sessionWindow, "session-window", 30*24*time.Hour, "how far back session collections reach")
+	fs.IntVar(&f.maxPageSize, "max-page-size", 10000, "largest pageSize of the query service")
+	fs.BoolVar(&f.oldVersions, "list-old-versions", false, "also list v1_2..v1_4 in GET /api/ (some old clients need v1_2)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
+}
+
+func (c *serveCmd) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve", serveUsage, c.Stderr)
+	var f serveFlags
+	f.register(fs)
+	if err := parseFlags(fs, args, c.Getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	profile, err := parseProfile(f.profile)
+	if err != nil {
+		return err
+	}
+	if f.timeScale <= 0 {
+		return fmt.Errorf("--time-scale must be positive, got %v", f.timeScale)
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(c.Stderr, &slog.HandlerOptions{Level: level}))
+
+	st, desc, err := openStore(ctx, f.store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store open", "store", desc)
+
+	if err := ensureAdmin(ctx, st, c.Stdout); err != nil {
+		return err
+	}
+	world, haveWorld, err := c.world(ctx, st, &f, log)
+	if err != nil {
+		return err
+	}
+
+	// The world's clock drives the session window and the simulator; logon
+	// sessions always expire on the wall clock.
+	var worldClock emcdp.Clock = emcdp.SystemClock{}
+	if f.simulate {
+		origin := time.Now().UTC()
+		if s, err := st.Meta(ctx, sim.MetaUntil); err == nil && s != "" {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(origin) {
+				origin = t
+			}
+		}
+		worldClock = emcdp.NewScaledClock(origin, f.timeScale)
+	}
+	authSvc := &auth.Service{
+		Store: st, Clock: emcdp.SystemClock{},
+		IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
+		BasicCacheTTL: f.basicCache,
+	}
+	if f.basicCache == 0 {
+		authSvc.BasicCacheTTL = -1
+	}
+	srv := api.NewServer(api.ServerConfig{
+		API: api.Config{
+			Store: st, Auth: authSvc, Clock: worldClock,
+			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
+			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
+			ListOldVersions: f.oldVersions, Logger: log,
+			BenchRoute: f.benchRoute,
+		},
+		Addr: f.listen, HTTPAddr: f.httpListen,
+		CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
+	})
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	defer srv.Close()
+	log.Info("serving", "url", srv.URL()+"/api/")
+	fmt.Fprintf(c.Stdout, "emcdp serving %s/api/\n", srv.URL())
+	if c.Ready != nil {
+		c.Ready(srv.URL())
+	}
+
+	if f.simulate {
+		if !haveWorld {
+			return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
+		}
+		live := &sim.Live{Store: st, Clock: worldClock, Config: world, Interval: f.tick, Logger: log}
+		errc := make(chan error, 1)
+		go func() { errc <- live.Run(ctx) }()
+		select {
+		case <-ctx.Done():
+			<-errc
+		case err := <-errc:
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("simulation stopped: %w", err)
+			}
+		}
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return nil
+}
+
+// world seeds the demo or scenario when asked and returns the config the
+// simulator should follow.
+func (c *serveCmd) world(ctx context.Context, st emcdp.Store, f *serveFlags, log *slog.Logger) (sim.Config, bool, error) {
+	var cfg sim.Config
+	switch {
+	case f.scenario != "":
+		sc, err := sim.LoadScenario(f.scenario)
+		if err != nil {
+			return cfg, false, err
+		}
+		cfg = sc
+	case f.demo:
+		cfg = sim.Demo()
+	default:
+		return loadWorld(ctx, st)
+	}
+	start := time.Now()
+	err := sim.Seed(ctx, st, cfg, emcdp.SystemClock{}.Now(), nil)
+	if errors.Is(err, sim.ErrConfigMismatch) {
+		return cfg, false, errors.New("the store already holds other data; use another --data folder (or --db) for the demo or this scenario")
+	}
+	if err != nil {
+		return cfg, false, err
+	}
+	if err := saveWorld(ctx, st, cfg); err != nil {
+		return cfg, false, err
+	}
+	log.Info("data in place", "took", time.Since(start).Round(time.Millisecond))
+	return cfg, true, nil
+}
+
+func parseProfile(s string) (wire.Profile, error) {
+	switch strings.ToLower(s) {
+	case "v12", "":
+		return wire.V12, nil
+	case "v13":
+		return wire.V13, nil
+	}
+	return 0, fmt.Errorf("--profile %q: use v12 or v13", s)
+}
+
+// ensureAdmin creates the first administrator when the store has no user,
+// printing its random password once.
+func ensureAdmin(ctx context.Context, st emcdp.Store, out io.Writer) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	pw, err := randomPassword(20)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := st.PutUser(ctx, &emcdp.User{Name: "admin", PasswordHash: hash, Role: emcdp.RolePortalAdministrator, Created: emcdp.SystemClock{}.Now()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "created user admin (PortalAdministrator) with password: %s\n(shown once; add users with: emcdp user add NAME --role PortalUser)\n", pw)
+	return nil
+}
+
+// randomPassword returns n characters from crypto/rand over letters and digits.
+func randomPassword(n int) (string, error) {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b), nil
+}
