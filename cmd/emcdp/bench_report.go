@@ -66,6 +66,7 @@ type scenarioStat struct {
 	CeilingRatio    *float64 `json:"ceilingRatio,omitempty"`
 	PeakRSS         int64    `json:"peakRSSBytes"`
 	SampledRSS      int64    `json:"sampledMaxRSSBytes"`
+	AnonRSS         int64    `json:"sampledMaxAnonRSSBytes"`
 }
 
 func (b *bench) newReport() *benchReport {
@@ -84,14 +85,14 @@ func (b *bench) newReport() *benchReport {
 
 // add records a scenario's result; the ratio to the ceiling is filled in
 // once the ceiling has run.
-func (r *benchReport) add(sc scenario, res *loadgen.Result, peak, sampled int64) {
+func (r *benchReport) add(sc scenario, res *loadgen.Result, peak, sampled, anon int64) {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	st := scenarioStat{
 		Name: sc.name, Request: sc.what, Connections: res.Connections, Requests: res.Requests,
 		RPS: res.RPS(), P50: ms(res.Latency.Quantile(0.5)), P90: ms(res.Latency.Quantile(0.9)),
 		P99: ms(res.Latency.Quantile(0.99)), Max: ms(res.Latency.Max()),
 		StatusErrors: res.StatusErrors, TransportErrors: res.TransportErrors, FirstError: res.FirstError,
-		Bytes: res.Bytes, PeakRSS: peak, SampledRSS: sampled,
+		Bytes: res.Bytes, PeakRSS: peak, SampledRSS: sampled, AnonRSS: anon,
 	}
 	if res.Requests > 0 {
 		st.MeanBody = res.Bytes / res.Requests
@@ -115,14 +116,14 @@ func (r *benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nemcdp %s on %s, %d task sessions, %d CPUs, %s, %s per scenario\n",
 		r.Commit, r.Store, r.Dataset.TaskSessions, r.Machine.CPUs, r.Machine.GoVersion, r.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tconns\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tvs ceiling\tbody B\tpeak RSS MB\t")
+	fmt.Fprintln(tw, "scenario\tconns\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tvs ceiling\tbody B\tpeak RSS MB\tanon MB\t")
 	for _, s := range r.Scenarios {
 		ratio := "-"
 		if s.CeilingRatio != nil {
 			ratio = fmt.Sprintf("%.0f %%", *s.CeilingRatio*100)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%d\t%.0f\t\n", s.Name, s.Connections, s.RPS,
-			s.P50, s.P90, s.P99, s.Max, s.StatusErrors+s.TransportErrors, ratio, s.MeanBody, float64(s.PeakRSS)/(1<<20))
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%d\t%.0f\t%.0f\t\n", s.Name, s.Connections, s.RPS,
+			s.P50, s.P90, s.P99, s.Max, s.StatusErrors+s.TransportErrors, ratio, s.MeanBody, float64(s.PeakRSS)/(1<<20), float64(s.AnonRSS)/(1<<20))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "server peak RSS: %.0f MB\n", float64(r.PeakRSS)/(1<<20))

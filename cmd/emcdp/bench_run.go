@@ -111,11 +111,11 @@ func (b *bench) run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		peak, sampled := srv.peak(hwm)
+		peak, sampled, anon := srv.peak(hwm)
 		if !srv.alive() {
 			return fmt.Errorf("emcdp serve ended during %s (%v); see %s/serve.log", sc.name, srv.err, b.s.datasetDir())
 		}
-		rep.add(sc, res, peak, sampled)
+		rep.add(sc, res, peak, sampled, anon)
 		if res.Errors() > 0 {
 			fmt.Fprintf(b.log, "%-12s %d errors, the first: %s\n", sc.name, res.Errors(), res.FirstError)
 		}

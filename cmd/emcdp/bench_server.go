@@ -26,6 +26,7 @@ type serverProc struct {
 
 	mu      sync.Mutex
 	maxRSS  int64 // the largest VmRSS sampled since the last resetPeak
+	maxAnon int64 // the largest RssAnon (heap and stacks, not mapped files) sampled since then
 	stopped bool
 }
 
@@ -107,6 +108,7 @@ func (p *serverProc) sample() {
 			}
 			p.mu.Lock()
 			p.maxRSS = max(p.maxRSS, st["VmRSS"])
+			p.maxAnon = max(p.maxAnon, st["RssAnon"])
 			p.mu.Unlock()
 		}
 	}
@@ -120,23 +122,26 @@ func (p *serverProc) resetPeak() bool {
 	ok := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	st, _ := procStatus(pid)
 	p.mu.Lock()
-	p.maxRSS = st["VmRSS"]
+	p.maxRSS, p.maxAnon = st["VmRSS"], st["RssAnon"]
 	p.mu.Unlock()
 	return ok
 }
 
 // peak returns the peak RSS since the last resetPeak: the kernel's VmHWM
-// when hwm is true (exact), else the largest sample.
-func (p *serverProc) peak(hwm bool) (peakRSS, sampled int64) {
+// when hwm is true (exact), else the largest sample; and the largest
+// samples of the whole RSS and of its anonymous part (the Go heap, stacks
+// and C allocations, without pages of mapped files such as a database).
+func (p *serverProc) peak(hwm bool) (peakRSS, sampled, anon int64) {
 	st, _ := procStatus(p.cmd.Process.Pid)
 	p.mu.Lock()
 	sampled = max(p.maxRSS, st["VmRSS"])
+	anon = max(p.maxAnon, st["RssAnon"])
 	p.mu.Unlock()
 	peakRSS = sampled
 	if hwm {
 		peakRSS = max(peakRSS, st["VmHWM"])
 	}
-	return peakRSS, sampled
+	return peakRSS, sampled, anon
 }
 
 // alive reports whether the child is still running.
@@ -178,12 +183,12 @@ func procStatus(pid int) (map[string]int64, error) {
 	return parseProcStatus(string(b)), nil
 }
 
-// parseProcStatus picks the "VmXxx:  1234 kB" lines out of a status file.
+// parseProcStatus picks the "VmXxx:  1234 kB" and "RssXxx: …" lines out of a status file.
 func parseProcStatus(s string) map[string]int64 {
 	out := map[string]int64{}
 	for _, line := range strings.Split(s, "\n") {
 		name, rest, ok := strings.Cut(line, ":")
-		if !ok || !strings.HasPrefix(name, "Vm") {
+		if !ok || !strings.HasPrefix(name, "Vm") && !strings.HasPrefix(name, "Rss") {
 			continue
 		}
 		f := strings.Fields(rest)

@@ -171,8 +171,8 @@ func TestBenchQueries(t *testing.T) {
 }
 
 func TestParseProcStatus(t *testing.T) {
-	st := parseProcStatus("Name:\temcdp\nVmPeak:\t  812345 kB\nVmHWM:\t   45678 kB\nVmRSS:\t   40000 kB\nThreads:\t9\nVmBad:\tx kB\n")
-	if st["VmHWM"] != 45678<<10 || st["VmRSS"] != 40000<<10 || st["VmPeak"] != 812345<<10 {
+	st := parseProcStatus("Name:\temcdp\nVmPeak:\t  812345 kB\nVmHWM:\t   45678 kB\nVmRSS:\t   40000 kB\nRssAnon:\t   30000 kB\nThreads:\t9\nVmBad:\tx kB\n")
+	if st["VmHWM"] != 45678<<10 || st["VmRSS"] != 40000<<10 || st["VmPeak"] != 812345<<10 || st["RssAnon"] != 30000<<10 {
 		t.Errorf("parsed %v", st)
 	}
 	if _, ok := st["VmBad"]; ok {
