@@ -186,3 +186,42 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	st := newMemStore()
+	cfg := Config{Seed: 9, Servers: 2, PoliciesPerServer: 5, Days: 10, BatchSize: 100}
+	var calls, last, lastTotal int
+	err := Seed(context.Background(), st, cfg, t0, func(done, total int) {
+		calls++
+		if done < last || done > total {
+			t.Errorf("progress %d of %d after %d", done, total, last)
+		}
+		last, lastTotal = done, total
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(readAll(t, st).TSess)
+	if calls < 10 || last != n || lastTotal != n {
+		t.Fatalf("%d progress calls ending at %d of %d; %d task sessions written", calls, last, lastTotal, n)
+	}
+}
+
+func TestSeedCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := newMemStore()
+	cfg := Config{Seed: 9, Servers: 2, PoliciesPerServer: 5, Days: 10, BatchSize: 100}
+	err := Seed(ctx, st, cfg, t0, func(done, total int) {
+		if done > 500 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled seed: %v", err)
+	}
+	checkPartial(t, readAll(t, st))
+	if err := Seed(context.Background(), st, cfg, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkWorld(t, readAll(t, st), t0)
+}
