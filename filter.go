@@ -63,4 +63,8 @@ type Query struct {
 	Desc     bool
 	PageSize int // 0: no paging, every row
 	Page     int // 1-based; ignored when PageSize is 0
+	// NoTotal tells the store that the caller reads in chunks and does not
+	// need QueryResult.Total, so no count is made; Total is then only the
+	// number of rows returned.
+	NoTotal bool
 }

@@ -47,8 +47,8 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	n := res.Len()
 	switch {
-	case q.PageSize == 0:
-		res.Total = n
+	case q.PageSize == 0 || q.NoTotal:
+		res.Total = c.Offset + n
 	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
 		res.Total = c.Offset + n
 	default:

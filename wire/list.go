@@ -52,29 +52,14 @@ func jServer(b []byte, ks *keys, base string, v *emcdp.BackupServer, r Rep) []by
 // plural entity list, e.g. CdpReplicaTaskSessions (Entity). JSON:
 // {"Refs":[…]} or {"CdpReplicaTaskSessions":[…]}.
 func (e Encoder) List(dst []byte, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep) []byte {
-	ki := kindOf(k)
-	if ki == nil || res == nil {
+	if kindOf(k) == nil || res == nil {
 		return e.nothing(dst)
 	}
-	dst = e.begin(dst)
-	if e.json() {
-		ks := e.keys()
-		key := ks.Refs
-		if r == Entity {
-			key = listKey(ks, k)
-		}
-		dst = append(dst, '{')
-		dst = append(jKey(dst, key), '[')
-		dst = jItems(dst, ks, base, k, res, r)
-		dst = append(dst, ']', '}')
-	} else {
-		elem := "EntityReferences"
-		if r == Entity {
-			elem = ki.list
-		}
-		dst = xList(dst, 0, elem, base, k, res, r, false)
+	w := e.ListWriter(k, r)
+	if res.Len() == 0 {
+		return w.Open(dst, true)
 	}
-	return e.end(dst)
+	return w.Close(w.Items(w.Open(dst, false), base, res))
 }
 
 // listKey returns the JSON key of k's entity list.

@@ -1,0 +1,112 @@
+package wire
+
+import emcdp "github.com/emcdp/emcdp"
+
+// ListWriter writes a collection answer in parts — Open, Items for each
+// chunk of items, Close — so that a collection of hundreds of thousands of
+// sessions can be read from the store and sent in chunks instead of being
+// held whole. Concatenating the parts gives exactly the bytes List gives for
+// the same items. The parts may be written into different buffers.
+type ListWriter struct {
+	e    Encoder
+	k    emcdp.Kind
+	r    Rep
+	elem string
+	n    int // items written so far
+}
+
+// ListWriter returns a writer of kind k's collection in representation r.
+func (e Encoder) ListWriter(k emcdp.Kind, r Rep) *ListWriter {
+	w := &ListWriter{e: e, k: k, r: r, elem: "EntityReferences"}
+	if ki := kindOf(k); ki != nil && r == Entity {
+		w.elem = ki.list
+	}
+	return w
+}
+
+// Open writes the start of the answer. XML writes an empty list as one
+// self-closing root element, so Open must know whether items will follow;
+// when empty is true, Open writes the whole answer and Items and Close add
+// nothing.
+func (w *ListWriter) Open(dst []byte, empty bool) []byte {
+	if kindOf(w.k) == nil {
+		return w.e.nothing(dst)
+	}
+	dst = w.e.begin(dst)
+	if w.e.json() {
+		key := w.e.keys().Refs
+		if w.r == Entity {
+			key = listKey(w.e.keys(), w.k)
+		}
+		dst = append(dst, '{')
+		dst = append(jKey(dst, key), '[')
+		if empty {
+			dst = append(dst, ']', '}')
+		}
+		return dst
+	}
+	if empty {
+		return w.e.end(xEmptyEnd(xOpen(dst, 0, w.elem), true))
+	}
+	return xStart(dst, 0, w.elem, true)
+}
+
+// Items writes the items of res that belong to the writer's kind.
+func (w *ListWriter) Items(dst []byte, base string, res *emcdp.QueryResult) []byte {
+	if w.e.json() {
+		ks := w.e.keys()
+		sep := func(b []byte) []byte {
+			if w.n++; w.n > 1 {
+				b = append(b, ',')
+			}
+			return b
+		}
+		switch w.k {
+		case emcdp.KindBackupServer:
+			for i := range res.BackupServers {
+				dst = jServer(sep(dst), ks, base, &res.BackupServers[i], w.r)
+			}
+		case emcdp.KindCdpPolicy:
+			for i := range res.CdpPolicies {
+				dst = jPolicy(sep(dst), ks, base, &res.CdpPolicies[i], w.r)
+			}
+		case emcdp.KindCdpReplicaSession:
+			for i := range res.PolicySessions {
+				dst = jPolicySession(sep(dst), ks, base, &res.PolicySessions[i], w.r)
+			}
+		case emcdp.KindCdpReplicaTaskSession:
+			for i := range res.TaskSessions {
+				dst = jTaskSession(sep(dst), ks, base, &res.TaskSessions[i], w.r)
+			}
+		}
+		return dst
+	}
+	switch w.k {
+	case emcdp.KindBackupServer:
+		for i := range res.BackupServers {
+			dst = xServer(dst, 1, base, &res.BackupServers[i], w.r)
+		}
+	case emcdp.KindCdpPolicy:
+		for i := range res.CdpPolicies {
+			dst = xPolicy(dst, 1, base, &res.CdpPolicies[i], w.r)
+		}
+	case emcdp.KindCdpReplicaSession:
+		for i := range res.PolicySessions {
+			dst = xPolicySession(dst, 1, base, &res.PolicySessions[i], w.r, kSession.typ)
+		}
+	case emcdp.KindCdpReplicaTaskSession:
+		for i := range res.TaskSessions {
+			dst = xTaskSession(dst, 1, base, &res.TaskSessions[i], w.r)
+		}
+	}
+	w.n += res.Len()
+	return dst
+}
+
+// Close writes the end of a non-empty answer.
+func (w *ListWriter) Close(dst []byte) []byte {
+	if w.e.json() {
+		return append(dst, ']', '}')
+	}
+	return w.e.end(xClose(dst, 0, w.elem))
+}
