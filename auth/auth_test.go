@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -18,14 +20,21 @@ var t0 = time.Date(2026, 6, 15, 6, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	svc    *Service
-	store  *memStore
+	store  *touchCounter
 	clock  *emcdp.ManualClock
 	hashes atomic.Int32
 }
 
+// newFixture opens a fresh SQLite store in the test's temporary folder and a
+// service over it, with one user, operator/secret.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{store: newMemStore(), clock: emcdp.NewManualClock(t0)}
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{store: &touchCounter{Store: db}, clock: emcdp.NewManualClock(t0)}
 	f.svc = &Service{Store: f.store, Clock: f.clock, OnHash: func() { f.hashes.Add(1) }}
 	f.addUser(t, "operator", "secret", emcdp.RolePortalUser)
 	return f
@@ -110,8 +119,8 @@ func TestLogonFailures(t *testing.T) {
 			t.Errorf("Logon(%q, %q): %v, want unauthorized", c.user, c.pw, err)
 		}
 	}
-	if len(f.store.sessions) != 0 {
-		t.Fatalf("%d sessions created by failed logons", len(f.store.sessions))
+	if n := countSessions(t, f.store); n != 0 {
+		t.Fatalf("%d sessions created by failed logons", n)
 	}
 }
 
@@ -150,15 +159,15 @@ func TestTouchIsThrottled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if f.store.touches != 0 {
-		t.Fatalf("%d touches within the touch interval", f.store.touches)
+	if n := f.store.touches.Load(); n != 0 {
+		t.Fatalf("%d touches within the touch interval", n)
 	}
 	f.clock.Advance(2 * time.Second)
 	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
 		t.Fatal(err)
 	}
-	if f.store.touches != 1 {
-		t.Fatalf("%d touches after the interval, want 1", f.store.touches)
+	if n := f.store.touches.Load(); n != 1 {
+		t.Fatalf("%d touches after the interval, want 1", n)
 	}
 }
 
@@ -367,6 +376,34 @@ func TestStoreErrorsPassThrough(t *testing.T) {
 
 var errDown = emcdp.Errorf(emcdp.EUnavailable, "store down")
 
-type failingStore struct{ *memStore }
+// failingStore is a fault injector: the real store, except that
+// LogonFailures fails with errDown.
+type failingStore struct{ emcdp.AuthStore }
 
 func (failingStore) LogonFailures(context.Context, string, time.Time) (int, error) { return 0, errDown }
+
+// touchCounter is the real store with a count of the TouchLogonSession
+// calls that reach it, which is how a test sees the service's write
+// throttling: the store's LastSeen cannot tell a skipped write from a write
+// of the same instant. Every call is passed on unchanged.
+type touchCounter struct {
+	emcdp.Store
+	touches atomic.Int32
+}
+
+func (c *touchCounter) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time) error {
+	c.touches.Add(1)
+	return c.Store.TouchLogonSession(ctx, id, now)
+}
+
+// countSessions returns the number of logon sessions in st. The store has no
+// listing across users, so it removes them all and counts the removals: call
+// it only where a test has no further use for its sessions.
+func countSessions(t *testing.T, st emcdp.AuthStore) int {
+	t.Helper()
+	n, err := st.DeleteLogonSessionsBefore(context.Background(), time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
