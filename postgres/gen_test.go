@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// benchEnd is the end of the generated history.
+var benchEnd = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+
+// Shape of the generated world: 5 servers × 40 policies × 10 VMs, one task
+// session per VM every 8 hours and one policy session per policy a day.
+const (
+	genServers  = 5
+	genPolicies = 40 // per server
+	genVMs      = 10 // per policy
+	genTaskStep = 8 * time.Hour
+)
+
+// generate writes n task sessions of a CDP history that ends at benchEnd,
+// in batches of batchSize rows, oldest first, as the simulator would. It is
+// the embedded store's generator, so that the figures of both stores compare.
+func generate(ctx context.Context, db *DB, n, batchSize int) error {
+	r := rand.New(rand.NewPCG(1, 1))
+	id := func() emcdp.ID {
+		var x emcdp.ID
+		for i := range x {
+			x[i] = byte(r.Uint32())
+		}
+		x[6] = x[6]&0x0f | 0x40
+		x[8] = x[8]&0x3f | 0x80
+		return x
+	}
+	type vm struct {
+		name string
+		size int64
+	}
+	type policy struct {
+		p   emcdp.CdpPolicy
+		vms []vm
+		cur emcdp.PolicySession
+	}
+	setup := &emcdp.Batch{}
+	var pols []*policy
+	for s := 0; s < genServers; s++ {
+		srv := emcdp.BackupServer{ID: id(), Name: fmt.Sprintf("vbr%02d.lab.local", s+1), Port: 9392, Version: "12.3.1.1139"}
+		setup.BackupServers = append(setup.BackupServers, srv)
+		for p := 0; p < genPolicies; p++ {
+			pl := &policy{p: emcdp.CdpPolicy{ID: id(), Name: fmt.Sprintf("CDP %02d-%02d", s+1, p+1), BackupServerID: srv.ID,
+				BackupServerName: srv.Name, Platform: "VMware", ScheduleConfigured: true, ScheduleEnabled: true,
+				NextRun: benchEnd, Options: emcdp.DefaultCdpScheduleOptions()}}
+			for v := 0; v < genVMs; v++ {
+				pl.vms = append(pl.vms, vm{fmt.Sprintf("vm-%05d", len(pols)*genVMs+v), int64(16+r.IntN(200)) << 30})
+			}
+			setup.CdpPolicies = append(setup.CdpPolicies, pl.p)
+			pols = append(pols, pl)
+		}
+	}
+	if err := db.Apply(ctx, setup); err != nil {
+		return err
+	}
+	perRound := len(pols) * genVMs
+	rounds := (n + perRound - 1) / perRound
+	start := benchEnd.Add(-time.Duration(rounds) * genTaskStep)
+	b := &emcdp.Batch{}
+	written := 0
+	flush := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		err := db.Apply(ctx, b)
+		b = &emcdp.Batch{}
+		return err
+	}
+	for round := 0; round < rounds && written < n; round++ {
+		at := start.Add(time.Duration(round) * genTaskStep)
+		for _, pl := range pols {
+			if round%3 == 0 {
+				if !pl.cur.ID.IsZero() {
+					pl.cur.EndTime, pl.cur.State, pl.cur.Result = at, emcdp.SessionStopped, emcdp.ResultSuccess
+					b.UpdPolicySessions = append(b.UpdPolicySessions, pl.cur)
+				}
+				pl.cur = emcdp.PolicySession{ID: id(), Name: emcdp.SessionName(pl.p.Name, at), PolicyID: pl.p.ID, PolicyName: pl.p.Name,
+					BackupServerID: pl.p.BackupServerID, BackupServerName: pl.p.BackupServerName, CreationTime: at,
+					State: emcdp.SessionWorking, Result: emcdp.ResultNone}
+				b.NewPolicySessions = append(b.NewPolicySessions, pl.cur)
+			}
+			for _, v := range pl.vms {
+				if written == n {
+					break
+				}
+				created := emcdp.Ticks(at.Add(time.Duration(r.IntN(5000)) * time.Millisecond))
+				t := emcdp.TaskSession{ID: id(), Name: emcdp.SessionName(v.name, created), PolicySessionID: pl.cur.ID,
+					PolicySessionName: pl.cur.Name, PolicyID: pl.p.ID, BackupServerID: pl.p.BackupServerID,
+					BackupServerName: pl.p.BackupServerName, VmDisplayName: v.name, CreationTime: created,
+					EndTime: emcdp.Ticks(created.Add(genTaskStep - time.Second)), State: emcdp.TaskCompleted,
+					Result: emcdp.ResultSuccess, TotalSize: v.size}
+				switch x := r.IntN(100); {
+				case x == 0:
+					t.Result, t.Reason = emcdp.ResultFailed, "RPO was not met for 3 consecutive periods"
+				case x < 5:
+					t.Result, t.Reason = emcdp.ResultWarning, "CDP proxy px01 is unavailable"
+				}
+				b.NewTaskSessions = append(b.NewTaskSessions, t)
+				written++
+				if len(b.NewTaskSessions) >= batchSize {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return flush()
+}

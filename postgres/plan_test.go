@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+)
+
+// explain returns the text plan of stmt.
+func explain(t *testing.T, db *DB, stmt string, args ...any) string {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), "EXPLAIN "+stmt, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", stmt, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, strings.TrimSpace(l))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, " | ")
+}
+
+// TestQueryPlans asserts that the hot reads use the indexes built for them
+// once the session tables have been vacuumed: no scan of the task table, the
+// skipped rows of a deep page and the count of a time window read from an
+// index alone, and the unfiltered count from row_counts.
+func TestQueryPlans(t *testing.T) {
+	ctx := context.Background()
+	db := openFresh(t)
+	defer db.Close()
+	const n = 60000
+	if err := generate(ctx, db, n, 10000); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	qs := hotQueries()
+	deep := qs["DeepPage"]
+	deep.Page = n / 2 / deep.PageSize // half-way down, as page 5000 is in 1,000,000
+	qs["DeepPage"] = deep
+	want := map[string]struct{ page, count string }{
+		"DayWindow":     {"Index Scan using task_sessions_created ", "Index Only Scan using task_sessions_created "},
+		"DeepPage":      {"Index Only Scan using task_sessions_created_desc", ""},
+		"VmResult":      {"task_sessions_vm", "task_sessions_vm"},
+		// Unpaged: its Total is the length of the answer, never counted.
+		"Collection30d": {"Index Scan using task_sessions_created_desc", ""},
+	}
+	for name, q := range qs {
+		stmt, c, err := selectStmt(&q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, name+" page", explain(t, db, stmt, c.Args...), want[name].page)
+		if want[name].count != "" {
+			s, args := countStmt(tables[q.Kind], c)
+			checkPlan(t, name+" count", explain(t, db, s, args...), want[name].count)
+		}
+	}
+	s, args := countStmt(tables[emcdp.KindCdpReplicaTaskSession], &sqlgen.Clauses{})
+	checkPlan(t, "unfiltered count", explain(t, db, s, args...), "row_counts")
+	id := emcdp.NewID()
+	checkPlan(t, "by id", explain(t, db, "SELECT "+tsCols+" FROM task_sessions WHERE id = $1", uid(&id)), "Index Scan using task_sessions_pkey")
+}
+
+func checkPlan(t *testing.T, name, plan, want string) {
+	t.Helper()
+	if !strings.Contains(plan+" ", want) {
+		t.Errorf("%s: plan %q does not use %q", name, plan, want)
+	}
+	if strings.Contains(plan, "Seq Scan on task_sessions") {
+		t.Errorf("%s: plan %q scans the task table", name, plan)
+	}
+}
