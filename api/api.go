@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,6 +147,10 @@ type call struct {
 	caller *auth.Caller
 	buf    []byte
 	status int
+	// spill holds the first spilled bytes of a large answer (see list);
+	// the answer is spill's spilled bytes followed by buf.
+	spill   *os.File
+	spilled int64
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -199,6 +204,12 @@ func (h *Handler) write(c *call) int {
 		return 0
 	}
 	hd["Content-Type"] = []string{c.enc.ContentType()}
+	if c.spill != nil {
+		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
+		c.w.WriteHeader(c.status)
+		n, _ := c.writeSpilled(c.w)
+		return int(n)
+	}
 	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
 	c.w.WriteHeader(c.status)
 	n, _ := c.w.Write(c.buf)

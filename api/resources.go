@@ -10,34 +10,6 @@ func collection(k emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, _ []string) error { return h.list(c, k, nil) }
 }
 
-// list answers a collection: every backup server or policy by name, or the
-// sessions created within the session window, newest first, further
-// restricted by parent when it is not nil. Collections are not paged.
-func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
-	rep, err := c.rep()
-	if err != nil {
-		return err
-	}
-	q := &emcdp.Query{Kind: k}
-	if k == emcdp.KindCdpReplicaSession || k == emcdp.KindCdpReplicaTaskSession {
-		created := mustField(k, "CreationTimeUTC")
-		var window emcdp.Expr = &emcdp.Term{Field: created, Op: emcdp.OpGe,
-			Value: emcdp.Value{Time: h.clock.Now().Add(-h.window)}}
-		if parent != nil {
-			window = &emcdp.And{Terms: []emcdp.Expr{parent, window}}
-		}
-		q.Filter = window
-		q.Sort = &created
-		q.Desc = true
-	}
-	res, err := h.store.Query(c.ctx(), q)
-	if err != nil {
-		return err
-	}
-	c.buf = c.enc.List(c.buf, c.base, k, res, rep)
-	return nil
-}
-
 // mustField looks up a field of the catalogue that is known to exist.
 func mustField(k emcdp.Kind, name string) emcdp.Field {
 	f, ok := emcdp.LookupField(k, name)

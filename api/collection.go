@@ -1,0 +1,140 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/emcdp/emcdp"
+)
+
+// A session collection may hold hundreds of thousands of sessions (the
+// contract does not page collections). It is read from the store in chunks
+// of listChunk rows, each chunk after the last one's position (keyset
+// paging, so rows written meanwhile neither repeat nor shift the reading),
+// and once the answer passes spillAt bytes it goes on in an unlinked
+// temporary file, so memory stays flat however large the answer grows. The
+// answer is sent with its Content-Length once complete, as clients need.
+const (
+	listChunk = 2000
+	spillAt   = 4 << 20
+)
+
+// list answers a collection: every backup server or policy by name, or the
+// sessions created within the session window, newest first then id, further
+// restricted by parent when it is not nil.
+func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
+	rep, err := c.rep()
+	if err != nil {
+		return err
+	}
+	if k != emcdp.KindCdpReplicaSession && k != emcdp.KindCdpReplicaTaskSession {
+		res, err := h.store.Query(c.ctx(), &emcdp.Query{Kind: k})
+		if err != nil {
+			return err
+		}
+		c.buf = c.enc.List(c.buf, c.base, k, res, rep)
+		return nil
+	}
+	created := mustField(k, "CreationTimeUTC")
+	var base emcdp.Expr = &emcdp.Term{Field: created, Op: emcdp.OpGe,
+		Value: emcdp.Value{Time: h.clock.Now().Add(-h.window)}}
+	if parent != nil {
+		base = &emcdp.And{Terms: []emcdp.Expr{parent, base}}
+	}
+	q := &emcdp.Query{Kind: k, Filter: base, Sort: &created, Desc: true,
+		PageSize: listChunk, Page: 1, NoTotal: true}
+	res, err := h.store.Query(c.ctx(), q)
+	if err != nil {
+		return err
+	}
+	w := c.enc.ListWriter(k, rep)
+	empty := res.Len() == 0
+	c.buf = w.Open(c.buf, empty)
+	if empty {
+		return nil
+	}
+	for res.Len() > 0 {
+		c.buf = w.Items(c.buf, c.base, res)
+		if err := c.spillIfLarge(); err != nil {
+			return err
+		}
+		if res.Len() < listChunk {
+			break
+		}
+		q.Filter = &emcdp.And{Terms: []emcdp.Expr{base, after(k, created, res)}}
+		if res, err = h.store.Query(c.ctx(), q); err != nil {
+			return err
+		}
+	}
+	c.buf = w.Close(c.buf)
+	return nil
+}
+
+// after is the filter of the rows that follow the last row of res in the
+// collection order (creation time descending, then id ascending):
+// CreationTimeUTC <= t AND (CreationTimeUTC < t OR Id > id). The first term
+// bounds the index range so that each chunk starts where the last ended.
+func after(k emcdp.Kind, created emcdp.Field, res *emcdp.QueryResult) emcdp.Expr {
+	var t emcdp.Value
+	var id emcdp.ID
+	if n := len(res.TaskSessions); n > 0 {
+		t.Time, id = res.TaskSessions[n-1].CreationTime, res.TaskSessions[n-1].ID
+	} else if n := len(res.PolicySessions); n > 0 {
+		t.Time, id = res.PolicySessions[n-1].CreationTime, res.PolicySessions[n-1].ID
+	}
+	idField := mustField(k, "Id")
+	return &emcdp.And{Terms: []emcdp.Expr{
+		&emcdp.Term{Field: created, Op: emcdp.OpLe, Value: t},
+		&emcdp.Or{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: t},
+			&emcdp.Term{Field: idField, Op: emcdp.OpGt, Value: emcdp.Value{ID: id}},
+		}},
+	}}
+}
+
+// spillIfLarge moves the answer built so far into the call's spill file once
+// it passes spillAt bytes. The file is unlinked at once, so nothing is left
+// behind whatever happens to the process.
+func (c *call) spillIfLarge() error {
+	if len(c.buf) < spillAt {
+		return nil
+	}
+	if c.spill == nil {
+		f, err := os.CreateTemp("", "emcdp-answer-*")
+		if err != nil {
+			return fmt.Errorf("spill answer: %w", err)
+		}
+		_ = os.Remove(f.Name())
+		c.spill = f
+	}
+	n, err := c.spill.Write(c.buf)
+	c.spilled += int64(n)
+	c.buf = c.buf[:0]
+	if err != nil {
+		return fmt.Errorf("spill answer: %w", err)
+	}
+	return nil
+}
+
+// discardSpill drops a spilled answer (an error replaces it).
+func (c *call) discardSpill() {
+	if c.spill != nil {
+		c.spill.Close()
+		c.spill, c.spilled = nil, 0
+	}
+}
+
+// writeSpilled sends a spilled answer: the file, then what is left in buf.
+func (c *call) writeSpilled(w io.Writer) (int64, error) {
+	defer c.discardSpill()
+	if _, err := c.spill.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(w, io.LimitReader(c.spill, c.spilled))
+	if err != nil {
+		return n, err
+	}
+	m, err := w.Write(c.buf)
+	return n + int64(m), err
+}
