@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -15,15 +16,17 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
 var now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 
-// fixture is a handler over a small hand-made world in a memStore.
+// fixture is a handler over a small hand-made world in a SQLite store of
+// its own.
 type fixture struct {
 	h      *Handler
-	st     *memStore
+	st     *sqlite.DB
 	clock  *emcdp.ManualClock
 	srv    emcdp.BackupServer
 	pol    emcdp.CdpPolicy
@@ -34,7 +37,12 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{st: newMemStore(), clock: emcdp.NewManualClock(now), secret: "s3cret!"}
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{st: st, clock: emcdp.NewManualClock(now), secret: "s3cret!"}
 	f.srv = emcdp.BackupServer{ID: emcdp.NewID(), Name: "vbr01.lab.local", Port: 9392, Version: "12.3.1.1139"}
 	f.pol = emcdp.CdpPolicy{ID: emcdp.NewID(), Name: "CDP Tier-1 SQL", BackupServerID: f.srv.ID, BackupServerName: f.srv.Name,
 		Platform: "VMware", ScheduleConfigured: true, ScheduleEnabled: true, NextRun: now.Add(time.Hour),
@@ -61,7 +69,7 @@ func newFixture(t testing.TB) *fixture {
 			PolicySessionName: ps.Name, PolicyID: f.pol.ID, BackupServerID: f.srv.ID, BackupServerName: f.srv.Name,
 			VmDisplayName: vm, CreationTime: c, State: emcdp.TaskInProgress, Result: emcdp.ResultSuccess, TotalSize: 1 << 30})
 	}
-	err := f.st.Apply(context.Background(), &emcdp.Batch{BackupServers: []emcdp.BackupServer{f.srv},
+	err = f.st.Apply(context.Background(), &emcdp.Batch{BackupServers: []emcdp.BackupServer{f.srv},
 		CdpPolicies: []emcdp.CdpPolicy{f.pol}, NewPolicySessions: f.ps, NewTaskSessions: f.ts})
 	if err != nil {
 		t.Fatal(err)

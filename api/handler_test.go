@@ -303,8 +303,10 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// faultyStore is a fault injector: the real store, except that TaskSession
+// fails with err, or panics when panic is set.
 type faultyStore struct {
-	*memStore
+	emcdp.Store
 	err   error
 	panic bool
 }
@@ -324,11 +326,11 @@ func TestInternalFailures(t *testing.T) {
 		st     *faultyStore
 		status int
 	}{
-		{&faultyStore{memStore: f.st, err: errors.New("sqlite: disk I/O error at /var/lib/emcdp/db")}, 500},
-		{&faultyStore{memStore: f.st, panic: true}, 500},
-		{&faultyStore{memStore: f.st, err: emcdp.Errorf(emcdp.EUnavailable, "The store is unavailable")}, 503},
-		{&faultyStore{memStore: f.st, err: context.Canceled}, 503},
-		{&faultyStore{memStore: f.st, err: emcdp.Errorf(emcdp.EInternal, "secret detail")}, 500},
+		{&faultyStore{Store: f.st, err: errors.New("sqlite: disk I/O error at /var/lib/emcdp/db")}, 500},
+		{&faultyStore{Store: f.st, panic: true}, 500},
+		{&faultyStore{Store: f.st, err: emcdp.Errorf(emcdp.EUnavailable, "The store is unavailable")}, 503},
+		{&faultyStore{Store: f.st, err: context.Canceled}, 503},
+		{&faultyStore{Store: f.st, err: emcdp.Errorf(emcdp.EInternal, "secret detail")}, 500},
 	}
 	for i, c := range cases {
 		f.h = newHandler(Config{Store: c.st, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock}})
