@@ -51,9 +51,9 @@ func TestQueryPlans(t *testing.T) {
 	deep.Page = n / 2 / deep.PageSize // half-way down, as page 5000 is in 1,000,000
 	qs["DeepPage"] = deep
 	want := map[string]struct{ page, count string }{
-		"DayWindow":     {"Index Scan using task_sessions_created ", "Index Only Scan using task_sessions_created "},
-		"DeepPage":      {"Index Only Scan using task_sessions_created_desc", ""},
-		"VmResult":      {"task_sessions_vm", "task_sessions_vm"},
+		"DayWindow": {"Index Scan using task_sessions_created ", "Index Only Scan using task_sessions_created "},
+		"DeepPage":  {"Index Only Scan using task_sessions_created_desc", ""},
+		"VmResult":  {"task_sessions_vm", "task_sessions_vm"},
 		// Unpaged: its Total is the length of the answer, never counted.
 		"Collection30d": {"Index Scan using task_sessions_created_desc", ""},
 	}
