@@ -49,7 +49,8 @@ type Config struct {
 	// Warmup is run before the measured window and not recorded.
 	Warmup time.Duration
 	// Duration is the measured window (required). No request starts after
-	// it; requests in flight at its end are waited for and recorded.
+	// it, save one per connection that has none measured yet; requests in
+	// flight at its end are waited for and recorded.
 	Duration time.Duration
 	// MaxRequests, when positive, ends the measured window early once this
 	// many requests have been sent.
@@ -218,7 +219,10 @@ func (w *worker) loop(ctx context.Context) {
 	cfg := &w.run.cfg
 	for ctx.Err() == nil {
 		t0 := time.Now()
-		if !t0.Before(w.run.stopAt) {
+		// After the window no request starts, except the first measured
+		// one of a connection whose every request so far fell in the
+		// warm-up: a scenario slower than the window still gets a figure.
+		if !t0.Before(w.run.stopAt) && w.requests > 0 {
 			return
 		}
 		measured := !t0.Before(w.run.measureAt)

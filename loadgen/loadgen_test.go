@@ -181,6 +181,25 @@ func TestRunTransportErrors(t *testing.T) {
 	}
 }
 
+func TestRunSlowerThanTheWindow(t *testing.T) {
+	// Every answer takes longer than warm-up and window together: each
+	// connection still records one measured request.
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond)
+	})
+	res, err := Run(context.Background(), Config{BaseURL: ts.URL, Connections: 2, Warmup: 50 * time.Millisecond,
+		Duration: 50 * time.Millisecond, Next: func(*rand.Rand) Request { return Request{Path: "/"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 2 || res.Errors() != 0 || res.Latency.Min() < 150*time.Millisecond {
+		t.Fatalf("requests %d, errors %d, fastest %v; want one slow request per connection", res.Requests, res.Errors(), res.Latency.Min())
+	}
+	if res.Elapsed < 100*time.Millisecond {
+		t.Fatalf("elapsed %v: the window should stretch to the last answer", res.Elapsed)
+	}
+}
+
 func TestRunCancel(t *testing.T) {
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
