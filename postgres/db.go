@@ -79,7 +79,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, mapErr(err, "connect to "+cfg.ConnConfig.Host)
+		return nil, connectErr(err, cfg)
 	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
@@ -195,6 +195,21 @@ func mapErr(err error, op string) error {
 		return emcdp.Errorf(emcdp.EUnavailable, "the store is not available")
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// connectErr describes a failed first connection for the operator: the
+// server's address and the reason, never the password.
+func connectErr(err error, cfg *pgxpool.Config) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return mapErr(err, fmt.Sprintf("connect to %s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port))
+	}
+	reason := err
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		reason = ce.Unwrap()
+	}
+	return emcdp.Errorf(emcdp.EUnavailable, "postgres: cannot connect to %s:%d: %v", cfg.ConnConfig.Host, cfg.ConnConfig.Port, reason)
 }
 
 // isConnErr reports whether err comes from a connection that could not be

@@ -150,6 +150,11 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(ctx, "postgres://user:s3cret@host:notaport/db"); err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("Open(bad URL) = %v; want an error that hides the password", err)
 	}
+	// Port 1 on loopback: nothing listens there.
+	if _, err := Open(ctx, "postgres://user:s3cret@127.0.0.1:1/db?connect_timeout=2"); emcdp.ErrorCode(err) != emcdp.EUnavailable ||
+		strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open(unreachable server) = %v; want EUnavailable without the password", err)
+	}
 	u := WithSearchPath(t, testURL(t), "emcdp_test_no_such_schema")
 	if db, err := Open(ctx, u); err == nil {
 		db.Close()
