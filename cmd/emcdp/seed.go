@@ -92,6 +92,13 @@ func (c *seedCmd) Run(ctx context.Context, args []string) error {
 	if err := saveWorld(ctx, st, cfg); err != nil {
 		return err
 	}
+	// A store that keeps planner statistics (PostgreSQL) refreshes them now,
+	// so that deep pages and window counts read indexes alone at once.
+	if m, ok := st.(interface{ Maintain(context.Context) error }); ok {
+		if err := m.Maintain(ctx); err != nil {
+			return fmt.Errorf("refresh statistics after seeding: %w", err)
+		}
+	}
 	fmt.Fprintf(c.Stdout, "seeded %s up to %s in %s\n", desc, now.Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
 	return nil
 }
