@@ -347,6 +347,35 @@ func TestInternalFailures(t *testing.T) {
 	}
 }
 
+// TestClosedStore closes the fixture's store under the handler. A closed
+// store answers EUnavailable to every call, which is a 503 on every route
+// that needs it, whether the request authenticates by token or by Basic
+// credentials, and whether it logs on or reads.
+func TestClosedStore(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reqs := []req{
+		{target: "/api/cdpReplicaTaskSessions/" + f.ts[0].ID.String(), token: tok},
+		{target: "/api/cdpPolicies?format=Entity", token: tok},
+		{target: "/api/query?type=CdpReplicaSession", user: "operator", pw: f.secret},
+		{method: "POST", target: "/api/sessionMngr/?v=latest", user: "operator", pw: f.secret},
+	}
+	for _, r := range reqs {
+		for _, js := range []bool{false, true} {
+			r.json = js
+			if w := f.do(t, r); w.Code != http.StatusServiceUnavailable {
+				t.Errorf("%s %s (json %v) on a closed store: %d %s", r.method, r.target, js, w.Code, w.Body)
+			}
+		}
+	}
+	if w := f.do(t, req{target: "/api/"}); w.Code != 200 {
+		t.Errorf("the entry point needs no store, yet answered %d", w.Code)
+	}
+}
+
 func TestResources(t *testing.T) {
 	f := newFixture(t)
 	tok, _ := f.logon(t)

@@ -251,11 +251,20 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Crawl every Href reachable from the entry point, the logon session and
-	// the collections, in XML and JSON, and require 200 for each.
+	// the collections, in XML and JSON, and require 200 for each. The query
+	// service's presets ask for pages of 100, more rows than the demo world
+	// has of any type, so nothing the server writes links to a second page;
+	// one small-paged query per type starts the crawl on a result whose
+	// paging links (Next, Last, then Previous) lead through every page.
 	start := []string{root + "/", string(sessionHref[1]), root + "/querySvc"}
 	for _, c := range []string{"backupServers", "cdpPolicies", "cdpReplicaSessions", "cdpReplicaTaskSessions"} {
 		start = append(start, root+"/"+c, root+"/"+c+"?format=Entity")
 	}
+	start = append(start,
+		root+"/query?type=BackupServer&pageSize=1&page=1",
+		root+"/query?type=CdpPolicy&format=Entities&sortDesc=Name&pageSize=3&page=1",
+		root+"/query?type=CdpReplicaSession&filter=State!=Working&sortDesc=CreationTimeUTC&pageSize=5&page=1",
+		root+"/query?type=CdpReplicaTaskSession&format=Entities&filter=TotalSize>=0&sortAsc=VmDisplayName&pageSize=20&page=1")
 	seen := map[string]bool{}
 	queue := append([]string(nil), start...)
 	for _, u := range queue {
@@ -263,6 +272,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	const limit = 20000
 	kinds := map[string]bool{}
+	fetched := map[string]bool{} // URLs answered 200 in both formats
+	linked := map[string]bool{}  // URLs some answer links to
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
@@ -278,6 +289,7 @@ func TestEndToEnd(t *testing.T) {
 				if strings.Contains(strings.ToLower(h), "/sessionmngr") { // action links: POST only
 					continue
 				}
+				linked[h] = true
 				if !seen[h] {
 					if len(seen) >= limit {
 						t.Fatalf("crawl passed %d URLs", limit)
@@ -287,9 +299,11 @@ func TestEndToEnd(t *testing.T) {
 				}
 			}
 		}
+		fetched[u] = true
 		p, _ := url.Parse(u)
 		kinds[strings.Split(strings.TrimPrefix(p.Path, "/api/"), "/")[0]] = true
 	}
+	checkCrawlShapes(t, root, fetched, linked)
 	for _, k := range []string{"backupServers", "cdpPolicies", "cdpReplicaSessions", "cdpReplicaTaskSessions", "replicaTaskSessions", "query", "logonSessions"} {
 		if !kinds[k] {
 			t.Errorf("the crawl never reached /api/%s", k)
@@ -313,6 +327,73 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if l := logs.String(); strings.Contains(l, tok) || strings.Contains(l, pw) || !strings.Contains(l, "status=200") {
 		t.Fatalf("log lines leak a secret or miss requests:\n%.2000s", l)
+	}
+}
+
+// crawlShapes are the kinds of link a crawl of the demo world must follow:
+// every endpoint of resources.md and transport-and-auth.md that a GET
+// serves, each entity form, each query preset and a paging link past the
+// first page. Patterns match the part of a URL after the API base; {id}
+// stands for a lower-case GUID.
+var crawlShapes = func() []struct {
+	name string
+	re   *regexp.Regexp
+} {
+	const id = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+	var out []struct {
+		name string
+		re   *regexp.Regexp
+	}
+	add := func(name, pattern string) {
+		out = append(out, struct {
+			name string
+			re   *regexp.Regexp
+		}{name, regexp.MustCompile("^" + strings.ReplaceAll(pattern, "{id}", id) + "$")})
+	}
+	add("/api/", `/`)
+	add("/api/logonSessions", `/logonSessions`)
+	add("/api/logonSessions/{id}", `/logonSessions/{id}`)
+	for _, k := range []string{"backupServers", "cdpPolicies", "cdpReplicaSessions", "cdpReplicaTaskSessions"} {
+		add("/api/"+k, `/`+k)
+		add("/api/"+k+"?format=Entity", `/`+k+`\?format=Entity`)
+		add("/api/"+k+"/{id}", `/`+k+`/{id}`)
+		add("/api/"+k+"/{id}?format=Entity", `/`+k+`/{id}\?format=Entity`)
+	}
+	add("/api/cdpPolicies/{id}/includes", `/cdpPolicies/{id}/includes`)
+	add("/api/cdpPolicies/{id}/includes/{objectId}", `/cdpPolicies/{id}/includes/{id}`)
+	add("/api/cdpPolicies/{id}/cdpReplicaSessions", `/cdpPolicies/{id}/cdpReplicaSessions`)
+	add("/api/cdpReplicaSessions/{id}/cdpReplicaTaskSessions", `/cdpReplicaSessions/{id}/cdpReplicaTaskSessions`)
+	add("/api/replicaTaskSessions/{id}?format=Entity", `/replicaTaskSessions/{id}\?format=Entity`)
+	add("/api/querySvc", `/querySvc`)
+	for _, k := range []string{"BackupServer", "CdpPolicy", "CdpReplicaSession", "CdpReplicaTaskSession"} {
+		add("/api/query?type="+k+"&…", `/query\?type=`+k+`&.*`)
+		add("/api/query?type="+k+"&…&page=2 or later", `/query\?type=`+k+`&.*&page=([2-9]|[1-9][0-9]+)`)
+	}
+	return out
+}()
+
+// checkCrawlShapes requires, for every crawl shape, a URL that the crawl
+// fetched with 200 and that some answer linked to, so that a start URL of
+// the crawl does not stand in for a link the server fails to write.
+func checkCrawlShapes(t *testing.T, root string, fetched, linked map[string]bool) {
+	t.Helper()
+	for _, sh := range crawlShapes {
+		var got, link bool
+		for u := range fetched {
+			if sh.re.MatchString(strings.TrimPrefix(u, root)) {
+				got = true
+				if linked[u] {
+					link = true
+					break
+				}
+			}
+		}
+		switch {
+		case !got:
+			t.Errorf("the crawl never fetched a URL of the shape %s", sh.name)
+		case !link:
+			t.Errorf("the crawl fetched %s only as a start URL: no answer links to one", sh.name)
+		}
 	}
 }
 
