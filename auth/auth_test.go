@@ -153,7 +153,7 @@ func TestSessionExpiryAndRenewal(t *testing.T) {
 
 func TestTouchIsThrottled(t *testing.T) {
 	f := newFixture(t)
-	_, tok, _ := f.svc.Logon(context.Background(), "operator", "secret")
+	ls, tok, _ := f.svc.Logon(context.Background(), "operator", "secret")
 	for i := 0; i < 5; i++ {
 		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
 			t.Fatal(err)
@@ -168,6 +168,9 @@ func TestTouchIsThrottled(t *testing.T) {
 	}
 	if n := f.store.touches.Load(); n != 1 {
 		t.Fatalf("%d touches after the interval, want 1", n)
+	}
+	if got, err := f.store.LogonSession(context.Background(), ls.ID); err != nil || !got.LastSeen.Equal(f.clock.Now()) {
+		t.Fatalf("stored session after the touch: %+v %v, want LastSeen %v", got, err, f.clock.Now())
 	}
 }
 
