@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -62,22 +65,63 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit")
 	}
-	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions))
+	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions), b.Len())
 	return nil
 }
 
-// afterWrite refreshes the planner statistics once enough rows were added.
-// A failure only leaves older statistics in place, so it is not reported.
-func (db *DB) afterWrite(ctx context.Context, inserted int) {
+// afterWrite refreshes the planner statistics once enough rows were added,
+// and schedules the idle checkpoint once enough rows were written. A failure
+// only leaves older statistics in place, so it is not reported.
+func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 	db.mu.Lock()
 	db.sinceStats += inserted
 	due := db.sinceStats >= analyzeEvery
 	if due {
 		db.sinceStats = 0
 	}
+	db.sinceCkpt += written
+	switch {
+	case db.ckptTimer != nil:
+		// Every write postpones the checkpoint: it runs when writing pauses.
+		db.ckptTimer.Reset(idleCheckpointWait)
+	case db.sinceCkpt >= idleCheckpointRows:
+		db.ckptTimer = time.AfterFunc(idleCheckpointWait, db.idleCheckpoint)
+	}
 	db.mu.Unlock()
 	if due {
 		_, _ = db.w.ExecContext(ctx, "PRAGMA optimize")
+	}
+}
+
+// idleCheckpoint copies the WAL into the database file and truncates it once
+// writing has paused after a large write. It does not wait for readers: with
+// no busy timeout, a reader still using the WAL only leaves part of it for a
+// later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
+// it is not reported.
+func (db *DB) idleCheckpoint() {
+	db.mu.Lock()
+	run := db.sinceCkpt >= idleCheckpointRows
+	if run {
+		db.sinceCkpt = 0
+	}
+	db.mu.Unlock()
+	if !run || db.closed.Load() {
+		return
+	}
+	ctx := context.Background()
+	c, err := db.w.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout=0"); err != nil {
+		return
+	}
+	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
+		// Never hand the writer back without its busy timeout: drop it,
+		// and the pool opens a fresh one with the full settings.
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emcdp/emcdp"
 	"github.com/mattn/go-sqlite3"
@@ -31,9 +33,30 @@ type DB struct {
 	path   string
 	closed atomic.Bool
 
-	mu         sync.Mutex // guards the counters that schedule ANALYZE
-	sinceStats int        // rows inserted since the planner statistics were refreshed
+	mu         sync.Mutex  // guards the counters that schedule ANALYZE and checkpoints
+	sinceStats int         // rows inserted since the planner statistics were refreshed
+	sinceCkpt  int         // rows written since the last idle checkpoint
+	ckptTimer  *time.Timer // runs the idle checkpoint; nil until the first large write
 }
+
+// Checkpoint policy of the writer. SQLite's default checkpoints the WAL once
+// it holds 1,000 pages (4 MiB). A seed batch of a few thousand sessions
+// dirties tens of thousands of index pages, so the default checkpoints after
+// every commit: every page is written twice and each commit waits for two
+// fsyncs. A WAL of up to walCheckpointPages lets a page rewritten by many
+// commits reach the database file once. When writing pauses for
+// idleCheckpointWait after at least idleCheckpointRows rows, an idle
+// checkpoint moves the WAL into the database file and truncates it, so that
+// reads go through the memory map again and the file does not keep its size.
+const (
+	walCheckpointPages = 65536 // 256 MiB of 4 KiB pages
+	idleCheckpointRows = 10000
+	idleCheckpointWait = time.Second
+	busyTimeoutMillis  = 10000
+)
+
+// writerPragmas are the per-connection settings of the writer.
+var writerPragmas = []string{"PRAGMA wal_autocheckpoint=" + strconv.Itoa(walCheckpointPages)}
 
 var _ emcdp.Store = (*DB)(nil)
 
@@ -53,9 +76,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: database path: %w", err)
 	}
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath() +
-		"?_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+		"?_busy_timeout=" + strconv.Itoa(busyTimeoutMillis) + "&_foreign_keys=on&_synchronous=NORMAL"
 	db := &DB{path: abs}
-	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536"})
+	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536", pragmas: writerPragmas})
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -88,7 +111,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // connector opens go-sqlite3 connections with the per-connection settings
 // that the DSN cannot carry, without registering a driver globally.
-type connector struct{ dsn string }
+type connector struct {
+	dsn     string
+	pragmas []string // run on each new connection after the common ones
+}
 
 var drv = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 	// Map the file for reads, keep temporary sorts in memory, and bound the
@@ -101,8 +127,26 @@ var drv = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 	return nil
 }}
 
-func (c connector) Connect(context.Context) (driver.Conn, error) { return drv.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return drv }
+func (c connector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := drv.Open(c.dsn)
+	if err != nil || len(c.pragmas) == 0 {
+		return conn, err
+	}
+	sc, ok := conn.(*sqlite3.SQLiteConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: unexpected connection type %T", conn)
+	}
+	for _, p := range c.pragmas {
+		if _, err := sc.Exec(p, nil); err != nil {
+			sc.Close()
+			return nil, err
+		}
+	}
+	return sc, nil
+}
+
+func (c connector) Driver() driver.Driver { return drv }
 
 // Path returns the absolute path of the database file.
 func (db *DB) Path() string { return db.path }
@@ -113,6 +157,11 @@ func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
 	}
+	db.mu.Lock()
+	if db.ckptTimer != nil {
+		db.ckptTimer.Stop()
+	}
+	db.mu.Unlock()
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
