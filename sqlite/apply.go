@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -28,13 +29,51 @@ const (
 		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
 	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = ?`
 	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	insertPS      = `INSERT INTO policy_sessions (` + psCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updatePS      = `UPDATE policy_sessions SET end_time = ?, state = ?, result = ?, progress = ?, failure_message = ? WHERE id = ?`
-	insertTS      = `INSERT INTO task_sessions (` + tsCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateTS      = `UPDATE task_sessions SET end_time = ?, state = ?, result = ?, reason = ? WHERE id = ?`
 	upsertMeta    = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	addCount      = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
+	insertPS      = `INSERT INTO policy_sessions (` + psCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertTS      = `INSERT INTO task_sessions (` + tsCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
+
+// writeStmts are the statements of Apply, prepared once on the writer
+// connection when the store opens and reused by every transaction.
+type writeStmts struct {
+	upsertServer, upsertPolicy, deleteObjects, insertObject *sql.Stmt
+	updatePS, updateTS, upsertMeta, addCount                *sql.Stmt
+	insertPS, insertTS                                      *sql.Stmt
+	all                                                     []*sql.Stmt
+}
+
+func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
+	s := &writeStmts{}
+	type job struct {
+		dst **sql.Stmt
+		q   string
+	}
+	jobs := []job{{&s.upsertServer, upsertServer}, {&s.upsertPolicy, upsertPolicy}, {&s.deleteObjects, deleteObjects},
+		{&s.insertObject, insertObject}, {&s.updatePS, updatePS}, {&s.updateTS, updateTS},
+		{&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}, {&s.insertPS, insertPS}, {&s.insertTS, insertTS}}
+	for _, j := range jobs {
+		st, err := w.PrepareContext(ctx, j.q)
+		if err != nil {
+			s.close()
+			return nil, mapErr(err, "prepare")
+		}
+		*j.dst = st
+		s.all = append(s.all, st)
+	}
+	return s, nil
+}
+
+func (s *writeStmts) close() error {
+	var errs []error
+	for _, st := range s.all {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // analyzeEvery is how many inserted rows trigger a refresh of the planner
 // statistics, so that index choices follow the data as it grows.
@@ -58,7 +97,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 		return mapErr(err, "begin write")
 	}
 	defer tx.Rollback()
-	a := applier{ctx: ctx, tx: tx}
+	a := applier{ctx: ctx, tx: tx, st: db.st}
 	if err := a.run(b); err != nil {
 		return err
 	}
@@ -128,12 +167,12 @@ func (db *DB) idleCheckpoint() {
 type applier struct {
 	ctx context.Context
 	tx  *sql.Tx
+	st  *writeStmts
 }
 
-func (a *applier) prepare(q string) (*sql.Stmt, error) {
-	s, err := a.tx.PrepareContext(a.ctx, q)
-	return s, mapErr(err, "prepare")
-}
+// stmt returns the prepared statement s bound to the transaction; on the
+// writer connection that prepared it, it is reused without preparing again.
+func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
 	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.meta, a.prune}
@@ -149,11 +188,7 @@ func (a *applier) servers(b *emcdp.Batch) error {
 	if len(b.BackupServers) == 0 {
 		return nil
 	}
-	st, err := a.prepare(upsertServer)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	st := a.stmt(a.st.upsertServer)
 	for i := range b.BackupServers {
 		v := &b.BackupServers[i]
 		if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, optStr(v.Description), v.Port, v.Version); err != nil {
@@ -167,21 +202,7 @@ func (a *applier) policies(b *emcdp.Batch) error {
 	if len(b.CdpPolicies) == 0 {
 		return nil
 	}
-	up, err := a.prepare(upsertPolicy)
-	if err != nil {
-		return err
-	}
-	defer up.Close()
-	del, err := a.prepare(deleteObjects)
-	if err != nil {
-		return err
-	}
-	defer del.Close()
-	ins, err := a.prepare(insertObject)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
+	up, del, ins := a.stmt(a.st.upsertPolicy), a.stmt(a.st.deleteObjects), a.stmt(a.st.insertObject)
 	for i := range b.CdpPolicies {
 		v := &b.CdpPolicies[i]
 		opts, err := json.Marshal(v.Options)
@@ -216,11 +237,7 @@ func (a *applier) policies(b *emcdp.Batch) error {
 
 func (a *applier) policySessions(b *emcdp.Batch) error {
 	if n := len(b.NewPolicySessions); n > 0 {
-		st, err := a.prepare(insertPS)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+		st := a.stmt(a.st.insertPS)
 		for i := range b.NewPolicySessions {
 			v := &b.NewPolicySessions[i]
 			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicyID[:], v.PolicyName, v.BackupServerID[:],
@@ -234,11 +251,7 @@ func (a *applier) policySessions(b *emcdp.Batch) error {
 		}
 	}
 	if len(b.UpdPolicySessions) > 0 {
-		st, err := a.prepare(updatePS)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+		st := a.stmt(a.st.updatePS)
 		for i := range b.UpdPolicySessions {
 			v := &b.UpdPolicySessions[i]
 			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), v.Progress,
@@ -253,11 +266,7 @@ func (a *applier) policySessions(b *emcdp.Batch) error {
 
 func (a *applier) taskSessions(b *emcdp.Batch) error {
 	if n := len(b.NewTaskSessions); n > 0 {
-		st, err := a.prepare(insertTS)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+		st := a.stmt(a.st.insertTS)
 		for i := range b.NewTaskSessions {
 			v := &b.NewTaskSessions[i]
 			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicySessionID[:], v.PolicySessionName,
@@ -271,11 +280,7 @@ func (a *applier) taskSessions(b *emcdp.Batch) error {
 		}
 	}
 	if len(b.UpdTaskSessions) > 0 {
-		st, err := a.prepare(updateTS)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+		st := a.stmt(a.st.updateTS)
 		for i := range b.UpdTaskSessions {
 			v := &b.UpdTaskSessions[i]
 			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), optStr(v.Reason), v.ID[:])
@@ -303,13 +308,17 @@ func updated(r sql.Result, err error, what string, id emcdp.ID) error {
 }
 
 func (a *applier) count(tbl string, delta int64) error {
-	_, err := a.tx.ExecContext(a.ctx, addCount, delta, tbl)
+	_, err := a.stmt(a.st.addCount).ExecContext(a.ctx, delta, tbl)
 	return mapErr(err, "count "+tbl)
 }
 
 func (a *applier) meta(b *emcdp.Batch) error {
+	if len(b.Meta) == 0 {
+		return nil
+	}
+	st := a.stmt(a.st.upsertMeta)
 	for k, v := range b.Meta {
-		if _, err := a.tx.ExecContext(a.ctx, upsertMeta, k, v); err != nil {
+		if _, err := st.ExecContext(a.ctx, k, v); err != nil {
 			return mapErr(err, "write meta")
 		}
 	}

@@ -28,8 +28,9 @@ import (
 // DB is the SQLite implementation of emcdp.Store. It is safe for concurrent
 // use; writes are serialised on one connection, as SQLite allows one writer.
 type DB struct {
-	w      *sql.DB // the single writer connection
-	r      *sql.DB // the reader pool
+	w      *sql.DB     // the single writer connection
+	st     *writeStmts // Apply's statements, prepared on w
+	r      *sql.DB     // the reader pool
 	path   string
 	closed atomic.Bool
 
@@ -88,6 +89,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	if err := migrate(ctx, db.w); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	if db.st, err = prepareWriteStmts(ctx, db.w); err != nil {
 		db.w.Close()
 		return nil, err
 	}
@@ -168,6 +173,9 @@ func (db *DB) Close() error {
 	}
 	// Let SQLite record statistics gathered during this run for the next one.
 	_, _ = db.w.Exec("PRAGMA optimize")
+	if db.st != nil {
+		errs = append(errs, db.st.close())
+	}
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }

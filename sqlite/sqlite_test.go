@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +59,58 @@ func TestIdleCheckpoint(t *testing.T) {
 	}
 	if res.Total != 2*idleCheckpointRows {
 		t.Fatalf("total %d after the checkpoint, want %d", res.Total, 2*idleCheckpointRows)
+	}
+}
+
+// TestApplyErrors checks the errors of a failed batch and that it leaves
+// nothing behind: rows, row counts and meta stay as they were, and the
+// prepared statements keep working for the next batch.
+func TestApplyErrors(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	defer db.Close()
+	if err := generate(ctx, db, 100, 50); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
+	if err != nil || len(res.TaskSessions) != 1 {
+		t.Fatalf("query: %v", err)
+	}
+	ts := res.TaskSessions[0]
+	fresh := ts
+	fresh.ID = emcdp.NewID()
+	count := func() int {
+		res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	before := count()
+
+	err = db.Apply(ctx, &emcdp.Batch{NewTaskSessions: []emcdp.TaskSession{fresh, ts}, Meta: map[string]string{"k": "v"}})
+	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), ts.ID.String()) {
+		t.Errorf("insert of a stored id: %v, want ErrDuplicate naming %s", err, ts.ID)
+	}
+	missing := ts
+	missing.ID = emcdp.NewID()
+	err = db.Apply(ctx, &emcdp.Batch{NewTaskSessions: []emcdp.TaskSession{fresh}, UpdTaskSessions: []emcdp.TaskSession{missing}})
+	if !errors.Is(err, emcdp.ErrNotFound) || !strings.Contains(err.Error(), missing.ID.String()) {
+		t.Errorf("update of a missing id: %v, want ErrNotFound naming %s", err, missing.ID)
+	}
+	if _, err := db.TaskSession(ctx, fresh.ID); !errors.Is(err, emcdp.ErrNotFound) {
+		t.Errorf("a row of a failed batch is stored: %v", err)
+	}
+	if got, _ := db.Meta(ctx, "k"); got != "" {
+		t.Errorf("meta of a failed batch is stored: %q", got)
+	}
+	if got := count(); got != before {
+		t.Errorf("row count %d after failed batches, want %d", got, before)
+	}
+	if err := db.Apply(ctx, &emcdp.Batch{NewTaskSessions: []emcdp.TaskSession{fresh}}); err != nil {
+		t.Fatalf("batch after the failed ones: %v", err)
+	}
+	if got := count(); got != before+1 {
+		t.Errorf("row count %d, want %d", got, before+1)
 	}
 }
