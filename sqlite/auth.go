@@ -28,7 +28,7 @@ func (db *DB) User(ctx context.Context, name string) (*emcdp.User, error) {
 	u := new(emcdp.User)
 	var role string
 	var created int64
-	err := db.r.QueryRowContext(ctx, "SELECT name, password_hash, role, created FROM users WHERE name = ?", name).
+	err := db.rs.user.QueryRowContext(ctx, name).
 		Scan(&u.Name, &u.PasswordHash, &role, &created)
 	if err != nil {
 		return nil, notFound(err, "read user")
@@ -75,7 +75,7 @@ func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSessio
 		return nil, err
 	}
 	s := new(emcdp.LogonSession)
-	if err := scanLogon(db.r.QueryRowContext(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE id = ?", id[:]), s); err != nil {
+	if err := scanLogon(db.rs.logon.QueryRowContext(ctx, id[:]), s); err != nil {
 		return nil, notFound(err, "read logon session")
 	}
 	return s, nil

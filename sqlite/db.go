@@ -31,6 +31,7 @@ type DB struct {
 	w      *sql.DB     // the single writer connection
 	st     *writeStmts // Apply's statements, prepared on w
 	r      *sql.DB     // the reader pool
+	rs     *readStmts  // the hot reads by key, prepared on r
 	path   string
 	closed atomic.Bool
 
@@ -105,6 +106,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
+	if db.rs, err = prepareReadStmts(ctx, db.r); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// Refresh the planner statistics when they are missing or stale; with
 	// analysis_limit this reads a bounded sample of each index.
 	if _, err := db.w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
@@ -168,6 +173,9 @@ func (db *DB) Close() error {
 	}
 	db.mu.Unlock()
 	var errs []error
+	if db.rs != nil {
+		errs = append(errs, db.rs.close())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

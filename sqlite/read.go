@@ -14,7 +14,7 @@ func (db *DB) BackupServer(ctx context.Context, id emcdp.ID) (*emcdp.BackupServe
 		return nil, err
 	}
 	v := new(emcdp.BackupServer)
-	err := scanServer(db.r.QueryRowContext(ctx, "SELECT "+serverCols+" FROM backup_servers WHERE id = ?", id[:]), v)
+	err := scanServer(db.rs.server.QueryRowContext(ctx, id[:]), v)
 	if err != nil {
 		return nil, notFound(err, "read backup server")
 	}
@@ -86,7 +86,7 @@ func (db *DB) PolicySession(ctx context.Context, id emcdp.ID) (*emcdp.PolicySess
 		return nil, err
 	}
 	v := new(emcdp.PolicySession)
-	err := scanPolicySession(db.r.QueryRowContext(ctx, "SELECT "+psCols+" FROM policy_sessions WHERE id = ?", id[:]), v)
+	err := scanPolicySession(db.rs.policySession.QueryRowContext(ctx, id[:]), v)
 	if err != nil {
 		return nil, notFound(err, "read policy session")
 	}
@@ -99,7 +99,7 @@ func (db *DB) TaskSession(ctx context.Context, id emcdp.ID) (*emcdp.TaskSession,
 		return nil, err
 	}
 	v := new(emcdp.TaskSession)
-	err := scanTaskSession(db.r.QueryRowContext(ctx, "SELECT "+tsCols+" FROM task_sessions WHERE id = ?", id[:]), v)
+	err := scanTaskSession(db.rs.taskSession.QueryRowContext(ctx, id[:]), v)
 	if err != nil {
 		return nil, notFound(err, "read task session")
 	}
