@@ -22,8 +22,15 @@ const (
 )
 
 // generate writes n task sessions of a CDP history that ends at benchEnd,
-// in batches of batchSize rows, oldest first, as the simulator would.
+// in batches of batchSize rows, oldest first.
 func generate(ctx context.Context, db *DB, n, batchSize int) error {
+	return generateOrdered(ctx, db, n, batchSize, false)
+}
+
+// generateOrdered is generate; with byPolicy it writes the whole history of
+// one policy before the next, as the simulator seeds, so that every batch
+// inserts across the whole time range of the indexes ordered by time.
+func generateOrdered(ctx context.Context, db *DB, n, batchSize int, byPolicy bool) error {
 	r := rand.New(rand.NewPCG(1, 1))
 	id := func() emcdp.ID {
 		var x emcdp.ID
@@ -75,42 +82,60 @@ func generate(ctx context.Context, db *DB, n, batchSize int) error {
 		b = &emcdp.Batch{}
 		return err
 	}
-	for round := 0; round < rounds && written < n; round++ {
+	// visit writes one round of one policy: its VMs' task sessions, and
+	// every third round a new policy session that ends the previous one.
+	visit := func(round int, pl *policy) error {
 		at := start.Add(time.Duration(round) * genTaskStep)
-		for _, pl := range pols {
-			if round%3 == 0 {
-				if !pl.cur.ID.IsZero() {
-					pl.cur.EndTime, pl.cur.State, pl.cur.Result = at, emcdp.SessionStopped, emcdp.ResultSuccess
-					b.UpdPolicySessions = append(b.UpdPolicySessions, pl.cur)
-				}
-				pl.cur = emcdp.PolicySession{ID: id(), Name: emcdp.SessionName(pl.p.Name, at), PolicyID: pl.p.ID, PolicyName: pl.p.Name,
-					BackupServerID: pl.p.BackupServerID, BackupServerName: pl.p.BackupServerName, CreationTime: at,
-					State: emcdp.SessionWorking, Result: emcdp.ResultNone}
-				b.NewPolicySessions = append(b.NewPolicySessions, pl.cur)
+		if round%3 == 0 {
+			if !pl.cur.ID.IsZero() {
+				pl.cur.EndTime, pl.cur.State, pl.cur.Result = at, emcdp.SessionStopped, emcdp.ResultSuccess
+				b.UpdPolicySessions = append(b.UpdPolicySessions, pl.cur)
 			}
-			for _, v := range pl.vms {
-				if written == n {
-					break
+			pl.cur = emcdp.PolicySession{ID: id(), Name: emcdp.SessionName(pl.p.Name, at), PolicyID: pl.p.ID, PolicyName: pl.p.Name,
+				BackupServerID: pl.p.BackupServerID, BackupServerName: pl.p.BackupServerName, CreationTime: at,
+				State: emcdp.SessionWorking, Result: emcdp.ResultNone}
+			b.NewPolicySessions = append(b.NewPolicySessions, pl.cur)
+		}
+		for _, v := range pl.vms {
+			if written == n {
+				break
+			}
+			created := emcdp.Ticks(at.Add(time.Duration(r.IntN(5000)) * time.Millisecond))
+			t := emcdp.TaskSession{ID: id(), Name: emcdp.SessionName(v.name, created), PolicySessionID: pl.cur.ID,
+				PolicySessionName: pl.cur.Name, PolicyID: pl.p.ID, BackupServerID: pl.p.BackupServerID,
+				BackupServerName: pl.p.BackupServerName, VmDisplayName: v.name, CreationTime: created,
+				EndTime: emcdp.Ticks(created.Add(genTaskStep - time.Second)), State: emcdp.TaskCompleted,
+				Result: emcdp.ResultSuccess, TotalSize: v.size}
+			switch x := r.IntN(100); {
+			case x == 0:
+				t.Result, t.Reason = emcdp.ResultFailed, "RPO was not met for 3 consecutive periods"
+			case x < 5:
+				t.Result, t.Reason = emcdp.ResultWarning, "CDP proxy px01 is unavailable"
+			}
+			b.NewTaskSessions = append(b.NewTaskSessions, t)
+			written++
+			if len(b.NewTaskSessions) >= batchSize {
+				if err := flush(); err != nil {
+					return err
 				}
-				created := emcdp.Ticks(at.Add(time.Duration(r.IntN(5000)) * time.Millisecond))
-				t := emcdp.TaskSession{ID: id(), Name: emcdp.SessionName(v.name, created), PolicySessionID: pl.cur.ID,
-					PolicySessionName: pl.cur.Name, PolicyID: pl.p.ID, BackupServerID: pl.p.BackupServerID,
-					BackupServerName: pl.p.BackupServerName, VmDisplayName: v.name, CreationTime: created,
-					EndTime: emcdp.Ticks(created.Add(genTaskStep - time.Second)), State: emcdp.TaskCompleted,
-					Result: emcdp.ResultSuccess, TotalSize: v.size}
-				switch x := r.IntN(100); {
-				case x == 0:
-					t.Result, t.Reason = emcdp.ResultFailed, "RPO was not met for 3 consecutive periods"
-				case x < 5:
-					t.Result, t.Reason = emcdp.ResultWarning, "CDP proxy px01 is unavailable"
+			}
+		}
+		return nil
+	}
+	if byPolicy {
+		for _, pl := range pols {
+			for round := 0; round < rounds && written < n; round++ {
+				if err := visit(round, pl); err != nil {
+					return err
 				}
-				b.NewTaskSessions = append(b.NewTaskSessions, t)
-				written++
-				if len(b.NewTaskSessions) >= batchSize {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
+			}
+		}
+		return flush()
+	}
+	for round := 0; round < rounds && written < n; round++ {
+		for _, pl := range pols {
+			if err := visit(round, pl); err != nil {
+				return err
 			}
 		}
 	}
