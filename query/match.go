@@ -113,11 +113,10 @@ func sortItems(items []any, f emcdp.Field, desc bool) {
 		item    any
 	}
 	ks := make([]keyed, len(items))
-	idf := emcdp.Field{Type: emcdp.TypeUID, Column: "id"}
 	for i, it := range items {
 		v, p, _ := valueOf(it, f)
-		id, _, _ := valueOf(it, idf)
-		ks[i] = keyed{v, p, id.ID, it}
+		id, _ := ItemID(it)
+		ks[i] = keyed{v, p, id, it}
 	}
 	sort.Slice(ks, func(i, j int) bool {
 		a, b := &ks[i], &ks[j]
@@ -164,8 +163,22 @@ func Less(f emcdp.Field, desc bool, a, b any) bool {
 }
 
 func idOf(item any) []byte {
-	v, _, _ := valueOf(item, emcdp.Field{Type: emcdp.TypeUID, Column: "id"})
-	return v.ID[:]
+	id, _ := ItemID(item)
+	return id[:]
+}
+
+// idField reads an item's own id, whatever its kind: every kind stores it
+// in column "id".
+var idField = emcdp.Field{Type: emcdp.TypeUID, Column: "id"}
+
+// ItemID returns the id of item (a *emcdp.BackupServer, *emcdp.CdpPolicy,
+// *emcdp.PolicySession or *emcdp.TaskSession), the key that breaks sort
+// ties; ok is false, with a zero id, for a value of any other type. It
+// lets code that holds items of mixed or unknown kind, such as a store
+// test comparing pages, name them without a field catalogue.
+func ItemID(item any) (id emcdp.ID, ok bool) {
+	v, _, ok := valueOf(item, idField)
+	return v.ID, ok
 }
 
 // compare compares two present values of a field type: -1, 0 or +1.

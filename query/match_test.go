@@ -137,6 +137,24 @@ func TestMatchOtherKinds(t *testing.T) {
 	}
 }
 
+func TestItemID(t *testing.T) {
+	for _, it := range []any{
+		&emcdp.BackupServer{ID: idN(1)}, &emcdp.CdpPolicy{ID: idN(2)},
+		&emcdp.PolicySession{ID: idN(3), PolicyID: idN(9)}, &emcdp.TaskSession{ID: idN(4), PolicySessionID: idN(9)},
+	} {
+		id, ok := ItemID(it)
+		want := reflect.ValueOf(it).Elem().FieldByName("ID").Interface().(emcdp.ID)
+		if !ok || id != want || id.IsZero() {
+			t.Errorf("ItemID(%T) = %s, %v; want %s, true", it, id, ok, want)
+		}
+	}
+	for _, it := range []any{nil, "not an item", emcdp.TaskSession{ID: idN(4)}} {
+		if id, ok := ItemID(it); ok || !id.IsZero() {
+			t.Errorf("ItemID(%#v) = %s, %v; want a zero id, false", it, id, ok)
+		}
+	}
+}
+
 func TestRun(t *testing.T) {
 	items := tasks()
 	sortBy := func(name string) *emcdp.Field { f := field(t, kTask, name); return &f }

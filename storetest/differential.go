@@ -42,7 +42,7 @@ func testDifferential(t *testing.T, st emcdp.Store) {
 				return query.RandomValue(r, f)
 			}
 			if f.Type == emcdp.TypeString && r.Intn(2) == 0 {
-				v.Str = upperASCII(v.Str)
+				v.Str = changeCase(v.Str, true)
 			}
 			return v
 		}

@@ -1,12 +1,13 @@
 package storetest
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/query"
 )
 
 // Dataset is a set of resources written to a store in one batch, kept to
@@ -167,9 +168,9 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 // compared case-insensitively, then by id.
 func SortIncludes(objs []emcdp.ObjectInJob) {
 	slices.SortStableFunc(objs, func(a, b emcdp.ObjectInJob) int {
-		if c := strings.Compare(fold(a.Name), fold(b.Name)); c != 0 {
+		if c := query.CompareFold(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return compareID(a.ID, b.ID)
+		return bytes.Compare(a.ID[:], b.ID[:])
 	})
 }

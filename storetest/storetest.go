@@ -1,6 +1,8 @@
 // Package storetest is the behaviour suite that every emcdp.Store must pass,
 // so that the embedded and the shared store answer alike. It speaks only
-// through the emcdp.Store interface.
+// through the emcdp.Store interface, and judges query answers against
+// package query's in-memory reference (query.Run, query.Match, query.Less),
+// the one statement of the filter and sort semantics.
 package storetest
 
 import (
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/query"
 )
 
 // Run runs the suite. open must return a new, empty store for each call; the
@@ -89,6 +92,12 @@ func items(k emcdp.Kind, res *emcdp.QueryResult) []any {
 	return out
 }
 
+// itemID returns the id of an item of any kind (zero for a non-item).
+func itemID(item any) emcdp.ID {
+	id, _ := query.ItemID(item)
+	return id
+}
+
 // sameItems reports the first difference between two pages, or "".
 func sameItems(got, want []any) string {
 	if len(got) != len(want) {
@@ -120,7 +129,7 @@ func check(t *testing.T, st emcdp.Store, d *Dataset, q emcdp.Query, label string
 	if err != nil {
 		t.Fatalf("%s: Query: %v", label, err)
 	}
-	want, total := refRun(&q, d.Items(q.Kind))
+	want, total := query.Run(&q, d.Items(q.Kind))
 	if res.Total != total {
 		t.Errorf("%s: Total %d, want %d", label, res.Total, total)
 	}
