@@ -42,8 +42,9 @@ type DB struct {
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once
-// it holds 1,000 pages (4 MiB). A seed batch of a few thousand sessions
-// dirties tens of thousands of index pages, so the default checkpoints after
+// it holds 1,000 pages (4 MiB). A seed batch of 4,000 task sessions, written
+// one policy after another, dirties 4,000 to 15,000 index pages (measured at
+// 1.1 million rows), so the default checkpoints after
 // every commit: every page is written twice and each commit waits for two
 // fsyncs. A WAL of up to walCheckpointPages lets a page rewritten by many
 // commits reach the database file once. When writing pauses for
