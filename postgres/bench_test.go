@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -55,7 +56,7 @@ func cachedDB(b *testing.B, n int) *DB {
 		}
 		st := open(tmp)
 		start := time.Now()
-		if err := generate(ctx, st, n, 10000); err != nil {
+		if err := storetest.Generate(ctx, st, n, 10000, false); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("built %d task sessions in %v", n, time.Since(start).Round(time.Millisecond))
@@ -81,7 +82,7 @@ func BenchmarkApplyTaskSessions(b *testing.B) {
 	defer db.Close()
 	const batch = 10000
 	b.ResetTimer()
-	if err := generate(ctx, db, b.N*batch, batch); err != nil {
+	if err := storetest.Generate(ctx, db, b.N*batch, batch, false); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
@@ -138,33 +139,12 @@ func sampleIDs(b *testing.B, db *DB, n int) []emcdp.ID {
 	return ids
 }
 
-// hotQueries are the queries that clients run most, over the generated
-// history of 1,000,000 task sessions (the embedded store's benchmarks run
-// the same ones).
-func hotQueries() map[string]emcdp.Query {
-	k := emcdp.KindCdpReplicaTaskSession
-	f := func(n string) emcdp.Field { x, _ := emcdp.LookupField(k, n); return x }
-	created, vm, result := f("CreationTimeUTC"), f("VmDisplayName"), f("Result")
-	day := benchEnd.AddDate(0, 0, -60)
-	return map[string]emcdp.Query{
-		"DayWindow": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
-			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: day}},
-			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: day.AddDate(0, 0, 1)}}}}},
-		"DeepPage": {Kind: k, Sort: &created, Desc: true, PageSize: 100, Page: 5000},
-		"VmResult": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
-			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: "VM-00042"}},
-			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultWarning)}}}}},
-		"Collection30d": {Kind: k, Sort: &created, Desc: true,
-			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: benchEnd.AddDate(0, 0, -30)}}},
-	}
-}
-
 // BenchmarkQuery1M runs the hot queries over 1,000,000 task sessions.
 func BenchmarkQuery1M(b *testing.B) {
 	db := cachedDB(b, 1000000)
 	ctx := context.Background()
 	for _, name := range []string{"DayWindow", "DeepPage", "VmResult", "Collection30d"} {
-		q := hotQueries()[name]
+		q := storetest.HotQueries()[name]
 		b.Run(name, func(b *testing.B) {
 			var res *emcdp.QueryResult
 			var err error

@@ -7,6 +7,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
+	"github.com/emcdp/emcdp/storetest"
 )
 
 // explain returns the text plan of stmt.
@@ -40,13 +41,13 @@ func TestQueryPlans(t *testing.T) {
 	db := openFresh(t)
 	defer db.Close()
 	const n = 60000
-	if err := generate(ctx, db, n, 10000); err != nil {
+	if err := storetest.Generate(ctx, db, n, 10000, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	qs := hotQueries()
+	qs := storetest.HotQueries()
 	deep := qs["DeepPage"]
 	deep.Page = n / 2 / deep.PageSize // half-way down, as page 5000 is in 1,000,000
 	qs["DeepPage"] = deep

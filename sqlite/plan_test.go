@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/storetest"
 )
 
 // plan returns the detail lines of EXPLAIN QUERY PLAN for stmt.
@@ -39,7 +40,7 @@ func TestQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := generate(ctx, db, 30000, 10000); err != nil {
+	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.w.Exec("ANALYZE"); err != nil {
@@ -51,7 +52,7 @@ func TestQueryPlans(t *testing.T) {
 		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
 		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
 	}
-	for name, q := range hotQueries() {
+	for name, q := range storetest.HotQueries() {
 		stmt, c, err := selectStmt(&q)
 		if err != nil {
 			t.Fatal(err)

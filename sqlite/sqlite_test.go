@@ -32,7 +32,7 @@ func TestIdleCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
 	defer db.Close()
-	if err := generate(ctx, db, 2*idleCheckpointRows, 4000); err != nil {
+	if err := storetest.Generate(ctx, db, 2*idleCheckpointRows, 4000, false); err != nil {
 		t.Fatal(err)
 	}
 	wal := db.Path() + "-wal"
@@ -69,7 +69,7 @@ func TestApplyErrors(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
 	defer db.Close()
-	if err := generate(ctx, db, 100, 50); err != nil {
+	if err := storetest.Generate(ctx, db, 100, 50, false); err != nil {
 		t.Fatal(err)
 	}
 	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})

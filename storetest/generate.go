@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/emcdp/emcdp"
 )
 
-// benchEnd is the end of the generated history.
-var benchEnd = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+// BenchEnd is the end of the history that Generate writes.
+var BenchEnd = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
 
 // Shape of the generated world: 5 servers × 40 policies × 10 VMs, one task
 // session per VM every 8 hours and one policy session per policy a day.
@@ -21,16 +21,13 @@ const (
 	genTaskStep = 8 * time.Hour
 )
 
-// generate writes n task sessions of a CDP history that ends at benchEnd,
-// in batches of batchSize rows, oldest first.
-func generate(ctx context.Context, db *DB, n, batchSize int) error {
-	return generateOrdered(ctx, db, n, batchSize, false)
-}
-
-// generateOrdered is generate; with byPolicy it writes the whole history of
-// one policy before the next, as the simulator seeds, so that every batch
-// inserts across the whole time range of the indexes ordered by time.
-func generateOrdered(ctx context.Context, db *DB, n, batchSize int, byPolicy bool) error {
+// Generate writes n task sessions of a synthetic CDP history that ends at
+// BenchEnd into st, in batches of batchSize rows, oldest first; with byPolicy
+// it writes the whole history of one policy before the next, as the
+// simulator seeds, so that every batch inserts across the whole time range
+// of the indexes ordered by time. The same arguments give the same rows. The
+// stores' benchmarks and plan tests share it, so that their figures compare.
+func Generate(ctx context.Context, st emcdp.Store, n, batchSize int, byPolicy bool) error {
 	r := rand.New(rand.NewPCG(1, 1))
 	id := func() emcdp.ID {
 		var x emcdp.ID
@@ -58,7 +55,7 @@ func generateOrdered(ctx context.Context, db *DB, n, batchSize int, byPolicy boo
 		for p := 0; p < genPolicies; p++ {
 			pl := &policy{p: emcdp.CdpPolicy{ID: id(), Name: fmt.Sprintf("CDP %02d-%02d", s+1, p+1), BackupServerID: srv.ID,
 				BackupServerName: srv.Name, Platform: "VMware", ScheduleConfigured: true, ScheduleEnabled: true,
-				NextRun: benchEnd, Options: emcdp.DefaultCdpScheduleOptions()}}
+				NextRun: BenchEnd, Options: emcdp.DefaultCdpScheduleOptions()}}
 			for v := 0; v < genVMs; v++ {
 				pl.vms = append(pl.vms, vm{fmt.Sprintf("vm-%05d", len(pols)*genVMs+v), int64(16+r.IntN(200)) << 30})
 			}
@@ -66,19 +63,19 @@ func generateOrdered(ctx context.Context, db *DB, n, batchSize int, byPolicy boo
 			pols = append(pols, pl)
 		}
 	}
-	if err := db.Apply(ctx, setup); err != nil {
+	if err := st.Apply(ctx, setup); err != nil {
 		return err
 	}
 	perRound := len(pols) * genVMs
 	rounds := (n + perRound - 1) / perRound
-	start := benchEnd.Add(-time.Duration(rounds) * genTaskStep)
+	start := BenchEnd.Add(-time.Duration(rounds) * genTaskStep)
 	b := &emcdp.Batch{}
 	written := 0
 	flush := func() error {
 		if b.Len() == 0 {
 			return nil
 		}
-		err := db.Apply(ctx, b)
+		err := st.Apply(ctx, b)
 		b = &emcdp.Batch{}
 		return err
 	}
@@ -140,4 +137,25 @@ func generateOrdered(ctx context.Context, db *DB, n, batchSize int, byPolicy boo
 		}
 	}
 	return flush()
+}
+
+// HotQueries are the queries that clients run most, over the history that
+// Generate writes for 1,000,000 task sessions: a one-day window, page 5000
+// newest first, one VM's problems, and the 30-day collection.
+func HotQueries() map[string]emcdp.Query {
+	k := emcdp.KindCdpReplicaTaskSession
+	f := func(n string) emcdp.Field { x, _ := emcdp.LookupField(k, n); return x }
+	created, vm, result := f("CreationTimeUTC"), f("VmDisplayName"), f("Result")
+	day := BenchEnd.AddDate(0, 0, -60)
+	return map[string]emcdp.Query{
+		"DayWindow": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: day}},
+			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: day.AddDate(0, 0, 1)}}}}},
+		"DeepPage": {Kind: k, Sort: &created, Desc: true, PageSize: 100, Page: 5000},
+		"VmResult": {Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: "VM-00042"}},
+			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultWarning)}}}}},
+		"Collection30d": {Kind: k, Sort: &created, Desc: true,
+			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: BenchEnd.AddDate(0, 0, -30)}}},
+	}
 }
