@@ -65,11 +65,11 @@ func TestQueryPlans(t *testing.T) {
 		}
 		checkPlan(t, name+" page", explain(t, db, stmt, c.Args...), want[name].page)
 		if want[name].count != "" {
-			s, args := countStmt(tables[q.Kind], c)
+			s, args := countStmt(sqlgen.Tables[q.Kind], c)
 			checkPlan(t, name+" count", explain(t, db, s, args...), want[name].count)
 		}
 	}
-	s, args := countStmt(tables[emcdp.KindCdpReplicaTaskSession], &sqlgen.Clauses{})
+	s, args := countStmt(sqlgen.Tables[emcdp.KindCdpReplicaTaskSession], &sqlgen.Clauses{})
 	checkPlan(t, "unfiltered count", explain(t, db, s, args...), "row_counts")
 	id := emcdp.NewID()
 	checkPlan(t, "by id", explain(t, db, "SELECT "+tsCols+" FROM task_sessions WHERE id = $1", uid(&id)), "Index Scan using task_sessions_pkey")

@@ -8,20 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// table describes how a kind is stored.
-type table struct {
-	name    string
-	cols    string
-	counted bool // its row count is kept in row_counts
-}
-
-var tables = map[emcdp.Kind]table{
-	emcdp.KindBackupServer:          {"backup_servers", serverCols, false},
-	emcdp.KindCdpPolicy:             {"cdp_policies", policyCols, false},
-	emcdp.KindCdpReplicaSession:     {"policy_sessions", psCols, true},
-	emcdp.KindCdpReplicaTaskSession: {"task_sessions", tsCols, true},
-}
-
 // Query runs a filtered, sorted, paged read. The page and its Total come from
 // one repeatable-read transaction, so they agree with each other. Total is
 // counted only when the page does not already tell it: an unpaged read, or a
@@ -34,7 +20,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err != nil {
 		return nil, err
 	}
-	t := tables[q.Kind]
+	t := sqlgen.Tables[q.Kind]
 
 	tx, err := db.pool.BeginTx(ctx, readTx)
 	if err != nil {
@@ -80,16 +66,16 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	t := tables[q.Kind]
+	t := sqlgen.Tables[q.Kind]
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
 	}
 	if c.Offset > 0 {
-		inner := "SELECT id FROM " + t.name + where + " ORDER BY " + c.OrderBy + " " + c.Limit
-		return "SELECT " + t.cols + " FROM " + t.name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy, c, nil
+		inner := "SELECT id FROM " + t.Name + where + " ORDER BY " + c.OrderBy + " " + c.Limit
+		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy, c, nil
 	}
-	stmt := "SELECT " + t.cols + " FROM " + t.name + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
@@ -100,21 +86,21 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 // filter: row_counts when there is no filter on a counted table, otherwise
 // count(*), which PostgreSQL answers from an index (index-only for a time
 // window) whenever one covers the filter.
-func countStmt(t table, c *sqlgen.Clauses) (string, []any) {
+func countStmt(t sqlgen.Table, c *sqlgen.Clauses) (string, []any) {
 	switch {
-	case c.Where == "" && t.counted:
-		return "SELECT n FROM row_counts WHERE tbl = $1", []any{t.name}
+	case c.Where == "" && t.Counted:
+		return "SELECT n FROM row_counts WHERE tbl = $1", []any{t.Name}
 	case c.Where == "":
-		return "SELECT count(*) FROM " + t.name, nil
+		return "SELECT count(*) FROM " + t.Name, nil
 	}
-	return "SELECT count(*) FROM " + t.name + " WHERE " + c.Where, c.Args[:c.WhereArgs]
+	return "SELECT count(*) FROM " + t.Name + " WHERE " + c.Where, c.Args[:c.WhereArgs]
 }
 
-func count(ctx context.Context, tx pgx.Tx, t table, c *sqlgen.Clauses) (int, error) {
+func count(ctx context.Context, tx pgx.Tx, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
 	stmt, args := countStmt(t, c)
 	var n int64
 	err := tx.QueryRow(ctx, stmt, args...).Scan(&n)
-	return int(n), mapErr(err, "count "+t.name)
+	return int(n), mapErr(err, "count "+t.Name)
 }
 
 // scanAll runs stmt and appends the rows to the slice of res for kind k.

@@ -14,12 +14,11 @@ import (
 // The column lists that every read of a table selects, in scan order; they
 // are also the column orders of the COPY inserts.
 const (
-	serverCols = "id, name, description, port, version"
-	policyCols = "id, name, backup_server_id, backup_server_name, platform, description, schedule_configured, " +
-		"schedule_enabled, next_run, schedule_options, guest_options"
-	objectCols = "policy_id, id, hierarchy_obj_ref, name, display_name, guest_options, total_size"
-	psCols     = "id, name, policy_id, policy_name, backup_server_id, backup_server_name, creation_time, end_time, state, result, progress, failure_message, is_retry"
-	tsCols     = "id, name, policy_session_id, policy_session_name, policy_id, backup_server_id, backup_server_name, vm_display_name, creation_time, end_time, state, result, reason, total_size"
+	serverCols = sqlgen.ServerCols
+	policyCols = sqlgen.PolicyCols
+	objectCols = sqlgen.ObjectCols
+	psCols     = sqlgen.PolicySessionCols
+	tsCols     = sqlgen.TaskSessionCols
 	// objectOrder orders a policy's includes: by name compared
 	// case-insensitively, then id.
 	objectOrder = `lower(name COLLATE "C"), id`

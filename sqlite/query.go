@@ -8,20 +8,6 @@ import (
 	"github.com/emcdp/emcdp/sqlgen"
 )
 
-// table describes how a kind is stored.
-type table struct {
-	name    string
-	cols    string
-	counted bool // its row count is kept in row_counts
-}
-
-var tables = map[emcdp.Kind]table{
-	emcdp.KindBackupServer:          {"backup_servers", serverCols, false},
-	emcdp.KindCdpPolicy:             {"cdp_policies", policyCols, false},
-	emcdp.KindCdpReplicaSession:     {"policy_sessions", psCols, true},
-	emcdp.KindCdpReplicaTaskSession: {"task_sessions", tsCols, true},
-}
-
 // Query runs a filtered, sorted, paged read. The page and its Total come from
 // one read transaction, so they agree with each other. Total is counted only
 // when the page does not already tell it: an unpaged read, or a page that
@@ -34,7 +20,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err != nil {
 		return nil, err
 	}
-	t := tables[q.Kind]
+	t := sqlgen.Tables[q.Kind]
 
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -74,7 +60,7 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	t := tables[q.Kind]
+	t := sqlgen.Tables[q.Kind]
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -84,11 +70,11 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 		// subquery needs only rowids, which every index carries), then
 		// read the page's rows by rowid. Reading whole rows while
 		// skipping would touch the table for every skipped row.
-		stmt := "SELECT " + t.cols + " FROM " + t.name + " WHERE rowid IN (SELECT rowid FROM " + t.name +
+		stmt := "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
 		return stmt, c, nil
 	}
-	stmt := "SELECT " + t.cols + " FROM " + t.name + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
@@ -98,18 +84,18 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 // count counts the rows matching the compiled filter: from row_counts when
 // there is no filter, otherwise with count(*), which SQLite answers from an
 // index whenever one covers the filter.
-func count(ctx context.Context, tx *sql.Tx, t table, c *sqlgen.Clauses) (int, error) {
+func count(ctx context.Context, tx *sql.Tx, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
 	var n int
 	var err error
 	switch {
-	case c.Where == "" && t.counted:
-		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.name).Scan(&n)
+	case c.Where == "" && t.Counted:
+		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.Name).Scan(&n)
 	case c.Where == "":
-		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name).Scan(&n)
+		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.Name).Scan(&n)
 	default:
-		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
+		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
 	}
-	return n, mapErr(err, "count "+t.name)
+	return n, mapErr(err, "count "+t.Name)
 }
 
 // scanAll runs stmt and appends the rows to the slice of res for kind k.
