@@ -70,6 +70,15 @@ type Service struct {
 	// OnHash, when set, is called before every bcrypt comparison. Tests use
 	// it to count comparisons.
 	OnHash func()
+	// SoleWriter tells the service that no other process creates, renews
+	// or ends logon sessions in Store, so that it may remember live
+	// sessions in memory and authenticate a token without reading the
+	// store. Set it only when that holds: "emcdp serve" locks an embedded
+	// database for itself and sets it; replicas sharing PostgreSQL must not,
+	// since a logoff at one replica has to end the session at all of them.
+	SoleWriter bool
+
+	sessions sessionCache
 
 	mu    sync.Mutex
 	cache map[[32]byte]cacheEntry
@@ -220,6 +229,9 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (*Caller, e
 			return nil, err
 		}
 		ls.LastSeen = now
+		if s.SoleWriter {
+			s.sessions.put(*ls, s.idleSince())
+		}
 	}
 	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}, nil
 }
@@ -227,6 +239,15 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (*Caller, e
 // live reads a session and reports EUnauthorized when it is unknown or idle
 // for too long.
 func (s *Service) live(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	if s.SoleWriter {
+		if ls, ok := s.sessions.get(id); ok {
+			if s.expired(&ls) {
+				s.sessions.drop(id)
+				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+			}
+			return &ls, nil
+		}
+	}
 	ls, err := s.Store.LogonSession(ctx, id)
 	if errors.Is(err, emcdp.ErrNotFound) {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
@@ -237,8 +258,14 @@ func (s *Service) live(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, e
 	if s.expired(ls) {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}
+	if s.SoleWriter {
+		s.sessions.put(*ls, s.idleSince())
+	}
 	return ls, nil
 }
+
+// idleSince is the instant before which a session last seen is expired.
+func (s *Service) idleSince() time.Time { return s.Clock.Now().Add(-s.idleTimeout()) }
 
 func (s *Service) expired(ls *emcdp.LogonSession) bool {
 	return !s.Clock.Now().Before(ls.LastSeen.Add(s.idleTimeout()))
@@ -312,6 +339,7 @@ func (s *Service) Logoff(ctx context.Context, c *Caller, id emcdp.ID) error {
 		return err
 	}
 	err := s.Store.DeleteLogonSession(ctx, id)
+	s.sessions.drop(id)
 	if errors.Is(err, emcdp.ErrNotFound) {
 		return emcdp.Errorf(emcdp.ENotFound, "No LogonSession with id '%s'", id)
 	}
@@ -323,7 +351,9 @@ func (s *Service) Logoff(ctx context.Context, c *Caller, id emcdp.ID) error {
 // the store small.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	// A session is expired once LastSeen+timeout <= now; the store's bound is exclusive.
-	return s.Store.DeleteLogonSessionsBefore(ctx, s.Clock.Now().Add(-s.idleTimeout()+time.Nanosecond))
+	before := s.idleSince().Add(time.Nanosecond)
+	s.sessions.dropIdle(before)
+	return s.Store.DeleteLogonSessionsBefore(ctx, before)
 }
 
 func (s *Service) idleTimeout() time.Duration {

@@ -201,3 +201,38 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestServeLocksEmbeddedStore: a second server on the same SQLite database is
+// refused with advice, since the first keeps logon sessions in memory.
+func TestServeLocksEmbeddedStore(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	first := &serveCmd{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		Ready: func(url string) { ready <- url }}
+	done := make(chan error, 1)
+	go func() { done <- first.Run(ctx, []string{"--data", dir, "--listen", "127.0.0.1:0"}) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("first serve stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("first serve did not start")
+	}
+	second := &serveCmd{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	err := second.Run(ctx, []string{"--data", dir, "--listen", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "another emcdp serve") {
+		t.Fatalf("second serve: err = %v, want a refusal naming the other server", err)
+	}
+	cancel()
+	<-done
+	// Once the first has stopped, the database may be served again.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	third := &serveCmd{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		Ready: func(string) { cancel2() }}
+	if err := third.Run(ctx2, []string{"--data", dir, "--listen", "127.0.0.1:0"}); err != nil {
+		t.Fatalf("serve after the first stopped: %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -131,12 +130,8 @@ func loadWorld(ctx context.Context, st emcdp.Store) (sim.Config, bool, error) {
 // removeSQLite deletes the SQLite database (and its WAL files) that the
 // flags name; --force on PostgreSQL is refused.
 func removeSQLite(sf storeFlags) error {
-	path := filepath.Join(sf.Data, "emcdp.db")
-	switch {
-	case sf.DB == "":
-	case len(sf.DB) > 9 && sf.DB[:9] == "sqlite://":
-		path = sf.DB[9:]
-	default:
+	path, ok := sqlitePath(sf)
+	if !ok {
 		return errors.New("--force deletes a SQLite file only; drop and recreate the PostgreSQL database instead")
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {

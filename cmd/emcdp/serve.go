@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -116,6 +118,18 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(c.Stderr, &slog.HandlerOptions{Level: level}))
 
+	soleWriter := false
+	if path, ok := sqlitePath(f.store); ok {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("create the database folder: %w", err)
+		}
+		unlock, err := lockServing(path)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		soleWriter = true
+	}
 	st, desc, err := openStore(ctx, f.store)
 	if err != nil {
 		return err
@@ -147,6 +161,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 		Store: st, Clock: emcdp.SystemClock{},
 		IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
 		BasicCacheTTL: f.basicCache,
+		// Only this process serves an embedded store (it holds the lock
+		// above), so live logon sessions may be kept in memory.
+		SoleWriter: soleWriter,
 	}
 	if f.basicCache == 0 {
 		authSvc.BasicCacheTTL = -1

@@ -2,39 +2,45 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/postgres"
 	"github.com/emcdp/emcdp/sqlite"
 )
 
+// sqlitePath returns the SQLite database file that the flags name, and
+// false when they name PostgreSQL (or nothing valid).
+func sqlitePath(f storeFlags) (string, bool) {
+	switch {
+	case f.DB == "":
+		return filepath.Join(f.Data, "emcdp.db"), true
+	case strings.HasPrefix(f.DB, "sqlite://") && len(f.DB) > len("sqlite://"):
+		return strings.TrimPrefix(f.DB, "sqlite://"), true
+	}
+	return "", false
+}
+
 // openStore opens the store that the flags name and describes it for logs
 // (without credentials).
 func openStore(ctx context.Context, f storeFlags) (emcdp.Store, string, error) {
-	switch {
-	case f.DB == "":
-		if err := os.MkdirAll(f.Data, 0o700); err != nil {
-			return nil, "", fmt.Errorf("create data folder: %w", err)
-		}
-		path := filepath.Join(f.Data, "emcdp.db")
-		st, err := sqlite.Open(ctx, path)
-		return st, "sqlite " + path, err
-	case strings.HasPrefix(f.DB, "sqlite://"):
-		path := strings.TrimPrefix(f.DB, "sqlite://")
-		if path == "" {
-			return nil, "", fmt.Errorf("--db %q names no file: write sqlite://PATH", f.DB)
-		}
+	if path, ok := sqlitePath(f); ok {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, "", fmt.Errorf("create database folder: %w", err)
+				return nil, "", fmt.Errorf("create the database folder: %w", err)
 			}
 		}
 		st, err := sqlite.Open(ctx, path)
 		return st, "sqlite " + path, err
+	}
+	switch {
+	case f.DB == "sqlite://":
+		return nil, "", fmt.Errorf("--db %q names no file: write sqlite://PATH", f.DB)
 	case strings.HasPrefix(f.DB, "postgres://"), strings.HasPrefix(f.DB, "postgresql://"):
 		st, err := postgres.Open(ctx, f.DB)
 		return st, "postgres " + redactURL(f.DB), err
@@ -54,4 +60,23 @@ func redactURL(u string) string {
 		return u[:scheme+3] + creds[:i] + ":***" + u[at:]
 	}
 	return u
+}
+
+// lockServing takes an exclusive lock beside a SQLite database for one
+// serving process. The embedded store serves one process: the server then
+// keeps live logon sessions in memory, which is only right while no other
+// server changes them. The lock goes with the process, however it ends.
+func lockServing(dbPath string) (unlock func(), err error) {
+	f, err := os.OpenFile(dbPath+".serve-lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock the database for serving: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another emcdp serve is using %s; the embedded store serves one process (run several replicas on PostgreSQL with --db postgres://…)", dbPath)
+		}
+		return nil, fmt.Errorf("lock the database for serving: %w", err)
+	}
+	return func() { f.Close() }, nil
 }

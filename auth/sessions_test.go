@@ -1,0 +1,111 @@
+package auth
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// readCounter counts the logon-session reads that reach the store.
+type readCounter struct {
+	emcdp.Store
+	reads atomic.Int32
+}
+
+func (c *readCounter) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	c.reads.Add(1)
+	return c.Store.LogonSession(ctx, id)
+}
+
+// soleWriterFixture is a fixture whose service remembers sessions, with the
+// store's logon-session reads counted.
+func soleWriterFixture(t *testing.T) (*fixture, *readCounter) {
+	f := newFixture(t)
+	rc := &readCounter{Store: f.store}
+	f.svc.Store = rc
+	f.svc.SoleWriter = true
+	return f, rc
+}
+
+// TestSoleWriterReadsOnce: a remembered session authenticates every further
+// request without a store read, and is still renewed in the store.
+func TestSoleWriterReadsOnce(t *testing.T) {
+	f, rc := soleWriterFixture(t)
+	ls, tok, err := f.svc.Logon(context.Background(), "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		f.clock.Advance(2 * time.Second)
+		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := rc.reads.Load(); n != 1 {
+		t.Errorf("%d logon-session reads for 5 requests, want 1", n)
+	}
+	got, err := f.store.LogonSession(context.Background(), ls.ID)
+	if err != nil || !got.LastSeen.Equal(f.clock.Now()) {
+		t.Errorf("stored session %+v %v, want it renewed to %v", got, err, f.clock.Now())
+	}
+}
+
+// TestSoleWriterExpiryAndLogoff: a remembered session expires after the idle
+// time and ends at once on logoff, exactly as an unremembered one.
+func TestSoleWriterExpiryAndLogoff(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	f.svc.IdleTimeout = 10 * time.Minute
+	ctx := context.Background()
+	_, tok, _ := f.svc.Logon(ctx, "operator", "secret")
+	for i := 0; i < 3; i++ {
+		f.clock.Advance(9 * time.Minute)
+		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+			t.Fatalf("request %d after 9 min idle: %v", i, err)
+		}
+	}
+	f.clock.Advance(10 * time.Minute)
+	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+		t.Fatalf("after 10 min idle: %v, want unauthorized", err)
+	}
+
+	ls, tok, _ := f.svc.Logon(ctx, "operator", "secret")
+	c, err := f.svc.Authenticate(request(tok, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Logoff(ctx, c, ls.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+		t.Fatalf("after logoff: %v, want unauthorized", err)
+	}
+}
+
+// TestSoleWriterSweep: sweeping forgets the idle sessions it removes.
+func TestSoleWriterSweep(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	f.svc.IdleTimeout = time.Minute
+	_, tok, _ := f.svc.Logon(context.Background(), "operator", "secret")
+	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if n, err := f.svc.Sweep(context.Background()); n != 1 || err != nil {
+		t.Fatalf("Sweep = %d, %v; want 1", n, err)
+	}
+	if _, ok := f.svc.sessions.get(mustParseToken(t, tok)); ok {
+		t.Error("a swept session is still remembered")
+	}
+}
+
+func mustParseToken(t *testing.T, tok string) emcdp.ID {
+	t.Helper()
+	id, ok := ParseToken(tok)
+	if !ok {
+		t.Fatalf("bad token %q", tok)
+	}
+	return id
+}
