@@ -4,10 +4,11 @@
 // Basic credentials.
 //
 // Everything that must be shared between server processes (sessions, failed
-// logon counters) lives in the emcdp.AuthStore; the only state kept in
-// process is a short-lived cache of successful Basic verifications, which
-// spares a bcrypt comparison on every request of clients that send Basic
-// credentials instead of a token.
+// logon counters) lives in the emcdp.AuthStore. Kept in process are a
+// short-lived cache of successful Basic verifications, which spares a bcrypt
+// comparison on every request of clients that send Basic credentials instead
+// of a token, and — only when the service is the sole writer of its store's
+// logon sessions (Service.SoleWriter) — the live sessions themselves.
 package auth
 
 import (

@@ -141,20 +141,5 @@ func sampleIDs(b *testing.B, db *DB, n int) []emcdp.ID {
 
 // BenchmarkQuery1M runs the hot queries over 1,000,000 task sessions.
 func BenchmarkQuery1M(b *testing.B) {
-	db := cachedDB(b, 1000000)
-	ctx := context.Background()
-	for _, name := range []string{"DayWindow", "DeepPage", "VmResult", "Collection30d"} {
-		q := storetest.HotQueries()[name]
-		b.Run(name, func(b *testing.B) {
-			var res *emcdp.QueryResult
-			var err error
-			for b.Loop() {
-				if res, err = db.Query(ctx, &q); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(res.Len()), "items")
-			b.ReportMetric(float64(res.Total), "total")
-		})
-	}
+	storetest.BenchmarkHotQueries(b, cachedDB(b, 1000000))
 }

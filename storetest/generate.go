@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"testing"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -157,5 +158,26 @@ func HotQueries() map[string]emcdp.Query {
 			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultWarning)}}}}},
 		"Collection30d": {Kind: k, Sort: &created, Desc: true,
 			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: BenchEnd.AddDate(0, 0, -30)}}},
+	}
+}
+
+// BenchmarkHotQueries runs HotQueries as sub-benchmarks against st, which
+// must hold the history Generate writes for 1,000,000 task sessions, and
+// reports the items and Total of each answer beside its time.
+func BenchmarkHotQueries(b *testing.B, st emcdp.Store) {
+	ctx := context.Background()
+	for _, name := range []string{"DayWindow", "DeepPage", "VmResult", "Collection30d"} {
+		q := HotQueries()[name]
+		b.Run(name, func(b *testing.B) {
+			var res *emcdp.QueryResult
+			var err error
+			for b.Loop() {
+				if res, err = st.Query(ctx, &q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Len()), "items")
+			b.ReportMetric(float64(res.Total), "total")
+		})
 	}
 }
