@@ -1,0 +1,187 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The golden files of testdata/vbr2 are written by hand, like those of
+// testdata/vbr, for the rest of the surface: backups, backup files, restore
+// points, reports, agents, NAS, tasks and the write side
+// (testdata/vbr2/README.md says which file follows which reply or page). This
+// test holds them to what the real replies show, with the shapes of
+// vbrgolden_test.go plus the kinds below.
+
+// vbr2Shapes adds the kinds of testdata/vbr2 to vbrShapes.
+var vbr2Shapes = map[string]vbrShape{
+	"Backup": {
+		source: "doc get_backups_id example (no real reply captured)",
+		keys:   []string{"Platform", "BackupType", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up RepositoryReference /repositories/{id}", "Up BackupServerReference /backupServers/{id}",
+			"Alternate BackupReference /backups/{id}", "Down RestorePointReferenceList /backups/{id}/restorePoints",
+			"Down BackupFileReferenceList /backups/{id}/backupFiles"},
+	},
+	"BackupFile": {
+		source: "doc get_backupfiles_id; monitoring.md §6 (a real capture's element order and link list)",
+		keys: []string{"FilePath", "BackupSize", "DataSize", "DeduplicationRatio", "CompressRatio", "CreationTimeUtc",
+			"FileType", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupReference /backups/{id}", "Up BackupServerReference /backupServers/{id}",
+			"Alternate BackupFileReference /backupFiles/{id}",
+			"Related RestorePointReferenceList /backupFiles/{id}/restorePoints",
+			"Down VmRestorePointReferenceList /backupFiles/{id}/vmRestorePoints"},
+	},
+	"RestorePoint": {
+		source: "doc get_restorepoints_id example (13.1)",
+		keys:   []string{"BackupDateUTC", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupReference /backups/{id}", "Up BackupServerReference /backupServers/{id}",
+			"Alternate RestorePointReference /restorePoints/{id}",
+			"Down VmRestorePointReferenceList /restorePoints/{id}/vmRestorePoints",
+			"Related BackupFileReferenceList /restorePoints/{id}/backupFiles"},
+	},
+	"VmRestorePoint": {
+		source: "doc vmrestorepoints_id examples (13.1)",
+		keys:   []string{"CreationTimeUTC", "Algorithm", "PointType", "HierarchyObjRef", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Restore - /vmRestorePoints/{id}?action=restore", "Up BackupServerReference /backupServers/{id}",
+			"Up RestorePointReference /restorePoints/{id}", "Up BackupFileReference /backupFiles/{id}",
+			"Alternate VmRestorePointReference /vmRestorePoints/{id}",
+			"Down VmRestorePointMountList /vmRestorePoints/{id}/mounts",
+			"Create VmRestorePointMount /vmRestorePoints/{id}/mounts"},
+	},
+}
+
+// vbr2AllShapes are the shapes the files of testdata/vbr2 are checked against.
+func vbr2AllShapes() map[string]vbrShape {
+	all := maps.Clone(vbrShapes)
+	maps.Copy(all, vbr2Shapes)
+	return all
+}
+
+// referenceLinks derives the real link list of a kind's reference from its
+// entity's (monitoring.md G5): the same links, with Alternate pointing at the
+// entity, and no action links.
+func referenceLinks(typ string, entity []string) []string {
+	var out []string
+	for _, l := range entity {
+		rel, rest, _ := strings.Cut(l, " ")
+		typePart, path, _ := strings.Cut(rest, " ")
+		switch {
+		case rel == "Alternate" && typePart == typ+"Reference":
+			out = append(out, "Alternate "+typ+" "+path+"?format=Entity")
+		case typePart == "-" && rel != "Stop":
+			// action links (Restore, Start, …) are entity-only
+		default:
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestVBR2GoldensFollowRealReplies(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "vbr2", "*.json.golden"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no JSON goldens in testdata/vbr2 (%v)", err)
+	}
+	shapes := vbr2AllShapes()
+	seen := map[string]int{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		root, err := decodeOrdered(d)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		key := func(k string) string { return k }
+		if strings.HasSuffix(f, ".v13.json.golden") {
+			key = CamelCase
+		}
+		name := filepath.Base(f)
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case *jsonObject:
+				typ, _ := v.get(key("Type")).(string)
+				if v.get(key("UID")) != nil || v.get(key("SessionId")) != nil {
+					checkVBR2Object(t, name, typ, v, key, shapes)
+					seen[typ]++
+				}
+				for _, x := range v.vals {
+					walk(x)
+				}
+			}
+		}
+		walk(root)
+	}
+	for typ := range vbr2Shapes {
+		if seen[typ] == 0 || seen[typ+"Reference"] == 0 {
+			t.Errorf("no golden holds a %s entity and reference (%d, %d)", typ, seen[typ], seen[typ+"Reference"])
+		}
+	}
+	t.Log("objects checked per type: ", seen)
+}
+
+// checkVBR2Object checks one key resource (entity or reference) against the
+// real reply of its kind.
+func checkVBR2Object(t *testing.T, file, typ string, v *jsonObject, key func(string) string,
+	shapes map[string]vbrShape) {
+	t.Helper()
+	kind, isRef := strings.CutSuffix(typ, "Reference")
+	shape, ok := shapes[kind]
+	if !ok {
+		return
+	}
+	wantKeys := shape.keys
+	wantLinks := shape.links
+	if isRef {
+		wantKeys = []string{"Links", "UID", "Name", "Href", "Type"}
+		wantLinks = referenceLinks(kind, shape.links)
+	}
+	want := make([]string, len(wantKeys))
+	for i, k := range wantKeys {
+		want[i] = key(k)
+	}
+	if !slices.Equal(v.keys, want) {
+		t.Errorf("%s: %s properties\n got %v\nwant %v (%s)", file, typ, v.keys, want, shape.source)
+	}
+	var links []string
+	ls, _ := v.get(key("Links")).([]any)
+	for _, l := range ls {
+		links = append(links, linkShape(l.(*jsonObject), key))
+	}
+	// A link the real reply repeats (one Related link per restore point) is
+	// one entry of the shape.
+	links = slices.Compact(links)
+	if !isSubsequence(links, wantLinks) {
+		t.Errorf("%s: %s links are not the real ones in the real order\n got %q\nreal %q (%s)",
+			file, typ, links, wantLinks, shape.source)
+	}
+}
+
+func TestVBR2GoldensWellFormedXML(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "vbr2", "*.xml.golden"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no XML goldens in testdata/vbr2 (%v)", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkXML(b); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
