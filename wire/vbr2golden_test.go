@@ -55,6 +55,28 @@ var vbr2Shapes = map[string]vbrShape{
 	},
 }
 
+// vbr2Roots are the property orders of non-key resources, by golden file name
+// prefix, with the real reply or page each follows.
+var vbr2Roots = map[string]struct {
+	source string
+	keys   []string
+}{
+	"report.summary.": {"doc reports_summary example; the frames' JSON tail", []string{"Links", "Href", "Type"}},
+	"report.overview.": {"httpapi_exporter sample veeam_overview_metrics_v12.json", []string{"BackupServers", "ProxyServers",
+		"RepositoryServers", "RunningJobs", "ScheduledJobs", "SuccessfulVmLastestStates", "WarningVmLastestStates",
+		"FailedVmLastestStates", "Links", "Href", "Type"}},
+	"report.vmsOverview.": {"httpapi_exporter samples veeam_overview_vms_metrics_v12.json and _v13.json", []string{"ProtectedVms",
+		"BackedUpVms", "ReplicatedVms", "RestorePoints", "FullBackupPointsSize", "IncrementalBackupPointsSize",
+		"ReplicaRestorePointsSize", "SourceVmsSize", "SuccessBackupPercents", "ProtectedVmsReportLink", "Links", "Href", "Type"}},
+	"report.jobStatistics.": {"httpapi_exporter samples job_overview_metrics_v12.json and _v13.json", []string{"RunningJobs",
+		"ScheduledJobs", "ScheduledBackupJobs", "ScheduledReplicaJobs", "TotalJobRuns", "SuccessfulJobRuns", "WarningsJobRuns",
+		"FailedJobRuns", "MaxJobDuration", "MaxBackupJobDuration", "MaxReplicaJobDuration", "MaxDurationBackupJobName",
+		"MaxDurationReplicaJobName", "BackupJobStatusReportLink", "Links", "Href", "Type"}},
+	"report.processedVms.": {"monitoring.md §7 (no real JSON reply)", []string{"Days", "Links", "Href", "Type"}},
+	"report.repository.": {"monitoring.md §7 (no real JSON reply)", []string{"Periods", "CapacityPlanningReportLink", "Links",
+		"Href", "Type"}},
+}
+
 // vbr2AllShapes are the shapes the files of testdata/vbr2 are checked against.
 func vbr2AllShapes() map[string]vbrShape {
 	all := maps.Clone(vbrShapes)
@@ -105,6 +127,19 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 			key = CamelCase
 		}
 		name := filepath.Base(f)
+		for prefix, r := range vbr2Roots {
+			if !strings.HasPrefix(name, prefix) {
+				continue
+			}
+			seen[prefix]++
+			want := make([]string, len(r.keys))
+			for i, k := range r.keys {
+				want[i] = key(k)
+			}
+			if o, ok := root.(*jsonObject); !ok || !slices.Equal(o.keys, want) {
+				t.Errorf("%s: root properties are not those of %s (want %v)", name, r.source, want)
+			}
+		}
 		var walk func(v any)
 		walk = func(v any) {
 			switch v := v.(type) {
@@ -128,6 +163,11 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 	for typ := range vbr2Shapes {
 		if seen[typ] == 0 || seen[typ+"Reference"] == 0 {
 			t.Errorf("no golden holds a %s entity and reference (%d, %d)", typ, seen[typ], seen[typ+"Reference"])
+		}
+	}
+	for prefix := range vbr2Roots {
+		if seen[prefix] != 2 {
+			t.Errorf("%d JSON goldens named %s*, want 2 (v12 and v13)", seen[prefix], prefix)
 		}
 	}
 	t.Log("objects checked per type: ", seen)
