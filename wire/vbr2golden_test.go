@@ -53,6 +53,72 @@ var vbr2Shapes = map[string]vbrShape{
 			"Down VmRestorePointMountList /vmRestorePoints/{id}/mounts",
 			"Create VmRestorePointMount /vmRestorePoints/{id}/mounts"},
 	},
+	"DiscoveredComputer": {
+		source: "httpapi_exporter sample veeam_agent_metrics_v12.json",
+		keys: []string{"HostStatus", "AgentVersion", "AgentStatus", "OsVersion", "IpAddress", "HierarchyObjRef", "Name",
+			"UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}",
+			"Alternate DiscoveredComputerReference /agents/discoveredComputers/{id}",
+			"Up AgentProtectionGroupReference /agents/protectionGroups/{id}"},
+	},
+	"AgentProtectionGroup": {
+		source: "doc agents_protectiongroups_id examples (13.1)",
+		keys:   []string{"RescanScheduleEnabled", "HierarchyObjRef", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}",
+			"Alternate AgentProtectionGroupReference /agents/protectionGroups/{id}",
+			"Down DiscoveredComputerList /agents/protectionGroups/{id}/discoveredComputers?format=Entity"},
+	},
+	"AgentBackupJob": {
+		source: "doc agents_jobs_id entity example",
+		keys: []string{"JobType", "Platform", "Description", "ScheduleConfigured", "ScheduleEnabled", "NextRun",
+			"JobScheduleOptions", "JobInfo", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}", "Alternate JobReference /agents/jobs/{id}",
+			"Down ObjectInJobList /agents/jobs/{id}/includes",
+			"ToggleScheduleEnabled - /agents/jobs/{id}?action=toggleScheduleEnabled",
+			"Down BackupJobSessionReferenceList /agents/jobs/{id}/backupSessions", "Start - /agents/jobs/{id}?action=start",
+			"Stop - /agents/jobs/{id}?action=stop", "Retry - /agents/jobs/{id}?action=retry"},
+	},
+	"NasJob": {
+		source: "a real v10 /api/nas/jobs JSON reply (blog capture); doc nas_jobs_id",
+		keys: []string{"Description", "Includes", "StorageOptions", "ScheduleConfigured", "ScheduleEnabled", "NextRun",
+			"JobScheduleOptions", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}", "Alternate JobReference /nas/jobs/{id}",
+			"Down NasObjectList /nas/jobs/{id}/includes", "ToggleScheduleEnabled - /nas/jobs/{id}/toggleScheduleEnabled",
+			"Down BackupJobSessionReferenceList /nas/jobs/{id}/backupSessions", "Start - /nas/jobs/{id}/start",
+			"Stop - /nas/jobs/{id}/stop", "Retry - /nas/jobs/{id}/retry"},
+	},
+	// Agent and NAS runs are BackupJobSessions whose Up JobReference names
+	// their own job path (monitoring.md §2, link 2).
+	"BackupJobSession": {
+		source: "httpapi_exporter samples backup_jobs_sessions_metrics_v12.json and _v13.json; monitoring.md §2",
+		keys: []string{"IsRetry", "JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC", "State", "Result",
+			"Progress", "FailureMessage", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}", "Up JobReference /jobs/{id}",
+			"Up JobReference /agents/jobs/{id}", "Up JobReference /nas/jobs/{id}",
+			"Alternate BackupJobSessionReference /backupSessions/{id}",
+			"Down BackupTaskSessionReferenceList /backupSessions/{id}/taskSessions",
+			"Stop - /backupSessions/{id}?action=stop", "Related RestorePointReference /restorePoints/{id}"},
+	},
+}
+
+// vbr2RefLinks are reference link lists that are not derived from the
+// entity's (referenceLinks), with their source.
+var vbr2RefLinks = map[string][]string{
+	// doc agents_protectiongroups_id: the reference's Down link is the
+	// reference list, the entity's the entity list.
+	"AgentProtectionGroup": {"Up BackupServerReference /backupServers/{id}",
+		"Alternate AgentProtectionGroup /agents/protectionGroups/{id}?format=Entity",
+		"Down DiscoveredComputerReferenceList /agents/protectionGroups/{id}/discoveredComputers"},
+}
+
+// vbr2Items are the property orders of typed objects nested in a key
+// resource, by their Type.
+var vbr2Items = map[string][]string{
+	// the real v10 /api/nas/jobs reply
+	"NasObject": {"HierarchyObjRef", "ObjectInJobId", "FileOrFolder", "FileServerUid", "InclusionMask", "ExclusionMask",
+		"Links", "Href", "Type"},
+	// doc agents_jobs_id element order, with the JSON tail of every nested resource
+	"ObjectInAgentBackupJob": {"ObjectInJobId", "Name", "DisplayName", "GuestProcessingOptions", "Links", "Href", "Type"},
 }
 
 // vbr2Roots are the property orders of non-key resources, by golden file name
@@ -93,8 +159,10 @@ func referenceLinks(typ string, entity []string) []string {
 		rel, rest, _ := strings.Cut(l, " ")
 		typePart, path, _ := strings.Cut(rest, " ")
 		switch {
-		case rel == "Alternate" && typePart == typ+"Reference":
-			out = append(out, "Alternate "+typ+" "+path+"?format=Entity")
+		case rel == "Alternate":
+			// the entity's Alternate names the reference type: its own
+			// (XReference) or, for agent and NAS jobs, JobReference (sic)
+			out = append(out, "Alternate "+strings.TrimSuffix(typePart, "Reference")+" "+path+"?format=Entity")
 		case typePart == "-" && rel != "Stop":
 			// action links (Restore, Start, …) are entity-only
 		default:
@@ -149,6 +217,16 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 				}
 			case *jsonObject:
 				typ, _ := v.get(key("Type")).(string)
+				if want, ok := vbr2Items[typ]; ok {
+					seen[typ]++
+					w := make([]string, len(want))
+					for i, k := range want {
+						w[i] = key(k)
+					}
+					if !slices.Equal(v.keys, w) {
+						t.Errorf("%s: %s properties\n got %v\nwant %v", name, typ, v.keys, w)
+					}
+				}
 				if v.get(key("UID")) != nil || v.get(key("SessionId")) != nil {
 					checkVBR2Object(t, name, typ, v, key, shapes)
 					seen[typ]++
@@ -188,6 +266,9 @@ func checkVBR2Object(t *testing.T, file, typ string, v *jsonObject, key func(str
 	if isRef {
 		wantKeys = []string{"Links", "UID", "Name", "Href", "Type"}
 		wantLinks = referenceLinks(kind, shape.links)
+		if l, ok := vbr2RefLinks[kind]; ok {
+			wantLinks = l
+		}
 	}
 	want := make([]string, len(wantKeys))
 	for i, k := range wantKeys {
