@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,6 +88,17 @@ var vbr2Shapes = map[string]vbrShape{
 			"Down BackupJobSessionReferenceList /nas/jobs/{id}/backupSessions", "Start - /nas/jobs/{id}/start",
 			"Stop - /nas/jobs/{id}/stop", "Retry - /nas/jobs/{id}/retry"},
 	},
+	// With the write side served (actions.md §4.4).
+	"CdpPolicy": {
+		source: "doc get_cdppolicies_id example and link table; the CDP goldens one directory up",
+		keys: []string{"PolicyType", "Platform", "Description", "ScheduleConfigured", "ScheduleEnabled", "NextRun",
+			"PolicyScheduleOptions", "CdpPolicyInfo", "Name", "UID", "Links", "Href", "Type"},
+		links: []string{"Up BackupServerReference /backupServers/{id}", "Alternate CdpPolicyReference /cdpPolicies/{id}",
+			"Edit CdpPolicyReference /cdpPolicies/{id}", "Down ObjectInJobList /cdpPolicies/{id}/includes",
+			"Create ObjectInJob /cdpPolicies/{id}/includes",
+			"Down CdpReplicaSessionReferenceList /cdpPolicies/{id}/cdpReplicaSessions",
+			"Disable - /cdpPolicies/{id}?action=disable", "Enable - /cdpPolicies/{id}?action=enable"},
+	},
 	// Agent and NAS runs are BackupJobSessions whose Up JobReference names
 	// their own job path (monitoring.md §2, link 2).
 	"BackupJobSession": {
@@ -104,6 +116,8 @@ var vbr2Shapes = map[string]vbrShape{
 // vbr2RefLinks are reference link lists that are not derived from the
 // entity's (referenceLinks), with their source.
 var vbr2RefLinks = map[string][]string{
+	// doc cdppolicies collection example: the reference keeps Up and Alternate.
+	"CdpPolicy": {"Up BackupServerReference /backupServers/{id}", "Alternate CdpPolicy /cdpPolicies/{id}?format=Entity"},
 	// doc agents_protectiongroups_id: the reference's Down link is the
 	// reference list, the entity's the entity list.
 	"AgentProtectionGroup": {"Up BackupServerReference /backupServers/{id}",
@@ -119,7 +133,27 @@ var vbr2Items = map[string][]string{
 		"Links", "Href", "Type"},
 	// doc agents_jobs_id element order, with the JSON tail of every nested resource
 	"ObjectInAgentBackupJob": {"ObjectInJobId", "Name", "DisplayName", "GuestProcessingOptions", "Links", "Href", "Type"},
+	// actions.md §3.1 (XSD order; a real 9.5 JSON task), §4.4
+	"Task":        {"TaskId", "State", "Operation", "Result", "Links", "Href", "Type"},
+	"ObjectInJob": {"ObjectInJobId", "HierarchyObjRef", "Name", "DisplayName", "GuestProcessingOptions", "Links", "Href", "Type"},
 }
+
+// vbr2ItemLinks are the links of those nested objects where they carry any
+// ("Links": null inside a CdpPolicy's or a job's Includes), with "{own}" for
+// the object's own Href.
+var vbr2ItemLinks = map[string][][]string{
+	// the first link is what a real client polls (actions.md §3.2); Related
+	// only on a successful finished task
+	"Task": {{"Delete Task {own}"}, {"Delete Task {own}", "Related BackupJobSession /backupSessions/{id}?format=Entity"},
+		{"Delete Task {own}", "Related CdpPolicy /cdpPolicies/{id}?format=Entity"},
+		{"Delete Task {own}", "Related Job /jobs/{id}?format=Entity"}},
+	// a real 9.5 ObjectInJob: Delete, then Up to the parent entity
+	"ObjectInJob": {{"Delete - {own}", "Up CdpPolicy /cdpPolicies/{id}?format=Entity"}},
+}
+
+// vbr2TaskResult is the property order of a finished task's Result: the
+// element, then the attributes (actions.md §3.3).
+var vbr2TaskResult = []string{"Message", "Success", "CredentialsNeeded", "ConfirmationNeeded"}
 
 // vbr2Roots are the property orders of non-key resources, by golden file name
 // prefix, with the real reply or page each follows.
@@ -138,6 +172,9 @@ var vbr2Roots = map[string]struct {
 		"ScheduledJobs", "ScheduledBackupJobs", "ScheduledReplicaJobs", "TotalJobRuns", "SuccessfulJobRuns", "WarningsJobRuns",
 		"FailedJobRuns", "MaxJobDuration", "MaxBackupJobDuration", "MaxReplicaJobDuration", "MaxDurationBackupJobName",
 		"MaxDurationReplicaJobName", "BackupJobStatusReportLink", "Links", "Href", "Type"}},
+	"task.":                {"actions.md §3.1", []string{"TaskId", "State", "Operation", "Result", "Links", "Href", "Type"}},
+	"tasks.":               {"actions.md §3.6", []string{"Tasks"}},
+	"error.":               {"representations.md (real error replies)", []string{"FirstChanceExceptionMessage", "Message", "StackTrace", "Status", "StatusCode"}},
 	"report.processedVms.": {"monitoring.md §7 (no real JSON reply)", []string{"Days", "Links", "Href", "Type"}},
 	"report.repository.": {"monitoring.md §7 (no real JSON reply)", []string{"Periods", "CapacityPlanningReportLink", "Links",
 		"Href", "Type"}},
@@ -217,7 +254,8 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 				}
 			case *jsonObject:
 				typ, _ := v.get(key("Type")).(string)
-				if want, ok := vbr2Items[typ]; ok {
+				// a Link object (Rel, Href, Name, Type) may name a Type too
+				if want, ok := vbr2Items[typ]; ok && v.get(key("Rel")) == nil {
 					seen[typ]++
 					w := make([]string, len(want))
 					for i, k := range want {
@@ -226,6 +264,7 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 					if !slices.Equal(v.keys, w) {
 						t.Errorf("%s: %s properties\n got %v\nwant %v", name, typ, v.keys, w)
 					}
+					checkVBR2ItemLinks(t, name, typ, v, key)
 				}
 				if v.get(key("UID")) != nil || v.get(key("SessionId")) != nil {
 					checkVBR2Object(t, name, typ, v, key, shapes)
@@ -244,8 +283,8 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 		}
 	}
 	for prefix := range vbr2Roots {
-		if seen[prefix] != 2 {
-			t.Errorf("%d JSON goldens named %s*, want 2 (v12 and v13)", seen[prefix], prefix)
+		if seen[prefix] < 2 || seen[prefix]%2 != 0 {
+			t.Errorf("%d JSON goldens named %s*, want a v12 and a v13 one of each", seen[prefix], prefix)
 		}
 	}
 	t.Log("objects checked per type: ", seen)
@@ -303,6 +342,112 @@ func TestVBR2GoldensWellFormedXML(t *testing.T) {
 		}
 		if err := checkXML(b); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
+
+var vbr2TaskID = regexp.MustCompile(`task-[0-9]+`)
+
+// checkVBR2ItemLinks checks the links of a nested typed object that has any.
+func checkVBR2ItemLinks(t *testing.T, file, typ string, v *jsonObject, key func(string) string) {
+	t.Helper()
+	if typ == "Task" {
+		if r, ok := v.get(key("Result")).(*jsonObject); ok {
+			want := make([]string, len(vbr2TaskResult))
+			for i, k := range vbr2TaskResult {
+				want[i] = key(k)
+			}
+			if !slices.Equal(r.keys, want) {
+				t.Errorf("%s: Task Result properties %v, want %v", file, r.keys, want)
+			}
+		}
+	}
+	ls, ok := v.get(key("Links")).([]any)
+	if !ok {
+		return
+	}
+	own, _ := v.get(key("Href")).(string)
+	own = vbrGUID.ReplaceAllString(vbr2TaskID.ReplaceAllString(strings.TrimPrefix(own, exBase), "task-{n}"), "{id}")
+	var links []string
+	for _, l := range ls {
+		links = append(links, vbr2TaskID.ReplaceAllString(linkShape(l.(*jsonObject), key), "task-{n}"))
+	}
+	for _, want := range vbr2ItemLinks[typ] {
+		w := make([]string, len(want))
+		for i, l := range want {
+			w[i] = strings.ReplaceAll(l, "{own}", own)
+		}
+		if slices.Equal(links, w) {
+			return
+		}
+	}
+	t.Errorf("%s: %s links %q are none of %q", file, typ, links, vbr2ItemLinks[typ])
+}
+
+// TestVBR2Allow checks the table of Allow headers: two columns, methods in
+// the order GET, PUT, POST, DELETE, and the rows of actions.md §1.
+func TestVBR2Allow(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "vbr2", "allow405.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSuffix(line, "\n")
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		path, allow, ok := strings.Cut(line, "\t")
+		if !ok {
+			t.Fatalf("line %q has no TAB", line)
+		}
+		methods := strings.Split(allow, ", ")
+		order := []string{"GET", "PUT", "POST", "DELETE"}
+		last := -1
+		for _, m := range methods {
+			i := slices.Index(order, m)
+			if i <= last {
+				t.Errorf("%s: Allow %q is not in the order %v", path, allow, order)
+			}
+			last = i
+		}
+		got[path] = allow
+	}
+	for path, allow := range map[string]string{
+		"/cdpPolicies/{id}": "GET, PUT, POST", "/cdpPolicies/{id}/includes": "GET, POST",
+		"/cdpPolicies/{id}/includes/{id}": "GET, DELETE", "/jobs/{id}": "GET, POST", "/tasks": "GET",
+		"/tasks/{taskId}": "GET, DELETE", "/logonSessions/{id}": "GET, DELETE", "/backupSessions/{id}": "GET",
+	} {
+		if got[path] != allow {
+			t.Errorf("%s: Allow %q, actions.md §1 says %q", path, got[path], allow)
+		}
+	}
+}
+
+// TestVBR2RequestBodies checks that the request bodies kept for the parser's
+// tests are well formed, so that a parser test failing on them fails for its
+// own reason.
+func TestVBR2RequestBodies(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "vbr2", "request.*"))
+	if len(files) == 0 {
+		t.Fatal("no request bodies in testdata/vbr2")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch filepath.Ext(f) {
+		case ".json":
+			if !json.Valid(b) {
+				t.Errorf("%s: not valid JSON", filepath.Base(f))
+			}
+		case ".xml":
+			if err := checkXML(b); err != nil {
+				t.Errorf("%s: %v", filepath.Base(f), err)
+			}
+		default:
+			t.Errorf("%s: neither .xml nor .json", filepath.Base(f))
 		}
 	}
 }
