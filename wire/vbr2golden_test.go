@@ -245,12 +245,12 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 				t.Errorf("%s: root properties are not those of %s (want %v)", name, r.source, want)
 			}
 		}
-		var walk func(v any)
-		walk = func(v any) {
+		var walk func(v any, holder, parent string)
+		walk = func(v any, holder, parent string) {
 			switch v := v.(type) {
 			case []any:
 				for _, x := range v {
-					walk(x)
+					walk(x, holder, parent)
 				}
 			case *jsonObject:
 				typ, _ := v.get(key("Type")).(string)
@@ -269,13 +269,25 @@ func TestVBR2GoldensFollowRealReplies(t *testing.T) {
 				if v.get(key("UID")) != nil || v.get(key("SessionId")) != nil {
 					checkVBR2Object(t, name, typ, v, key, shapes)
 					seen[typ]++
+					parent = typ
 				}
-				for _, x := range v.vals {
-					walk(x)
+				// the schedule objects of vbrgolden_test.go; an agent job's
+				// JobInfo holds its members directly (doc agents_jobs_id)
+				if order, ok := vbrNested[holder]; ok && !(holder == "JobInfo" && parent == "AgentBackupJob") {
+					w := make([]string, len(order))
+					for i, k := range order {
+						w[i] = key(k)
+					}
+					if !slices.Equal(v.keys, w) {
+						t.Errorf("%s: %s properties\n got %v\nwant %v", name, holder, v.keys, w)
+					}
+				}
+				for i, x := range v.vals {
+					walk(x, unCamel(v.keys[i]), parent)
 				}
 			}
 		}
-		walk(root)
+		walk(root, "", "")
 	}
 	for typ := range vbr2Shapes {
 		if seen[typ] == 0 || seen[typ+"Reference"] == 0 {
