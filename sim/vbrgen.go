@@ -267,7 +267,7 @@ func (g *jobGen) outcomes(start time.Time, vms []int, retry bool, prev *vrun) []
 			if e.vms[v] && e.ep.Result > out[i].result {
 				reason := e.ep.Reason
 				if reason == "" {
-					reason = g.reason(e.ep.Result, v, 0)
+					reason = scriptedReason(e.ep.Result, g.j.vms[v].name)
 				}
 				out[i] = outcome{e.ep.Result, reason}
 			}
@@ -524,6 +524,15 @@ func (g *jobGen) reason(res emcdp.Result, v int, x float64) string {
 	default:
 		return fmt.Sprintf("Processing %s Error: Task has been stopped by user.", vm)
 	}
+}
+
+// scriptedReason is the default reason of a scripted episode: the quiescing
+// error seen on a real v13 server, or a guest-processing warning.
+func scriptedReason(res emcdp.Result, vm string) string {
+	if res == emcdp.ResultWarning {
+		return fmt.Sprintf("Processing %s Warning: VMware Tools are not installed or not running, guest processing skipped.", vm)
+	}
+	return fmt.Sprintf("Processing %s Error: An error occurred while quiescing the virtual machine. See the virtual machine's event log for details. (Failed to quiesce the virtual machine.)", vm)
 }
 
 // reason words a copy problem on source VM v.
