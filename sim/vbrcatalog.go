@@ -461,8 +461,9 @@ func isWeekDays(d [7]bool) bool {
 
 // sizeRepos fixes each repository's capacity and static use. A repository
 // sized automatically gets the capacity that leaves it 10–90 % free (about
-// 3 % with NearFull) once its jobs' chains have reached their retention,
-// estimated from the same point sizes the generator writes.
+// 4 % with NearFull) once its jobs' chains have reached their retention,
+// estimated from the same point sizes the generator writes and the average
+// length of the chains.
 func sizeRepos(vs *vbrServer, specOf map[*repoDef]RepositorySpec, r *rand.Rand) {
 	load := map[*repoDef]float64{}
 	for _, j := range vs.jobs {
@@ -477,11 +478,15 @@ func sizeRepos(vs *vbrServer, specOf map[*repoDef]RepositorySpec, r *rand.Rand) 
 			} else if j.continuous {
 				runsPerDay = 24
 			}
+			// on average a forward chain holds the weeks its retention
+			// spans plus half the week that completes the next full
+			perWeek := 7 * runsPerDay
+			fulls, incs := 1.0, float64(j.cycles)
+			if !j.noFull {
+				n := float64(j.cycles) + perWeek/2
+				fulls, incs = n/perWeek, n-n/perWeek
+			}
 			for k, vm := range j.vms {
-				fulls, incs := 1.0, float64(j.cycles)
-				if !j.noFull {
-					fulls, incs = 2, float64(j.cycles)+3*runsPerDay
-				}
 				load[j.repo] += fulls*float64(vm.full) + incs*float64(j.incPoint[k])
 			}
 		case emcdp.JobImmediateBackupCopy:
@@ -506,11 +511,14 @@ func sizeRepos(vs *vbrServer, specOf map[*repoDef]RepositorySpec, r *rand.Rand) 
 		if capacity == 0 {
 			free := 0.1 + 0.8*r.Float64()
 			if rs.NearFull {
-				free = 0.03
+				free = 0.04
 			}
 			free = min(free, 0.95-other)
-			capacity = max(load[rd]/(1-other-free), float64(1<<40))
-			capacity = math.Ceil(capacity/float64(gib)) * float64(gib)
+			capacity = load[rd] / (1 - other - free)
+			if !rs.NearFull {
+				capacity = max(capacity, float64(1<<40))
+			}
+			capacity = math.Ceil(max(capacity, 1)/float64(gib)) * float64(gib)
 		}
 		rd.nearFull = rs.NearFull
 		rd.row.Capacity = int64(capacity)

@@ -53,7 +53,7 @@ type RepositorySpec struct {
 	// data (0: drawn between 5 and 30).
 	OtherUsePercent int
 	// NearFull sizes an automatically sized repository so that it is about
-	// 97 % full once its jobs' chains have grown to their retention.
+	// 96 % full once its jobs' chains have grown to their retention.
 	NearFull bool
 }
 

@@ -153,6 +153,9 @@ func newJobGen(j *jobDef, cfg *Config, start time.Time) *jobGen {
 		chains: make([]chain, len(j.vms)), hasPoint: make([]bool, len(j.vms))}
 	g.epStart, g.warn = jobEpisodeRates(cfg.Jobs.WarningRate, cfg.Jobs.FailureRate)
 	g.epStart = min(0.9, g.epStart*j.busy)
+	if cfg.NoRandomEpisodes {
+		g.epStart = 0
+	}
 	for i, c := range j.copies {
 		g.links = append(g.links, &copyLink{copy: c, src: j, r: newRand(j.seed, 10+uint64(i)),
 			chains: make([]chain, len(j.vms)), hasPoint: make([]bool, len(j.vms))})
