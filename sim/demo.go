@@ -13,9 +13,8 @@ import (
 // beside CDP, every kind of the regular VBR world: repositories (one nearly
 // full, one object storage), backup jobs (daily, periodic, continuous, one
 // disabled), an immediate copy and a replica job, with retries, warnings and
-// failures (SQL Daily fails on three VMs every Tuesday). The two continuous
-// jobs keep a job session running at every moment of the day but for the
-// seconds between two of their runs.
+// failures (SQL Daily fails on three VMs every Tuesday). Each of the two
+// continuous jobs keeps a job session running at every moment.
 func Demo() Config {
 	night := func(h, m int) time.Time { return time.Date(2000, 1, 1, h, m, 0, 0, time.UTC) }
 	return Config{

@@ -81,6 +81,34 @@ func TestVBRDemoAlwaysRunning(t *testing.T) {
 		}
 		clk.Advance(7*time.Minute + 3*time.Second)
 	}
+	// the guarantee behind it: a continuous job's sessions tile time
+	s := readVBR(st)
+	continuous := 0
+	for _, j := range s.Jobs {
+		if j.Schedule.Kind != emcdp.ScheduleContinuous || j.JobType != emcdp.JobBackup {
+			continue
+		}
+		continuous++
+		var list []emcdp.JobSession
+		for _, x := range s.Sess {
+			if x.JobID == j.ID {
+				list = append(list, x)
+			}
+		}
+		sort.Slice(list, func(a, b int) bool { return list[a].CreationTime.Before(list[b].CreationTime) })
+		for k := 1; k < len(list); k++ {
+			if !list[k].CreationTime.Equal(list[k-1].EndTime) {
+				t.Errorf("continuous job %s: %s ends %v, %s starts %v", j.Name, list[k-1].Name, list[k-1].EndTime,
+					list[k].Name, list[k].CreationTime)
+			}
+		}
+		if len(list) == 0 || !list[len(list)-1].Running() {
+			t.Errorf("continuous job %s has no running session", j.Name)
+		}
+	}
+	if continuous != 2 {
+		t.Fatalf("%d continuous jobs in the demo, want 2", continuous)
+	}
 }
 
 // TestVBRResultMix checks the result mix of vbr-domain.md §4 over a large

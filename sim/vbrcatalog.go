@@ -274,6 +274,42 @@ func (w *world) buildVBR(specs []ServerSpec, r *rand.Rand) error {
 		vcenter := newID(r).String()
 		moref := 2000 + r.IntN(200000)
 		vmByName := map[string]*jobVM{}
+		vmFor := func(v VMSpec) *jobVM {
+			key := strings.ToLower(v.Name)
+			if vm := vmByName[key]; vm != nil {
+				return vm
+			}
+			vm := &jobVM{name: v.Name}
+			disks := v.DisksGiB
+			if len(disks) == 0 {
+				disks = []int{vmSizesGiB[r.IntN(len(vmSizesGiB))]}
+				if r.IntN(3) == 0 {
+					disks = append(disks, vmSizesGiB[r.IntN(len(vmSizesGiB))])
+				}
+			}
+			for _, d := range disks {
+				vm.size += int64(d) * gib
+			}
+			vm.used = int64(float64(vm.size) * (0.4 + 0.3*r.Float64()))
+			dedup := 1 + 5*math.Pow(r.Float64(), 3)
+			vm.full = int64(float64(vm.used) / (dedup * (1.5 + r.Float64())))
+			vm.change = 0.01 + 0.09*r.Float64()
+			if r.Float64() < 0.05 {
+				vm.change = 0.1 + 0.2*r.Float64() // busy database VMs
+			}
+			moref += 1 + r.IntN(400)
+			vm.ref = fmt.Sprintf("urn:VMware:Vm:%s.vm-%d", vcenter, moref)
+			vmByName[key] = vm
+			return vm
+		}
+		// backup jobs size their VMs, which replica jobs may name
+		for _, js := range ss.Jobs {
+			if js.Type == emcdp.JobBackup {
+				for _, v := range js.VMs {
+					vmFor(v)
+				}
+			}
+		}
 		for ji := range ss.Jobs {
 			js := &ss.Jobs[ji]
 			j := &jobDef{srv: vs, seed: r.Uint64(), at: js.At, cycles: js.RetainCycles, retryTimes: js.RetryTimes,
@@ -357,31 +393,7 @@ func (w *world) buildVBR(specs []ServerSpec, r *rand.Rand) error {
 			}
 			role := ""
 			for _, v := range js.VMs {
-				key := strings.ToLower(v.Name)
-				vm := vmByName[key]
-				if vm == nil {
-					vm = &jobVM{name: v.Name}
-					disks := v.DisksGiB
-					if len(disks) == 0 {
-						disks = []int{vmSizesGiB[r.IntN(len(vmSizesGiB))]}
-						if r.IntN(3) == 0 {
-							disks = append(disks, vmSizesGiB[r.IntN(len(vmSizesGiB))])
-						}
-					}
-					for _, d := range disks {
-						vm.size += int64(d) * gib
-					}
-					vm.used = int64(float64(vm.size) * (0.4 + 0.3*r.Float64()))
-					dedup := 1 + 5*math.Pow(r.Float64(), 3)
-					vm.full = int64(float64(vm.used) / (dedup * (1.5 + r.Float64())))
-					vm.change = 0.01 + 0.09*r.Float64()
-					if r.Float64() < 0.05 {
-						vm.change = 0.1 + 0.2*r.Float64() // busy database VMs
-					}
-					moref += 1 + r.IntN(400)
-					vm.ref = fmt.Sprintf("urn:VMware:Vm:%s.vm-%d", vcenter, moref)
-					vmByName[key] = vm
-				}
+				vm := vmFor(v)
 				j.vms = append(j.vms, vm)
 				if role == "" {
 					role = strings.TrimRight(strings.SplitN(vm.name, "-", 2)[0], "0123456789")

@@ -67,8 +67,8 @@ type JobSpec struct {
 	// copy job the first object storage one (else another repository).
 	// Replica jobs have none.
 	Repository string
-	// Schedule: Continuous runs the next run seconds after the previous
-	// ends; EveryMinutes > 0 runs periodically on a grid of that period
+	// Schedule: Continuous starts the next run the moment the previous
+	// ends, so one of its sessions is always running; EveryMinutes > 0 runs periodically on a grid of that period
 	// shifted by At; otherwise daily at At (UTC) on Days (all days when
 	// empty). Immediate copy jobs ignore it: they copy each source run.
 	Continuous   bool

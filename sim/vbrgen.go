@@ -186,7 +186,7 @@ func (g *jobGen) draw(prev *vrun) *vrun {
 		if prev == nil {
 			start = g.start.Add(jitter(g.r, 0, 15*time.Minute))
 		} else {
-			start = prev.end.Add(jitter(g.r, 2*time.Second, 20*time.Second))
+			start = prev.end // the next run starts as the previous one ends
 		}
 	default:
 		after := g.start
