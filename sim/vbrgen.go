@@ -84,10 +84,9 @@ func (c *chain) add(p point, cycles int, forever bool) {
 
 // episode is a run of problems on some VMs of a job.
 type episode struct {
-	left    int // runs left
-	result  emcdp.Result
-	vms     map[int]string // VM index → reason
-	enabled bool
+	left   int // runs left
+	result emcdp.Result
+	vms    map[int]string // VM index → reason
 }
 
 // copyLink is an immediate copy job's share of one source job: its own
