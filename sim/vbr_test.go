@@ -340,3 +340,64 @@ func TestJobConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestVBRPollingSeesStates polls the demo every few seconds, as a monitoring
+// client would, and sees tasks pass Pending → InProgress → Completed,
+// sessions pass Starting → Working → Stopped and progress rise in between.
+func TestVBRPollingSeesStates(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	clk := emcdp.NewManualClock(t0.Truncate(day).Add(22 * time.Hour)) // SQL Daily's start
+	live := &Live{Store: st, Clock: clk, Config: Demo()}
+	taskSeen := map[emcdp.ID][]emcdp.TaskState{}
+	sessSeen := map[emcdp.ID][]emcdp.SessionState{}
+	progress := map[int]bool{}
+	for i := 0; i < 40*60/4; i++ {
+		if err := live.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st.mu.Lock()
+		for id, x := range st.jtsess {
+			if l := taskSeen[id]; len(l) == 0 || l[len(l)-1] != x.State {
+				taskSeen[id] = append(l, x.State)
+			}
+		}
+		for id, x := range st.jsess {
+			if l := sessSeen[id]; len(l) == 0 || l[len(l)-1] != x.State {
+				sessSeen[id] = append(l, x.State)
+			}
+			if x.Running() && x.State == emcdp.SessionWorking {
+				progress[x.Progress] = true
+			}
+		}
+		st.mu.Unlock()
+		clk.Advance(4 * time.Second)
+	}
+	full := func(got, want any) bool { return reflect.DeepEqual(got, want) }
+	var tasks, sessions int
+	for _, l := range taskSeen {
+		if full(l, []emcdp.TaskState{emcdp.TaskPending, emcdp.TaskInProgress, emcdp.TaskCompleted}) {
+			tasks++
+		}
+	}
+	for _, l := range sessSeen {
+		if full(l, []emcdp.SessionState{emcdp.SessionStarting, emcdp.SessionWorking, emcdp.SessionStopped}) {
+			sessions++
+		}
+	}
+	rising := 0
+	for p := range progress {
+		if p > 0 && p < 100 {
+			rising++
+		}
+	}
+	t.Logf("polled: %d tasks and %d sessions seen through every state, %d progress values", tasks, sessions, rising)
+	if tasks < 10 || sessions < 3 || rising < 3 {
+		t.Fatalf("polling saw %d tasks and %d sessions go through every state, %d progress values between 0 and 100",
+			tasks, sessions, rising)
+	}
+	if err := live.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkVBR(t, worldOf(t, st, Demo()), readVBR(st), clk.Now())
+}
