@@ -512,7 +512,7 @@ func (g *jobGen) reason(res emcdp.Result, v int, x float64) string {
 	case nearFull && x < 0.6:
 		return fmt.Sprintf("Processing %s Error: There is not enough space on the disk. Failed to write data to the file on repository %s.", vm, repo)
 	case x < 0.3:
-		return fmt.Sprintf("Processing %s Error: An error occurred while quiescing the virtual machine. See the virtual machine's event log for details. (Failed to quiesce the virtual machine.)", vm)
+		return fmt.Sprintf("Processing %s Error: An error occurred while quiescing the virtual machine. See the virtual machine's event log for details. (An error occurred while saving the snapshot: Failed to quiesce the virtual machine., An error occurred while taking a snapshot: Failed to quiesce the virtual machine.)", vm)
 	case x < 0.45:
 		return fmt.Sprintf("Processing %s Error: Failed to create VM snapshot. Cannot complete operation due to concurrent modification by another operation.", vm)
 	case x < 0.6:
@@ -534,7 +534,7 @@ func scriptedReason(res emcdp.Result, vm string) string {
 	if res == emcdp.ResultWarning {
 		return fmt.Sprintf("Processing %s Warning: VMware Tools are not installed or not running, guest processing skipped.", vm)
 	}
-	return fmt.Sprintf("Processing %s Error: An error occurred while quiescing the virtual machine. See the virtual machine's event log for details. (Failed to quiesce the virtual machine.)", vm)
+	return fmt.Sprintf("Processing %s Error: An error occurred while quiescing the virtual machine. See the virtual machine's event log for details. (An error occurred while saving the snapshot: Failed to quiesce the virtual machine., An error occurred while taking a snapshot: Failed to quiesce the virtual machine.)", vm)
 }
 
 // reason words a copy problem on source VM v.
