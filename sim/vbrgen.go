@@ -405,7 +405,8 @@ func (g *jobGen) plan(run *vrun, vms []int, res []outcome, synthetic bool) {
 		run.result = run.result.Worse(t.result)
 		run.tasks[i] = t
 	}
-	end := last.Add(jitter(r, 30*time.Second, 120*time.Second))
+	// a real v13 session ended 4–5 s after its last task
+	end := last.Add(jitter(r, 3*time.Second, 15*time.Second))
 	if synthBytes > 0 { // building synthetic fulls on the repository
 		end = end.Add(rate(synthBytes, 400+r.Float64()*400) / time.Duration(k))
 	}
