@@ -446,7 +446,7 @@ func (w *world) buildVBR(specs []ServerSpec, r *rand.Rand) error {
 		e := &w.cfg.Jobs.Episodes[i]
 		j := byName[strings.ToLower(e.Job)]
 		if j == nil {
-			return fmt.Errorf("sim: episodes on jobs [%d]: unknown job %q", i, e.Job)
+			return fmt.Errorf("sim: episode %d on job %q: unknown job", i+1, e.Job)
 		}
 		d := jobEpisodeDef{ep: e, vms: map[int]bool{}}
 		for k, vm := range j.vms {

@@ -32,7 +32,8 @@ type JobsConfig struct {
 	// each VM with 0.7, on one at least.
 	RetrySuccess float64
 
-	// Episodes are scripted problems on declared jobs.
+	// Episodes are scripted problems on declared jobs; errors count them
+	// from 1 in this order.
 	Episodes []JobEpisode
 }
 
@@ -294,7 +295,7 @@ func (c *Config) checkJobs() error {
 	for i := range c.Jobs.Episodes {
 		e := &c.Jobs.Episodes[i]
 		if err := e.check(jobs[strings.ToLower(e.Job)]); err != nil {
-			return fmt.Errorf("sim: episodes on jobs [%d] (%s): %w", i, e.Job, err)
+			return fmt.Errorf("sim: episode %d on job %q: %w", i+1, e.Job, err)
 		}
 	}
 	return nil
