@@ -16,7 +16,8 @@ import (
 const seedUsage = `Usage: emcdp seed [flags]
 
 Generates CDP history (backup servers, policies, VMs, policy sessions and task
-sessions) up to now into the store. The same flags give the same data. A seed
+sessions) and the regular VBR world beside it (repositories, backup, copy and
+replica jobs, their job and task sessions) up to now into the store. The same flags give the same data. A seed
 that is interrupted (even killed) continues where it stopped when run again
 with the same flags; a store that holds another world is refused unless
 --force starts a fresh SQLite database.
@@ -25,6 +26,7 @@ Examples:
   emcdp seed --servers 2 --policies 10 --days 30
   emcdp seed --scenario examples/sql-rpo-night.json
   emcdp seed --servers 10 --policies 100 --vms 20 --days 35 --force   # about 1,000,000 task sessions
+  emcdp seed --servers 10 --jobs 100 --vms-per-job 11 --days 34        # about 1,000,000 backup task sessions
 `
 
 // seedCmd writes simulated history into the store.
@@ -44,6 +46,8 @@ func (c *seedCmd) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.PoliciesPerServer, "policies", 4, "CDP policies per backup server (at most 100)")
 	fs.IntVar(&cfg.VMsPerPolicy, "vms", 0, "VMs per policy; 0 draws a spread with median --vms-median")
 	fs.IntVar(&cfg.VMsMedian, "vms-median", 5, "median VMs per policy when --vms is 0")
+	fs.IntVar(&cfg.Jobs.PerServer, "jobs", 8, "backup jobs per backup server (at most 500; -1 for none); copy and replica jobs come on top")
+	fs.IntVar(&cfg.Jobs.VMsPerJob, "vms-per-job", 0, "VMs per backup job; 0 draws a spread with median 8")
 	fs.IntVar(&cfg.Days, "days", 30, "days of history before now")
 	fs.Float64Var(&cfg.WarningRate, "warning-rate", 0.04, "share of ended task sessions that end with Warning")
 	fs.Float64Var(&cfg.FailureRate, "failure-rate", 0.01, "share of ended task sessions that end Failed")
