@@ -64,6 +64,9 @@ type Config struct {
 	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
 	// the benchmark. Off in normal service.
 	BenchRoute bool
+	// Observe, when set, is told about every answered request once its
+	// answer is written (the metrics and the request journal listen here).
+	Observe func(r *http.Request, o Outcome)
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -78,6 +81,7 @@ type Handler struct {
 	maxPage  int
 	versions []string
 	log      *slog.Logger
+	observe  func(*http.Request, Outcome)
 
 	idPrefix string
 	seq      atomic.Uint64
@@ -97,6 +101,7 @@ func newHandler(cfg Config) *Handler {
 		window:  cfg.SessionWindow,
 		maxPage: cfg.MaxPageSize,
 		log:     cfg.Logger,
+		observe: cfg.Observe,
 	}
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
@@ -145,12 +150,16 @@ type call struct {
 	segs   []string // path segments after "api", original case
 	params []qparam // the query string, decoded leniently
 	caller *auth.Caller
+	route  *route // the matched route; nil when none matched
 	buf    []byte
 	status int
 	// spill holds the first spilled bytes of a large answer (see list);
 	// the answer is spill's spilled bytes followed by buf.
 	spill   *os.File
 	spilled int64
+	// msg and internal describe an Error answer (see fail).
+	msg      string
+	internal bool
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -171,6 +180,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bp := bufPool.Get().(*[]byte)
 	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
+	setRequestID(w, reqID)
 
 	func() {
 		defer func() {
@@ -192,8 +202,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
+	took := time.Since(start)
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
-		"status", c.status, "bytes", n, "duration", time.Since(start))
+		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
+		"status", c.status, "bytes", n, "duration", took)
+	if h.observe != nil {
+		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: n, Duration: took, Message: c.msg, Internal: c.internal}
+		if c.route != nil {
+			o.Route = routeName(c.route)
+		}
+		h.observe(r, o)
+	}
 }
 
 // write sends the status, Content-Type and Content-Length, and the body.

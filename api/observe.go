@@ -1,0 +1,86 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// RequestIDHeader carries the id of a request back to the client; the same
+// id names the request in the log, in errors and in the request journal.
+const RequestIDHeader = "X-Request-Id"
+
+// Outcome describes one answered request to Config.Observe.
+type Outcome struct {
+	ID       string        // the request id, also sent in RequestIDHeader
+	User     string        // the authenticated user as typed; "" when none
+	Route    string        // the matched route pattern, e.g. "/api/cdpPolicies/{id}"; "" when none matched
+	Status   int           // the HTTP status written
+	Bytes    int           // body bytes written
+	Duration time.Duration // from arrival to the last byte written
+	// Message is the text of an Error answer ("" on success); Internal
+	// tells that it hid an internal (store or server) error.
+	Message  string
+	Internal bool
+}
+
+// routeName returns the display pattern of a route: "/api/" plus its
+// segments with every wildcard written "{id}".
+func routeName(rt *route) string {
+	var b strings.Builder
+	b.WriteString("/api/")
+	for i, p := range rt.pattern {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		if p == "*" {
+			p = "{id}"
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// secretParams are query parameters whose values never reach a log line.
+var secretParams = []string{"password", "passwd", "pwd", "token", "secret", "sessionid", "x-restsvcsessionid", "apikey", "api_key", "access_token"}
+
+// RedactQuery returns a raw query string for logs, with the value of every
+// parameter whose name looks like a secret replaced by "REDACTED".
+func RedactQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		name, _, found := strings.Cut(p, "=")
+		if !found {
+			continue
+		}
+		n, err := url.QueryUnescape(name)
+		if err != nil {
+			n = name
+		}
+		n = strings.ToLower(n)
+		for _, s := range secretParams {
+			if strings.Contains(n, s) {
+				parts[i] = name + "=REDACTED"
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// user returns the name a request authenticated as, or "".
+func (c *call) user() string {
+	if c.caller == nil {
+		return ""
+	}
+	return c.caller.UserName
+}
+
+// setRequestID sends the request id back to the client.
+func setRequestID(w http.ResponseWriter, id string) {
+	w.Header()[RequestIDHeader] = []string{id}
+}
