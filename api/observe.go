@@ -84,3 +84,17 @@ func (c *call) user() string {
 func setRequestID(w http.ResponseWriter, id string) {
 	w.Header()[RequestIDHeader] = []string{id}
 }
+
+// RoutePattern returns the pattern of the route that serves path, as
+// Outcome.Route names it, or "" when no route does.
+func RoutePattern(path string) string {
+	segs, ok := splitPath(path)
+	if !ok {
+		return ""
+	}
+	rt, _ := match(segs)
+	if rt == nil {
+		return ""
+	}
+	return routeName(rt)
+}

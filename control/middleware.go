@@ -1,0 +1,202 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/emcdp/emcdp/api"
+	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// slot carries the API handler's outcome of a request back to serveAPI.
+type slot struct {
+	o   api.Outcome
+	set bool
+}
+
+type slotKey struct{}
+
+// serveAPI serves one API request while holding the world, applying the
+// first fault rule that matches it and journalling it.
+func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler) {
+	release := p.world.Hold()
+	defer release()
+	if !p.cfg.Enabled {
+		em.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	s := &slot{}
+	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, s))
+	e := Entry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: api.RedactQuery(r.URL.RawQuery)}
+	rule, hit := p.faults.take(r, func() string { return p.userOf(r) })
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		// Also on a dropped connection, whose panic goes on to net/http.
+		p.record(&e, s, rec, start)
+	}()
+	if !hit {
+		em.ServeHTTP(rec, r)
+		return
+	}
+	e.Fault = rule.ID
+	p.metrics.faults.WithLabelValues(rule.kind()).Inc()
+	p.log.Info("fault injected", "rule", rule.ID, "kind", rule.kind(), "method", r.Method, "path", r.URL.Path)
+	if d := rule.delay(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	switch {
+	case rule.Status != 0:
+		p.answerFault(rec, r, &rule, start)
+	case rule.Drop:
+		panic(http.ErrAbortHandler)
+	case rule.Truncate || rule.SlowBody > 0:
+		b := &bufWriter{h: rec.Header(), status: http.StatusOK}
+		em.ServeHTTP(b, r)
+		rec.WriteHeader(b.status)
+		body := b.buf.Bytes()
+		if rule.Truncate {
+			rec.Write(body[:len(body)/2])
+			http.NewResponseController(rec).Flush()
+			panic(http.ErrAbortHandler)
+		}
+		slowWrite(r.Context(), rec, body, time.Duration(rule.SlowBody))
+	default:
+		em.ServeHTTP(rec, r)
+	}
+}
+
+// answerFault answers with the rule's status and an Error body in the
+// format the client negotiated, as the API would.
+func (p *Plane) answerFault(w http.ResponseWriter, r *http.Request, rule *Rule, start time.Time) {
+	enc := wire.Encoder{Format: wire.XML, Profile: p.cfg.Profile}
+	for _, a := range r.Header.Values("Accept") {
+		if strings.Contains(strings.ToLower(a), "application/json") {
+			enc.Format = wire.JSON
+		}
+	}
+	msg := rule.Message
+	if msg == "" {
+		msg = http.StatusText(rule.Status)
+	}
+	body := enc.Error(nil, rule.Status, msg)
+	id := p.nextID()
+	hd := w.Header()
+	hd[api.RequestIDHeader] = []string{id}
+	hd["Content-Type"] = []string{enc.ContentType()}
+	if rule.Status == http.StatusServiceUnavailable || rule.Status == http.StatusTooManyRequests {
+		hd["Retry-After"] = []string{"1"}
+	}
+	w.WriteHeader(rule.Status)
+	w.Write(body)
+	o := api.Outcome{ID: id, Route: api.RoutePattern(r.URL.Path), Status: rule.Status, Bytes: len(body),
+		Duration: time.Since(start), Message: msg}
+	p.metrics.observe(r, o)
+	if s, ok := r.Context().Value(slotKey{}).(*slot); ok {
+		s.o, s.set = o, true
+	}
+}
+
+// record adds a finished (or dropped) request to the journal.
+func (p *Plane) record(e *Entry, s *slot, rec *recorder, start time.Time) {
+	e.Status, e.Bytes = rec.status, rec.bytes
+	e.Duration = float64(time.Since(start)) / float64(time.Millisecond)
+	if s.set {
+		e.ID, e.User = s.o.ID, s.o.User
+	} else {
+		e.ID = p.nextID()
+	}
+	p.journal.Add(*e)
+}
+
+// userOf returns the user a request names: its Basic user name, or the
+// owner of the logon session its token names.
+func (p *Plane) userOf(r *http.Request) string {
+	if u, _, ok := r.BasicAuth(); ok {
+		return u
+	}
+	tok := r.Header.Get(auth.SessionHeader)
+	if tok == "" {
+		if c, err := r.Cookie(auth.SessionHeader); err == nil {
+			tok = c.Value
+		}
+	}
+	id, ok := auth.ParseToken(tok)
+	if !ok {
+		return ""
+	}
+	ls, err := p.world.cfg.Store.LogonSession(r.Context(), id)
+	if err != nil {
+		return ""
+	}
+	return ls.UserName
+}
+
+// slowWrite sends body in ten parts spread over d.
+func slowWrite(ctx context.Context, w http.ResponseWriter, body []byte, d time.Duration) {
+	rc := http.NewResponseController(w)
+	const parts = 10
+	step := (len(body) + parts - 1) / parts
+	for i := 0; i < len(body); i += max(step, 1) {
+		end := min(i+max(step, 1), len(body))
+		w.Write(body[i:end])
+		rc.Flush()
+		if end < len(body) {
+			t := time.NewTimer(d / parts)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+	}
+}
+
+// recorder notes the status and size of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// bufWriter keeps an answer's body so that it can be sent cut or slowly;
+// headers go straight to the real writer.
+type bufWriter struct {
+	h      http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (b *bufWriter) Header() http.Header         { return b.h }
+func (b *bufWriter) WriteHeader(status int)      { b.status = status }
+func (b *bufWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
