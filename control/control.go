@@ -15,11 +15,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/wire"
@@ -119,6 +121,17 @@ func (p *Plane) Reset(ctx context.Context) (float64, error) {
 		p.metrics.resetTime.Observe(took.Seconds())
 	}
 	return took.Seconds(), err
+}
+
+// Advance moves the world clock (and the clock of logon-session expiry)
+// forward by d and brings the world up to the new instant before it
+// returns: the sessions written are those the simulation writes over d.
+func (p *Plane) Advance(ctx context.Context, d time.Duration) error {
+	if d < 0 || d > MaxAdvance {
+		return fmt.Errorf("advance must be 0 to %v, got %v", MaxAdvance, d)
+	}
+	p.world.cfg.Clock.Advance(d)
+	return p.world.Step(ctx)
 }
 
 // authorized checks the bearer token in constant time.

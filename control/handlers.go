@@ -178,8 +178,7 @@ func (p *Plane) serveClock(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if ch.Advance != nil {
-			c.Advance(time.Duration(*ch.Advance))
-			if err := p.world.Step(r.Context()); err != nil {
+			if err := p.Advance(r.Context(), time.Duration(*ch.Advance)); err != nil {
 				p.internal(w, "advance the world", err)
 				return
 			}
