@@ -197,22 +197,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	n := h.write(c)
-	if cap(c.buf) <= maxPooled {
-		*bp = c.buf[:0]
-		bufPool.Put(bp)
-	}
-	took := time.Since(start)
-	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
-		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
-		"status", c.status, "bytes", n, "duration", took)
 	if h.observe != nil {
-		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: n, Duration: took, Message: c.msg, Internal: c.internal}
+		// Before the answer goes out, so that a client that has it can
+		// already find the request in the metrics and the journal.
+		size := len(c.buf) + int(c.spilled)
+		if c.status == http.StatusNoContent {
+			size = 0
+		}
+		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: size, Duration: time.Since(start), Message: c.msg, Internal: c.internal}
 		if c.route != nil {
 			o.Route = routeName(c.route)
 		}
 		h.observe(r, o)
 	}
+	n := h.write(c)
+	if cap(c.buf) <= maxPooled {
+		*bp = c.buf[:0]
+		bufPool.Put(bp)
+	}
+	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
+		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
+		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
 
 // write sends the status, Content-Type and Content-Length, and the body.

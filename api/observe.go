@@ -11,14 +11,15 @@ import (
 // id names the request in the log, in errors and in the request journal.
 const RequestIDHeader = "X-Request-Id"
 
-// Outcome describes one answered request to Config.Observe.
+// Outcome describes one answered request to Config.Observe, which hears of
+// it just before the answer is written.
 type Outcome struct {
 	ID       string        // the request id, also sent in RequestIDHeader
 	User     string        // the authenticated user as typed; "" when none
 	Route    string        // the matched route pattern, e.g. "/api/cdpPolicies/{id}"; "" when none matched
 	Status   int           // the HTTP status written
-	Bytes    int           // body bytes written
-	Duration time.Duration // from arrival to the last byte written
+	Bytes    int           // body bytes to be written
+	Duration time.Duration // from arrival until the answer was ready
 	// Message is the text of an Error answer ("" on success); Internal
 	// tells that it hid an internal (store or server) error.
 	Message  string

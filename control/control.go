@@ -106,7 +106,7 @@ func (p *Plane) World() *World { return p.world }
 func (p *Plane) Observe(r *http.Request, o api.Outcome) {
 	p.metrics.observe(r, o)
 	if s, ok := r.Context().Value(slotKey{}).(*slot); ok {
-		s.o, s.set = o, true
+		p.record(s, o)
 	}
 }
 

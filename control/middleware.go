@@ -12,10 +12,12 @@ import (
 	"github.com/emcdp/emcdp/wire"
 )
 
-// slot carries the API handler's outcome of a request back to serveAPI.
+// slot is a request's journal entry while it is served; the first of
+// Observe, a fault's answer or serveAPI's end to know the outcome records it.
 type slot struct {
-	o   api.Outcome
-	set bool
+	e        Entry
+	start    time.Time
+	recorded bool
 }
 
 type slotKey struct{}
@@ -30,20 +32,20 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		return
 	}
 	start := time.Now()
-	s := &slot{}
+	s := &slot{start: start, e: Entry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: api.RedactQuery(r.URL.RawQuery)}}
 	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, s))
-	e := Entry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: api.RedactQuery(r.URL.RawQuery)}
 	rule, hit := p.faults.take(r, func() string { return p.userOf(r) })
 	rec := &recorder{ResponseWriter: w}
 	defer func() {
-		// Also on a dropped connection, whose panic goes on to net/http.
-		p.record(&e, s, rec, start)
+		// Whatever was not recorded yet: a request cut short before an
+		// answer was ready.
+		p.record(s, api.Outcome{Status: rec.status, Bytes: rec.bytes, Duration: time.Since(start)})
 	}()
 	if !hit {
 		em.ServeHTTP(rec, r)
 		return
 	}
-	e.Fault = rule.ID
+	s.e.Fault = rule.ID
 	p.metrics.faults.WithLabelValues(rule.kind()).Inc()
 	p.log.Info("fault injected", "rule", rule.ID, "kind", rule.kind(), "method", r.Method, "path", r.URL.Path)
 	if d := rule.delay(); d > 0 {
@@ -59,6 +61,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 	case rule.Status != 0:
 		p.answerFault(rec, r, &rule, start)
 	case rule.Drop:
+		p.record(s, api.Outcome{Duration: time.Since(start)})
 		panic(http.ErrAbortHandler)
 	case rule.Truncate || rule.SlowBody > 0:
 		b := &bufWriter{h: rec.Header(), status: http.StatusOK}
@@ -97,26 +100,30 @@ func (p *Plane) answerFault(w http.ResponseWriter, r *http.Request, rule *Rule, 
 	if rule.Status == http.StatusServiceUnavailable || rule.Status == http.StatusTooManyRequests {
 		hd["Retry-After"] = []string{"1"}
 	}
-	w.WriteHeader(rule.Status)
-	w.Write(body)
 	o := api.Outcome{ID: id, Route: api.RoutePattern(r.URL.Path), Status: rule.Status, Bytes: len(body),
 		Duration: time.Since(start), Message: msg}
 	p.metrics.observe(r, o)
 	if s, ok := r.Context().Value(slotKey{}).(*slot); ok {
-		s.o, s.set = o, true
+		p.record(s, o)
 	}
+	w.WriteHeader(rule.Status)
+	w.Write(body)
 }
 
-// record adds a finished (or dropped) request to the journal.
-func (p *Plane) record(e *Entry, s *slot, rec *recorder, start time.Time) {
-	e.Status, e.Bytes = rec.status, rec.bytes
-	e.Duration = float64(time.Since(start)) / float64(time.Millisecond)
-	if s.set {
-		e.ID, e.User = s.o.ID, s.o.User
-	} else {
+// record adds a request to the journal once, with the outcome known first.
+func (p *Plane) record(s *slot, o api.Outcome) {
+	if s.recorded {
+		return
+	}
+	s.recorded = true
+	e := s.e
+	e.Status, e.Bytes, e.User = o.Status, o.Bytes, o.User
+	e.Duration = float64(o.Duration) / float64(time.Millisecond)
+	e.ID = o.ID
+	if e.ID == "" {
 		e.ID = p.nextID()
 	}
-	p.journal.Add(*e)
+	p.journal.Add(e)
 }
 
 // userOf returns the user a request names: its Basic user name, or the

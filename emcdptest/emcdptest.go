@@ -26,13 +26,13 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/api"
-	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/client"
 	"github.com/emcdp/emcdp/control"
 	"github.com/emcdp/emcdp/server"
 	"github.com/emcdp/emcdp/sim"
 	"github.com/emcdp/emcdp/sqlite"
 	"github.com/emcdp/emcdp/wire"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Option changes how Start starts the server.
@@ -46,6 +46,7 @@ type options struct {
 	simulate bool
 	scale    float64
 	http     bool
+	off      bool
 	profile  wire.Profile
 	logger   *slog.Logger
 }
@@ -74,6 +75,11 @@ func WithSimulation(scale float64) Option {
 
 // WithHTTP serves plain HTTP too (Server.HTTPURL).
 func WithHTTP() Option { return func(o *options) { o.http = true } }
+
+// WithoutControl starts the server with the control API off, as
+// "emcdp serve" runs without --control: only health and readiness answer
+// under /_emcdp/. Reset, Advance, Faults and Journal still work in-process.
+func WithoutControl() Option { return func(o *options) { o.off = true } }
 
 // WithProfile selects the JSON dialect (default v12).
 func WithProfile(p wire.Profile) Option { return func(o *options) { o.profile = p } }
@@ -117,8 +123,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	t.Cleanup(func() { st.Close() })
 
 	s := &Server{User: "tester", Password: randomHex(t, 12)}
-	as := &auth.Service{Store: st, Clock: emcdp.SystemClock{}}
-	if err := as.CreateUser(ctx, s.User, s.Password, emcdp.RolePortalAdministrator); err != nil {
+	// The lowest bcrypt cost keeps each logon fast in tests (more so under
+	// the race detector); the server verifies it as any other hash.
+	hash, err := bcrypt.GenerateFromPassword([]byte(s.Password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &emcdp.User{Name: s.User, PasswordHash: string(hash), Role: emcdp.RolePortalAdministrator, Created: time.Now().UTC()}
+	if err := st.PutUser(ctx, u); err != nil {
 		t.Fatalf("emcdptest: create the user: %v", err)
 	}
 	if err := sim.Seed(ctx, st, o.world, o.start, nil); err != nil {
@@ -136,7 +148,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		Auth:    server.AuthConfig{SoleWriter: true},
 		API:     api.Config{Profile: o.profile},
 		HTTP:    api.ServerConfig{Addr: "127.0.0.1:0", HTTPAddr: httpAddr, DataDir: dir, SweepInterval: -1},
-		Control: control.Config{Enabled: true, Token: s.ControlToken},
+		Control: control.Config{Enabled: !o.off, Token: s.ControlToken},
 		Logger:  o.logger,
 	})
 	if err != nil {
