@@ -130,6 +130,8 @@ func (p *Plane) Advance(ctx context.Context, d time.Duration) error {
 	if d < 0 || d > MaxAdvance {
 		return fmt.Errorf("advance must be 0 to %v, got %v", MaxAdvance, d)
 	}
+	release := p.world.Hold() // not during a reset
+	defer release()
 	p.world.cfg.Clock.Advance(d)
 	return p.world.Step(ctx)
 }

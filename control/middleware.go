@@ -22,13 +22,13 @@ type slot struct {
 
 type slotKey struct{}
 
-// serveAPI serves one API request while holding the world, applying the
-// first fault rule that matches it and journalling it.
+// serveAPI serves one API request, applying the first fault rule that
+// matches it and journalling it. The API handler runs holding the world
+// (so a reset waits for it, and it for a reset); a fault's delay or slow
+// body does not hold it.
 func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler) {
-	release := p.world.Hold()
-	defer release()
 	if !p.cfg.Enabled {
-		em.ServeHTTP(w, r)
+		p.serveHeld(em, w, r)
 		return
 	}
 	start := time.Now()
@@ -42,7 +42,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		p.record(s, api.Outcome{Status: rec.status, Bytes: rec.bytes, Duration: time.Since(start)})
 	}()
 	if !hit {
-		em.ServeHTTP(rec, r)
+		p.serveHeld(em, rec, r)
 		return
 	}
 	s.e.Fault = rule.ID
@@ -65,7 +65,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		panic(http.ErrAbortHandler)
 	case rule.Truncate || rule.SlowBody > 0:
 		b := &bufWriter{h: rec.Header(), status: http.StatusOK}
-		em.ServeHTTP(b, r)
+		p.serveHeld(em, b, r)
 		rec.WriteHeader(b.status)
 		body := b.buf.Bytes()
 		if rule.Truncate {
@@ -75,8 +75,15 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		}
 		slowWrite(r.Context(), rec, body, time.Duration(rule.SlowBody))
 	default:
-		em.ServeHTTP(rec, r)
+		p.serveHeld(em, rec, r)
 	}
+}
+
+// serveHeld runs the API handler holding the world.
+func (p *Plane) serveHeld(em http.Handler, w http.ResponseWriter, r *http.Request) {
+	release := p.world.Hold()
+	defer release()
+	em.ServeHTTP(w, r)
 }
 
 // answerFault answers with the rule's status and an Error body in the
