@@ -149,6 +149,21 @@ func (c *Client) Get(ctx context.Context, pathOrHref string, v any) error {
 	return err
 }
 
+// GetBytes reads a path or an absolute Href and returns the body as it
+// came, in the format Accept asks for.
+func (c *Client) GetBytes(ctx context.Context, pathOrHref string) ([]byte, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, pathOrHref)
+	if err != nil {
+		return nil, err
+	}
+	var raw rawBody
+	_, err = c.do(req, http.StatusOK, &raw)
+	return raw, err
+}
+
+// rawBody is a decoding target of do that keeps the body undecoded.
+type rawBody []byte
+
 // Follow reads the resource a link points at; it is Get of an Href.
 func (c *Client) Follow(ctx context.Context, href string, v any) error { return c.Get(ctx, href, v) }
 
@@ -188,6 +203,10 @@ func (c *Client) do(req *http.Request, want int, v any) (*http.Response, error) 
 	}
 	if resp.StatusCode != want {
 		return resp, &Error{Status: resp.StatusCode, Message: errorMessage(body), RequestID: resp.Header.Get("X-Request-Id")}
+	}
+	if raw, ok := v.(*rawBody); ok {
+		*raw = body
+		return resp, nil
 	}
 	if v != nil && len(body) > 0 {
 		body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))

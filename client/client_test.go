@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/emcdp/emcdp/client"
@@ -37,6 +38,12 @@ func TestLogonGetFollowLogoff(t *testing.T) {
 	var server struct{ Name string }
 	if err := c.Follow(ctx, list.Refs[0].Href, &server); err != nil || server.Name != list.Refs[0].Name {
 		t.Errorf("follow %s: %+v %v", list.Refs[0].Href, server, err)
+	}
+	xml := client.New(srv.URL, srv.HTTPClient())
+	xml.SetToken(c.Token())
+	xml.Accept = "application/xml"
+	if b, err := xml.GetBytes(ctx, list.Refs[0].Href); err != nil || !strings.HasPrefix(string(b), "<?xml") {
+		t.Errorf("GetBytes in XML: %.60q %v", b, err)
 	}
 	err := c.Get(ctx, "/api/backupServers/not-an-id", nil)
 	var e *client.Error
