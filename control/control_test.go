@@ -438,3 +438,21 @@ func TestUnknownControlPath(t *testing.T) {
 	do(t, srv, "GET", "/_emcdp/nothing", "", http.StatusNotFound, nil)
 	do(t, srv, "PUT", "/_emcdp/world", "", http.StatusMethodNotAllowed, nil)
 }
+
+// TestMetricsBounded: made-up methods and paths do not make new series.
+func TestMetricsBounded(t *testing.T) {
+	srv := emcdptest.Start(t)
+	for _, m := range []string{"FOO", "BAR", "BAZ"} {
+		send(t, srv, m, "/api/x"+m, "", "")
+	}
+	a := send(t, srv, "GET", "/metrics", "", "")
+	for _, bad := range []string{"FOO", "BAR", "/api/xFOO"} {
+		if strings.Contains(string(a.body), bad) {
+			t.Errorf("the metrics hold %q", bad)
+		}
+	}
+	if !strings.Contains(string(a.body), `emcdp_http_requests_total{method="other",route="unmatched",status="404"} 3`) &&
+		!strings.Contains(string(a.body), `emcdp_http_requests_total{method="other",route="unmatched",status="405"} 3`) {
+		t.Errorf("made-up methods are not counted as other:\n%s", a.body)
+	}
+}

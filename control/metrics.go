@@ -64,8 +64,9 @@ func (m *metrics) observe(r *http.Request, o api.Outcome) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(o.Status)).Inc()
-	m.latency.WithLabelValues(route, r.Method).Observe(o.Duration.Seconds())
+	method := methodLabel(r.Method)
+	m.requests.WithLabelValues(route, method, strconv.Itoa(o.Status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(o.Duration.Seconds())
 	if route == "/api/sessionmngr" && r.Method == http.MethodPost {
 		switch {
 		case o.Status == http.StatusCreated:
@@ -79,6 +80,17 @@ func (m *metrics) observe(r *http.Request, o api.Outcome) {
 	if o.Internal {
 		m.internal.Inc()
 	}
+}
+
+// methodLabel bounds the method label to the methods HTTP defines, so
+// that clients cannot make the server hold a series per made-up method.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 func (m *metrics) handler() http.Handler {

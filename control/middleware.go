@@ -32,7 +32,8 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		return
 	}
 	start := time.Now()
-	s := &slot{start: start, e: Entry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: api.RedactQuery(r.URL.RawQuery)}}
+	s := &slot{start: start, e: Entry{Time: start.UTC(), Method: clip(r.Method, 16), Path: clip(r.URL.Path, maxText),
+		Query: clip(api.RedactQuery(r.URL.RawQuery), maxText)}}
 	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, s))
 	rule, hit := p.faults.take(r, func() string { return p.userOf(r) })
 	rec := &recorder{ResponseWriter: w}
@@ -131,6 +132,17 @@ func (p *Plane) record(s *slot, o api.Outcome) {
 		e.ID = p.nextID()
 	}
 	p.journal.Add(e)
+}
+
+// maxText bounds the path and the query string kept per journal entry.
+const maxText = 2048
+
+// clip cuts s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // userOf returns the user a request names: its Basic user name, or the

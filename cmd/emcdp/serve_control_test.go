@@ -153,3 +153,14 @@ func TestServeResetKeepsWorld(t *testing.T) {
 		}
 	})
 }
+
+// TestServeMetricsAuth: --metrics-auth puts /metrics behind the control token.
+func TestServeMetricsAuth(t *testing.T) {
+	url, _, _ := startServe(t, "--demo", "--data", t.TempDir(), "--metrics-auth", "--control-token", "tok-456")
+	if st, _ := get(t, "GET", url+"/metrics", ""); st != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token = %d, want 401", st)
+	}
+	if st, b := get(t, "GET", url+"/metrics", "tok-456"); st != http.StatusOK || !strings.Contains(string(b), "emcdp_world_resources") {
+		t.Errorf("/metrics with the token = %d", st)
+	}
+}
