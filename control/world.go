@@ -56,6 +56,7 @@ type World struct {
 	name      string
 	start     time.Time // the instant the world starts (the simulator's MetaStart)
 	origin    time.Time // the world clock when the server started
+	until     time.Time // the last instant the store reflected then
 	scale     float64
 	paused    bool
 	initial   *sim.Config // the world the server started with
@@ -90,6 +91,12 @@ func NewWorld(ctx context.Context, cfg WorldConfig) (*World, error) {
 		}
 		if w.fp, err = cfg.Store.Meta(ctx, sim.MetaFingerprint); err != nil {
 			return nil, err
+		}
+		if s, err = cfg.Store.Meta(ctx, sim.MetaUntil); err != nil {
+			return nil, err
+		}
+		if w.until, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return nil, fmt.Errorf("the store's world is not complete (%s %q); seed it first", sim.MetaUntil, s)
 		}
 	}
 	return w, nil
@@ -188,7 +195,7 @@ func (w *World) Reset(ctx context.Context) (time.Duration, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopLocked()
-	err := w.rebuild(ctx, w.initial, w.origin, w.start, w.fp)
+	err := w.rebuild(ctx, w.initial, w.until, w.start, w.fp)
 	if err == nil {
 		w.sim, w.name = w.initial, w.initName
 	}
