@@ -9,7 +9,7 @@ import (
 
 // Clock is the world's clock under control: it runs Scale times as fast as
 // the wall clock, or stands still while paused, and moves forward on
-// demand. It also keeps the clock of logon-session expiry, which is the wall
+// demand (Plane.Advance, which also moves the world). It also keeps the clock of logon-session expiry, which is the wall
 // clock plus every advance, so that a test advancing the world by an hour
 // also ages its logon sessions by an hour, while pausing or speeding up the
 // world leaves their expiry on real time.
@@ -84,8 +84,9 @@ func (c *Clock) SetScale(scale float64) {
 	c.scale = scale
 }
 
-// Advance moves the world time, and the session clock, forward by d.
-func (c *Clock) Advance(d time.Duration) {
+// advance moves the world time, and the session clock, forward by d.
+// Plane.Advance calls it and then brings the world up to the new instant.
+func (c *Clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebase()

@@ -132,7 +132,7 @@ func (p *Plane) Advance(ctx context.Context, d time.Duration) error {
 	}
 	release := p.world.Hold() // not during a reset
 	defer release()
-	p.world.cfg.Clock.Advance(d)
+	p.world.cfg.Clock.advance(d)
 	return p.world.Step(ctx)
 }
 
