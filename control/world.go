@@ -329,11 +329,13 @@ func Count(ctx context.Context, st emcdp.ResourceStore) (map[emcdp.Kind]int, err
 
 // Ready returns nil when the server can answer: the store is readable, the
 // world is in place, and the background simulation runs when it was asked
-// for; otherwise an error saying what is missing.
+// for; otherwise an error saying what is missing. Its text is shown without
+// authentication, so the details of a failure go to the log only.
 func (w *World) Ready(ctx context.Context) error {
 	until, err := w.cfg.Store.Meta(ctx, sim.MetaUntil)
 	if err != nil {
-		return fmt.Errorf("the store cannot be read: %w", err)
+		w.log.Warn("not ready: the store cannot be read", "err", err)
+		return errors.New("the store cannot be read; see the server log")
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -341,7 +343,7 @@ func (w *World) Ready(ctx context.Context) error {
 		return errors.New("the world is not in place yet")
 	}
 	if w.failed != nil {
-		return fmt.Errorf("the simulation stopped: %w", w.failed)
+		return errors.New("the simulation stopped; see the server log")
 	}
 	if w.cfg.Simulate && w.sim != nil && w.stop == nil {
 		return errors.New("the simulation is not running")

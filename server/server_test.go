@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +67,42 @@ func TestResetToStoredWorld(t *testing.T) {
 		if after.Counts[k] != n {
 			t.Errorf("%s: %d after reset, %d before", k, after.Counts[k], n)
 		}
+	}
+}
+
+// TestNotReady: with the store gone, readiness fails without telling why
+// beyond the log; health still answers.
+func TestNotReady(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "emcdp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sim.Demo()
+	if err := sim.Seed(ctx, st, cfg, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(ctx, Config{Store: st, World: &cfg, HTTP: api.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		srv.http.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, b := get("/_emcdp/ready"); code != http.StatusOK {
+		t.Fatalf("ready = %d %s", code, b)
+	}
+	st.Close()
+	if code, b := get("/_emcdp/ready"); code != http.StatusServiceUnavailable || !strings.Contains(b, "see the server log") {
+		t.Errorf("ready with the store closed = %d %s", code, b)
+	}
+	if code, _ := get("/_emcdp/health"); code != http.StatusOK {
+		t.Errorf("health = %d", code)
 	}
 }
