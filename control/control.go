@@ -46,8 +46,10 @@ type Config struct {
 	MetricsAuth bool
 	// JournalSize is the number of requests the journal keeps (default 1000).
 	JournalSize int
-	// Profile is the JSON dialect of injected Error bodies.
+	// Profile and BOM are the JSON dialect of injected Error bodies, as
+	// the API's (api.Config).
 	Profile wire.Profile
+	BOM     bool
 	Logger  *slog.Logger
 }
 

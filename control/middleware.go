@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +17,6 @@ import (
 // Observe, a fault's answer or serveAPI's end to know the outcome records it.
 type slot struct {
 	e        Entry
-	start    time.Time
 	recorded bool
 }
 
@@ -32,7 +32,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		return
 	}
 	start := time.Now()
-	s := &slot{start: start, e: Entry{Time: start.UTC(), Method: clip(r.Method, 16), Path: clip(r.URL.Path, maxText),
+	s := &slot{e: Entry{Time: start.UTC(), Method: clip(r.Method, 16), Path: clip(r.URL.Path, maxText),
 		Query: clip(api.RedactQuery(r.URL.RawQuery), maxText)}}
 	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, s))
 	rule, hit := p.faults.take(r, func() string { return p.userOf(r) })
@@ -90,7 +90,7 @@ func (p *Plane) serveHeld(em http.Handler, w http.ResponseWriter, r *http.Reques
 // answerFault answers with the rule's status and an Error body in the
 // format the client negotiated, as the API would.
 func (p *Plane) answerFault(w http.ResponseWriter, r *http.Request, rule *Rule, start time.Time) {
-	enc := wire.Encoder{Format: wire.XML, Profile: p.cfg.Profile}
+	enc := wire.Encoder{Format: wire.XML, Profile: p.cfg.Profile, BOM: p.cfg.BOM}
 	for _, a := range r.Header.Values("Accept") {
 		if strings.Contains(strings.ToLower(a), "application/json") {
 			enc.Format = wire.JSON
@@ -105,6 +105,7 @@ func (p *Plane) answerFault(w http.ResponseWriter, r *http.Request, rule *Rule, 
 	hd := w.Header()
 	hd[api.RequestIDHeader] = []string{id}
 	hd["Content-Type"] = []string{enc.ContentType()}
+	hd["Content-Length"] = []string{strconv.Itoa(len(body))}
 	if rule.Status == http.StatusServiceUnavailable || rule.Status == http.StatusTooManyRequests {
 		hd["Retry-After"] = []string{"1"}
 	}
