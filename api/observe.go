@@ -26,9 +26,21 @@ type Outcome struct {
 	Internal bool
 }
 
-// routeName returns the display pattern of a route: "/api/" plus its
-// segments with every wildcard written "{id}".
-func routeName(rt *route) string {
+// routeNames holds the display pattern of every route, made once.
+var routeNames = func() map[*route]string {
+	m := make(map[*route]string, len(routes))
+	for i := range routes {
+		m[&routes[i]] = patternName(&routes[i])
+	}
+	return m
+}()
+
+// routeName returns the display pattern of a route.
+func routeName(rt *route) string { return routeNames[rt] }
+
+// patternName spells a route's pattern: "/api/" plus its segments with
+// every wildcard written "{id}".
+func patternName(rt *route) string {
 	var b strings.Builder
 	b.WriteString("/api/")
 	for i, p := range rt.pattern {
