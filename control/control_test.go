@@ -456,3 +456,31 @@ func TestMetricsBounded(t *testing.T) {
 		t.Errorf("made-up methods are not counted as other:\n%s", a.body)
 	}
 }
+
+// TestLogonMetrics: failed logons and lockouts are counted apart.
+func TestLogonMetrics(t *testing.T) {
+	srv := emcdptest.Start(t)
+	ctx := context.Background()
+	for range 7 {
+		c := client.New(srv.URL, srv.HTTPClient())
+		if err := c.Logon(ctx, srv.User, "wrong"); client.StatusOf(err) != http.StatusUnauthorized {
+			t.Fatalf("bad logon: %v", err)
+		}
+	}
+	a := send(t, srv, "GET", "/metrics", "", "")
+	for _, want := range []string{`emcdp_logons_total{result="failure"} 5`, `emcdp_logons_total{result="lockout"} 2`} {
+		if !strings.Contains(string(a.body), want) {
+			t.Errorf("metrics lack %s:\n%s", want, grepLines(string(a.body), "emcdp_logons_total"))
+		}
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
