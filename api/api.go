@@ -157,9 +157,8 @@ type call struct {
 	// the answer is spill's spilled bytes followed by buf.
 	spill   *os.File
 	spilled int64
-	// msg and internal describe an Error answer (see fail).
-	msg      string
-	internal bool
+	// msg is the text of an Error answer (see fail).
+	msg string
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -204,7 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if c.status == http.StatusNoContent {
 			size = 0
 		}
-		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: size, Duration: time.Since(start), Message: c.msg, Internal: c.internal}
+		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: size, Duration: time.Since(start), Message: c.msg}
 		if c.route != nil {
 			o.Route = routeName(c.route)
 		}

@@ -20,10 +20,8 @@ type Outcome struct {
 	Status   int           // the HTTP status written
 	Bytes    int           // body bytes to be written
 	Duration time.Duration // from arrival until the answer was ready
-	// Message is the text of an Error answer ("" on success); Internal
-	// tells that it hid an internal (store or server) error.
-	Message  string
-	Internal bool
+	// Message is the text of an Error answer ("" on success).
+	Message string
 }
 
 // routeNames holds the display pattern of every route, made once.

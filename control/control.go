@@ -106,7 +106,7 @@ func (p *Plane) World() *World { return p.world }
 // Observe is the api.Config.Observe of the API handler that Wrap wraps: it
 // counts the request and hands its outcome to the journal.
 func (p *Plane) Observe(r *http.Request, o api.Outcome) {
-	p.metrics.observe(r, o)
+	p.metrics.observe(r, o, false)
 	if s, ok := r.Context().Value(slotKey{}).(*slot); ok {
 		p.record(s, o)
 	}

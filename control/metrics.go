@@ -21,7 +21,7 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	logons    *prometheus.CounterVec
-	internal  prometheus.Counter
+	errors    *prometheus.CounterVec
 	faults    *prometheus.CounterVec
 	resets    prometheus.Counter
 	resetTime prometheus.Histogram
@@ -39,9 +39,10 @@ func newMetrics(w *World) *metrics {
 	m.logons = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "emcdp_logons_total", Help: "Logon attempts by result: success, failure or lockout.",
 	}, []string{"result"})
-	m.internal = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "emcdp_internal_errors_total", Help: "Requests answered 500 because of a store or server error.",
-	})
+	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "emcdp_server_errors_total",
+		Help: "Answers 5xx the server gave of itself, not by a fault rule: a store that failed (500) or is unavailable (503), by status.",
+	}, []string{"status"})
 	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "emcdp_faults_injected_total", Help: "Faults injected by the control plane's rules, by kind.",
 	}, []string{"kind"})
@@ -52,14 +53,15 @@ func newMetrics(w *World) *metrics {
 		Name: "emcdp_world_reset_duration_seconds", Help: "Time a reset of the world took.",
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.logons, m.internal, m.faults, m.resets, m.resetTime,
+	m.reg.MustRegister(m.requests, m.latency, m.logons, m.errors, m.faults, m.resets, m.resetTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&worldCollector{w: w})
 	return m
 }
 
-// observe counts one answered API request.
-func (m *metrics) observe(r *http.Request, o api.Outcome) {
+// observe counts one answered API request; injected tells that a fault
+// rule made the answer.
+func (m *metrics) observe(r *http.Request, o api.Outcome, injected bool) {
 	route := o.Route
 	if route == "" {
 		route = "unmatched"
@@ -77,8 +79,8 @@ func (m *metrics) observe(r *http.Request, o api.Outcome) {
 			m.logons.WithLabelValues("failure").Inc()
 		}
 	}
-	if o.Internal {
-		m.internal.Inc()
+	if o.Status >= 500 && !injected {
+		m.errors.WithLabelValues(strconv.Itoa(o.Status)).Inc()
 	}
 }
 

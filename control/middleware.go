@@ -111,7 +111,7 @@ func (p *Plane) answerFault(w http.ResponseWriter, r *http.Request, rule *Rule, 
 	}
 	o := api.Outcome{ID: id, Route: api.RoutePattern(r.URL.Path), Status: rule.Status, Bytes: len(body),
 		Duration: time.Since(start), Message: msg}
-	p.metrics.observe(r, o)
+	p.metrics.observe(r, o, true)
 	if s, ok := r.Context().Value(slotKey{}).(*slot); ok {
 		p.record(s, o)
 	}

@@ -105,4 +105,13 @@ func TestNotReady(t *testing.T) {
 	if code, _ := get("/_emcdp/health"); code != http.StatusOK {
 		t.Errorf("health = %d", code)
 	}
+	// A request that reaches the closed store is counted as a server error.
+	req := httptest.NewRequest("GET", "/api/backupServers", nil)
+	req.SetBasicAuth("admin", "x")
+	rec := httptest.NewRecorder()
+	srv.http.Handler().ServeHTTP(rec, req)
+	code, m := get("/metrics")
+	if code != http.StatusOK || !strings.Contains(m, `emcdp_server_errors_total{status="503"} 1`) {
+		t.Errorf("request with the store closed = %d; metrics:\n%s", rec.Code, m)
+	}
 }
