@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/sim"
@@ -23,6 +24,7 @@ type metrics struct {
 	logons    *prometheus.CounterVec
 	errors    *prometheus.CounterVec
 	faults    *prometheus.CounterVec
+	created   *prometheus.CounterVec
 	resets    prometheus.Counter
 	resetTime prometheus.Histogram
 }
@@ -46,6 +48,14 @@ func newMetrics(w *World) *metrics {
 	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "emcdp_faults_injected_total", Help: "Faults injected by the control plane's rules, by kind.",
 	}, []string{"kind"})
+	m.created = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "emcdp_sim_sessions_created_total",
+		Help: "Sessions the simulation wrote as the world moved on (background steps and clock advances), by type.",
+	}, []string{"type"})
+	w.onApplied(func(b *emcdp.Batch) {
+		m.created.WithLabelValues(emcdp.KindCdpReplicaSession.String()).Add(float64(len(b.NewPolicySessions)))
+		m.created.WithLabelValues(emcdp.KindCdpReplicaTaskSession.String()).Add(float64(len(b.NewTaskSessions)))
+	})
 	m.resets = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "emcdp_world_resets_total", Help: "Resets of the world through the control API.",
 	})
@@ -53,7 +63,7 @@ func newMetrics(w *World) *metrics {
 		Name: "emcdp_world_reset_duration_seconds", Help: "Time a reset of the world took.",
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.logons, m.errors, m.faults, m.resets, m.resetTime,
+	m.reg.MustRegister(m.requests, m.latency, m.logons, m.errors, m.faults, m.created, m.resets, m.resetTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&worldCollector{w: w})
 	return m

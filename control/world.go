@@ -68,6 +68,30 @@ type World struct {
 	failed    error // why the background simulation stopped
 	resets    int
 	lastReset time.Duration
+	applied   func(*emcdp.Batch) // told of every batch the simulation writes
+}
+
+// countingStore tells the world of every batch the simulation writes, for
+// the metrics of its progress.
+type countingStore struct {
+	emcdp.Store
+	applied func(*emcdp.Batch)
+}
+
+func (s countingStore) Apply(ctx context.Context, b *emcdp.Batch) error {
+	err := s.Store.Apply(ctx, b)
+	if err == nil && s.applied != nil {
+		s.applied(b)
+	}
+	return err
+}
+
+// onApplied makes f hear of every batch the simulation writes from its
+// next start on.
+func (w *World) onApplied(f func(*emcdp.Batch)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.applied = f
 }
 
 // NewWorld returns the world over a store that already holds it (seeded up
@@ -120,7 +144,8 @@ func (w *World) startLocked() {
 	if w.sim == nil {
 		return
 	}
-	w.live = &sim.Live{Store: w.cfg.Store, Clock: w.cfg.Clock, Config: *w.sim, Interval: w.cfg.Tick, Logger: w.log}
+	w.live = &sim.Live{Store: countingStore{w.cfg.Store, w.applied}, Clock: w.cfg.Clock, Config: *w.sim,
+		Interval: w.cfg.Tick, Logger: w.log}
 	w.failed = nil
 	if !w.cfg.Simulate {
 		return

@@ -287,6 +287,12 @@ func TestAdvanceEqualsSeed(t *testing.T) {
 	if len(tasksAfter) <= len(tasksBefore) {
 		t.Errorf("%d task sessions after 24 h, %d before; want new ones", len(tasksAfter), len(tasksBefore))
 	}
+	fams := scrape(t, srv)
+	for typ, want := range map[string]int{"CdpReplicaSession": len(after) - len(before), "CdpReplicaTaskSession": len(tasksAfter) - len(tasksBefore)} {
+		if v, _ := value(fams, "emcdp_sim_sessions_created_total", map[string]string{"type": typ}); int(v) != want {
+			t.Errorf("emcdp_sim_sessions_created_total{type=%s} = %v, want %d", typ, v, want)
+		}
+	}
 
 	// The same world seeded straight to t0+24h.
 	cfg := sim.Demo()
