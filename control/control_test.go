@@ -435,6 +435,12 @@ func TestJournalIsBounded(t *testing.T) {
 
 func TestUnknownControlPath(t *testing.T) {
 	srv := emcdptest.Start(t)
+	big := `{"message":"` + strings.Repeat("x", 2<<20) + `"}`
+	for _, p := range []string{"/_emcdp/faults", "/_emcdp/scenario", "/_emcdp/clock"} {
+		if a := send(t, srv, "POST", p, "Bearer "+srv.ControlToken, big); a.status != http.StatusRequestEntityTooLarge {
+			t.Errorf("POST %s with 2 MiB = %d, want 413", p, a.status)
+		}
+	}
 	do(t, srv, "GET", "/_emcdp/nothing", "", http.StatusNotFound, nil)
 	do(t, srv, "PUT", "/_emcdp/world", "", http.StatusMethodNotAllowed, nil)
 }

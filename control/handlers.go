@@ -269,6 +269,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a body is at most %d bytes", maxBody))
+			return false
+		}
 		writeError(w, http.StatusBadRequest, "the body is not the JSON expected: "+err.Error())
 		return false
 	}
