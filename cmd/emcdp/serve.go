@@ -101,7 +101,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.control, "control", false, "serve the control API under /_emcdp/ (reset, clock, faults, request journal); see docs/control.md")
 	fs.StringVar(&f.controlToken, "control-token", "", "bearer token of the control API (default: a random one, printed at start)")
 	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
-	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…1000000)")
+	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
 }
 
@@ -133,8 +133,8 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.journalSize < 1 || f.journalSize > 1000000 {
-		return fmt.Errorf("--journal-size must be 1…1000000, got %d", f.journalSize)
+	if f.journalSize < 1 || f.journalSize > 100000 {
+		return fmt.Errorf("--journal-size must be 1…100000, got %d", f.journalSize)
 	}
 
 	soleWriter := false
