@@ -133,6 +133,11 @@ func TestServeBadLogFormat(t *testing.T) {
 	if err := cmd.Run(context.Background(), []string{"--log-format", "xml", "--data", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "--log-format") {
 		t.Errorf("--log-format xml: %v", err)
 	}
+	for _, n := range []string{"0", "100001"} {
+		if err := cmd.Run(context.Background(), []string{"--journal-size", n, "--data", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "--journal-size") {
+			t.Errorf("--journal-size %s: %v", n, err)
+		}
+	}
 }
 
 // TestServeResetKeepsWorld: after a reset the store still records its
