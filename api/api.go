@@ -64,6 +64,9 @@ type Config struct {
 	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
 	// the benchmark. Off in normal service.
 	BenchRoute bool
+	// Observe, when set, is told about every answered request once its
+	// answer is written (the metrics and the request journal listen here).
+	Observe func(r *http.Request, o Outcome)
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -78,6 +81,7 @@ type Handler struct {
 	maxPage  int
 	versions []string
 	log      *slog.Logger
+	observe  func(*http.Request, Outcome)
 
 	idPrefix string
 	seq      atomic.Uint64
@@ -97,6 +101,7 @@ func newHandler(cfg Config) *Handler {
 		window:  cfg.SessionWindow,
 		maxPage: cfg.MaxPageSize,
 		log:     cfg.Logger,
+		observe: cfg.Observe,
 	}
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
@@ -145,12 +150,15 @@ type call struct {
 	segs   []string // path segments after "api", original case
 	params []qparam // the query string, decoded leniently
 	caller *auth.Caller
+	route  *route // the matched route; nil when none matched
 	buf    []byte
 	status int
 	// spill holds the first spilled bytes of a large answer (see list);
 	// the answer is spill's spilled bytes followed by buf.
 	spill   *os.File
 	spilled int64
+	// msg is the text of an Error answer (see fail).
+	msg string
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -171,6 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bp := bufPool.Get().(*[]byte)
 	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
+	setRequestID(w, reqID)
 
 	func() {
 		defer func() {
@@ -187,12 +196,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if h.observe != nil {
+		// Before the answer goes out, so that a client that has it can
+		// already find the request in the metrics and the journal.
+		size := len(c.buf) + int(c.spilled)
+		if c.status == http.StatusNoContent {
+			size = 0
+		}
+		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: size, Duration: time.Since(start), Message: c.msg}
+		if c.route != nil {
+			o.Route = routeName(c.route)
+		}
+		h.observe(r, o)
+	}
 	n := h.write(c)
 	if cap(c.buf) <= maxPooled {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
+		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
 		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
 

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 )
@@ -74,4 +75,16 @@ type storeFlags struct {
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Data, "data", "./emcdp-data", "data folder holding the SQLite database (emcdp.db) and the generated TLS certificate")
 	fs.StringVar(&s.DB, "db", "", "database URL: sqlite://PATH or postgres://user@host:5432/db (default: SQLite in the data folder)")
+}
+
+// newLogger returns the server's logger in the format --log-format names.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(format) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

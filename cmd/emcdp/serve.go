@@ -17,6 +17,8 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/control"
+	"github.com/emcdp/emcdp/server"
 	"github.com/emcdp/emcdp/sim"
 	"github.com/emcdp/emcdp/wire"
 )
@@ -30,6 +32,7 @@ self-signed one is made in the data folder and reused.
 
 Examples:
   emcdp serve --demo                       # demo data, HTTPS on :9398
+  emcdp serve --demo --control --control-token s3cret --log-format json   # drivable from tests
   emcdp serve --demo --simulate --time-scale 3600   # a simulated day every 24 s
   emcdp serve --db postgres://emcdp@db:5432/emcdp --listen :9398
 `
@@ -64,7 +67,12 @@ type serveFlags struct {
 	maxPageSize    int
 	oldVersions    bool
 	logLevel       string
+	logFormat      string
 	benchRoute     bool
+	control        bool
+	controlToken   string
+	metricsAuth    bool
+	journalSize    int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -89,6 +97,11 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxPageSize, "max-page-size", 10000, "largest pageSize of the query service")
 	fs.BoolVar(&f.oldVersions, "list-old-versions", false, "also list v1_2..v1_4 in GET /api/ (some old clients need v1_2)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.BoolVar(&f.control, "control", false, "serve the control API under /_emcdp/ (reset, clock, faults, request journal); see docs/control.md")
+	fs.StringVar(&f.controlToken, "control-token", "", "bearer token of the control API (default: a random one, printed at start)")
+	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
+	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
 }
 
@@ -116,7 +129,13 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(c.Stderr, &slog.HandlerOptions{Level: level}))
+	log, err := newLogger(c.Stderr, f.logFormat, level)
+	if err != nil {
+		return err
+	}
+	if f.journalSize < 1 || f.journalSize > 100000 {
+		return fmt.Errorf("--journal-size must be 1…100000, got %d", f.journalSize)
+	}
 
 	soleWriter := false
 	if path, ok := sqlitePath(f.store); ok {
@@ -145,69 +164,83 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	// The world's clock drives the session window and the simulator; logon
-	// sessions always expire on the wall clock.
-	var worldClock emcdp.Clock = emcdp.SystemClock{}
-	if f.simulate {
-		origin := time.Now().UTC()
-		if s, err := st.Meta(ctx, sim.MetaUntil); err == nil && s != "" {
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(origin) {
-				origin = t
-			}
-		}
-		worldClock = emcdp.NewScaledClock(origin, f.timeScale)
-	}
-	authSvc := &auth.Service{
-		Store: st, Clock: emcdp.SystemClock{},
-		IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
-		BasicCacheTTL: f.basicCache,
-		// Only this process serves an embedded store (it holds the lock
-		// above), so live logon sessions may be kept in memory.
-		SoleWriter: soleWriter,
-	}
-	if f.basicCache == 0 {
-		authSvc.BasicCacheTTL = -1
-	}
-	srv := api.NewServer(api.ServerConfig{
+	srv, err := server.New(ctx, server.Config{
+		Store: st, World: worldPtr(world, haveWorld), WorldName: worldName(&f),
+		Simulate: f.simulate, TimeScale: f.timeScale, Tick: f.tick,
+		RecordWorld: saveWorld,
+		Auth: server.AuthConfig{
+			IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
+			BasicCacheTTL: basicCacheTTL(f.basicCache),
+			// Only this process serves an embedded store (it holds the lock
+			// above), so live logon sessions may be kept in memory.
+			SoleWriter: soleWriter,
+		},
 		API: api.Config{
-			Store: st, Auth: authSvc, Clock: worldClock,
 			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
-			ListOldVersions: f.oldVersions, Logger: log,
-			BenchRoute: f.benchRoute,
+			ListOldVersions: f.oldVersions, BenchRoute: f.benchRoute,
 		},
-		Addr: f.listen, HTTPAddr: f.httpListen,
-		CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
+		HTTP: api.ServerConfig{
+			Addr: f.listen, HTTPAddr: f.httpListen,
+			CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
+		},
+		Control: control.Config{
+			Enabled: f.control, Token: f.controlToken, MetricsAuth: f.metricsAuth, JournalSize: f.journalSize,
+		},
+		Logger: log,
 	})
+	if err != nil {
+		return err
+	}
+	if f.simulate && !haveWorld {
+		return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
 	defer srv.Close()
 	log.Info("serving", "url", srv.URL()+"/api/")
 	fmt.Fprintf(c.Stdout, "emcdp serving %s/api/\n", srv.URL())
+	if f.control {
+		if f.controlToken == "" {
+			fmt.Fprintf(c.Stdout, "control API at %s%s with token: %s\n", srv.URL(), control.Prefix, srv.Control().Token())
+		} else {
+			fmt.Fprintf(c.Stdout, "control API at %s%s\n", srv.URL(), control.Prefix)
+		}
+	}
 	if c.Ready != nil {
 		c.Ready(srv.URL())
 	}
-
-	if f.simulate {
-		if !haveWorld {
-			return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
-		}
-		live := &sim.Live{Store: st, Clock: worldClock, Config: world, Interval: f.tick, Logger: log}
-		errc := make(chan error, 1)
-		go func() { errc <- live.Run(ctx) }()
-		select {
-		case <-ctx.Done():
-			<-errc
-		case err := <-errc:
-			if err != nil && ctx.Err() == nil {
-				return fmt.Errorf("simulation stopped: %w", err)
-			}
-		}
-	}
-	<-ctx.Done()
+	err = srv.Wait(ctx)
 	log.Info("shutting down")
-	return nil
+	return err
+}
+
+// worldPtr returns the world to simulate, or nil when there is none.
+func worldPtr(cfg sim.Config, ok bool) *sim.Config {
+	if !ok {
+		return nil
+	}
+	return &cfg
+}
+
+// worldName names the world for the control API.
+func worldName(f *serveFlags) string {
+	switch {
+	case f.scenario != "":
+		return filepath.Base(f.scenario)
+	case f.demo:
+		return "demo"
+	}
+	return "stored"
+}
+
+// basicCacheTTL maps --basic-cache 0 (off) to the service's "disabled".
+func basicCacheTTL(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // world seeds the demo or scenario when asked and returns the config the
