@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"LogonFailures", testLogonFailures},
 		{"RandomQueries", testRandomQueries},
 		{"Differential", testDifferential},
+		{"Histogram", testHistogram},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

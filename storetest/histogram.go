@@ -1,0 +1,124 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// testHistogram checks TaskSessionHistogram against the dataset counted in
+// memory and against the query service's Total for the same window and
+// result, by policy and by VM, with buckets of several widths.
+func testHistogram(t *testing.T, st emcdp.Store) {
+	hs, ok := st.(emcdp.HistogramStore)
+	if !ok {
+		t.Fatalf("%T does not count task sessions per bucket (emcdp.HistogramStore)", st)
+	}
+	d := load(t, st, standard())
+	ctx := context.Background()
+	lo, hi := d.Tasks[0].CreationTime, d.Tasks[0].CreationTime
+	for _, ts := range d.Tasks {
+		if ts.CreationTime.Before(lo) {
+			lo = ts.CreationTime
+		}
+		if ts.CreationTime.After(hi) {
+			hi = ts.CreationTime
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	policy := d.Tasks[r.IntN(len(d.Tasks))].PolicyID
+	cases := []emcdp.Histogram{
+		{From: lo, To: hi.Add(time.Nanosecond), Width: hi.Sub(lo) + time.Nanosecond},
+		{From: lo.Add(-time.Hour), To: hi.Add(time.Hour), Width: time.Hour},
+		{From: lo.Add(hi.Sub(lo) / 3), To: hi, Width: 7 * time.Minute},
+		{From: lo, To: hi.Add(time.Nanosecond), Width: 3 * time.Hour, PolicyID: &policy},
+	}
+	for i, h := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			got, err := hs.TaskSessionHistogram(ctx, &h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type key struct {
+				g       string
+				b       int
+				r       emcdp.Result
+				running bool
+			}
+			want := map[key]int{}
+			for _, ts := range d.Tasks {
+				if ts.CreationTime.Before(h.From) || !ts.CreationTime.Before(h.To) {
+					continue
+				}
+				g := ts.PolicyID.String()
+				if h.PolicyID != nil {
+					if ts.PolicyID != *h.PolicyID {
+						continue
+					}
+					g = ts.VmDisplayName
+				}
+				want[key{g, int(ts.CreationTime.Sub(h.From) / h.Width), ts.Result, ts.Running()}]++
+			}
+			have := map[key]int{}
+			for _, c := range got {
+				k := key{c.Group, c.Bucket, c.Result, c.Running}
+				if _, dup := have[k]; dup {
+					t.Errorf("cell %+v given twice", k)
+				}
+				have[k] = c.Count
+			}
+			if len(want) == 0 {
+				t.Fatal("the case counts nothing; the test would prove nothing")
+			}
+			for k, n := range want {
+				if have[k] != n {
+					t.Errorf("cell %+v: %d, want %d", k, have[k], n)
+				}
+			}
+			for k, n := range have {
+				if _, ok := want[k]; !ok {
+					t.Errorf("cell %+v: %d, want none", k, n)
+				}
+			}
+			// The per-result totals equal the query service's Total.
+			if h.PolicyID != nil {
+				return
+			}
+			created, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "CreationTime")
+			result, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "Result")
+			for res := range emcdp.ResultNames {
+				n := 0
+				for _, c := range got {
+					if c.Result == emcdp.Result(res) {
+						n += c.Count
+					}
+				}
+				q := &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, Page: 1, PageSize: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+					&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: h.From}},
+					&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: h.To}},
+					&emcdp.Term{Field: result, Op: emcdp.OpEq, Value: emcdp.Value{Int: int64(res)}},
+				}}}
+				qr, err := st.Query(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if qr.Total != n {
+					t.Errorf("%s: histogram counts %d, the query service %d", emcdp.ResultNames[res], n, qr.Total)
+				}
+			}
+		})
+	}
+	for _, bad := range []emcdp.Histogram{
+		{From: hi, To: lo, Width: time.Hour},
+		{From: lo, To: hi, Width: 0},
+		{From: lo, To: lo.Add(24 * time.Hour), Width: time.Second},
+	} {
+		if _, err := hs.TaskSessionHistogram(ctx, &bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
