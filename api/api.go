@@ -64,6 +64,11 @@ type Config struct {
 	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
 	// the benchmark. Off in normal service.
 	BenchRoute bool
+	// SpillDir is the folder in which an answer over 4 MiB is built, in an
+	// unlinked temporary file (the server passes its data folder, so that a
+	// read-only root filesystem does no harm). Empty: the system's temporary
+	// folder.
+	SpillDir string
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -82,6 +87,9 @@ type Handler struct {
 	idPrefix string
 	seq      atomic.Uint64
 	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
+
+	spillDir    string      // where large answers are built (see spillIfLarge)
+	spillWarned atomic.Bool // the failure to spill has been logged
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -98,6 +106,7 @@ func newHandler(cfg Config) *Handler {
 		maxPage: cfg.MaxPageSize,
 		log:     cfg.Logger,
 	}
+	h.spillDir = cfg.SpillDir
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
 	}

@@ -72,6 +72,6 @@ type storeFlags struct {
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.Data, "data", "./emcdp-data", "data folder holding the SQLite database (emcdp.db) and the generated TLS certificate")
+	fs.StringVar(&s.Data, "data", "./emcdp-data", "data folder holding the SQLite database (emcdp.db), the generated TLS certificate and the temporary files of large answers")
 	fs.StringVar(&s.DB, "db", "", "database URL: sqlite://PATH or postgres://user@host:5432/db (default: SQLite in the data folder)")
 }

@@ -175,6 +175,10 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
 			ListOldVersions: f.oldVersions, Logger: log,
 			BenchRoute: f.benchRoute,
+			// Large answers are built in the data folder, which must be
+			// writable anyway, rather than in a temporary folder that a
+			// read-only root filesystem lacks.
+			SpillDir: f.store.Data,
 		},
 		Addr: f.listen, HTTPAddr: f.httpListen,
 		CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
