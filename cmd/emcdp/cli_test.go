@@ -20,12 +20,12 @@ import (
 // TestSubcommandHelp: -h and --help of every command print its usage to
 // stdout, nothing to stderr, and end without error (exit status 0).
 func TestSubcommandHelp(t *testing.T) {
-	for _, args := range [][]string{{"serve"}, {"seed"}, {"bench"}, {"user"}, {"user", "add"}} {
+	for _, args := range [][]string{{"serve"}, {"seed"}, {"bench"}, {"user"}, {"user", "add"}, {"probe"}} {
 		for _, h := range []string{"-h", "--help"} {
 			var out, errb bytes.Buffer
 			err := run(context.Background(), append(append([]string{}, args...), h), nil, &out, &errb)
 			if err != nil || !strings.Contains(out.String(), "Usage: emcdp "+args[0]) ||
-				!strings.Contains(out.String(), "--data") || errb.Len() != 0 {
+				!strings.Contains(out.String(), "Flags (each also read") || errb.Len() != 0 {
 				t.Errorf("%v %s: err %v, stdout %q, stderr %q", args, h, err, out.String(), errb.String())
 			}
 		}

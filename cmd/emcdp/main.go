@@ -8,6 +8,7 @@
 //	emcdp seed [flags]        generate CDP history into the store
 //	emcdp user add NAME       create or update a user
 //	emcdp bench [flags]       measure the server against this machine's ceiling
+//	emcdp probe [flags]       check that a running server answers
 //	emcdp version             print the version and commit
 //
 // Run "emcdp <command> -h" for the flags of a command. Every flag has an
@@ -38,6 +39,7 @@ Usage:
   emcdp seed [flags]           generate CDP history into the store
   emcdp user add NAME --role R create or update a user (password from a prompt or stdin)
   emcdp bench [flags]          measure the server against this machine's ceiling
+  emcdp probe [flags]          check that a running server answers (health check)
   emcdp version                print the version and commit (also --version)
 
 Run "emcdp <command> -h" for a command's flags. Every flag can also be set
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c = &userCmd{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	case "bench":
 		c = &benchCmd{Stdout: stdout, Stderr: stderr}
+	case "probe":
+		c = &probeCmd{Stdout: stdout, Stderr: stderr}
 	case "version", "--version", "-version", "-v":
 		bi, _ := debug.ReadBuildInfo()
 		fmt.Fprintln(stdout, "emcdp", versionString(bi, stamped{version, commit}))
