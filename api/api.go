@@ -67,6 +67,11 @@ type Config struct {
 	// Observe, when set, is told about every answered request once its
 	// answer is written (the metrics and the request journal listen here).
 	Observe func(r *http.Request, o Outcome)
+	// SpillDir is the folder in which an answer over 4 MiB is built, in an
+	// unlinked temporary file (the server passes its data folder, so that a
+	// read-only root filesystem does no harm). Empty: the system's temporary
+	// folder.
+	SpillDir string
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -86,6 +91,9 @@ type Handler struct {
 	idPrefix string
 	seq      atomic.Uint64
 	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
+
+	spillDir    string      // where large answers are built (see spillIfLarge)
+	spillWarned atomic.Bool // the failure to spill has been logged
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -103,6 +111,7 @@ func newHandler(cfg Config) *Handler {
 		log:     cfg.Logger,
 		observe: cfg.Observe,
 	}
+	h.spillDir = cfg.SpillDir
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
 	}

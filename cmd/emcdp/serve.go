@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -106,28 +105,28 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 }
 
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("serve", serveUsage, c.Stderr)
+	fs := newFlagSet("serve", serveUsage, c.Stdout)
 	var f serveFlags
 	f.register(fs)
 	if err := parseFlags(fs, args, c.Getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return badUsage(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	profile, err := parseProfile(f.profile)
 	if err != nil {
-		return err
+		return badUsage(fs, "%v", err)
 	}
 	if f.timeScale <= 0 {
-		return fmt.Errorf("--time-scale must be positive, got %v", f.timeScale)
+		return badUsage(fs, "--time-scale must be positive, got %v", f.timeScale)
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
+		return badUsage(fs, "--tls-cert and --tls-key go together")
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %v", err)
+	level, ok := logLevels[strings.ToLower(f.logLevel)]
+	if !ok {
+		return badUsage(fs, "--log-level %q: use debug, info, warn or error", f.logLevel)
 	}
 	log, err := newLogger(c.Stderr, f.logFormat, level)
 	if err != nil {
@@ -139,8 +138,8 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 
 	soleWriter := false
 	if path, ok := sqlitePath(f.store); ok {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fmt.Errorf("create the database folder: %w", err)
+		if err := sqliteFolder(f.store, path); err != nil {
+			return err
 		}
 		unlock, err := lockServing(path)
 		if err != nil {
@@ -156,11 +155,14 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	defer st.Close()
 	log.Info("store open", "store", desc)
 
-	if err := ensureAdmin(ctx, st, c.Stdout); err != nil {
-		return err
-	}
 	world, haveWorld, err := c.world(ctx, st, &f, log)
 	if err != nil {
+		return err
+	}
+	if f.simulate && !haveWorld {
+		return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
+	}
+	if err := hintIfEmpty(ctx, st, log); err != nil {
 		return err
 	}
 
@@ -179,6 +181,10 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
 			ListOldVersions: f.oldVersions, BenchRoute: f.benchRoute,
+			// Large answers are built in the data folder, which must be
+			// writable anyway, rather than in a temporary folder that a
+			// read-only root filesystem lacks.
+			SpillDir: f.store.Data,
 		},
 		HTTP: api.ServerConfig{
 			Addr: f.listen, HTTPAddr: f.httpListen,
@@ -192,13 +198,16 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.simulate && !haveWorld {
-		return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
-	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
 	defer srv.Close()
+	// The first administrator is made only now that the store, the
+	// certificate and the listener are known to work, so that its one-time
+	// password is never printed by a server that then fails to start.
+	if err := ensureAdmin(ctx, st, c.Stdout); err != nil {
+		return err
+	}
 	log.Info("serving", "url", srv.URL()+"/api/")
 	fmt.Fprintf(c.Stdout, "emcdp serving %s/api/\n", srv.URL())
 	if f.control {
@@ -272,6 +281,24 @@ func (c *serveCmd) world(ctx context.Context, st emcdp.Store, f *serveFlags, log
 	}
 	log.Info("data in place", "took", time.Since(start).Round(time.Millisecond))
 	return cfg, true, nil
+}
+
+// logLevels are the values of --log-level.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// hintIfEmpty logs how to put data in place when the store holds no backup
+// server: every collection would be empty.
+func hintIfEmpty(ctx context.Context, st emcdp.Store, log *slog.Logger) error {
+	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupServer, PageSize: 1, Page: 1})
+	if err != nil {
+		return err
+	}
+	if res.Total == 0 {
+		log.Warn("the store holds no data: every collection will be empty; restart with --demo for the demo world, or fill the store with emcdp seed first")
+	}
+	return nil
 }
 
 func parseProfile(s string) (wire.Profile, error) {
