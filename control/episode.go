@@ -31,6 +31,10 @@ type EpisodeRequest struct {
 	Duration Duration `json:"duration"`
 }
 
+// episodeLead is how far after now an episode starts: more than the pause
+// the simulator leaves between a VM's task sessions.
+const episodeLead = 3 * time.Second
+
 // maxEpisode bounds an episode started through the control API.
 const maxEpisode = 400 * 24 * time.Hour
 
@@ -58,10 +62,9 @@ func (e *EpisodeRequest) episode(now time.Time) (func(*sim.Config), error) {
 	if len(e.Reason) > 1000 || len(e.VM) > 200 || len(e.Job) > 200 || len(e.VMs) > 50 {
 		return nil, fmt.Errorf("%w: a name is at most 200 characters, a reason 1000, and at most 50 VMs", errEpisode)
 	}
-	from := emcdp.Ticks(now).Truncate(time.Second)
-	if from.Before(now) {
-		from = from.Add(time.Second)
-	}
+	// A few seconds on: the VM's running task session then ends (just
+	// before the episode) after now, so the history up to now stays as it was.
+	from := now.UTC().Truncate(time.Second).Add(episodeLead)
 	to := from.Add(d)
 	if e.VM != "" {
 		return func(c *sim.Config) {
