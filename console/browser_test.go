@@ -112,10 +112,16 @@ func (b *browser) eval(js string, v any) {
 	b.run(chromedp.Evaluate(js, v))
 }
 
-func (b *browser) shot(name string) {
+// shot saves the whole page as a PNG, or with viewport only what the window
+// shows.
+func (b *browser) shot(name string, viewport ...bool) {
 	b.t.Helper()
 	var png []byte
-	b.run(chromedp.FullScreenshot(&png, 100)) // quality 100: PNG
+	if len(viewport) > 0 && viewport[0] {
+		b.run(chromedp.CaptureScreenshot(&png))
+	} else {
+		b.run(chromedp.FullScreenshot(&png, 100)) // quality 100: PNG
+	}
 	p := filepath.Join(b.dir, name)
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		b.t.Fatal(err)
@@ -342,7 +348,7 @@ func TestConsoleInBrowser(t *testing.T) {
 				}
 			}
 		}
-		b.shot("session-failed.png")
+		b.shot("session-failed.png", true)
 		b.noErrors()
 	})
 
@@ -382,13 +388,14 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		// An episode on a VM: its task session fails when the episode ends.
 		b.run(chromedp.SendKeys(`input[name="vm"]`, "sql-prod-02", chromedp.ByQuery),
+			chromedp.SendKeys(`input[name="reason"]`, "Started from the console", chromedp.ByQuery),
 			chromedp.Click(`//button[text()="VM failing its RPO"]`, chromedp.BySearch),
 			chromedp.WaitVisible(`//p[@id="control-status"][contains(., "sql-prod-02: done")]`, chromedp.BySearch))
 		b.shot("controls.png")
 		srv.Faults().Clear()
 		start := srv.Clock().Now()
 		srv.Advance(t, time.Hour)
-		q := url.Values{"type": {"CdpReplicaTaskSession"}, "filter": {fmt.Sprintf(`VmDisplayName=="sql-prod-02";Result==Failed;EndTime>=%q`, start.Format(time.RFC3339))}}
+		q := url.Values{"type": {"CdpReplicaTaskSession"}, "filter": {fmt.Sprintf(`VmDisplayName=="sql-prod-02";Result==Failed;Reason=="Started from the console";EndTime>=%q`, start.Format(time.RFC3339))}}
 		if n := apiTotal(t, srv, q.Encode()); n != 1 {
 			t.Errorf("after the 30 min episode on sql-prod-02 and an hour, %d failed task sessions of it ended, want 1", n)
 		}

@@ -216,7 +216,7 @@ func TestEpisode(t *testing.T) {
 	}
 	ended := "type=CdpReplicaTaskSession&filter=" + url.QueryEscape(fmt.Sprintf("EndTime<%q", t0.Format(time.RFC3339)))
 	before := total(t, srv, ended)
-	failedAfter := "type=CdpReplicaTaskSession&filter=" + url.QueryEscape(fmt.Sprintf(`VmDisplayName=="web-02";Result==Failed;EndTime>=%q`, t0.Format(time.RFC3339)))
+	failedAfter := "type=CdpReplicaTaskSession&filter=" + url.QueryEscape(fmt.Sprintf(`VmDisplayName=="web-02";Result==Failed;Reason=="the console's test";EndTime>=%q`, t0.Format(time.RFC3339)))
 	do(t, srv, "POST", "/_emcdp/episodes", `{"vm":"web-02","duration":"45m","reason":"the console's test"}`, http.StatusCreated, nil)
 	if got := total(t, srv, ended); got != before {
 		t.Errorf("%d task sessions ended before the episode, %d before it started", got, before)

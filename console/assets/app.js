@@ -382,7 +382,7 @@ async function journal(view) {
         el('td', {}, r.fault ? 'rule ' + r.fault : '')));
     }
     while (tbody.childElementCount > 500) tbody.lastChild.remove();
-    note.textContent = tbody.childElementCount + ' requests shown' + (form.live.checked ? '; new ones appear as they come.' : '.');
+    note.textContent = 'Requests shown: ' + tbody.childElementCount + (form.live.checked ? '; new ones appear as they come.' : '.');
   };
   form.addEventListener('input', (ev) => { if (ev.target.name !== 'live') load(true); });
   form.addEventListener('change', (ev) => { if (ev.target.name === 'live') note.textContent = form.live.checked ? 'Live.' : 'Paused.'; });
@@ -425,8 +425,8 @@ async function controls(view) {
   const epi = el('section', { 'aria-labelledby': 'c-epi' }, el('h3', { id: 'c-epi' }, 'Start an episode'),
     el('p', { class: 'muted' }, 'From now on: a VM misses its RPO (its task session ends with the result when the episode ends), or a job’s runs fail on some VMs. The world is written anew with it.'),
     el('datalist', { id: 'vm-list' }, vms.map(v => el('option', { value: v }))),
-    formOf('VM failing its RPO', [['vm', 'text', '', 'VM', 'vm-list'], ['duration', 'text', '30m', 'Duration'], ['result', 'select', 'Failed', 'Result']],
-      v => act('Start the episode on ' + v.vm, () => api('episodes', { method: 'POST', body: { vm: v.vm, duration: v.duration, result: v.result } }))),
+    formOf('VM failing its RPO', [['vm', 'text', '', 'VM', 'vm-list'], ['duration', 'text', '30m', 'Duration'], ['result', 'select', 'Failed', 'Result'], ['reason', 'text', '', 'Reason (optional)']],
+      v => act('Start the episode on ' + v.vm, () => api('episodes', { method: 'POST', body: { vm: v.vm, duration: v.duration, result: v.result, reason: v.reason } }))),
     formOf('Job failing on some VMs', [['job', 'text', '', 'Job'], ['vmCount', 'number', '1', 'VMs failing'], ['duration', 'text', '24h', 'Duration'], ['result', 'select', 'Failed', 'Result']],
       v => act('Start the episode on ' + v.job, () => api('episodes', { method: 'POST', body: { job: v.job, vmCount: Number(v.vmCount), duration: v.duration, result: v.result } }))));
 
