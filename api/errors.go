@@ -71,6 +71,10 @@ func (h *Handler) fail(c *call, reqID string, err error) {
 	if errors.As(err, &le) && status == http.StatusUnauthorized {
 		hd["WWW-Authenticate"] = []string{`Basic realm="RestSvc"`}
 	}
+	if status == http.StatusServiceUnavailable {
+		// Busy (hashing slots, scan slots) or out of time: worth a retry soon.
+		hd["Retry-After"] = []string{"1"}
+	}
 	delete(hd, "Set-Cookie")
 	delete(hd, sessionHeader)
 	c.status = status

@@ -60,10 +60,15 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	}
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if s.OnHash != nil {
 		s.OnHash()
 	}
 	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	release()
 	if u == nil || cmp != nil {
 		if u != nil && !errors.Is(cmp, bcrypt.ErrMismatchedHashAndPassword) {
 			// A stored hash that bcrypt cannot read is a server fault, not a
