@@ -25,6 +25,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/redact"
 	"github.com/emcdp/emcdp/wire"
 )
 
@@ -192,7 +193,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
-	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
+	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),
 		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/redact"
 )
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -59,7 +60,8 @@ func classify(err error) (status int, msg string, internal bool) {
 func (h *Handler) fail(c *call, reqID string, err error) {
 	status, msg, internal := classify(err)
 	if internal {
-		h.log.Error("internal error", "request", reqID, "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+		h.log.Error("internal error", "request", reqID, "method", c.r.Method, "path", redact.Path(c.r.URL.Path),
+			"query", redact.Query(c.r.URL.RawQuery), "err", err)
 		msg = "Internal server error; see the server log for request " + reqID
 	}
 	hd := c.w.Header()

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,31 @@ func TestLogonSessionsListsCallerOnly(t *testing.T) {
 			t.Errorf("request %d by Basic shows session %s, before %s", i, id, basicID)
 		}
 		basicID = id
+	}
+}
+
+// TestLogRedactsSessionIDs checks that the request log never holds the id
+// of a logon session (its token is the base64 of the id), in any request
+// that names one.
+func TestLogRedactsSessionIDs(t *testing.T) {
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.h.log = slog.New(slog.NewTextHandler(&logs, nil))
+	tok, id := f.logon(t)
+	for _, r := range []req{
+		{target: "/api/logonSessions/" + id.String(), token: tok},
+		{target: "/API//LogonSessions/" + strings.ToUpper(id.String()) + "/", token: tok},
+		{target: "/api/logonSessions/" + id.String() + "/nothing", token: tok},
+		{method: "DELETE", target: "/api/logonSessions/" + id.String(), token: tok},
+	} {
+		f.do(t, r)
+	}
+	if !strings.Contains(logs.String(), "logonSessions/REDACTED") {
+		t.Fatalf("no request logged with a redacted id:\n%s", logs.String())
+	}
+	for _, secret := range []string{id.String(), strings.ToUpper(id.String()), tok} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %s:\n%s", secret, logs.String())
+		}
 	}
 }
