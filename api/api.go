@@ -65,6 +65,15 @@ type Config struct {
 	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
 	// the benchmark. Off in normal service.
 	BenchRoute bool
+	// RequestTimeout bounds the work of one request (default
+	// DefaultRequestTimeout): past it the store query is cancelled and the
+	// answer is 503. Sending the answer is bounded by the server's
+	// WriteTimeout instead.
+	RequestTimeout time.Duration
+	// MaxScans bounds the scanning reads (collections and query pages) that
+	// run at once (default DefaultMaxScans()); more wait for a slot within
+	// their deadline. Reads by id never wait.
+	MaxScans int
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -77,6 +86,8 @@ type Handler struct {
 	external string // base ("…/api") or ""
 	window   time.Duration
 	maxPage  int
+	timeout  time.Duration
+	scans    chan struct{} // one token per scanning slot
 	versions []string
 	log      *slog.Logger
 
@@ -111,6 +122,15 @@ func newHandler(cfg Config) *Handler {
 	if h.maxPage <= 0 {
 		h.maxPage = DefaultMaxPageSize
 	}
+	h.timeout = cfg.RequestTimeout
+	if h.timeout <= 0 {
+		h.timeout = DefaultRequestTimeout
+	}
+	n := cfg.MaxScans
+	if n <= 0 {
+		n = DefaultMaxScans()
+	}
+	h.scans = make(chan struct{}, n)
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -170,7 +190,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
 	bp := bufPool.Get().(*[]byte)
-	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	c := &call{r: r.WithContext(ctx), w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
 
 	func() {
@@ -184,7 +206,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}()
 		if err := h.dispatch(c); err != nil {
-			h.fail(c, reqID, err)
+			h.fail(c, reqID, timedOut(ctx, err))
 		}
 	}()
 

@@ -65,6 +65,9 @@ type serveFlags struct {
 	oldVersions    bool
 	logLevel       string
 	benchRoute     bool
+	requestTimeout time.Duration
+	maxScans       int
+	logonWorkers   int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -90,6 +93,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.oldVersions, "list-old-versions", false, "also list v1_2..v1_4 in GET /api/ (some old clients need v1_2)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
+	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: one per processor)")
+	fs.IntVar(&f.logonWorkers, "logon-concurrency", 0, "password checks run at once; more wait briefly, then get 503 (default: half the processors)")
 }
 
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
@@ -108,6 +114,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	if f.timeScale <= 0 {
 		return fmt.Errorf("--time-scale must be positive, got %v", f.timeScale)
+	}
+	if f.requestTimeout <= 0 || f.maxScans < 0 || f.logonWorkers < 0 {
+		return errors.New("--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -160,7 +169,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	authSvc := &auth.Service{
 		Store: st, Clock: emcdp.SystemClock{},
 		IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
-		BasicCacheTTL: f.basicCache,
+		BasicCacheTTL: f.basicCache, HashConcurrency: f.logonWorkers,
 		// Only this process serves an embedded store (it holds the lock
 		// above), so live logon sessions may be kept in memory.
 		SoleWriter: soleWriter,
@@ -174,7 +183,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
 			ListOldVersions: f.oldVersions, Logger: log,
-			BenchRoute: f.benchRoute,
+			BenchRoute: f.benchRoute, RequestTimeout: f.requestTimeout, MaxScans: f.maxScans,
 		},
 		Addr: f.listen, HTTPAddr: f.httpListen,
 		CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
