@@ -184,7 +184,8 @@ const maxPooled = 1 << 20
 
 // ServeHTTP routes, authenticates, runs the handler and writes its answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.ceiling != nil && h.serveCeiling(w, r) {
+	ambiguous := ambiguousLength(w, r)
+	if !ambiguous && h.ceiling != nil && h.serveCeiling(w, r) {
 		return
 	}
 	start := time.Now()
@@ -205,7 +206,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.fail(c, reqID, errors.New("panic"))
 			}
 		}()
-		if err := h.dispatch(c); err != nil {
+		if ambiguous {
+			h.fail(c, reqID, errAmbiguousLength())
+		} else if err := h.dispatch(c); err != nil {
 			h.fail(c, reqID, timedOut(ctx, err))
 		}
 	}()
@@ -259,7 +262,7 @@ func (h *Handler) base(r *http.Request) string {
 		return h.external
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"
 	}
 	if p := r.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") || strings.EqualFold(p, "http") {
