@@ -15,10 +15,11 @@ const (
 )
 
 // DefaultMaxScans is the number of scanning reads (collections and query
-// pages) that run at once when Config.MaxScans is zero: one per processor
-// this process may use, so that reads by id always find a processor free of
-// scans to run on.
-func DefaultMaxScans() int { return max(1, runtime.GOMAXPROCS(0)) }
+// pages) that run at once when Config.MaxScans is zero: half the processors
+// this process may use, at least one, so that reads by id always find a
+// processor, and a connection of the store's pool (the embedded store opens
+// one per processor), free of scans.
+func DefaultMaxScans() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // MsgTimeout is the message of the 503 given to a request that ran out of
 // time; the store work it started has been cancelled.

@@ -94,7 +94,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
 	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
-	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: one per processor)")
+	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: half the processors)")
 	fs.IntVar(&f.logonWorkers, "logon-concurrency", 0, "password checks run at once; more wait briefly, then get 503 (default: half the processors)")
 }
 
