@@ -118,4 +118,3 @@ func benchReadersDuring(b *testing.B, loadConns int, load loadgen.Generator) {
 			other.RPS(), other.Statuses, other.TransportErrors, other.FirstError)
 	}
 }
-
