@@ -159,7 +159,11 @@ func (p *framingParser) feed(b []byte) {
 		p.keep(b[:i])
 		b = b[i+1:]
 		line := strings.TrimSuffix(string(p.line), "\r")
-		p.line = p.line[:0]
+		if cap(p.line) > 4<<10 {
+			p.line = nil // a long line's buffer is not kept for the connection's life
+		} else {
+			p.line = p.line[:0]
+		}
 		p.onLine(line)
 	}
 }
