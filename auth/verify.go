@@ -43,32 +43,19 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 			return u, err
 		}
 	}
-	now := s.Clock.Now()
-	since := now.Add(-s.failureWindow())
-	n, err := s.Store.LogonFailures(ctx, key, since)
-	if err != nil {
-		return nil, err
-	}
-	if n >= s.maxFailures() {
-		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
-	}
-	u, err := s.Store.User(ctx, key)
-	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
-		return nil, err
-	}
-	hash := dummyHash()
-	if err == nil {
-		hash = []byte(u.PasswordHash)
-	}
+	// The slot is taken before the store is read, so that checks turned
+	// away as busy cost the store nothing.
 	release, err := s.hashSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.OnHash != nil {
-		s.OnHash()
-	}
-	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	u, n, cmp, err := s.compare(ctx, key, password)
 	release()
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	since := now.Add(-s.failureWindow())
 	if u == nil || cmp != nil {
 		if u != nil && !errors.Is(cmp, bcrypt.ErrMismatchedHashAndPassword) {
 			// A stored hash that bcrypt cannot read is a server fault, not a
@@ -92,6 +79,35 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 		s.remember(ck, u, now)
 	}
 	return u, nil
+}
+
+// compare checks the lockout of key and then the password, inside a hashing
+// slot: n is the number of recent failures, u the user (nil when unknown),
+// and cmp the result of the bcrypt comparison. A locked-out user is
+// refused before any hash is computed; an unknown user costs the same
+// comparison as a known one.
+func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, n int, cmp error, err error) {
+	since := s.Clock.Now().Add(-s.failureWindow())
+	if n, err = s.Store.LogonFailures(ctx, key, since); err != nil {
+		return nil, 0, nil, err
+	}
+	if n >= s.maxFailures() {
+		return nil, n, nil, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
+	}
+	u, err = s.Store.User(ctx, key)
+	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+		return nil, 0, nil, err
+	}
+	hash := dummyHash()
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	} else {
+		u = nil
+	}
+	if s.OnHash != nil {
+		s.OnHash()
+	}
+	return u, n, bcrypt.CompareHashAndPassword(hash, []byte(password)), nil
 }
 
 // cached answers from the cache. ok is false when the cache cannot vouch
