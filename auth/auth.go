@@ -69,9 +69,11 @@ type Service struct {
 	// than this (default 1 s), so that bursts of reads do not all write.
 	TouchInterval time.Duration
 	// HashConcurrency bounds the bcrypt comparisons that run at once
-	// (default DefaultHashConcurrency()); a check that finds every slot busy
-	// for HashWait (default DefaultHashWait) is refused with EUnavailable.
-	// Requests that carry a live token never hash and never wait.
+	// (default DefaultHashConcurrency()); after a comparison its slot stays
+	// taken for as long again, so hashing keeps each slot's processor at
+	// most half busy. A check that finds every slot busy for HashWait
+	// (default DefaultHashWait) is refused with EUnavailable. Requests that
+	// carry a live token never hash and never wait.
 	HashConcurrency int
 	HashWait        time.Duration
 	// OnHash, when set, is called before every bcrypt comparison, once a

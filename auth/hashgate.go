@@ -17,8 +17,9 @@ const MsgBusy = "The server is busy checking other logons; retry in a moment"
 
 // DefaultHashConcurrency is the number of password hashes computed at once
 // when Service.HashConcurrency is zero: half the processors this process may
-// use, at least one, so that a storm of logons leaves the other half to
-// requests that carry a token.
+// use, at least one. Each slot keeps its processor at most half busy (see
+// verify), so a storm of logons leaves at least three quarters of the
+// processors to requests that carry a token.
 func DefaultHashConcurrency() int {
 	return max(1, runtime.GOMAXPROCS(0)/2)
 }

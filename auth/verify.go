@@ -44,13 +44,15 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 		}
 	}
 	// The slot is taken before the store is read, so that checks turned
-	// away as busy cost the store nothing.
+	// away as busy cost the store nothing. After a comparison it stays taken
+	// for as long again (the answer does not wait for that), so that each
+	// slot keeps its processor at most half busy.
 	release, err := s.hashSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	u, n, cmp, err := s.compare(ctx, key, password)
-	release()
+	u, n, cmp, took, err := s.compare(ctx, key, password)
+	time.AfterFunc(took, release)
 	if err != nil {
 		return nil, err
 	}
@@ -83,20 +85,20 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 
 // compare checks the lockout of key and then the password, inside a hashing
 // slot: n is the number of recent failures, u the user (nil when unknown),
-// and cmp the result of the bcrypt comparison. A locked-out user is
-// refused before any hash is computed; an unknown user costs the same
-// comparison as a known one.
-func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, n int, cmp error, err error) {
+// cmp the result of the bcrypt comparison and took its duration. A
+// locked-out user is refused before any hash is computed; an unknown user
+// costs the same comparison as a known one.
+func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, n int, cmp error, took time.Duration, err error) {
 	since := s.Clock.Now().Add(-s.failureWindow())
 	if n, err = s.Store.LogonFailures(ctx, key, since); err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, 0, err
 	}
 	if n >= s.maxFailures() {
-		return nil, n, nil, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
+		return nil, n, nil, 0, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
 	}
 	u, err = s.Store.User(ctx, key)
 	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
-		return nil, 0, nil, err
+		return nil, 0, nil, 0, err
 	}
 	hash := dummyHash()
 	if err == nil {
@@ -107,7 +109,9 @@ func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.U
 	if s.OnHash != nil {
 		s.OnHash()
 	}
-	return u, n, bcrypt.CompareHashAndPassword(hash, []byte(password)), nil
+	start := time.Now()
+	cmp = bcrypt.CompareHashAndPassword(hash, []byte(password))
+	return u, n, cmp, time.Since(start), nil
 }
 
 // cached answers from the cache. ok is false when the cache cannot vouch
