@@ -10,7 +10,7 @@ import (
 
 // DefaultHashWait is how long a password check waits for a free slot before
 // the request is refused as busy.
-const DefaultHashWait = 250 * time.Millisecond
+const DefaultHashWait = time.Second
 
 // MsgBusy is the message of the 503 given when every hashing slot stays busy.
 const MsgBusy = "The server is busy checking other logons; retry in a moment"
