@@ -24,6 +24,13 @@ func DefaultHashConcurrency() int {
 	return max(1, runtime.GOMAXPROCS(0)/2)
 }
 
+func (s *Service) hashWait() time.Duration {
+	if s.HashWait > 0 {
+		return s.HashWait
+	}
+	return DefaultHashWait
+}
+
 // hashSlot waits for one of the hashing slots, at most HashWait; the
 // returned function frees it. A request that finds no slot in time gets
 // EUnavailable (503), so that logons beyond what the processors can hash
@@ -41,11 +48,7 @@ func (s *Service) hashSlot(ctx context.Context) (func(), error) {
 		return func() { <-s.gate }, nil
 	default:
 	}
-	wait := s.HashWait
-	if wait <= 0 {
-		wait = DefaultHashWait
-	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(s.hashWait())
 	defer t.Stop()
 	select {
 	case s.gate <- struct{}{}:

@@ -46,13 +46,15 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 	// The slot is taken before the store is read, so that checks turned
 	// away as busy cost the store nothing. After a comparison it stays taken
 	// for as long again (the answer does not wait for that), so that each
-	// slot keeps its processor at most half busy.
+	// slot keeps its processor at most half busy; but never for more than
+	// half the wait, so that a client logging on again at once is not
+	// turned away by the rest alone.
 	release, err := s.hashSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	u, n, cmp, took, err := s.compare(ctx, key, password)
-	time.AfterFunc(took, release)
+	time.AfterFunc(min(took, s.hashWait()/2), release)
 	if err != nil {
 		return nil, err
 	}
