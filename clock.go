@@ -47,26 +47,6 @@ func (c *ManualClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// ScaledClock runs Scale times faster than the wall clock from a fixed origin:
-// Now = Origin + (wall - wallStart) * Scale.
-type ScaledClock struct {
-	Origin    time.Time
-	WallStart time.Time
-	Scale     float64
-}
-
-// NewScaledClock returns a clock that starts at origin now and runs scale times
-// faster than real time.
-func NewScaledClock(origin time.Time, scale float64) *ScaledClock {
-	return &ScaledClock{Origin: origin.UTC(), WallStart: time.Now(), Scale: scale}
-}
-
-// Now returns the scaled time.
-func (c *ScaledClock) Now() time.Time {
-	el := time.Since(c.WallStart)
-	return c.Origin.Add(time.Duration(float64(el) * c.Scale))
-}
-
 // Ticks truncates t to the 100-nanosecond precision of the real product's
 // DateTime values; every stored time goes through it.
 func Ticks(t time.Time) time.Time { return t.UTC().Truncate(100 * time.Nanosecond) }

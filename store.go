@@ -82,7 +82,7 @@ type AuthStore interface {
 }
 
 // Batch is a set of writes applied in one transaction. Upserts replace the
-// row with the same ID; a policy's Includes replace the stored ones.
+// row with the same ID; a policy's or a job's Includes replace the stored ones.
 // Inserts of sessions fail on an existing ID; updates of sessions overwrite
 // the mutable columns (end time, state, result, progress, messages).
 type Batch struct {
@@ -92,6 +92,12 @@ type Batch struct {
 	UpdPolicySessions    []PolicySession
 	NewTaskSessions      []TaskSession
 	UpdTaskSessions      []TaskSession
+	Repositories         []Repository
+	Jobs                 []Job
+	NewJobSessions       []JobSession
+	UpdJobSessions       []JobSession
+	NewJobTaskSessions   []JobTaskSession
+	UpdJobTaskSessions   []JobTaskSession
 	Meta                 map[string]string
 	DeleteSessionsBefore time.Time // when not zero, policy and task sessions created before it are removed
 }
@@ -99,5 +105,7 @@ type Batch struct {
 // Len returns the number of rows the batch writes.
 func (b *Batch) Len() int {
 	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
-		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Meta)
+		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Repositories) + len(b.Jobs) +
+		len(b.NewJobSessions) + len(b.UpdJobSessions) + len(b.NewJobTaskSessions) + len(b.UpdJobTaskSessions) +
+		len(b.Meta)
 }

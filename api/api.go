@@ -74,6 +74,14 @@ type Config struct {
 	// run at once (default DefaultMaxScans()); more wait for a slot within
 	// their deadline. Reads by id never wait.
 	MaxScans int
+	// Observe, when set, is told about every answered request once its
+	// answer is written (the metrics and the request journal listen here).
+	Observe func(r *http.Request, o Outcome)
+	// SpillDir is the folder in which an answer over 4 MiB is built, in an
+	// unlinked temporary file (the server passes its data folder, so that a
+	// read-only root filesystem does no harm). Empty: the system's temporary
+	// folder.
+	SpillDir string
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -90,10 +98,14 @@ type Handler struct {
 	scans    chan struct{} // one token per scanning slot
 	versions []string
 	log      *slog.Logger
+	observe  func(*http.Request, Outcome)
 
 	idPrefix string
 	seq      atomic.Uint64
 	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
+
+	spillDir    string      // where large answers are built (see spillIfLarge)
+	spillWarned atomic.Bool // the failure to spill has been logged
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -109,7 +121,9 @@ func newHandler(cfg Config) *Handler {
 		window:  cfg.SessionWindow,
 		maxPage: cfg.MaxPageSize,
 		log:     cfg.Logger,
+		observe: cfg.Observe,
 	}
+	h.spillDir = cfg.SpillDir
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
 	}
@@ -166,12 +180,15 @@ type call struct {
 	segs   []string // path segments after "api", original case
 	params []qparam // the query string, decoded leniently
 	caller *auth.Caller
+	route  *route // the matched route; nil when none matched
 	buf    []byte
 	status int
 	// spill holds the first spilled bytes of a large answer (see list);
 	// the answer is spill's spilled bytes followed by buf.
 	spill   *os.File
 	spilled int64
+	// msg is the text of an Error answer (see fail).
+	msg string
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -195,6 +212,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c := &call{r: r.WithContext(ctx), w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
+	setRequestID(w, reqID)
 
 	func() {
 		defer func() {
@@ -213,12 +231,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if h.observe != nil {
+		// Before the answer goes out, so that a client that has it can
+		// already find the request in the metrics and the journal.
+		size := len(c.buf) + int(c.spilled)
+		if c.status == http.StatusNoContent {
+			size = 0
+		}
+		o := Outcome{ID: reqID, User: c.user(), Status: c.status, Bytes: size, Duration: time.Since(start), Message: c.msg}
+		if c.route != nil {
+			o.Route = routeName(c.route)
+		}
+		h.observe(r, o)
+	}
 	n := h.write(c)
 	if cap(c.buf) <= maxPooled {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),
+		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
 		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
 

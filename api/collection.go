@@ -13,11 +13,14 @@ import (
 // of listChunk rows, each chunk after the last one's position (keyset
 // paging, so rows written meanwhile neither repeat nor shift the reading),
 // and once the answer passes spillAt bytes it goes on in an unlinked
-// temporary file, so memory stays flat however large the answer grows. The
-// answer is sent with its Content-Length once complete, as clients need.
+// temporary file in Config.SpillDir, so memory stays flat however large the
+// answer grows. The answer is sent with its Content-Length once complete, as
+// clients need. When no file can be made there, the answer stays in memory
+// up to maxMemoryAnswer bytes, and a larger one is refused with 503.
 const (
-	listChunk = 2000
-	spillAt   = 4 << 20
+	listChunk       = 2000
+	spillAt         = 4 << 20
+	maxMemoryAnswer = 64 << 20
 )
 
 // list answers a collection: every backup server or policy by name, or the
@@ -61,7 +64,7 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 	}
 	for res.Len() > 0 {
 		c.buf = w.Items(c.buf, c.base, res)
-		if err := c.spillIfLarge(); err != nil {
+		if err := h.spillIfLarge(c); err != nil {
 			return err
 		}
 		if res.Len() < listChunk {
@@ -100,15 +103,25 @@ func after(k emcdp.Kind, created emcdp.Field, res *emcdp.QueryResult) emcdp.Expr
 
 // spillIfLarge moves the answer built so far into the call's spill file once
 // it passes spillAt bytes. The file is unlinked at once, so nothing is left
-// behind whatever happens to the process.
-func (c *call) spillIfLarge() error {
+// behind whatever happens to the process. When the file cannot be made, the
+// answer goes on in memory up to maxMemoryAnswer bytes.
+func (h *Handler) spillIfLarge(c *call) error {
 	if len(c.buf) < spillAt {
 		return nil
 	}
 	if c.spill == nil {
-		f, err := os.CreateTemp("", "emcdp-answer-*")
+		f, err := os.CreateTemp(h.spillDir, "emcdp-answer-*")
 		if err != nil {
-			return fmt.Errorf("spill answer: %w", err)
+			if !h.spillWarned.Swap(true) {
+				h.log.Warn("cannot spill large answers to a file; keeping them in memory up to a bound",
+					"dir", h.spillDir, "max_bytes", maxMemoryAnswer, "err", err)
+			}
+			if len(c.buf) >= maxMemoryAnswer {
+				return emcdp.Errorf(emcdp.EUnavailable,
+					"The answer is larger than %d MiB and the server has no writable folder to build it in; ask for less with the query service (pageSize, filter)",
+					maxMemoryAnswer>>20)
+			}
+			return nil
 		}
 		_ = os.Remove(f.Name())
 		c.spill = f

@@ -59,7 +59,10 @@ func TestLongCollection(t *testing.T) {
 	if err := svc.CreateUser(ctx, "reader", "Reader-Pass-1", emcdp.RolePortalUser); err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(Config{Store: st, Auth: svc, Clock: emcdp.NewManualClock(now)})
+	// The answer spills into SpillDir; the system's temporary folder is
+	// not writable, as on a read-only root filesystem.
+	t.Setenv("TMPDIR", unusableDir(t))
+	h := NewHandler(Config{Store: st, Auth: svc, Clock: emcdp.NewManualClock(now), SpillDir: t.TempDir()})
 
 	created, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "CreationTimeUTC")
 	all, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, Sort: &created, Desc: true,

@@ -80,6 +80,7 @@ func (h *Handler) fail(c *call, reqID string, err error) {
 	delete(hd, "Set-Cookie")
 	delete(hd, sessionHeader)
 	c.status = status
+	c.msg = msg
 	c.discardSpill()
 	c.buf = c.enc.Error(c.buf[:0], status, msg)
 }

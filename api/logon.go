@@ -54,6 +54,7 @@ func (h *Handler) logon(c *call, _ []string) error {
 		}
 		return err
 	}
+	c.caller = &auth.Caller{UserName: user, UserKey: emcdp.UserKey(user), Session: ls}
 	hd := c.w.Header()
 	hd[sessionHeader] = []string{tok}
 	hd["Set-Cookie"] = []string{sessionHeader + "=" + tok + "; Path=/api"}

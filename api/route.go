@@ -124,6 +124,7 @@ func (h *Handler) dispatch(c *call) error {
 	if rt == nil {
 		return notFound()
 	}
+	c.route = rt
 	var ep endpoint
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -33,6 +33,9 @@ type ServerConfig struct {
 	WriteTimeout      time.Duration // default 120 s: a large entity list takes a while to send
 	IdleTimeout       time.Duration // default 120 s
 	ShutdownTimeout   time.Duration // default 10 s: how long Close waits for requests in flight
+	// Wrap, when set, wraps the API handler on every listener: the control
+	// plane serves its own paths and observes and disturbs requests there.
+	Wrap func(http.Handler) http.Handler
 	// SweepInterval is how often expired logon sessions are removed from
 	// the store (default 1 min; negative: never).
 	SweepInterval time.Duration
@@ -58,6 +61,7 @@ var tls12Suites = []uint16{
 type Server struct {
 	cfg     ServerConfig
 	handler *Handler
+	top     http.Handler // handler, wrapped by ServerConfig.Wrap
 	log     *slog.Logger
 
 	mu       sync.Mutex
@@ -88,11 +92,15 @@ func NewServer(cfg ServerConfig) *Server {
 		cfg.SweepInterval = time.Minute
 	}
 	h := newHandler(cfg.API)
-	return &Server{cfg: cfg, handler: h, log: h.log}
+	var top http.Handler = h
+	if cfg.Wrap != nil {
+		top = cfg.Wrap(h)
+	}
+	return &Server{cfg: cfg, handler: h, top: top, log: h.log}
 }
 
 // Handler returns the http.Handler that the server serves.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.top }
 
 // Open loads or makes the certificate, starts listening and serves in the
 // background. It returns once the listeners are bound, so URL is known.
@@ -145,7 +153,7 @@ func (s *Server) serve(ln net.Listener) {
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           s.top,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,

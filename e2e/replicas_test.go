@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	emclient "github.com/emcdp/emcdp/client"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -229,11 +230,11 @@ func basic(user, password string) map[string]string {
 // logon opens a logon session and returns its token and id.
 func logon(t *testing.T, r *replica, user, password string) (token, id string) {
 	t.Helper()
-	status, hdr, body := do(t, "POST", r.base+"/sessionMngr/?v=latest", basic(user, password))
-	if status != http.StatusCreated {
-		t.Fatalf("logon of %s at %s: %d %s", user, r.base, status, body)
+	c := emclient.New(r.base, client)
+	if err := c.Logon(context.Background(), user, password); err != nil {
+		t.Fatalf("logon of %s at %s: %v", user, r.base, err)
 	}
-	token = hdr.Get("X-RestSvcSessionId")
+	token = c.Token()
 	raw, err := base64.StdEncoding.DecodeString(token)
 	if err != nil || len(raw) != 36 {
 		t.Fatalf("logon token %q is not base64 of a session id", token)

@@ -171,3 +171,10 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("read after Close: %v; want EUnavailable", err)
 	}
 }
+
+func TestClear(t *testing.T) {
+	testURL(t)
+	db := openFresh(t)
+	defer db.Close()
+	storetest.RunClear(t, db)
+}

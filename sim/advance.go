@@ -50,7 +50,7 @@ func (e *emitter) flushNow(ctx context.Context) error {
 	if err := e.flush(ctx, &e.b); err != nil {
 		return err
 	}
-	e.tasks += len(e.b.NewTaskSessions)
+	e.tasks += len(e.b.NewTaskSessions) + len(e.b.NewJobTaskSessions)
 	e.b = emcdp.Batch{}
 	e.n = 0
 	return nil

@@ -20,6 +20,7 @@ type world struct {
 	servers  []emcdp.BackupServer
 	policies []*policyDef
 	vms      map[string]*vmDef // by lower-case name
+	vbr      []*vbrServer      // the servers' regular VBR worlds, in server order
 }
 
 // policyDef is one policy with what its generators need.
@@ -159,6 +160,15 @@ func newWorld(cfg Config, start time.Time) (*world, error) {
 		}
 	}
 	if err := w.attachEpisodes(); err != nil {
+		return nil, err
+	}
+	// the regular VBR world draws from a stream of its own, so that the CDP
+	// world is the same with or without it
+	rv := newRand(uint64(cfg.Seed), 0x766272) // "vbr"
+	if len(cfg.Catalog) == 0 {
+		generateJobs(cfg, rv, specs)
+	}
+	if err := w.buildVBR(specs, rv); err != nil {
 		return nil, err
 	}
 	return w, nil

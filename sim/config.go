@@ -69,6 +69,10 @@ type Config struct {
 	// Episodes are scripted problems; they override the random ones.
 	Episodes []Episode
 
+	// The regular VBR world (vbrconfig.go): generated jobs per server and
+	// VMs per job, job result rates and scripted episodes on jobs.
+	Jobs JobsConfig
+
 	// BatchSize is the number of rows written per transaction (default 4000).
 	// It does not change the data.
 	BatchSize int
@@ -92,6 +96,10 @@ type ServerSpec struct {
 	Description string
 	Port        int // default 9392
 	Policies    []PolicySpec
+	// Repositories and Jobs declare the server's regular VBR world; a
+	// server declared without jobs runs none.
+	Repositories []RepositorySpec
+	Jobs         []JobSpec
 }
 
 // PolicySpec declares one CDP policy and the VMs it protects.
@@ -205,6 +213,9 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	if err := c.checkCatalog(); err != nil {
+		return c, err
+	}
+	if err := c.normalizeJobs(); err != nil {
 		return c, err
 	}
 	for i, e := range c.Episodes {

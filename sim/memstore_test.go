@@ -22,6 +22,10 @@ type memStore struct {
 	policies  map[emcdp.ID]emcdp.CdpPolicy
 	psess     map[emcdp.ID]emcdp.PolicySession
 	tsess     map[emcdp.ID]emcdp.TaskSession
+	repos     map[emcdp.ID]emcdp.Repository
+	jobs      map[emcdp.ID]emcdp.Job
+	jsess     map[emcdp.ID]emcdp.JobSession
+	jtsess    map[emcdp.ID]emcdp.JobTaskSession
 	meta      map[string]string
 	applies   int
 	failAfter int
@@ -31,7 +35,9 @@ var errCrash = errors.New("memstore: simulated crash")
 
 func newMemStore() *memStore {
 	return &memStore{servers: map[emcdp.ID]emcdp.BackupServer{}, policies: map[emcdp.ID]emcdp.CdpPolicy{},
-		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{}}
+		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{},
+		repos: map[emcdp.ID]emcdp.Repository{}, jobs: map[emcdp.ID]emcdp.Job{}, jsess: map[emcdp.ID]emcdp.JobSession{},
+		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}}
 }
 
 func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -66,8 +72,29 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 			return fmt.Errorf("update of unknown task session %s", s.Name)
 		}
 	}
+	if err := m.checkVBR(b); err != nil {
+		return err
+	}
 	for _, s := range b.BackupServers {
 		m.servers[s.ID] = s
+	}
+	for _, r := range b.Repositories {
+		m.repos[r.ID] = r
+	}
+	for _, j := range b.Jobs {
+		m.jobs[j.ID] = j
+	}
+	for _, s := range b.NewJobSessions {
+		m.jsess[s.ID] = s
+	}
+	for _, s := range b.UpdJobSessions {
+		m.jsess[s.ID] = s
+	}
+	for _, s := range b.NewJobTaskSessions {
+		m.jtsess[s.ID] = s
+	}
+	for _, s := range b.UpdJobTaskSessions {
+		m.jtsess[s.ID] = s
 	}
 	for _, p := range b.CdpPolicies {
 		m.policies[p.ID] = p
@@ -89,6 +116,92 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	for k, v := range b.Meta {
 		m.meta[k] = v
+	}
+	return nil
+}
+
+// checkVBR enforces the Batch rules on the regular VBR rows before anything
+// of the batch is applied: repositories and jobs name known servers (and
+// jobs known repositories), job sessions known jobs, task sessions known
+// job sessions; inserts need a new id, updates an existing one that keeps
+// its parents and creation time.
+func (m *memStore) checkVBR(b *emcdp.Batch) error {
+	servers := func(id emcdp.ID) bool {
+		if _, ok := m.servers[id]; ok {
+			return true
+		}
+		for _, s := range b.BackupServers {
+			if s.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	repos := map[emcdp.ID]bool{}
+	for id := range m.repos {
+		repos[id] = true
+	}
+	for _, r := range b.Repositories {
+		if !servers(r.BackupServerID) {
+			return fmt.Errorf("repository %s: unknown backup server", r.Name)
+		}
+		repos[r.ID] = true
+	}
+	jobs := map[emcdp.ID]bool{}
+	for id := range m.jobs {
+		jobs[id] = true
+	}
+	for _, j := range b.Jobs {
+		if !servers(j.BackupServerID) {
+			return fmt.Errorf("job %s: unknown backup server", j.Name)
+		}
+		if !j.RepositoryID.IsZero() && !repos[j.RepositoryID] {
+			return fmt.Errorf("job %s: unknown repository", j.Name)
+		}
+		for _, o := range j.Includes {
+			if o.PolicyID != j.ID {
+				return fmt.Errorf("job %s: include %s names another job", j.Name, o.Name)
+			}
+		}
+		jobs[j.ID] = true
+	}
+	sess := map[emcdp.ID]bool{}
+	for _, s := range b.NewJobSessions {
+		if _, ok := m.jsess[s.ID]; ok || sess[s.ID] {
+			return fmt.Errorf("duplicate job session %s", s.Name)
+		}
+		if !jobs[s.JobID] {
+			return fmt.Errorf("job session %s: unknown job", s.Name)
+		}
+		sess[s.ID] = true
+	}
+	for _, s := range b.UpdJobSessions {
+		old, ok := m.jsess[s.ID]
+		if !ok {
+			return fmt.Errorf("update of unknown job session %s", s.Name)
+		}
+		if old.JobID != s.JobID || !old.CreationTime.Equal(s.CreationTime) || old.Name != s.Name {
+			return fmt.Errorf("update of job session %s changes its identity", s.Name)
+		}
+	}
+	tasks := map[emcdp.ID]bool{}
+	for _, s := range b.NewJobTaskSessions {
+		if _, ok := m.jtsess[s.ID]; ok || tasks[s.ID] {
+			return fmt.Errorf("duplicate job task session %s", s.Name)
+		}
+		if _, ok := m.jsess[s.JobSessionID]; !ok && !sess[s.JobSessionID] {
+			return fmt.Errorf("job task session %s: unknown job session", s.Name)
+		}
+		tasks[s.ID] = true
+	}
+	for _, s := range b.UpdJobTaskSessions {
+		old, ok := m.jtsess[s.ID]
+		if !ok {
+			return fmt.Errorf("update of unknown job task session %s", s.Name)
+		}
+		if old.JobSessionID != s.JobSessionID || !old.CreationTime.Equal(s.CreationTime) || old.TotalSize != s.TotalSize {
+			return fmt.Errorf("update of job task session %s changes its identity or size", s.Name)
+		}
 	}
 	return nil
 }

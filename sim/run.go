@@ -45,8 +45,26 @@ type runner struct {
 	cfg    Config
 	fp     string
 	w      *world
-	states []*policyState // valid at instant at
+	states []unit // valid at instant at
 	at     time.Time
+}
+
+// unit is one independently generated part of the world: a CDP policy, or
+// one backup server's regular VBR world. A run advances them one after the
+// other; the run cursor counts the rows of the current one.
+type unit interface {
+	advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error
+}
+
+// units is the number of units: the policies, then the VBR servers.
+func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) }
+
+// newUnit returns unit i at the world's start.
+func (r *runner) newUnit(i int) unit {
+	if i < len(r.w.policies) {
+		return newPolicyState(r.w.policies[i], r.cfg)
+	}
+	return newVBRState(r.w.vbr[i-len(r.w.policies)], &r.cfg, r.w.start)
 }
 
 func newRunner(st emcdp.Store, cfg Config) (*runner, error) {
@@ -186,14 +204,22 @@ func (r *runner) fresh(ctx context.Context, now time.Time, progress func(done, t
 	for _, p := range r.w.policies {
 		b.CdpPolicies = append(b.CdpPolicies, p.policyAt(now))
 	}
+	for _, vs := range r.w.vbr {
+		for _, rd := range vs.repos {
+			b.Repositories = append(b.Repositories, rd.row)
+		}
+		for _, j := range vs.jobs {
+			b.Jobs = append(b.Jobs, j.jobAt(now))
+		}
+	}
 	if err := r.st.Apply(ctx, b); err != nil {
 		return fmt.Errorf("sim: writing the catalogue: %w", err)
 	}
 	return r.run(ctx, c, progress)
 }
 
-// run advances every policy from c.from (zero: the beginning) to c.to,
-// starting at policy c.unit after skipping its first c.rows rows, which an
+// run advances every unit from c.from (zero: the beginning) to c.to,
+// starting at unit c.unit after skipping its first c.rows rows, which an
 // earlier attempt wrote. Each batch records where it got to; the last one
 // records the run as done.
 func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total int)) (err error) {
@@ -217,19 +243,19 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 			return fmt.Errorf("sim: writing sessions: %w", err)
 		}
 		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions)
+			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
 			progress(done, max(total, done))
 		}
 		return nil
 	}
 	live := !c.from.IsZero()
-	var states []*policyState
-	for i := c.unit; i < len(r.w.policies); i++ {
-		var ps *policyState
+	var states []unit
+	for i := c.unit; i < r.units(); i++ {
+		var ps unit
 		if cached {
 			ps = r.states[i]
 		} else {
-			ps = newPolicyState(r.w.policies[i], r.cfg)
+			ps = r.newUnit(i)
 			if live {
 				if err := ps.advance(ctx, c.from, &emitter{discard: true}, false); err != nil {
 					return err
@@ -245,14 +271,14 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 		}
 		states = append(states, ps)
 	}
-	out.unit, out.unitRows = len(r.w.policies), 0
+	out.unit, out.unitRows = r.units(), 0
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: "", MetaUntil: c.to.Format(time.RFC3339Nano)}
 		if err := r.st.Apply(ctx, b); err != nil {
 			return fmt.Errorf("sim: writing sessions: %w", err)
 		}
 		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions)
+			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
 			progress(done, done)
 		}
 		return nil
@@ -281,5 +307,32 @@ func (r *runner) estimate(from, to time.Time) int {
 			}
 		}
 	}
-	return int(n * (1 + r.cfg.RestartRate + 0.3*(r.cfg.WarningRate+r.cfg.FailureRate)))
+	n *= 1 + r.cfg.RestartRate + 0.3*(r.cfg.WarningRate+r.cfg.FailureRate)
+	for _, vs := range r.w.vbr {
+		for _, j := range vs.jobs {
+			if j.disabled || j.row.JobType == emcdp.JobImmediateBackupCopy {
+				continue
+			}
+			perDay := 1.0
+			switch {
+			case j.continuous:
+				perDay = 24
+			case j.every > 0:
+				perDay = float64(day) / float64(j.every)
+			default:
+				perDay = 0
+				for _, on := range j.days {
+					if on {
+						perDay += 1.0 / 7
+					}
+				}
+			}
+			a := maxTime(r.w.start, from)
+			if to.After(a) {
+				n += float64(to.Sub(a)) / float64(day) * perDay * float64(len(j.vms)) * (1 + 0.3*float64(len(j.copies)) +
+					r.cfg.Jobs.FailureRate)
+			}
+		}
+	}
+	return int(n)
 }

@@ -23,6 +23,40 @@ type scenarioFile struct {
 	PolicyDefaults settingsJSON  `json:"policyDefaults"`
 	Servers        []serverJSON  `json:"servers"`
 	Episodes       []episodeJSON `json:"episodes"`
+	JobRates       *jobRatesJSON `json:"jobRates"`
+}
+
+type jobRatesJSON struct {
+	Warning      float64 `json:"warning"`
+	Failure      float64 `json:"failure"`
+	RetrySuccess float64 `json:"retrySuccess"`
+}
+
+type repositoryJSON struct {
+	Name            string `json:"name"`
+	Kind            string `json:"kind"`
+	CapacityGiB     int64  `json:"capacityGiB"`
+	OtherUsePercent int    `json:"otherUsePercent"`
+	NearFull        bool   `json:"nearFull"`
+}
+
+type jobJSON struct {
+	Name                string   `json:"name"`
+	Type                string   `json:"type"`
+	Description         string   `json:"description"`
+	Repository          string   `json:"repository"`
+	At                  string   `json:"at"`
+	Days                []string `json:"days"`
+	EveryMinutes        int      `json:"everyMinutes"`
+	Continuous          bool     `json:"continuous"`
+	FullDay             string   `json:"fullDay"`
+	RetainCycles        int      `json:"retainCycles"`
+	RetryTimes          int      `json:"retryTimes"`
+	RetryTimeoutMinutes int      `json:"retryTimeoutMinutes"`
+	Concurrency         int      `json:"concurrency"`
+	Disabled            bool     `json:"disabled"`
+	VMs                 []vmJSON `json:"vms"`
+	Sources             []string `json:"sources"`
 }
 
 type ratesJSON struct {
@@ -41,11 +75,13 @@ type settingsJSON struct {
 }
 
 type serverJSON struct {
-	Name        string       `json:"name"`
-	Version     string       `json:"version"`
-	Description string       `json:"description"`
-	Port        int          `json:"port"`
-	Policies    []policyJSON `json:"policies"`
+	Name         string           `json:"name"`
+	Version      string           `json:"version"`
+	Description  string           `json:"description"`
+	Port         int              `json:"port"`
+	Policies     []policyJSON     `json:"policies"`
+	Repositories []repositoryJSON `json:"repositories"`
+	Jobs         []jobJSON        `json:"jobs"`
 }
 
 type policyJSON struct {
@@ -62,12 +98,16 @@ type vmJSON struct {
 }
 
 type episodeJSON struct {
-	VM     string `json:"vm"`
-	Result string `json:"result"`
-	Reason string `json:"reason"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Daily  bool   `json:"daily"`
+	VM       string   `json:"vm"`
+	Job      string   `json:"job"`
+	Result   string   `json:"result"`
+	Reason   string   `json:"reason"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	Daily    bool     `json:"daily"`
+	VMs      []string `json:"vms"`
+	VMCount  int      `json:"vmCount"`
+	Weekdays []string `json:"weekdays"`
 }
 
 // LoadScenario reads a scenario file (see SCENARIO.md) into a Config and
@@ -135,9 +175,35 @@ func ParseScenario(data []byte) (Config, error) {
 			}
 			ss.Policies = append(ss.Policies, ps)
 		}
+		for _, r := range s.Repositories {
+			ss.Repositories = append(ss.Repositories, RepositorySpec{Name: r.Name, Kind: r.Kind,
+				CapacityGiB: r.CapacityGiB, OtherUsePercent: r.OtherUsePercent, NearFull: r.NearFull})
+		}
+		for j, jj := range s.Jobs {
+			js, err := jj.job()
+			if err != nil {
+				return Config{}, fmt.Errorf("servers[%d].jobs[%d] (%s): %w", i, j, jj.Name, err)
+			}
+			ss.Jobs = append(ss.Jobs, js)
+		}
 		cfg.Catalog = append(cfg.Catalog, ss)
 	}
+	if f.JobRates != nil {
+		cfg.Jobs.WarningRate, cfg.Jobs.FailureRate = f.JobRates.Warning, f.JobRates.Failure
+		cfg.Jobs.RetrySuccess = f.JobRates.RetrySuccess
+	}
 	for i, e := range f.Episodes {
+		if e.Job != "" {
+			ep, err := e.jobEpisode()
+			if err != nil {
+				return Config{}, fmt.Errorf("episodes[%d] (job %s): %w", i, e.Job, err)
+			}
+			cfg.Jobs.Episodes = append(cfg.Jobs.Episodes, ep)
+			continue
+		}
+		if len(e.VMs) > 0 || e.VMCount != 0 || len(e.Weekdays) > 0 {
+			return Config{}, fmt.Errorf("episodes[%d] (%s): vms, vmCount and weekdays go with job, not vm", i, e.VM)
+		}
 		ep, err := e.episode()
 		if err != nil {
 			return Config{}, fmt.Errorf("episodes[%d] (%s): %w", i, e.VM, err)
@@ -183,6 +249,80 @@ func (e episodeJSON) episode() (Episode, error) {
 		return ep, fmt.Errorf("to: %w", err)
 	}
 	return ep, ep.check()
+}
+
+// job converts a declared job.
+func (j jobJSON) job() (JobSpec, error) {
+	js := JobSpec{Name: j.Name, Description: j.Description, Repository: j.Repository, EveryMinutes: j.EveryMinutes,
+		Continuous: j.Continuous, FullDay: j.FullDay, RetainCycles: j.RetainCycles, RetryTimes: j.RetryTimes,
+		RetryMinutes: j.RetryTimeoutMinutes, Concurrency: j.Concurrency, Disabled: j.Disabled, Sources: j.Sources}
+	switch j.Type {
+	case "Backup", "":
+		js.Type = emcdp.JobBackup
+	case "ImmediateBackupCopy":
+		js.Type = emcdp.JobImmediateBackupCopy
+	case "Replica":
+		js.Type = emcdp.JobReplica
+	default:
+		return js, fmt.Errorf("type must be Backup, ImmediateBackupCopy or Replica, got %q", j.Type)
+	}
+	if j.At != "" {
+		t, err := parseWhen(j.At, true)
+		if err != nil {
+			return js, fmt.Errorf("at: %w", err)
+		}
+		js.At = timeOfDay(t)
+	}
+	for _, d := range j.Days {
+		wd, ok := parseWeekday(d)
+		if !ok {
+			return js, fmt.Errorf("days: %q is not a weekday", d)
+		}
+		js.Days = append(js.Days, wd)
+	}
+	for k, v := range j.VMs {
+		vs := VMSpec{Name: v.Name, DisksGiB: v.DisksGiB}
+		if v.SizeGiB != 0 {
+			if len(v.DisksGiB) != 0 {
+				return js, fmt.Errorf("vms[%d] (%s): give sizeGiB or disksGiB, not both", k, v.Name)
+			}
+			vs.DisksGiB = []int{v.SizeGiB}
+		}
+		js.VMs = append(js.VMs, vs)
+	}
+	return js, nil
+}
+
+// jobEpisode converts an episode on a job.
+func (e episodeJSON) jobEpisode() (JobEpisode, error) {
+	ep := JobEpisode{Job: e.Job, Reason: e.Reason, VMs: e.VMs, VMCount: e.VMCount}
+	if e.VM != "" || e.Daily {
+		return ep, errors.New("an episode names a vm or a job, not both; job episodes repeat with weekdays, not daily")
+	}
+	r, ok := emcdp.ParseEnum(emcdp.ResultNames, e.Result)
+	if !ok || (emcdp.Result(r) != emcdp.ResultWarning && emcdp.Result(r) != emcdp.ResultFailed) {
+		return ep, fmt.Errorf("result must be Warning or Failed, got %q", e.Result)
+	}
+	ep.Result = emcdp.Result(r)
+	var err error
+	if e.From != "" {
+		if ep.From, err = parseWhen(e.From, false); err != nil {
+			return ep, fmt.Errorf("from: %w", err)
+		}
+	}
+	if e.To != "" {
+		if ep.To, err = parseWhen(e.To, false); err != nil {
+			return ep, fmt.Errorf("to: %w", err)
+		}
+	}
+	for _, d := range e.Weekdays {
+		wd, ok := parseWeekday(d)
+		if !ok {
+			return ep, fmt.Errorf("weekdays: %q is not a weekday", d)
+		}
+		ep.Weekdays = append(ep.Weekdays, wd)
+	}
+	return ep, nil
 }
 
 // parseWhen reads an RFC 3339 instant, or for a daily episode a UTC time of

@@ -119,3 +119,67 @@ func TestScenarioErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// TestScriptedJobEpisode loads examples/vbr-site.json and checks that every
+// run of SQL Daily that starts on a Tuesday fails on its first three VMs
+// with the quiescing error, retries included, and that every other
+// scheduled run there is free of that failure.
+func TestScriptedJobEpisode(t *testing.T) {
+	cfg, err := LoadScenario("../examples/vbr-site.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := seedMem(t, cfg, t0)
+	s := readVBR(st)
+	checkVBR(t, worldOf(t, st, cfg), s, t0)
+	tasks := map[emcdp.ID][]emcdp.JobTaskSession{}
+	for _, x := range s.Tasks {
+		tasks[x.JobSessionID] = append(tasks[x.JobSessionID], x)
+	}
+	tuesdays, retries := 0, 0
+	first3 := map[string]bool{"sql-prd-01": true, "sql-prd-02": true, "sql-prd-03": true}
+	for _, x := range s.Sess {
+		if x.JobName != "SQL Daily" || x.Running() {
+			continue
+		}
+		if x.CreationTime.Weekday() != time.Tuesday {
+			continue
+		}
+		tuesdays++
+		if x.IsRetry {
+			retries++
+		}
+		if x.Result != emcdp.ResultFailed {
+			t.Errorf("%s on a Tuesday: %v", x.Name, x.Result)
+		}
+		for _, tk := range tasks[x.ID] {
+			if failed := tk.Result == emcdp.ResultFailed; failed != first3[tk.VmDisplayName] ||
+				(failed && !strings.Contains(tk.Reason, "quiescing")) || (failed && tk.TotalSize != 0) {
+				t.Errorf("%s: %s %v %q size %d", x.Name, tk.VmDisplayName, tk.Result, tk.Reason, tk.TotalSize)
+			}
+		}
+	}
+	// 30 days hold four Tuesdays, each with the run and its three retries
+	if tuesdays != 16 || retries != 12 {
+		t.Fatalf("%d Tuesday sessions of SQL Daily, %d of them retries; want 16 and 12", tuesdays, retries)
+	}
+}
+
+func TestJobScenarioErrors(t *testing.T) {
+	cases := map[string]string{
+		`{"servers":[{"name":"a","jobs":[{"name":"j","type":"Nas","vms":[{"name":"x"}]}]}]}`:                                                           "type must be",
+		`{"servers":[{"name":"a","jobs":[{"name":"j","at":"25:00","vms":[{"name":"x"}]}]}]}`:                                                           "at:",
+		`{"servers":[{"name":"a","jobs":[{"name":"j","days":["Funday"],"vms":[{"name":"x"}]}]}]}`:                                                      "not a weekday",
+		`{"servers":[{"name":"a","jobs":[{"name":"j","vms":[{"name":"x"}]}]}],"episodes":[{"job":"j","vm":"x","result":"Failed","weekdays":["Mon"]}]}`: "not both",
+		`{"servers":[{"name":"a","jobs":[{"name":"j","vms":[{"name":"x"}]}]}],"episodes":[{"job":"k","result":"Failed","weekdays":["Mon"]}]}`:          "unknown job",
+		`{"servers":[{"name":"a","jobs":[{"name":"j","vms":[{"name":"x"}]}]}],"episodes":[{"job":"j","result":"Failed"}]}`:                             "weekdays",
+		`{"servers":[{"name":"a","repositories":[{"name":"r","kind":"Tape"}]}]}`:                                                                       "unknown kind",
+		`{"servers":[{"name":"a","jobs":[{"name":"c","type":"ImmediateBackupCopy","sources":["j"]}]}]}`:                                                "not a backup job",
+	}
+	for text, want := range cases {
+		_, err := ParseScenario([]byte(text))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one containing %q", text, err, want)
+		}
+	}
+}

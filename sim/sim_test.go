@@ -201,7 +201,7 @@ func TestProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := len(readAll(t, st).TSess)
+	n := len(readAll(t, st).TSess) + len(st.jtsess)
 	if calls < 10 || last != n || lastTotal != n {
 		t.Fatalf("%d progress calls ending at %d of %d; %d task sessions written", calls, last, lastTotal, n)
 	}

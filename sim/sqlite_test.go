@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,18 +79,19 @@ func killConfig() Config {
 
 const childEnv = "EMCDP_SIM_SEED_CHILD"
 
+// killUnit is the policy the child must have reached when it is killed.
+const killUnit = 10
+
 // TestSeedKilled seeds into a SQLite file in a child process, kills it with
 // SIGKILL part-way, checks the file, then reruns the seed and checks that it
 // completes to the same world as an uninterrupted seed.
+//
+// The kill point is fixed: once the child has committed a batch of policy
+// killUnit or later, it says so on a pipe and stops writing, so the parent
+// kills a seed that is certainly in progress however the two are scheduled.
 func TestSeedKilled(t *testing.T) {
 	if path := os.Getenv(childEnv); path != "" {
-		db, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := Seed(context.Background(), db, killConfig(), t0, nil); err != nil {
-			t.Fatal(err)
-		}
+		seedUntilKilled(t, path)
 		return
 	}
 	if testing.Short() {
@@ -96,31 +99,33 @@ func TestSeedKilled(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "killed.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSeedKilled$", "-test.count=1")
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	var childOut strings.Builder
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSeedKilled$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	cmd.ExtraFiles = []*os.File{pw} // the child's fd 3
+	cmd.Stdout, cmd.Stderr = &childOut, &childOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// wait until the child is well into the seed, then kill it
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("the child made no progress")
-		}
-		time.Sleep(20 * time.Millisecond)
-		if _, err := os.Stat(path); err != nil {
-			continue
-		}
-		unit := runUnit(path)
-		if unit >= 10 {
-			break
-		}
+	pw.Close() // the child holds the only write end: EOF when it exits
+	// Wait for the child's word that it has reached killUnit; EOF means it
+	// ended first, which is a failure of the child, not a race.
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the child ended before reaching policy %d (%v):\n%s", killUnit, err, childOut.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
+	t.Logf("child: %s", strings.TrimSpace(line))
 
 	db := openSQLite(t, path)
 	run, err := db.Meta(ctx, MetaRun)
@@ -146,24 +151,45 @@ func TestSeedKilled(t *testing.T) {
 	}
 }
 
-// runUnit reads the policy index of the run cursor in a store another
-// process is writing; -1 when there is none yet.
-func runUnit(path string) int {
+// seedUntilKilled is the child's side of TestSeedKilled: it seeds
+// killConfig into path through a store that, after committing a batch of
+// policy killUnit or later, writes the cursor to fd 3 and blocks until the
+// process is killed.
+func seedUntilKilled(t *testing.T, path string) {
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
-		return -1
+		t.Fatal(err)
 	}
-	defer db.Close()
-	run, err := db.Meta(context.Background(), MetaRun)
-	if err != nil || run == "" {
-		return -1
+	st := &haltingStore{Store: db, report: os.NewFile(3, "report")}
+	if err := Seed(context.Background(), st, killConfig(), t0, nil); err != nil {
+		t.Fatal(err)
 	}
-	f := strings.Split(run, "|")
+	t.Fatal("the seed completed: it should have halted at policy", killUnit)
+}
+
+// haltingStore passes batches to Store until one that records a run cursor
+// at policy killUnit or later has been applied; then it reports that cursor
+// on report and never returns.
+type haltingStore struct {
+	emcdp.Store
+	report *os.File
+}
+
+func (h *haltingStore) Apply(ctx context.Context, b *emcdp.Batch) error {
+	if err := h.Store.Apply(ctx, b); err != nil {
+		return err
+	}
+	f := strings.Split(b.Meta[MetaRun], "|")
 	if len(f) != 4 {
-		return -1
+		return nil
 	}
-	n, _ := strconv.Atoi(f[2])
-	return n
+	if unit, err := strconv.Atoi(f[2]); err == nil && unit >= killUnit {
+		fmt.Fprintf(h.report, "committed %s\n", b.Meta[MetaRun])
+		for { // until killed
+			time.Sleep(time.Hour)
+		}
+	}
+	return nil
 }
 
 // checkNoOverlap checks that no VM's task sessions overlap in a partial store.

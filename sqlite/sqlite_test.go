@@ -114,3 +114,9 @@ func TestApplyErrors(t *testing.T) {
 		t.Errorf("row count %d, want %d", got, before+1)
 	}
 }
+
+func TestClear(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	storetest.RunClear(t, db)
+}

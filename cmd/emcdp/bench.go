@@ -146,14 +146,14 @@ func parseScenarios(list string) ([]string, error) {
 }
 
 func (c *benchCmd) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("bench", benchUsage, c.Stderr)
+	fs := newFlagSet("bench", benchUsage, c.Stdout)
 	var f benchFlags
 	f.register(fs)
 	if err := parseFlags(fs, args, c.Getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return badUsage(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	s, err := f.check(time.Now())
 	if err != nil {

@@ -3,69 +3,17 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/emcdp/emcdp/client"
 )
 
 func basicCredentials(user, pw string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
-}
-
-// logon opens a logon session for the bench user and returns its token.
-func (b *bench) logon(ctx context.Context) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.url+"/api/sessionMngr/?v=latest", nil)
-	if err != nil {
-		return "", err
-	}
-	req.SetBasicAuth(benchUser, b.password)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("logon: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("logon: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	tok := resp.Header.Get("X-RestSvcSessionId")
-	if tok == "" {
-		return "", errors.New("logon: the answer carries no X-RestSvcSessionId")
-	}
-	return tok, nil
-}
-
-// get reads path as JSON into v, or the body's size when v is nil.
-func (b *bench) get(ctx context.Context, path string, accept string, v any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.url+path, nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header["X-RestSvcSessionId"] = []string{b.token}
-	req.Header.Set("Accept", accept)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: HTTP %d: %.300s", path, resp.StatusCode, body)
-	}
-	if v != nil {
-		if err := json.Unmarshal(body, v); err != nil {
-			return 0, fmt.Errorf("GET %s: %w", path, err)
-		}
-	}
-	return len(body), nil
 }
 
 // queryPage is the part of a JSON QueryResult of task-session entities
@@ -91,7 +39,7 @@ const samplePages = 10
 // through the query service, as a client would.
 func (b *bench) discover(ctx context.Context) (*discovery, error) {
 	var count queryPage
-	if _, err := b.get(ctx, querySessions+"&pageSize=1", "application/json", &count); err != nil {
+	if err := b.api.Get(ctx, querySessions+"&pageSize=1", &count); err != nil {
 		return nil, err
 	}
 	d := &discovery{Total: count.PagingInfo.PagesCount}
@@ -112,7 +60,7 @@ func (b *bench) discover(ctx context.Context) (*discovery, error) {
 		seenPage[p] = true
 		var qp queryPage
 		path := querySessions + "&format=Entities&sortAsc=CreationTimeUTC&pageSize=1000&page=" + strconv.Itoa(p)
-		if _, err := b.get(ctx, path, "application/json", &qp); err != nil {
+		if err := b.api.Get(ctx, path, &qp); err != nil {
 			return nil, err
 		}
 		if qp.Entities == nil || qp.Entities.CdpReplicaTaskSessions == nil {
@@ -145,11 +93,14 @@ func (b *bench) discover(ctx context.Context) (*discovery, error) {
 	}
 	d.Days = wholeDays(d.First, d.Last)
 	d.MidPage = min(5000, max(1, (d.Total+99)/100/2))
-	n, err := b.get(ctx, "/api/cdpReplicaTaskSessions/"+d.IDs[0]+"?format=Entity", "application/xml", nil)
+	xml := client.New(b.api.Base, b.api.HTTP)
+	xml.SetToken(b.token)
+	xml.Accept = "application/xml"
+	body, err := xml.GetBytes(ctx, "/api/cdpReplicaTaskSessions/"+d.IDs[0]+"?format=Entity")
 	if err != nil {
 		return nil, err
 	}
-	d.BodySize = n
+	d.BodySize = len(body)
 	return d, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/client"
 	"github.com/emcdp/emcdp/loadgen"
 )
 
@@ -41,7 +42,7 @@ type bench struct {
 	seededAt time.Time
 	password string
 	srv      *serverProc
-	client   *http.Client
+	api      *client.Client // logged on as benchUser
 	token    string
 	data     *discovery
 }
@@ -87,11 +88,12 @@ func (b *bench) run(ctx context.Context) (err error) {
 
 	tr := loadgen.NewTransport()
 	tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = 4, 4, 4
-	b.client = &http.Client{Transport: tr, Timeout: b.s.timeout}
+	b.api = client.New(srv.url, &http.Client{Transport: tr, Timeout: b.s.timeout})
 	defer tr.CloseIdleConnections()
-	if b.token, err = b.logon(ctx); err != nil {
+	if err = b.api.Logon(ctx, benchUser, b.password); err != nil {
 		return err
 	}
+	b.token = b.api.Token()
 	if b.data, err = b.discover(ctx); err != nil {
 		return err
 	}

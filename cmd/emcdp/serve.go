@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/control"
+	"github.com/emcdp/emcdp/server"
 	"github.com/emcdp/emcdp/sim"
 	"github.com/emcdp/emcdp/wire"
 )
@@ -30,6 +31,7 @@ self-signed one is made in the data folder and reused.
 
 Examples:
   emcdp serve --demo                       # demo data, HTTPS on :9398
+  emcdp serve --demo --control --control-token s3cret --log-format json   # drivable from tests
   emcdp serve --demo --simulate --time-scale 3600   # a simulated day every 24 s
   emcdp serve --db postgres://emcdp@db:5432/emcdp --listen :9398
 `
@@ -64,10 +66,15 @@ type serveFlags struct {
 	maxPageSize    int
 	oldVersions    bool
 	logLevel       string
+	logFormat      string
 	benchRoute     bool
 	requestTimeout time.Duration
 	maxScans       int
 	logonWorkers   int
+	control        bool
+	controlToken   string
+	metricsAuth    bool
+	journalSize    int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -92,6 +99,11 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxPageSize, "max-page-size", 10000, "largest pageSize of the query service")
 	fs.BoolVar(&f.oldVersions, "list-old-versions", false, "also list v1_2..v1_4 in GET /api/ (some old clients need v1_2)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.BoolVar(&f.control, "control", false, "serve the control API under /_emcdp/ (reset, clock, faults, request journal); see docs/control.md")
+	fs.StringVar(&f.controlToken, "control-token", "", "bearer token of the control API (default: a random one, printed at start)")
+	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
+	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
 	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
 	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: half the processors)")
@@ -99,38 +111,44 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 }
 
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("serve", serveUsage, c.Stderr)
+	fs := newFlagSet("serve", serveUsage, c.Stdout)
 	var f serveFlags
 	f.register(fs)
 	if err := parseFlags(fs, args, c.Getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return badUsage(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	profile, err := parseProfile(f.profile)
 	if err != nil {
-		return err
+		return badUsage(fs, "%v", err)
 	}
 	if f.timeScale <= 0 {
-		return fmt.Errorf("--time-scale must be positive, got %v", f.timeScale)
+		return badUsage(fs, "--time-scale must be positive, got %v", f.timeScale)
 	}
 	if f.requestTimeout <= 0 || f.maxScans < 0 || f.logonWorkers < 0 {
-		return errors.New("--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
+		return badUsage(fs, "--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
+		return badUsage(fs, "--tls-cert and --tls-key go together")
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %v", err)
+	level, ok := logLevels[strings.ToLower(f.logLevel)]
+	if !ok {
+		return badUsage(fs, "--log-level %q: use debug, info, warn or error", f.logLevel)
 	}
-	log := slog.New(slog.NewTextHandler(c.Stderr, &slog.HandlerOptions{Level: level}))
+	log, err := newLogger(c.Stderr, f.logFormat, level)
+	if err != nil {
+		return err
+	}
+	if f.journalSize < 1 || f.journalSize > 100000 {
+		return fmt.Errorf("--journal-size must be 1…100000, got %d", f.journalSize)
+	}
 
 	soleWriter := false
 	if path, ok := sqlitePath(f.store); ok {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fmt.Errorf("create the database folder: %w", err)
+		if err := sqliteFolder(f.store, path); err != nil {
+			return err
 		}
 		unlock, err := lockServing(path)
 		if err != nil {
@@ -146,77 +164,102 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	defer st.Close()
 	log.Info("store open", "store", desc)
 
-	if err := ensureAdmin(ctx, st, c.Stdout); err != nil {
-		return err
-	}
 	world, haveWorld, err := c.world(ctx, st, &f, log)
 	if err != nil {
 		return err
 	}
+	if f.simulate && !haveWorld {
+		return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
+	}
+	if err := hintIfEmpty(ctx, st, log); err != nil {
+		return err
+	}
 
-	// The world's clock drives the session window and the simulator; logon
-	// sessions always expire on the wall clock.
-	var worldClock emcdp.Clock = emcdp.SystemClock{}
-	if f.simulate {
-		origin := time.Now().UTC()
-		if s, err := st.Meta(ctx, sim.MetaUntil); err == nil && s != "" {
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(origin) {
-				origin = t
-			}
-		}
-		worldClock = emcdp.NewScaledClock(origin, f.timeScale)
-	}
-	authSvc := &auth.Service{
-		Store: st, Clock: emcdp.SystemClock{},
-		IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
-		BasicCacheTTL: f.basicCache, HashConcurrency: f.logonWorkers,
-		// Only this process serves an embedded store (it holds the lock
-		// above), so live logon sessions may be kept in memory.
-		SoleWriter: soleWriter,
-	}
-	if f.basicCache == 0 {
-		authSvc.BasicCacheTTL = -1
-	}
-	srv := api.NewServer(api.ServerConfig{
+	srv, err := server.New(ctx, server.Config{
+		Store: st, World: worldPtr(world, haveWorld), WorldName: worldName(&f),
+		Simulate: f.simulate, TimeScale: f.timeScale, Tick: f.tick,
+		RecordWorld: saveWorld,
+		Auth: server.AuthConfig{
+			IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
+			BasicCacheTTL: basicCacheTTL(f.basicCache), HashConcurrency: f.logonWorkers,
+			// Only this process serves an embedded store (it holds the lock
+			// above), so live logon sessions may be kept in memory.
+			SoleWriter: soleWriter,
+		},
 		API: api.Config{
-			Store: st, Auth: authSvc, Clock: worldClock,
 			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
-			ListOldVersions: f.oldVersions, Logger: log,
-			BenchRoute: f.benchRoute, RequestTimeout: f.requestTimeout, MaxScans: f.maxScans,
+			ListOldVersions: f.oldVersions, BenchRoute: f.benchRoute,
+			RequestTimeout: f.requestTimeout, MaxScans: f.maxScans,
+			// Large answers are built in the data folder, which must be
+			// writable anyway, rather than in a temporary folder that a
+			// read-only root filesystem lacks.
+			SpillDir: f.store.Data,
 		},
-		Addr: f.listen, HTTPAddr: f.httpListen,
-		CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
+		HTTP: api.ServerConfig{
+			Addr: f.listen, HTTPAddr: f.httpListen,
+			CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
+		},
+		Control: control.Config{
+			Enabled: f.control, Token: f.controlToken, MetricsAuth: f.metricsAuth, JournalSize: f.journalSize,
+		},
+		Logger: log,
 	})
+	if err != nil {
+		return err
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
 	defer srv.Close()
+	// The first administrator is made only now that the store, the
+	// certificate and the listener are known to work, so that its one-time
+	// password is never printed by a server that then fails to start.
+	if err := ensureAdmin(ctx, st, c.Stdout); err != nil {
+		return err
+	}
 	log.Info("serving", "url", srv.URL()+"/api/")
 	fmt.Fprintf(c.Stdout, "emcdp serving %s/api/\n", srv.URL())
+	if f.control {
+		if f.controlToken == "" {
+			fmt.Fprintf(c.Stdout, "control API at %s%s with token: %s\n", srv.URL(), control.Prefix, srv.Control().Token())
+		} else {
+			fmt.Fprintf(c.Stdout, "control API at %s%s\n", srv.URL(), control.Prefix)
+		}
+	}
 	if c.Ready != nil {
 		c.Ready(srv.URL())
 	}
-
-	if f.simulate {
-		if !haveWorld {
-			return errors.New("--simulate needs a world: add --demo or --scenario FILE, or seed the store first with emcdp seed")
-		}
-		live := &sim.Live{Store: st, Clock: worldClock, Config: world, Interval: f.tick, Logger: log}
-		errc := make(chan error, 1)
-		go func() { errc <- live.Run(ctx) }()
-		select {
-		case <-ctx.Done():
-			<-errc
-		case err := <-errc:
-			if err != nil && ctx.Err() == nil {
-				return fmt.Errorf("simulation stopped: %w", err)
-			}
-		}
-	}
-	<-ctx.Done()
+	err = srv.Wait(ctx)
 	log.Info("shutting down")
-	return nil
+	return err
+}
+
+// worldPtr returns the world to simulate, or nil when there is none.
+func worldPtr(cfg sim.Config, ok bool) *sim.Config {
+	if !ok {
+		return nil
+	}
+	return &cfg
+}
+
+// worldName names the world for the control API.
+func worldName(f *serveFlags) string {
+	switch {
+	case f.scenario != "":
+		return filepath.Base(f.scenario)
+	case f.demo:
+		return "demo"
+	}
+	return "stored"
+}
+
+// basicCacheTTL maps --basic-cache 0 (off) to the service's "disabled".
+func basicCacheTTL(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // world seeds the demo or scenario when asked and returns the config the
@@ -248,6 +291,24 @@ func (c *serveCmd) world(ctx context.Context, st emcdp.Store, f *serveFlags, log
 	}
 	log.Info("data in place", "took", time.Since(start).Round(time.Millisecond))
 	return cfg, true, nil
+}
+
+// logLevels are the values of --log-level.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// hintIfEmpty logs how to put data in place when the store holds no backup
+// server: every collection would be empty.
+func hintIfEmpty(ctx context.Context, st emcdp.Store, log *slog.Logger) error {
+	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupServer, PageSize: 1, Page: 1})
+	if err != nil {
+		return err
+	}
+	if res.Total == 0 {
+		log.Warn("the store holds no data: every collection will be empty; restart with --demo for the demo world, or fill the store with emcdp seed first")
+	}
+	return nil
 }
 
 func parseProfile(s string) (wire.Profile, error) {

@@ -31,10 +31,8 @@ func sqlitePath(f storeFlags) (string, bool) {
 // (without credentials).
 func openStore(ctx context.Context, f storeFlags) (emcdp.Store, string, error) {
 	if path, ok := sqlitePath(f); ok {
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, "", fmt.Errorf("create the database folder: %w", err)
-			}
+		if err := sqliteFolder(f, path); err != nil {
+			return nil, "", err
 		}
 		st, err := sqlite.Open(ctx, path)
 		return st, "sqlite " + path, err
@@ -47,6 +45,24 @@ func openStore(ctx context.Context, f storeFlags) (emcdp.Store, string, error) {
 		return st, "postgres " + redact.DatabaseURL(f.DB), err
 	}
 	return nil, "", fmt.Errorf("--db %q: expected sqlite://PATH or postgres://…", redact.DatabaseURL(f.DB))
+}
+
+// sqliteFolder makes sure the folder of the SQLite database at path exists.
+// The data folder (--data) is created when missing; the folder of a file
+// named with --db sqlite://PATH must exist already, so that a mistyped path
+// creates nothing the user did not name.
+func sqliteFolder(f storeFlags, path string) error {
+	dir := filepath.Dir(path)
+	if f.DB == "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create the data folder: %w", err)
+		}
+		return nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--db %s: the folder %s does not exist; create it first, or name a file in an existing folder", f.DB, dir)
+	}
+	return nil
 }
 
 // lockServing takes an exclusive lock beside a SQLite database for one

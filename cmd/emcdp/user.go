@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,25 +40,31 @@ type userCmd struct {
 }
 
 func (c *userCmd) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("user add", userUsage, c.Stderr)
+	fs := newFlagSet("user add", userUsage, c.Stdout)
 	var sf storeFlags
 	sf.register(fs)
 	role := fs.String("role", "PortalUser", "role: PortalAdministrator, PortalUser or RestoreOperator")
-	if len(args) == 0 || args[0] != "add" {
+	if len(args) > 0 && isHelp(args[0]) {
 		fs.Usage()
-		return errUsage
+		return flag.ErrHelp
+	}
+	if len(args) == 0 || args[0] != "add" {
+		return badUsage(fs, "expected: emcdp user add NAME")
 	}
 	args = args[1:]
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && isHelp(args[0]) {
 		fs.Usage()
-		return errUsage
+		return flag.ErrHelp
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return badUsage(fs, "expected the user's NAME after emcdp user add")
 	}
 	name := args[0]
 	if err := parseFlags(fs, args[1:], c.Getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; the password is read from the terminal or stdin, never from the command line", fs.Arg(0))
+		return badUsage(fs, "unexpected argument %q; the password is read from the terminal or stdin, never from the command line", fs.Arg(0))
 	}
 	r, ok := emcdp.ParseRole(*role)
 	if !ok {
@@ -85,6 +92,15 @@ func (c *userCmd) Run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.Stdout, "user %s saved with role %s in %s\n", key, r, desc)
 	return nil
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }
 
 // readPassword asks twice on a terminal, or reads the first line of a

@@ -1,0 +1,29 @@
+package postgres
+
+import "context"
+
+// Clear empties the store of everything but its users, in one transaction:
+// readers see the whole world or none. The control plane's reset uses it
+// before seeding the world again.
+func (db *DB) Clear(ctx context.Context) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return mapErr(err, "begin clear")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing
+	// the old world instead of empty tables.
+	for _, t := range []string{"task_sessions", "policy_sessions", "policy_objects", "cdp_policies", "backup_servers",
+		"meta", "logon_sessions", "logon_failures"} {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
+			return mapErr(err, "clear "+t)
+		}
+	}
+	if _, err := tx.Exec(ctx, "UPDATE row_counts SET n = 0"); err != nil {
+		return mapErr(err, "clear row counts")
+	}
+	return mapErr(tx.Commit(ctx), "commit clear")
+}

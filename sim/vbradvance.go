@@ -1,0 +1,247 @@
+package sim
+
+import (
+	"context"
+	"time"
+
+	"github.com/emcdp/emcdp"
+)
+
+// vbrState is one server's regular VBR world at an instant: the generators
+// of its jobs and what the store holds of its repositories.
+type vbrState struct {
+	vs   *vbrServer
+	gens []*jobGen // the jobs that run on their own (copies come from their sources)
+	at   time.Time // the instant the state reflects; zero: before anything
+	free []int64   // per repository: the FreeSpace the store holds
+}
+
+func newVBRState(vs *vbrServer, cfg *Config, start time.Time) *vbrState {
+	s := &vbrState{vs: vs}
+	for _, j := range vs.jobs {
+		if j.row.JobType != emcdp.JobImmediateBackupCopy {
+			s.gens = append(s.gens, newJobGen(j, cfg, start))
+		}
+	}
+	for _, rd := range vs.repos {
+		s.free = append(s.free, rd.row.FreeSpace) // as the catalogue writes it
+	}
+	return s
+}
+
+// advance moves the server's jobs from s.at to t2, emitting every change:
+// job and task sessions that started, moved on or ended (each as it reads at
+// t2), then, when live, the jobs whose NextRun moved, and the repositories
+// whose FreeSpace changed as restore points landed and retention removed
+// old ones.
+func (s *vbrState) advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !s.at.IsZero() && !t2.After(s.at) {
+		return nil
+	}
+	a := s.at
+	for _, g := range s.gens {
+		g.advance(a, t2, out)
+		if err := out.maybeFlush(ctx); err != nil {
+			return err
+		}
+	}
+	if live {
+		for _, j := range s.vs.jobs {
+			if !j.nextSlot(a).Equal(j.nextSlot(t2)) && out.take() {
+				out.b.Jobs = append(out.b.Jobs, j.jobAt(t2))
+			}
+		}
+	}
+	for i, rd := range s.vs.repos {
+		if rd.object {
+			continue
+		}
+		if f := s.freeSpace(rd); f != s.free[i] {
+			if out.take() {
+				row := rd.row
+				row.FreeSpace = f
+				out.b.Repositories = append(out.b.Repositories, row)
+			}
+			s.free[i] = f
+		}
+	}
+	s.at = t2
+	return out.maybeFlush(ctx)
+}
+
+// freeSpace is Capacity − other use − the restore points the chains on rd
+// hold, within 0…Capacity.
+func (s *vbrState) freeSpace(rd *repoDef) int64 {
+	used := rd.other
+	for _, g := range s.gens {
+		if g.j.repo == rd {
+			used += g.used
+		}
+		for _, l := range g.links {
+			if l.copy.repo == rd {
+				used += l.used
+			}
+		}
+	}
+	return max(0, rd.row.Capacity-used)
+}
+
+// advance emits the changes of the job's runs between a and t2: first the
+// runs open at a, then the runs that start by t2 in start order. Restore
+// points land in their chains when their tasks end.
+func (g *jobGen) advance(a, t2 time.Time, out *emitter) {
+	keep := g.open[:0]
+	for _, run := range g.open {
+		g.emit(run, a, t2, out)
+		if run.end.After(t2) {
+			keep = append(keep, run)
+		}
+	}
+	clear(g.open[len(keep):])
+	g.open = keep
+	for {
+		var run *vrun
+		switch {
+		case g.next != nil && !g.next.start.After(t2) && (len(g.pending) == 0 || !g.pending[0].start.Before(g.next.start)):
+			run = g.next
+			g.next = g.draw(run)
+		case len(g.pending) > 0 && !g.pending[0].start.After(t2):
+			run = g.pending[0]
+			g.pending[0] = nil
+			g.pending = g.pending[1:]
+		default:
+			return
+		}
+		g.emit(run, a, t2, out)
+		if run.end.After(t2) {
+			g.open = append(g.open, run)
+		}
+	}
+}
+
+// sessView is what a job session shows at an instant.
+type sessView struct{ phase, progress int }
+
+// Phases of sessions and tasks as they read at an instant.
+const (
+	phaseNone     = iota // not started yet
+	phaseStarting        // session Starting, task Pending
+	phaseWorking         // session Working, task InProgress
+	phaseEnded
+)
+
+func (run *vrun) view(t time.Time) sessView {
+	switch {
+	case t.Before(run.start):
+		return sessView{phaseNone, 0}
+	case t.Before(run.working):
+		return sessView{phaseStarting, 0}
+	case t.Before(run.end):
+		if run.link != nil {
+			return sessView{phaseWorking, 0} // copy sessions do not report progress
+		}
+		done := 0
+		for i := range run.tasks {
+			if !t.Before(run.tasks[i].end) {
+				done++
+			}
+		}
+		return sessView{phaseWorking, done * 100 / len(run.tasks)}
+	}
+	return sessView{phaseEnded, 0}
+}
+
+func (t *vtask) view(at time.Time) int {
+	switch {
+	case at.Before(t.created):
+		return phaseNone
+	case at.Before(t.work):
+		return phaseStarting
+	case at.Before(t.end):
+		return phaseWorking
+	}
+	return phaseEnded
+}
+
+// emit writes what changed in run between a and t2 and lands the restore
+// points of the tasks that ended.
+func (g *jobGen) emit(run *vrun, a, t2 time.Time, out *emitter) {
+	va, vb := run.view(a), run.view(t2)
+	if va != vb && out.take() {
+		row := g.sessionRow(run, vb)
+		if va.phase == phaseNone {
+			out.b.NewJobSessions = append(out.b.NewJobSessions, row)
+		} else {
+			out.b.UpdJobSessions = append(out.b.UpdJobSessions, row)
+		}
+	}
+	for i := range run.tasks {
+		t := &run.tasks[i]
+		ta, tb := t.view(a), t.view(t2)
+		if ta != tb && out.take() {
+			row := g.taskRow(run, t, tb)
+			if ta == phaseNone {
+				out.b.NewJobTaskSessions = append(out.b.NewJobTaskSessions, row)
+			} else {
+				out.b.UpdJobTaskSessions = append(out.b.UpdJobTaskSessions, row)
+			}
+		}
+		if t.point > 0 && ta != phaseEnded && tb == phaseEnded {
+			p := point{size: t.point, full: t.full}
+			if l := run.link; l != nil {
+				c := &l.chains[t.vm]
+				l.used -= c.used
+				c.add(p, l.copy.cycles, true)
+				l.used += c.used
+			} else {
+				c := &g.chains[t.vm]
+				g.used -= c.used
+				c.add(p, g.j.cycles, g.j.noFull)
+				g.used += c.used
+			}
+		}
+	}
+}
+
+// sessionRow is a run's job session as it reads in view v.
+func (g *jobGen) sessionRow(run *vrun, v sessView) emcdp.JobSession {
+	j := run.job
+	row := emcdp.JobSession{ID: run.id, Name: emcdp.SessionName(j.row.Name, run.start), JobID: j.row.ID,
+		JobName: j.row.Name, JobType: j.row.JobType, BackupServerID: j.row.BackupServerID,
+		BackupServerName: j.row.BackupServerName, CreationTime: run.start, State: emcdp.SessionStarting,
+		Result: emcdp.ResultNone, Progress: v.progress, IsRetry: run.retry}
+	switch v.phase {
+	case phaseWorking:
+		row.State = emcdp.SessionWorking
+	case phaseEnded:
+		row.State, row.EndTime, row.Result = emcdp.SessionStopped, run.end, run.result
+		if run.link == nil {
+			row.Progress = 100
+		}
+	}
+	return row
+}
+
+// taskRow is a task session as it reads in phase ph.
+func (g *jobGen) taskRow(run *vrun, t *vtask, ph int) emcdp.JobTaskSession {
+	j := run.job
+	vm := g.j.vms[t.vm] // a copy's tasks are of the source job's VMs
+	row := emcdp.JobTaskSession{ID: t.id, Name: emcdp.SessionName(vm.name, t.created), JobSessionID: run.id,
+		JobSessionName: emcdp.SessionName(j.row.Name, run.start), JobID: j.row.ID, JobName: j.row.Name,
+		JobType: j.row.JobType, BackupServerID: j.row.BackupServerID, BackupServerName: j.row.BackupServerName,
+		VmDisplayName: vm.name, VmUID: vm.ref, CreationTime: t.created, State: emcdp.TaskPending,
+		Result: emcdp.ResultSuccess, TotalSize: t.size}
+	if j.row.JobType == emcdp.JobReplica {
+		row.VmUID = ""
+	}
+	switch ph {
+	case phaseWorking:
+		row.State = emcdp.TaskInProgress
+	case phaseEnded:
+		row.State, row.EndTime, row.Result, row.Reason = emcdp.TaskCompleted, t.end, t.result, t.reason
+	}
+	return row
+}
