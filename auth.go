@@ -1,6 +1,7 @@
 package emcdp
 
 import (
+	"crypto/sha256"
 	"strings"
 	"time"
 )
@@ -59,4 +60,12 @@ type LogonSession struct {
 	UserKey  string // UserKey(UserName): whose session it is
 	Created  time.Time
 	LastSeen time.Time // renewed by every authenticated request
+}
+
+// LogonSessionKey returns the SHA-256 of a logon session's 16 id bytes: the
+// key under which every store keeps the session. The id itself is never
+// stored, so a copy of a database holds no token that could be sent back.
+func LogonSessionKey(id ID) []byte {
+	h := sha256.Sum256(id[:])
+	return h[:]
 }

@@ -50,7 +50,9 @@ func (r *QueryResult) Len() int {
 }
 
 // AuthStore keeps users, logon sessions and failed-logon records, so that
-// several server processes sharing one store share them too.
+// several server processes sharing one store share them too. A logon session
+// is kept under LogonSessionKey(ID), never under its id, so it can be found
+// by id but not listed by one.
 type AuthStore interface {
 	// PutUser creates a user or replaces the one with the same Name.
 	PutUser(ctx context.Context, u *User) error
@@ -62,8 +64,6 @@ type AuthStore interface {
 	// TouchLogonSession sets LastSeen to now when the stored LastSeen is
 	// older than now.
 	TouchLogonSession(ctx context.Context, id ID, now time.Time) error
-	// LogonSessions lists a user's sessions seen at or after since, oldest first.
-	LogonSessions(ctx context.Context, userKey string, since time.Time) ([]LogonSession, error)
 	// DeleteLogonSession removes a session; ErrNotFound when there was none.
 	DeleteLogonSession(ctx context.Context, id ID) error
 	// DeleteLogonSessionsBefore removes sessions last seen before t.
@@ -76,6 +76,9 @@ type AuthStore interface {
 	LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error)
 	// ClearLogonFailures forgets the failures of userKey (after a good logon).
 	ClearLogonFailures(ctx context.Context, userKey string) error
+	// PruneLogonFailures removes the failures recorded before t and then,
+	// while more than keep remain, the oldest; it returns how many it removed.
+	PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error)
 }
 
 // Batch is a set of writes applied in one transaction. Upserts replace the

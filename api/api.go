@@ -25,6 +25,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/redact"
 	"github.com/emcdp/emcdp/wire"
 )
 
@@ -64,6 +65,15 @@ type Config struct {
 	// BenchRoute serves BenchCeilingPath, the transport-only baseline of
 	// the benchmark. Off in normal service.
 	BenchRoute bool
+	// RequestTimeout bounds the work of one request (default
+	// DefaultRequestTimeout): past it the store query is cancelled and the
+	// answer is 503. Sending the answer is bounded by the server's
+	// WriteTimeout instead.
+	RequestTimeout time.Duration
+	// MaxScans bounds the scanning reads (collections and query pages) that
+	// run at once (default DefaultMaxScans()); more wait for a slot within
+	// their deadline. Reads by id never wait.
+	MaxScans int
 	// Observe, when set, is told about every answered request once its
 	// answer is written (the metrics and the request journal listen here).
 	Observe func(r *http.Request, o Outcome)
@@ -84,6 +94,8 @@ type Handler struct {
 	external string // base ("…/api") or ""
 	window   time.Duration
 	maxPage  int
+	timeout  time.Duration
+	scans    chan struct{} // one token per scanning slot
 	versions []string
 	log      *slog.Logger
 	observe  func(*http.Request, Outcome)
@@ -124,6 +136,15 @@ func newHandler(cfg Config) *Handler {
 	if h.maxPage <= 0 {
 		h.maxPage = DefaultMaxPageSize
 	}
+	h.timeout = cfg.RequestTimeout
+	if h.timeout <= 0 {
+		h.timeout = DefaultRequestTimeout
+	}
+	n := cfg.MaxScans
+	if n <= 0 {
+		n = DefaultMaxScans()
+	}
+	h.scans = make(chan struct{}, n)
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -180,13 +201,16 @@ const maxPooled = 1 << 20
 
 // ServeHTTP routes, authenticates, runs the handler and writes its answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.ceiling != nil && h.serveCeiling(w, r) {
+	ambiguous := ambiguousLength(w, r)
+	if !ambiguous && h.ceiling != nil && h.serveCeiling(w, r) {
 		return
 	}
 	start := time.Now()
 	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
 	bp := bufPool.Get().(*[]byte)
-	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	c := &call{r: r.WithContext(ctx), w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.base = h.base(r)
 	setRequestID(w, reqID)
 
@@ -200,8 +224,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.fail(c, reqID, errors.New("panic"))
 			}
 		}()
-		if err := h.dispatch(c); err != nil {
-			h.fail(c, reqID, err)
+		if ambiguous {
+			h.fail(c, reqID, errAmbiguousLength())
+		} else if err := h.dispatch(c); err != nil {
+			h.fail(c, reqID, timedOut(ctx, err))
 		}
 	}()
 
@@ -223,7 +249,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
-	h.log.Info("request", "request", reqID, "method", r.Method, "path", r.URL.Path,
+	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),
 		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
 		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
@@ -268,7 +294,7 @@ func (h *Handler) base(r *http.Request) string {
 		return h.external
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"
 	}
 	if p := r.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") || strings.EqualFold(p, "http") {

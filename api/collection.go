@@ -31,6 +31,11 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 	if err != nil {
 		return err
 	}
+	release, err := h.scanSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if k != emcdp.KindCdpReplicaSession && k != emcdp.KindCdpReplicaTaskSession {
 		res, err := h.store.Query(c.ctx(), &emcdp.Query{Kind: k})
 		if err != nil {

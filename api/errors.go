@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/redact"
 )
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -59,7 +60,8 @@ func classify(err error) (status int, msg string, internal bool) {
 func (h *Handler) fail(c *call, reqID string, err error) {
 	status, msg, internal := classify(err)
 	if internal {
-		h.log.Error("internal error", "request", reqID, "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+		h.log.Error("internal error", "request", reqID, "method", c.r.Method, "path", redact.Path(c.r.URL.Path),
+			"query", redact.Query(c.r.URL.RawQuery), "err", err)
 		msg = "Internal server error; see the server log for request " + reqID
 	}
 	hd := c.w.Header()
@@ -70,6 +72,10 @@ func (h *Handler) fail(c *call, reqID string, err error) {
 	var le *logonError
 	if errors.As(err, &le) && status == http.StatusUnauthorized {
 		hd["WWW-Authenticate"] = []string{`Basic realm="RestSvc"`}
+	}
+	if status == http.StatusServiceUnavailable {
+		// Busy (hashing slots, scan slots) or out of time: worth a retry soon.
+		hd["Retry-After"] = []string{"1"}
 	}
 	delete(hd, "Set-Cookie")
 	delete(hd, sessionHeader)

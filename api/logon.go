@@ -63,13 +63,17 @@ func (h *Handler) logon(c *call, _ []string) error {
 	return nil
 }
 
-// logonSessions answers GET /api/logonSessions with the caller's live sessions.
+// logonSessions answers GET /api/logonSessions with the calling session
+// alone, never the user's other sessions: a client that logs off by deleting
+// the first item must end its own session. A caller that sent Basic
+// credentials alone is shown the session that represents it (see
+// auth.Service.CallerSession).
 func (h *Handler) logonSessions(c *call, _ []string) error {
-	list, err := h.auth.Sessions(c.ctx(), c.caller)
+	ls, err := h.auth.CallerSession(c.ctx(), c.caller)
 	if err != nil {
 		return err
 	}
-	c.buf = c.enc.LogonSessions(c.buf, c.base, list)
+	c.buf = c.enc.LogonSessions(c.buf, c.base, []emcdp.LogonSession{*ls})
 	return nil
 }
 

@@ -2,9 +2,10 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/emcdp/emcdp/redact"
 )
 
 // RequestIDHeader carries the id of a request back to the client; the same
@@ -53,35 +54,8 @@ func patternName(rt *route) string {
 	return b.String()
 }
 
-// secretParams are query parameters whose values never reach a log line.
-var secretParams = []string{"password", "passwd", "pwd", "token", "secret", "sessionid", "x-restsvcsessionid", "apikey", "api_key", "access_token"}
-
-// RedactQuery returns a raw query string for logs, with the value of every
-// parameter whose name looks like a secret replaced by "REDACTED".
-func RedactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		name, _, found := strings.Cut(p, "=")
-		if !found {
-			continue
-		}
-		n, err := url.QueryUnescape(name)
-		if err != nil {
-			n = name
-		}
-		n = strings.ToLower(n)
-		for _, s := range secretParams {
-			if strings.Contains(n, s) {
-				parts[i] = name + "=REDACTED"
-				break
-			}
-		}
-	}
-	return strings.Join(parts, "&")
-}
+// RedactQuery returns a raw query string fit for a log: see redact.Query.
+func RedactQuery(raw string) string { return redact.Query(raw) }
 
 // user returns the name a request authenticated as, or "".
 func (c *call) user() string {

@@ -12,6 +12,11 @@ func (h *Handler) query(c *call, _ []string) error {
 	if err != nil {
 		return err
 	}
+	release, err := h.scanSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	res, err := h.store.Query(c.ctx(), &req.Query)
 	if err != nil {
 		return err

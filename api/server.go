@@ -44,6 +44,19 @@ type ServerConfig struct {
 // DefaultAddr is the HTTPS address of Enterprise Manager's REST API.
 const DefaultAddr = ":9398"
 
+// tls12Suites are the TLS 1.2 suites offered: forward-secret AEAD suites
+// only, for ECDSA (the generated certificate) and RSA certificates; the CBC
+// suites with SHA-1 that Go still offers by default are left out. TLS 1.3
+// suites are not configurable and all AEAD.
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // Server serves the API over HTTPS (HTTP/1.1 only) and optionally plain HTTP.
 type Server struct {
 	cfg     ServerConfig
@@ -105,6 +118,7 @@ func (s *Server) Open() error {
 	tcfg := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS12,
+		CipherSuites: tls12Suites,
 		NextProtos:   []string{"http/1.1"}, // never h2: HTTP/2 lower-cases header names
 	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
@@ -119,10 +133,10 @@ func (s *Server) Open() error {
 		}
 	}
 	s.url = "https://" + reachable(ln.Addr())
-	s.serve(tls.NewListener(ln, tcfg))
+	s.serve(watchListener{Listener: ln, cfg: tcfg})
 	if pln != nil {
 		s.httpURL = "http://" + reachable(pln.Addr())
-		s.serve(pln)
+		s.serve(watchListener{Listener: pln})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
@@ -146,6 +160,7 @@ func (s *Server) serve(ln net.Listener) {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		Protocols:         &protos,
+		ConnContext:       connContext,
 		// A non-nil empty map turns HTTP/2 off even if the TLS config asked for it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),

@@ -68,8 +68,16 @@ type Service struct {
 	// TouchInterval: a session's LastSeen is written only when it is older
 	// than this (default 1 s), so that bursts of reads do not all write.
 	TouchInterval time.Duration
-	// OnHash, when set, is called before every bcrypt comparison. Tests use
-	// it to count comparisons.
+	// HashConcurrency bounds the bcrypt comparisons that run at once
+	// (default DefaultHashConcurrency()); after a comparison its slot stays
+	// taken for as long again, so hashing keeps each slot's processor at
+	// most half busy. A check that finds every slot busy for HashWait
+	// (default DefaultHashWait) is refused with EUnavailable. Requests that
+	// carry a live token never hash and never wait.
+	HashConcurrency int
+	HashWait        time.Duration
+	// OnHash, when set, is called before every bcrypt comparison, once a
+	// hashing slot is held. Tests use it to count comparisons.
 	OnHash func()
 	// SoleWriter tells the service that no other process creates, renews
 	// or ends logon sessions in Store, so that it may remember live
@@ -81,8 +89,14 @@ type Service struct {
 
 	sessions sessionCache
 
+	gateOnce sync.Once
+	gate     chan struct{} // one token per hashing slot
+
 	mu    sync.Mutex
 	cache map[[32]byte]cacheEntry
+	// basicSession remembers, per user key, the session handed to a caller
+	// that authenticates by Basic credentials alone (see CallerSession).
+	basicSession map[string]emcdp.ID
 }
 
 // Caller is an authenticated requester.
@@ -129,13 +143,13 @@ func ParseToken(tok string) (emcdp.ID, bool) {
 // CreateUser validates and stores a user with a freshly hashed password.
 // The name is stored in its emcdp.UserKey form.
 func (s *Service) CreateUser(ctx context.Context, name, password string, role emcdp.Role) error {
+	if err := CheckUserName(name); err != nil {
+		return err
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
 	key := emcdp.UserKey(name)
-	if key == "" {
-		return emcdp.Errorf(emcdp.EInvalid, "the user name is empty")
-	}
-	if password == "" {
-		return emcdp.Errorf(emcdp.EInvalid, "the password is empty")
-	}
 	r, ok := emcdp.ParseRole(string(role))
 	if !ok {
 		return emcdp.Errorf(emcdp.EInvalid, "unknown role %q", role)
@@ -149,10 +163,15 @@ func (s *Service) CreateUser(ctx context.Context, name, password string, role em
 
 // Logon checks the credentials, honouring the lockout, and opens a new
 // logon session. The returned token is what the client sends afterwards.
+// Credentials outside the limits (see wellFormed) are refused as wrong ones
+// are, without touching the store.
 func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.LogonSession, string, error) {
 	key := emcdp.UserKey(user)
 	if key == "" {
 		return nil, "", emcdp.Errorf(emcdp.EUnauthorized, msgNoUserName)
+	}
+	if wellFormed(user, password) != nil {
+		return nil, "", emcdp.Errorf(emcdp.EUnauthorized, MsgBadLogon)
 	}
 	if _, err := s.verify(ctx, user, key, password, false); err != nil {
 		return nil, "", err
@@ -184,6 +203,9 @@ func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
 		key := emcdp.UserKey(user)
 		if key == "" {
 			return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+		}
+		if wellFormed(user, pw) != nil {
+			return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgBadLogon)
 		}
 		if _, err := s.verify(ctx, user, key, pw, true); err != nil {
 			return nil, err
@@ -288,48 +310,40 @@ func (s *Service) Session(ctx context.Context, c *Caller, id emcdp.ID) (*emcdp.L
 	return ls, nil
 }
 
-// Sessions lists the caller's live sessions, oldest first.
-func (s *Service) Sessions(ctx context.Context, c *Caller) ([]emcdp.LogonSession, error) {
-	since := s.Clock.Now().Add(-s.idleTimeout())
-	all, err := s.Store.LogonSessions(ctx, c.UserKey, since)
-	if err != nil {
-		return nil, err
-	}
-	// The store's bound is inclusive; drop a session idle for exactly the timeout.
-	live := all[:0]
-	for i := range all {
-		if !s.expired(&all[i]) {
-			live = append(live, all[i])
-		}
-	}
-	return live, nil
-}
-
-// CallerSession returns a session that represents the caller: its own when
-// it sent a token, otherwise its most recently used live session, or a new
-// one when it has none (a Basic client that never logged on).
+// CallerSession returns the session that represents the caller: its own
+// when it sent a token. A caller that sent Basic credentials alone is given
+// the session this service last gave to its user in the same way while that
+// session lives, else a new one: stores keep sessions under a hash of their
+// id, so a user's sessions cannot be listed, and a client polling with Basic
+// credentials must not open a session per request.
 func (s *Service) CallerSession(ctx context.Context, c *Caller) (*emcdp.LogonSession, error) {
 	if c.Session != nil {
 		return c.Session, nil
 	}
-	list, err := s.Sessions(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	var best *emcdp.LogonSession
-	for i := range list {
-		if best == nil || list[i].LastSeen.After(best.LastSeen) {
-			best = &list[i]
+	s.mu.Lock()
+	id, ok := s.basicSession[c.UserKey]
+	s.mu.Unlock()
+	if ok {
+		ls, err := s.Store.LogonSession(ctx, id)
+		if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+			return nil, err
 		}
-	}
-	if best != nil {
-		return best, nil
+		if err == nil && ls.UserKey == c.UserKey && !s.expired(ls) {
+			return ls, nil
+		}
 	}
 	now := emcdp.Ticks(s.Clock.Now())
 	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: c.UserName, UserKey: c.UserKey, Created: now, LastSeen: now}
 	if err := s.Store.CreateLogonSession(ctx, ls); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	if s.basicSession == nil || len(s.basicSession) >= s.cacheSize() {
+		// Users are few; a full map is simply started again.
+		s.basicSession = make(map[string]emcdp.ID)
+	}
+	s.basicSession[c.UserKey] = ls.ID
+	s.mu.Unlock()
 	return ls, nil
 }
 
@@ -347,14 +361,21 @@ func (s *Service) Logoff(ctx context.Context, c *Caller, id emcdp.ID) error {
 	return err
 }
 
-// Sweep removes sessions that have been idle past the timeout. Expired
-// sessions are refused whether or not they were swept; sweeping only keeps
-// the store small.
+// Sweep removes sessions that have been idle past the timeout and failed
+// logons older than the failure window (and the oldest beyond
+// MaxFailureRecords). Expired sessions and old failures are disregarded
+// whether or not they were swept; sweeping only keeps the store small. It
+// returns the number of sessions removed.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	// A session is expired once LastSeen+timeout <= now; the store's bound is exclusive.
 	before := s.idleSince().Add(time.Nanosecond)
 	s.sessions.dropIdle(before)
-	return s.Store.DeleteLogonSessionsBefore(ctx, before)
+	n, err := s.Store.DeleteLogonSessionsBefore(ctx, before)
+	if err != nil {
+		return n, err
+	}
+	_, err = s.Store.PruneLogonFailures(ctx, s.Clock.Now().Add(-s.failureWindow()), MaxFailureRecords)
+	return n, err
 }
 
 func (s *Service) idleTimeout() time.Duration {

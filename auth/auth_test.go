@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -313,9 +314,8 @@ func TestSessionsAndLogoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := f.svc.Sessions(ctx, ca)
-	if err != nil || len(list) != 1 || list[0].ID != a.ID {
-		t.Fatalf("Sessions: %v %v", list, err)
+	if ls, err := f.svc.CallerSession(ctx, ca); err != nil || ls.ID != a.ID {
+		t.Fatalf("CallerSession: %v %v", ls, err)
 	}
 	if _, err := f.svc.Session(ctx, ca, b.ID); code(err) != emcdp.ENotFound {
 		t.Fatalf("other user's session: %v", err)
@@ -351,19 +351,25 @@ func TestCallerSessionForBasic(t *testing.T) {
 func TestCreateUser(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.svc.CreateUser(ctx, `LAB\Admin`, "pw", "portaladministrator"); err != nil {
+	if err := f.svc.CreateUser(ctx, `LAB\Admin`, "pw-long-enough", "portaladministrator"); err != nil {
 		t.Fatal(err)
 	}
 	u, err := f.store.User(ctx, "admin")
-	if err != nil || u.Role != emcdp.RolePortalAdministrator || u.PasswordHash == "pw" {
+	if err != nil || u.Role != emcdp.RolePortalAdministrator || u.PasswordHash == "pw-long-enough" {
 		t.Fatalf("stored user %+v %v", u, err)
 	}
-	for _, c := range []struct{ name, pw, role string }{{"", "pw", "PortalUser"}, {"x", "", "PortalUser"}, {"x", "pw", "Boss"}} {
+	long := strings.Repeat("x", MaxUserNameBytes+1)
+	for _, c := range []struct{ name, pw, role string }{
+		{"", "password", "PortalUser"}, {"x", "", "PortalUser"}, {"x", "password", "Boss"},
+		{"x", "short", "PortalUser"}, {"x", strings.Repeat("p", MaxPasswordBytes+1), "PortalUser"},
+		{long, "password", "PortalUser"}, {"a\x00b", "password", "PortalUser"}, {"a\xffb", "password", "PortalUser"},
+		{"x", "pass\x00word", "PortalUser"}, {"x", "pass\xffword", "PortalUser"},
+	} {
 		if err := f.svc.CreateUser(ctx, c.name, c.pw, emcdp.Role(c.role)); code(err) != emcdp.EInvalid {
 			t.Errorf("CreateUser(%v): %v", c, err)
 		}
 	}
-	if _, _, err := f.svc.Logon(ctx, "admin@lab", "pw"); err != nil {
+	if _, _, err := f.svc.Logon(ctx, "admin@lab", "pw-long-enough"); err != nil {
 		t.Fatal(err)
 	}
 }

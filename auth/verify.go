@@ -43,27 +43,23 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 			return u, err
 		}
 	}
-	now := s.Clock.Now()
-	since := now.Add(-s.failureWindow())
-	n, err := s.Store.LogonFailures(ctx, key, since)
+	// The slot is taken before the store is read, so that checks turned
+	// away as busy cost the store nothing. After a comparison it stays taken
+	// for as long again (the answer does not wait for that), so that each
+	// slot keeps its processor at most half busy; but never for more than
+	// half the wait, so that a client logging on again at once is not
+	// turned away by the rest alone.
+	release, err := s.hashSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if n >= s.maxFailures() {
-		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
-	}
-	u, err := s.Store.User(ctx, key)
-	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+	u, n, cmp, took, err := s.compare(ctx, key, password)
+	time.AfterFunc(min(took, s.hashWait()/2), release)
+	if err != nil {
 		return nil, err
 	}
-	hash := dummyHash()
-	if err == nil {
-		hash = []byte(u.PasswordHash)
-	}
-	if s.OnHash != nil {
-		s.OnHash()
-	}
-	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	now := s.Clock.Now()
+	since := now.Add(-s.failureWindow())
 	if u == nil || cmp != nil {
 		if u != nil && !errors.Is(cmp, bcrypt.ErrMismatchedHashAndPassword) {
 			// A stored hash that bcrypt cannot read is a server fault, not a
@@ -87,6 +83,37 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 		s.remember(ck, u, now)
 	}
 	return u, nil
+}
+
+// compare checks the lockout of key and then the password, inside a hashing
+// slot: n is the number of recent failures, u the user (nil when unknown),
+// cmp the result of the bcrypt comparison and took its duration. A
+// locked-out user is refused before any hash is computed; an unknown user
+// costs the same comparison as a known one.
+func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, n int, cmp error, took time.Duration, err error) {
+	since := s.Clock.Now().Add(-s.failureWindow())
+	if n, err = s.Store.LogonFailures(ctx, key, since); err != nil {
+		return nil, 0, nil, 0, err
+	}
+	if n >= s.maxFailures() {
+		return nil, n, nil, 0, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
+	}
+	u, err = s.Store.User(ctx, key)
+	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+		return nil, 0, nil, 0, err
+	}
+	hash := dummyHash()
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	} else {
+		u = nil
+	}
+	if s.OnHash != nil {
+		s.OnHash()
+	}
+	start := time.Now()
+	cmp = bcrypt.CompareHashAndPassword(hash, []byte(password))
+	return u, n, cmp, time.Since(start), nil
 }
 
 // cached answers from the cache. ok is false when the cache cannot vouch

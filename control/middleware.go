@@ -10,6 +10,7 @@ import (
 
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/redact"
 	"github.com/emcdp/emcdp/wire"
 )
 
@@ -32,7 +33,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 		return
 	}
 	start := time.Now()
-	s := &slot{e: Entry{Time: start.UTC(), Method: clip(r.Method, 16), Path: clip(r.URL.Path, maxText),
+	s := &slot{e: Entry{Time: start.UTC(), Method: clip(r.Method, 16), Path: clip(redact.Path(r.URL.Path), maxText),
 		Query: clip(api.RedactQuery(r.URL.RawQuery), maxText)}}
 	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, s))
 	rule, hit := p.faults.take(r, func() string { return p.userOf(r) })
@@ -48,7 +49,7 @@ func (p *Plane) serveAPI(w http.ResponseWriter, r *http.Request, em http.Handler
 	}
 	s.e.Fault = rule.ID
 	p.metrics.faults.WithLabelValues(rule.kind()).Inc()
-	p.log.Info("fault injected", "rule", rule.ID, "kind", rule.kind(), "method", r.Method, "path", r.URL.Path)
+	p.log.Info("fault injected", "rule", rule.ID, "kind", rule.kind(), "method", r.Method, "path", redact.Path(r.URL.Path))
 	if d := rule.delay(); d > 0 {
 		t := time.NewTimer(d)
 		select {

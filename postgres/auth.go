@@ -52,45 +52,40 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	return int(n), mapErr(err, "count users")
 }
 
-// CreateLogonSession stores a new logon session; an existing id fails with an
-// error wrapping ErrDuplicate.
+// CreateLogonSession stores a new logon session under the hash of its id
+// (emcdp.LogonSessionKey); an existing id fails with an error wrapping
+// ErrDuplicate.
 func (db *DB) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO logon_sessions (id, user_name, user_key, created, last_seen) VALUES ($1, $2, $3, $4, $5)`,
-		uid(&s.ID), s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
+	_, err := db.pool.Exec(ctx, `INSERT INTO logon_sessions (id_hash, user_name, user_key, created, last_seen) VALUES ($1, $2, $3, $4, $5)`,
+		emcdp.LogonSessionKey(s.ID), s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
 	return mapErr(err, "create logon session")
 }
 
-const logonCols = "id, user_name, user_key, created, last_seen"
-
-func scanLogon(r pgx.Row, s *emcdp.LogonSession) error {
-	var created, seen int64
-	if err := r.Scan(uid(&s.ID), &s.UserName, &s.UserKey, &created, &seen); err != nil {
-		return err
-	}
-	s.Created, s.LastSeen = fromNanos(created), fromNanos(seen)
-	return nil
-}
-
-// LogonSession reads a logon session by id, or ErrNotFound.
+// LogonSession reads a logon session by id, looked up by its hash, or
+// ErrNotFound.
 func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	s := new(emcdp.LogonSession)
-	if err := scanLogon(db.pool.QueryRow(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE id = $1", uid(&id)), s); err != nil {
+	s := &emcdp.LogonSession{ID: id}
+	var created, seen int64
+	err := db.pool.QueryRow(ctx, "SELECT user_name, user_key, created, last_seen FROM logon_sessions WHERE id_hash = $1",
+		emcdp.LogonSessionKey(id)).Scan(&s.UserName, &s.UserKey, &created, &seen)
+	if err != nil {
 		return nil, notFound(err, "read logon session")
 	}
+	s.Created, s.LastSeen = fromNanos(created), fromNanos(seen)
 	return s, nil
 }
 
 // touchLogon moves last_seen forward, writing nothing when it is already at
 // or after now, and tells in the same statement whether the session exists
 // (the outer SELECT sees the row as it was before the update).
-const touchLogon = `WITH u AS (UPDATE logon_sessions SET last_seen = $2 WHERE id = $1 AND last_seen < $2 RETURNING 1)
-	SELECT EXISTS (SELECT 1 FROM logon_sessions WHERE id = $1) OR EXISTS (SELECT 1 FROM u)`
+const touchLogon = `WITH u AS (UPDATE logon_sessions SET last_seen = $2 WHERE id_hash = $1 AND last_seen < $2 RETURNING 1)
+	SELECT EXISTS (SELECT 1 FROM logon_sessions WHERE id_hash = $1) OR EXISTS (SELECT 1 FROM u)`
 
 // TouchLogonSession moves LastSeen forward to now; it never moves it back.
 // A session that does not exist gives ErrNotFound.
@@ -99,7 +94,7 @@ func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time)
 		return err
 	}
 	var found bool
-	if err := db.pool.QueryRow(ctx, touchLogon, uid(&id), sqlgen.Nanos(now)).Scan(&found); err != nil {
+	if err := db.pool.QueryRow(ctx, touchLogon, emcdp.LogonSessionKey(id), sqlgen.Nanos(now)).Scan(&found); err != nil {
 		return mapErr(err, "touch logon session")
 	}
 	if !found {
@@ -108,35 +103,12 @@ func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time)
 	return nil
 }
 
-// LogonSessions lists the sessions of userKey seen at or after since, oldest
-// (by creation) first, ties by id.
-func (db *DB) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	rows, err := db.pool.Query(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE user_key = $1 AND last_seen >= $2 ORDER BY created, id",
-		userKey, sqlgen.Nanos(since))
-	if err != nil {
-		return nil, mapErr(err, "list logon sessions")
-	}
-	defer rows.Close()
-	var out []emcdp.LogonSession
-	for rows.Next() {
-		var s emcdp.LogonSession
-		if err := scanLogon(rows, &s); err != nil {
-			return nil, mapErr(err, "list logon sessions")
-		}
-		out = append(out, s)
-	}
-	return out, mapErr(rows.Err(), "list logon sessions")
-}
-
 // DeleteLogonSession removes a logon session; ErrNotFound when there was none.
 func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE id = $1", uid(&id))
+	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE id_hash = $1", emcdp.LogonSessionKey(id))
 	if err != nil {
 		return mapErr(err, "delete logon session")
 	}
@@ -204,4 +176,21 @@ func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
 	}
 	_, err := db.pool.Exec(ctx, "DELETE FROM logon_failures WHERE user_key = $1", userKey)
 	return mapErr(err, "clear logon failures")
+}
+
+// pruneFailures deletes the failures before $1, then all but the newest $2.
+const pruneFailures = `DELETE FROM logon_failures WHERE at < $1 OR ctid IN
+	(SELECT ctid FROM logon_failures ORDER BY at DESC OFFSET $2)`
+
+// PruneLogonFailures removes the failures recorded before t and then, while
+// more than keep are left, the oldest of them; it returns how many it removed.
+func (db *DB) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	tag, err := db.pool.Exec(ctx, pruneFailures, sqlgen.Nanos(before), int64(max(keep, 0)))
+	if err != nil {
+		return 0, mapErr(err, "prune logon failures")
+	}
+	return int(tag.RowsAffected()), nil
 }

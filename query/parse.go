@@ -18,6 +18,7 @@ package query
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emcdp/emcdp"
 )
@@ -25,6 +26,13 @@ import (
 // maxDepth bounds parenthesis nesting so that hostile input cannot exhaust
 // the stack.
 const maxDepth = 100
+
+// MaxTerms is the largest number of comparisons that one query may hold,
+// summed over all its filters. A larger filter is refused with EInvalid
+// (400) before it reaches a store; the stores compile filters of this size
+// into balanced SQL that stays far below every engine's depth and parameter
+// limits.
+const MaxTerms = 1000
 
 // Parse parses a filter for kind k into a canonical typed tree: an And never
 // holds an And, an Or never holds an Or, and a group of one term is the term
@@ -41,6 +49,9 @@ const maxDepth = 100
 func Parse(k emcdp.Kind, filter string) (emcdp.Expr, error) {
 	if len(emcdp.Fields(k)) == 0 {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "Query filter is invalid: type %s has no queryable fields", k)
+	}
+	if err := checkText(filter); err != nil {
+		return nil, err
 	}
 	toks, serr := lex(filter)
 	if serr != nil {
@@ -59,9 +70,10 @@ func Parse(k emcdp.Kind, filter string) (emcdp.Expr, error) {
 
 // parser is a recursive-descent parser over the token list of one filter.
 type parser struct {
-	kind emcdp.Kind
-	toks []token
-	i    int
+	kind  emcdp.Kind
+	toks  []token
+	i     int
+	terms int // comparisons parsed so far
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -214,6 +226,9 @@ func (p *parser) term(depth int) (emcdp.Expr, *syntaxError) {
 
 // comparison parses "field op value" once the field token is read.
 func (p *parser) comparison(ft token) (emcdp.Expr, *syntaxError) {
+	if p.terms++; p.terms > MaxTerms {
+		return nil, errf(ft.pos, "more than %d terms", MaxTerms)
+	}
 	f, ok := emcdp.LookupField(p.kind, ft.text)
 	if !ok {
 		return nil, errf(ft.pos, "unknown field '%s' for type %s", clip(ft.text), p.kind)
@@ -288,4 +303,36 @@ func typedValue(k emcdp.Kind, f emcdp.Field, vt token) (emcdp.Value, *syntaxErro
 		return emcdp.Value{Int: int64(n)}, nil
 	}
 	return emcdp.Value{}, errf(vt.pos, "field '%s' cannot be compared", f.Name)
+}
+
+// checkText refuses a filter holding a NUL byte or bytes that are not UTF-8:
+// no field can match them, and a database would refuse them as parameters.
+func checkText(filter string) error {
+	for i, r := range filter {
+		if r == 0 || (r == utf8.RuneError && !strings.HasPrefix(filter[i:], "\uFFFD")) {
+			return errorAt(filter, errf(i, "a NUL byte or a byte that is not UTF-8"))
+		}
+	}
+	return nil
+}
+
+// CountTerms returns the number of comparisons in a filter tree.
+func CountTerms(e emcdp.Expr) int {
+	switch e := e.(type) {
+	case *emcdp.And:
+		n := 0
+		for _, t := range e.Terms {
+			n += CountTerms(t)
+		}
+		return n
+	case *emcdp.Or:
+		n := 0
+		for _, t := range e.Terms {
+			n += CountTerms(t)
+		}
+		return n
+	case *emcdp.Term:
+		return 1
+	}
+	return 0
 }

@@ -2,6 +2,8 @@ package query
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -252,7 +254,7 @@ func TestParseErrors(t *testing.T) {
 // TestErrorTextIsClipped checks that client text in messages is made safe
 // and short.
 func TestErrorTextIsClipped(t *testing.T) {
-	_, err := Parse(kTask, "TotalSize==\x01\xff"+strings.Repeat("x", 200))
+	_, err := Parse(kTask, "TotalSize==\x01\uFFFD"+strings.Repeat("x", 200))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -290,5 +292,48 @@ func TestFormat(t *testing.T) {
 		if got := Format(tc.e); got != tc.want {
 			t.Errorf("Format = %s, want %s", got, tc.want)
 		}
+	}
+}
+
+// TestMaxTerms checks the limit on the size of a filter at its boundary, in
+// one filter and summed over several filter parameters.
+func TestMaxTerms(t *testing.T) {
+	terms := func(n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("Name==vm%d", i)
+		}
+		return strings.Join(parts, ",")
+	}
+	e, err := Parse(kTask, terms(MaxTerms))
+	if err != nil || CountTerms(e) != MaxTerms {
+		t.Fatalf("Parse of %d terms: %d terms, %v", MaxTerms, CountTerms(e), err)
+	}
+	for _, n := range []int{MaxTerms + 1, 5 * MaxTerms} {
+		if _, err := Parse(kTask, terms(n)); emcdp.ErrorCode(err) != emcdp.EInvalid ||
+			!strings.Contains(err.Error(), fmt.Sprintf("more than %d terms", MaxTerms)) {
+			t.Errorf("Parse of %d terms: %v, want EInvalid naming the limit", n, err)
+		}
+	}
+	half := url.QueryEscape(terms(MaxTerms / 2))
+	if _, err := ParseRequest("type=CdpReplicaTaskSession&filter="+half+"&filter="+half, 0); err != nil {
+		t.Errorf("two filters of %d terms each: %v", MaxTerms/2, err)
+	}
+	_, err = ParseRequest("type=CdpReplicaTaskSession&filter="+half+"&filter="+half+"&filter=Name==x", 0)
+	if emcdp.ErrorCode(err) != emcdp.EInvalid || !strings.Contains(err.Error(), "more than the limit") {
+		t.Errorf("filters of %d terms in all: %v, want EInvalid", MaxTerms+1, err)
+	}
+}
+
+// TestBytesRefused checks that a NUL or a byte that is not UTF-8 in a filter
+// is a syntax error, while the replacement character itself is a value.
+func TestBytesRefused(t *testing.T) {
+	for _, in := range []string{"Name==a\x00b", "Name==\xff", "Name==\"\xc3\"", "\x00"} {
+		if _, err := Parse(kTask, in); emcdp.ErrorCode(err) != emcdp.EInvalid {
+			t.Errorf("Parse(%q): %v, want EInvalid", in, err)
+		}
+	}
+	if _, err := Parse(kTask, "Name==\uFFFD"); err != nil {
+		t.Errorf("Parse of U+FFFD: %v", err)
 	}
 }

@@ -202,6 +202,9 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 		}
 		terms = appendFlat(terms, e, true)
 	}
+	if n := CountTerms(&emcdp.And{Terms: terms}); n > MaxTerms {
+		return nil, invalid("Query filter is invalid: it holds %d terms, more than the limit of %d", n, MaxTerms)
+	}
 	switch len(terms) {
 	case 0:
 	case 1:

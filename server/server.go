@@ -64,6 +64,9 @@ type AuthConfig struct {
 	// SoleWriter: no other process changes the store's logon sessions
 	// (see auth.Service.SoleWriter).
 	SoleWriter bool
+	// HashConcurrency bounds the password checks run at once (see
+	// auth.Service.HashConcurrency; 0: the default).
+	HashConcurrency int
 }
 
 // Server is a running emcdp.
@@ -109,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	a := cfg.Auth
 	s.auth = &auth.Service{Store: cfg.Store, Clock: s.clock.Sessions(),
 		IdleTimeout: a.IdleTimeout, MaxFailures: a.MaxFailures, FailureWindow: a.FailureWindow,
-		BasicCacheTTL: a.BasicCacheTTL, SoleWriter: a.SoleWriter}
+		BasicCacheTTL: a.BasicCacheTTL, SoleWriter: a.SoleWriter, HashConcurrency: a.HashConcurrency}
 
 	var err error
 	s.world, err = control.NewWorld(ctx, control.WorldConfig{

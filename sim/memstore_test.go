@@ -311,9 +311,6 @@ func (m *memStore) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonS
 func (m *memStore) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time) error {
 	return errNoAuth
 }
-func (m *memStore) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
-	return nil, errNoAuth
-}
 func (m *memStore) DeleteLogonSession(ctx context.Context, id emcdp.ID) error { return errNoAuth }
 func (m *memStore) DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, error) {
 	return 0, errNoAuth
@@ -325,3 +322,6 @@ func (m *memStore) LogonFailures(ctx context.Context, userKey string, since time
 	return 0, errNoAuth
 }
 func (m *memStore) ClearLogonFailures(ctx context.Context, userKey string) error { return errNoAuth }
+func (m *memStore) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
+	return 0, errNoAuth
+}

@@ -235,6 +235,36 @@ func (g *gen) list(terms []emcdp.Expr, sep, empty string, nested bool) error {
 	if nested {
 		g.sb.WriteByte('(')
 	}
+	if err := g.join(terms, sep); err != nil {
+		return err
+	}
+	if nested {
+		g.sb.WriteByte(')')
+	}
+	return nil
+}
+
+// maxChain is the longest run of terms written as one flat chain.
+const maxChain = 16
+
+// join writes terms joined by sep. SQL engines parse "a AND b AND c" as a
+// left-deep tree one level deeper per term, and SQLite refuses trees deeper
+// than 1000; a longer list is therefore split into parenthesised halves, so
+// that the depth grows with the logarithm of the number of terms.
+func (g *gen) join(terms []emcdp.Expr, sep string) error {
+	if len(terms) > maxChain {
+		h := len(terms) / 2
+		g.sb.WriteByte('(')
+		if err := g.join(terms[:h], sep); err != nil {
+			return err
+		}
+		g.sb.WriteString(")" + sep + "(")
+		if err := g.join(terms[h:], sep); err != nil {
+			return err
+		}
+		g.sb.WriteByte(')')
+		return nil
+	}
 	for i, t := range terms {
 		if i > 0 {
 			g.sb.WriteString(sep)
@@ -242,9 +272,6 @@ func (g *gen) list(terms []emcdp.Expr, sep, empty string, nested bool) error {
 		if err := g.expr(t, true); err != nil {
 			return err
 		}
-	}
-	if nested {
-		g.sb.WriteByte(')')
 	}
 	return nil
 }

@@ -47,37 +47,32 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	return n, mapErr(err, "count users")
 }
 
-// CreateLogonSession stores a new logon session; an existing id fails with an
-// error wrapping ErrDuplicate.
+// CreateLogonSession stores a new logon session under the hash of its id
+// (emcdp.LogonSessionKey); an existing id fails with an error wrapping
+// ErrDuplicate.
 func (db *DB) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO logon_sessions (id, user_name, user_key, created, last_seen) VALUES (?, ?, ?, ?, ?)`,
-		s.ID[:], s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
+	_, err := db.w.ExecContext(ctx, `INSERT INTO logon_sessions (id_hash, user_name, user_key, created, last_seen) VALUES (?, ?, ?, ?, ?)`,
+		emcdp.LogonSessionKey(s.ID), s.UserName, s.UserKey, sqlgen.Nanos(s.Created), sqlgen.Nanos(s.LastSeen))
 	return mapErr(err, "create logon session")
 }
 
-const logonCols = "id, user_name, user_key, created, last_seen"
+const logonCols = "user_name, user_key, created, last_seen"
 
-func scanLogon(r scanner, s *emcdp.LogonSession) error {
-	var created, seen int64
-	if err := r.Scan(idScan{&s.ID}, &s.UserName, &s.UserKey, &created, &seen); err != nil {
-		return err
-	}
-	s.Created, s.LastSeen = time.Unix(0, created).UTC(), time.Unix(0, seen).UTC()
-	return nil
-}
-
-// LogonSession reads a logon session by id, or ErrNotFound.
+// LogonSession reads a logon session by id, looked up by its hash, or
+// ErrNotFound.
 func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	s := new(emcdp.LogonSession)
-	if err := scanLogon(db.rs.logon.QueryRowContext(ctx, id[:]), s); err != nil {
+	s := &emcdp.LogonSession{ID: id}
+	var created, seen int64
+	if err := db.rs.logon.QueryRowContext(ctx, emcdp.LogonSessionKey(id)).Scan(&s.UserName, &s.UserKey, &created, &seen); err != nil {
 		return nil, notFound(err, "read logon session")
 	}
+	s.Created, s.LastSeen = time.Unix(0, created).UTC(), time.Unix(0, seen).UTC()
 	return s, nil
 }
 
@@ -87,44 +82,22 @@ func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time)
 	if err := db.check(); err != nil {
 		return err
 	}
+	key := emcdp.LogonSessionKey(id)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin write")
 	}
 	defer tx.Rollback()
 	var seen int64
-	if err := tx.QueryRowContext(ctx, "SELECT last_seen FROM logon_sessions WHERE id = ?", id[:]).Scan(&seen); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT last_seen FROM logon_sessions WHERE id_hash = ?", key).Scan(&seen); err != nil {
 		return notFound(err, "read logon session")
 	}
 	if n := sqlgen.Nanos(now); seen < n {
-		if _, err := tx.ExecContext(ctx, "UPDATE logon_sessions SET last_seen = ? WHERE id = ?", n, id[:]); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE logon_sessions SET last_seen = ? WHERE id_hash = ?", n, key); err != nil {
 			return mapErr(err, "touch logon session")
 		}
 	}
 	return mapErr(tx.Commit(), "commit")
-}
-
-// LogonSessions lists the sessions of userKey seen at or after since, oldest
-// (by creation) first, ties by id.
-func (db *DB) LogonSessions(ctx context.Context, userKey string, since time.Time) ([]emcdp.LogonSession, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	rows, err := db.r.QueryContext(ctx, "SELECT "+logonCols+" FROM logon_sessions WHERE user_key = ? AND last_seen >= ? ORDER BY created, id",
-		userKey, sqlgen.Nanos(since))
-	if err != nil {
-		return nil, mapErr(err, "list logon sessions")
-	}
-	defer rows.Close()
-	var out []emcdp.LogonSession
-	for rows.Next() {
-		var s emcdp.LogonSession
-		if err := scanLogon(rows, &s); err != nil {
-			return nil, mapErr(err, "list logon sessions")
-		}
-		out = append(out, s)
-	}
-	return out, mapErr(rows.Err(), "list logon sessions")
 }
 
 // DeleteLogonSession removes a logon session; ErrNotFound when there was none.
@@ -132,7 +105,7 @@ func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	r, err := db.w.ExecContext(ctx, "DELETE FROM logon_sessions WHERE id = ?", id[:])
+	r, err := db.w.ExecContext(ctx, "DELETE FROM logon_sessions WHERE id_hash = ?", emcdp.LogonSessionKey(id))
 	if err != nil {
 		return mapErr(err, "delete logon session")
 	}
@@ -204,4 +177,19 @@ func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
 	}
 	_, err := db.w.ExecContext(ctx, "DELETE FROM logon_failures WHERE user_key = ?", userKey)
 	return mapErr(err, "clear logon failures")
+}
+
+// PruneLogonFailures removes the failures recorded before t and then, while
+// more than keep are left, the oldest of them; it returns how many it removed.
+func (db *DB) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	r, err := db.w.ExecContext(ctx, `DELETE FROM logon_failures WHERE at < ? OR rowid IN
+		(SELECT rowid FROM logon_failures ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)`, sqlgen.Nanos(before), max(keep, 0))
+	if err != nil {
+		return 0, mapErr(err, "prune logon failures")
+	}
+	n, err := r.RowsAffected()
+	return int(n), mapErr(err, "prune logon failures")
 }

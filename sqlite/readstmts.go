@@ -24,7 +24,7 @@ func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
 		{&s.server, "SELECT " + serverCols + " FROM backup_servers WHERE id = ?"},
 		{&s.policySession, "SELECT " + psCols + " FROM policy_sessions WHERE id = ?"},
 		{&s.taskSession, "SELECT " + tsCols + " FROM task_sessions WHERE id = ?"},
-		{&s.logon, "SELECT " + logonCols + " FROM logon_sessions WHERE id = ?"},
+		{&s.logon, "SELECT " + logonCols + " FROM logon_sessions WHERE id_hash = ?"},
 		{&s.user, "SELECT name, password_hash, role, created FROM users WHERE name = ?"},
 	} {
 		st, err := r.PrepareContext(ctx, j.q)

@@ -73,18 +73,6 @@ func testLogonSessions(t *testing.T, st emcdp.Store) {
 	if err := st.TouchLogonSession(ctx, emcdp.NewID(), later); !isNotFound(err) {
 		t.Errorf("Touch(unknown): %v, want ErrNotFound", err)
 	}
-	// Listing: the user's sessions seen since, oldest first.
-	list, err := st.LogonSessions(ctx, "operator", Base)
-	if err != nil || len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
-		t.Errorf("LogonSessions(operator, base): %+v, %v", list, err)
-	}
-	list, err = st.LogonSessions(ctx, "operator", Base.Add(10*time.Minute))
-	if err != nil || len(list) != 1 || list[0].ID != a.ID {
-		t.Errorf("LogonSessions(operator, base+10m): %+v, %v", list, err)
-	}
-	if list, err = st.LogonSessions(ctx, "nobody", Base); err != nil || len(list) != 0 {
-		t.Errorf("LogonSessions(nobody): %+v, %v", list, err)
-	}
 	// Expiry removes those last seen before t.
 	n, err := st.DeleteLogonSessionsBefore(ctx, Base.Add(2*time.Minute))
 	if err != nil || n != 1 {
@@ -131,5 +119,28 @@ func testLogonFailures(t *testing.T, st emcdp.Store) {
 	}
 	if n, err := st.LogonFailures(ctx, "other", at(0)); err != nil || n != 1 {
 		t.Errorf("the other user's after clear = %d, %v", n, err)
+	}
+
+	// Pruning drops what is older than the window, then the oldest beyond
+	// the bound.
+	for i := 0; i < 6; i++ {
+		if _, err := st.AddLogonFailure(ctx, "user"+string(rune('a'+i)), at(20+i), at(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Held now: other@3, usera@20 … userf@25.
+	if n, err := st.PruneLogonFailures(ctx, at(10), 100); err != nil || n != 1 {
+		t.Errorf("PruneLogonFailures(before 10 min) = %d, %v; want 1", n, err)
+	}
+	if n, err := st.LogonFailures(ctx, "other", at(0)); err != nil || n != 0 {
+		t.Errorf("a pruned failure is still counted: %d, %v", n, err)
+	}
+	if n, err := st.PruneLogonFailures(ctx, at(10), 4); err != nil || n != 2 {
+		t.Errorf("PruneLogonFailures(keep 4) = %d, %v; want 2", n, err)
+	}
+	for i, want := range []int{0, 0, 1, 1, 1, 1} {
+		if n, err := st.LogonFailures(ctx, "user"+string(rune('a'+i)), at(0)); err != nil || n != want {
+			t.Errorf("after the bound, user%c has %d failures (%v); want %d", 'a'+i, n, err, want)
+		}
 	}
 }

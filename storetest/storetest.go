@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"Users", testUsers},
 		{"LogonSessions", testLogonSessions},
 		{"LogonFailures", testLogonFailures},
+		{"WideFilters", testWideFilters},
 		{"RandomQueries", testRandomQueries},
 		{"Differential", testDifferential},
 		{"Histogram", testHistogram},

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/emcdp/emcdp/redact"
 )
 
 const benchUsage = `Usage: emcdp bench [flags]
@@ -99,7 +101,7 @@ func (f *benchFlags) check(now time.Time) (*benchSettings, error) {
 	case strings.HasPrefix(f.db, "postgres://"), strings.HasPrefix(f.db, "postgresql://"):
 		s.store = "postgres"
 	default:
-		return nil, fmt.Errorf("--db %q: leave it empty for SQLite, or give a postgres:// URL", f.db)
+		return nil, fmt.Errorf("--db %q: leave it empty for SQLite, or give a postgres:// URL", redact.DatabaseURL(f.db))
 	}
 	var err error
 	if s.scenarios, err = parseScenarios(f.scenarios); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/emcdp/emcdp/redact"
 )
 
 // The simulator's cadence at its defaults: a task session per VM every
@@ -130,7 +132,7 @@ func (b *bench) prepareDataset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db := redactURL(s.db)
+	db := redact.DatabaseURL(s.db)
 	if m != nil && m.Plan == s.plan && m.Store == s.store && m.DB == db {
 		fmt.Fprintf(b.log, "reusing the dataset in %s (seeded %s)\n", dir, m.SeededAt.Format(time.RFC3339))
 		b.seededAt = m.SeededAt

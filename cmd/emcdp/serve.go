@@ -68,6 +68,9 @@ type serveFlags struct {
 	logLevel       string
 	logFormat      string
 	benchRoute     bool
+	requestTimeout time.Duration
+	maxScans       int
+	logonWorkers   int
 	control        bool
 	controlToken   string
 	metricsAuth    bool
@@ -102,6 +105,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
 	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
+	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: half the processors)")
+	fs.IntVar(&f.logonWorkers, "logon-concurrency", 0, "password checks run at once; more wait briefly, then get 503 (default: half the processors)")
 }
 
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
@@ -120,6 +126,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	if f.timeScale <= 0 {
 		return badUsage(fs, "--time-scale must be positive, got %v", f.timeScale)
+	}
+	if f.requestTimeout <= 0 || f.maxScans < 0 || f.logonWorkers < 0 {
+		return badUsage(fs, "--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return badUsage(fs, "--tls-cert and --tls-key go together")
@@ -172,7 +181,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 		RecordWorld: saveWorld,
 		Auth: server.AuthConfig{
 			IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
-			BasicCacheTTL: basicCacheTTL(f.basicCache),
+			BasicCacheTTL: basicCacheTTL(f.basicCache), HashConcurrency: f.logonWorkers,
 			// Only this process serves an embedded store (it holds the lock
 			// above), so live logon sessions may be kept in memory.
 			SoleWriter: soleWriter,
@@ -181,6 +190,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			Profile: profile, BOM: f.jsonBOM, ExternalURL: f.externalURL,
 			SessionWindow: f.sessionWindow, MaxPageSize: f.maxPageSize,
 			ListOldVersions: f.oldVersions, BenchRoute: f.benchRoute,
+			RequestTimeout: f.requestTimeout, MaxScans: f.maxScans,
 			// Large answers are built in the data folder, which must be
 			// writable anyway, rather than in a temporary folder that a
 			// read-only root filesystem lacks.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/postgres"
+	"github.com/emcdp/emcdp/redact"
 	"github.com/emcdp/emcdp/sqlite"
 )
 
@@ -41,9 +42,9 @@ func openStore(ctx context.Context, f storeFlags) (emcdp.Store, string, error) {
 		return nil, "", fmt.Errorf("--db %q names no file: write sqlite://PATH", f.DB)
 	case strings.HasPrefix(f.DB, "postgres://"), strings.HasPrefix(f.DB, "postgresql://"):
 		st, err := postgres.Open(ctx, f.DB)
-		return st, "postgres " + redactURL(f.DB), err
+		return st, "postgres " + redact.DatabaseURL(f.DB), err
 	}
-	return nil, "", fmt.Errorf("--db %q: expected sqlite://PATH or postgres://…", f.DB)
+	return nil, "", fmt.Errorf("--db %q: expected sqlite://PATH or postgres://…", redact.DatabaseURL(f.DB))
 }
 
 // sqliteFolder makes sure the folder of the SQLite database at path exists.
@@ -62,20 +63,6 @@ func sqliteFolder(f storeFlags, path string) error {
 		return fmt.Errorf("--db %s: the folder %s does not exist; create it first, or name a file in an existing folder", f.DB, dir)
 	}
 	return nil
-}
-
-// redactURL hides a password in a database URL.
-func redactURL(u string) string {
-	at := strings.LastIndexByte(u, '@')
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
-		return u
-	}
-	creds := u[scheme+3 : at]
-	if i := strings.IndexByte(creds, ':'); i >= 0 {
-		return u[:scheme+3] + creds[:i] + ":***" + u[at:]
-	}
-	return u
 }
 
 // lockServing takes an exclusive lock beside a SQLite database for one

@@ -23,11 +23,13 @@ The password is read from the terminal (asked twice) or, when standard input is
 not a terminal, from its first line; it is never taken from a flag or logged.
 Users log on with NAME, DOMAIN\NAME or NAME@DOMAIN.
 
-Roles: PortalAdministrator, PortalUser, RestoreOperator (any role may read).
+Passwords have 8 characters or more and at most 72 bytes; user names at most
+256 bytes. Roles: PortalAdministrator, PortalUser, RestoreOperator (any role
+may read).
 
 Examples:
   emcdp user add operator --role PortalUser
-  echo 's3cret!' | emcdp user add monitor --role PortalUser --data /var/lib/emcdp
+  echo 'S3cret-pass' | emcdp user add monitor --role PortalUser --data /var/lib/emcdp
 `
 
 // userCmd manages users.
@@ -68,10 +70,10 @@ func (c *userCmd) Run(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown role %q: use PortalAdministrator, PortalUser or RestoreOperator", *role)
 	}
-	key := emcdp.UserKey(name)
-	if key == "" {
-		return fmt.Errorf("user name %q is empty once its domain is removed", name)
+	if err := auth.CheckUserName(name); err != nil {
+		return fmt.Errorf("user name %q: %v", name, err)
 	}
+	key := emcdp.UserKey(name)
 	pw, err := readPassword(c.Stdin, c.Stderr)
 	if err != nil {
 		return err
@@ -129,12 +131,13 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return checkPassword(strings.TrimRight(line, "\r\n"))
 }
 
+// checkPassword applies the limits that logon applies too (auth.CheckPassword).
 func checkPassword(pw string) (string, error) {
-	switch {
-	case pw == "":
+	if pw == "" {
 		return "", errors.New("empty password: type one at the prompt or pipe it on stdin")
-	case len(pw) > 72:
-		return "", errors.New("password longer than 72 bytes (the bcrypt limit)")
+	}
+	if err := auth.CheckPassword(pw); err != nil {
+		return "", err
 	}
 	return pw, nil
 }
