@@ -293,6 +293,12 @@ func (h *Handler) base(r *http.Request) string {
 	if h.external != "" {
 		return h.external
 	}
+	return RequestBase(r)
+}
+
+// RequestBase returns the API base ("https://host:9398/api") as the client
+// of r reached it, as links are written without an external URL.
+func RequestBase(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"

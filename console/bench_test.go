@@ -55,7 +55,7 @@ func BenchmarkOverview(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := console.ReadOverview(ctx, st, now); err != nil {
+		if _, err := console.ReadOverview(ctx, st, now, 50); err != nil {
 			b.Fatal(err)
 		}
 	}

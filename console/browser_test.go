@@ -16,14 +16,17 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/client"
+	"github.com/emcdp/emcdp/control"
 	"github.com/emcdp/emcdp/emcdptest"
+	"github.com/emcdp/emcdp/server"
 )
 
 // chromium finds a Chromium or Chrome binary: $EMCDP_CHROMIUM, or one on
 // the PATH. Without one the browser tests skip, except under CI=true where
 // they fail.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("EMCDP_CHROMIUM"); p != "" {
 		return p
@@ -64,14 +67,20 @@ type browser struct {
 	errs []string
 }
 
-func newBrowser(t *testing.T, w, h int) *browser {
-	exe := chromium(t)
+// tab starts a headless Chromium with one tab of w×h, closed when tb ends.
+func tab(tb testing.TB, w, h int) context.Context {
+	exe := chromium(tb)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.WindowSize(w, h),
 		chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.Flag("lang", "en-US"))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+func newBrowser(t *testing.T, w, h int) *browser {
+	ctx := tab(t, w, h)
 	b := &browser{t: t, ctx: ctx, dir: screenshots(t)}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		b.mu.Lock()
@@ -432,3 +441,43 @@ func TestConsoleInBrowser(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// BenchmarkPageLoad times the console in Chromium from opening the page to
+// the overview's and the 7-day timeline's numbers on screen, over the world
+// of $EMCDP_BENCH_SQLITE (see benchStore) served as "emcdp serve" serves it.
+func BenchmarkPageLoad(b *testing.B) {
+	st, _ := benchStore(b)
+	token := "bench"
+	s, err := server.New(context.Background(), server.Config{Store: st, Paused: true,
+		HTTP:    api.ServerConfig{Addr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", DataDir: b.TempDir(), SweepInterval: -1},
+		Control: control.Config{Enabled: true, Token: token}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	br := tab(b, 1280, 800)
+	load := func(view, ready string) time.Duration {
+		start := time.Now()
+		if err := chromedp.Run(br, chromedp.Navigate("about:blank"), chromedp.Navigate(s.HTTPURL()+"/_emcdp/ui/#"+view),
+			chromedp.WaitVisible(ready, chromedp.ByQuery)); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	if err := chromedp.Run(br, chromedp.Navigate(s.HTTPURL()+"/_emcdp/ui/"), chromedp.WaitVisible("#token", chromedp.ByID),
+		chromedp.SendKeys("#token", token, chromedp.ByID), chromedp.Click(`#login-form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#counts", chromedp.ByID)); err != nil {
+		b.Fatal(err)
+	}
+	var overview, timeline time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		overview += load("overview", "#counts")
+		timeline += load("timeline", "#tl-tasks")
+	}
+	b.ReportMetric(float64(overview.Milliseconds())/float64(b.N), "overview-ms")
+	b.ReportMetric(float64(timeline.Milliseconds())/float64(b.N), "timeline7d-ms")
+}

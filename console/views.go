@@ -43,7 +43,11 @@ type Overview struct {
 	Now      time.Time      `json:"now"`
 	Since    time.Time      `json:"since"` // start of the "last 24 h" window
 	Servers  []ServerRow    `json:"servers"`
-	Policies []PolicyRow    `json:"policies"`
+	Policies []PolicyRow    `json:"policies"` // problems first, at most the limit asked for
+	// PolicyCount is the number of policies, PolicyStates how many are in
+	// each state (Failed, Warning, Success, None), over all of them.
+	PolicyCount  int            `json:"policyCount"`
+	PolicyStates map[string]int `json:"policyStates"`
 	Counts   []ResultCounts `json:"counts"`
 }
 
@@ -74,8 +78,9 @@ type PolicyRow struct {
 
 const day = 24 * time.Hour
 
-// Overview reads the overview at now.
-func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time) (*Overview, error) {
+// ReadOverview reads the overview at now, with the first limit policies
+// (problems first; 0: all of them).
+func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time, limit int) (*Overview, error) {
 	hs, ok := st.(emcdp.HistogramStore)
 	if !ok {
 		return nil, fmt.Errorf("this store cannot count sessions per time bucket")
@@ -169,6 +174,13 @@ func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time) (*Overview
 		o.Policies = append(o.Policies, row)
 	}
 	sort.SliceStable(o.Policies, func(i, j int) bool { return rank(o.Policies[i].State) > rank(o.Policies[j].State) })
+	o.PolicyCount, o.PolicyStates = len(o.Policies), map[string]int{}
+	for _, p := range o.Policies {
+		o.PolicyStates[p.State]++
+	}
+	if limit > 0 && len(o.Policies) > limit {
+		o.Policies = o.Policies[:limit]
+	}
 
 	for _, k := range []emcdp.Kind{emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession} {
 		rc, err := countResults(ctx, st, k, since)

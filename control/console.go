@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/console"
 )
 
@@ -21,15 +23,25 @@ func (p *Plane) serveUI(w http.ResponseWriter, r *http.Request) {
 	console.Assets(Prefix+"ui/").ServeHTTP(w, r)
 }
 
-// serveOverview answers the console's overview at the world clock's present.
+// serveOverview answers the console's overview at the world clock's present,
+// with the first ?limit= policies (default 50, 0: all).
 func (p *Plane) serveOverview(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		methodNotAllowed(w, "GET")
 		return
 	}
+	limit := 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "limit must be a number of policies, 0 for all")
+			return
+		}
+		limit = n
+	}
 	release := p.world.Hold()
 	defer release()
-	o, err := console.ReadOverview(r.Context(), p.world.cfg.Store, p.world.cfg.Clock.Now())
+	o, err := console.ReadOverview(r.Context(), p.world.cfg.Store, p.world.cfg.Clock.Now(), limit)
 	if err != nil {
 		p.internal(w, "overview", err)
 		return
@@ -38,7 +50,7 @@ func (p *Plane) serveOverview(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveTimeline answers ?from= and ?to= (RFC 3339; default: the last 7 days
-// to the world clock's present), ?buckets= (default 168), ?policy= (a
+// to the world clock's present) or ?span= before ?to=, ?buckets= (default 168), ?policy= (a
 // policy's id: its VMs as rows), ?page= and ?pageSize= (default 50) of rows.
 func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
@@ -67,6 +79,14 @@ func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 			}
 			*dst = n
 		}
+	}
+	if s := q.Get("span"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || q.Get("from") != "" {
+			writeError(w, http.StatusBadRequest, "span is a positive duration such as 168h, and goes without from")
+			return
+		}
+		req.From = req.To.Add(-d)
 	}
 	if s := q.Get("policy"); s != "" {
 		id, ok := emcdp.ParseID(s)
@@ -106,13 +126,13 @@ func (p *Plane) serveSession(w http.ResponseWriter, r *http.Request, s string) {
 		writeError(w, http.StatusBadRequest, "a session is named by its id (a GUID)")
 		return
 	}
-	scheme := "https"
-	if r.TLS == nil {
-		scheme = "http"
+	base := strings.TrimRight(p.cfg.ExternalURL, "/")
+	if base == "" {
+		base = strings.TrimSuffix(api.RequestBase(r), "/api")
 	}
 	release := p.world.Hold()
 	defer release()
-	d, err := console.ReadSession(r.Context(), p.world.cfg.Store, id, scheme+"://"+r.Host)
+	d, err := console.ReadSession(r.Context(), p.world.cfg.Store, id, base)
 	switch {
 	case errors.Is(err, emcdp.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no policy or task session "+strconv.Quote(s))

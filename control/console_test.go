@@ -101,6 +101,22 @@ func TestOverviewEqualsQueryService(t *testing.T) {
 	if tasks := o.Counts[1].Total.N; sum != tasks {
 		t.Errorf("policies' task sessions of the last 24 h add up to %d, the query service counts %d", sum, tasks)
 	}
+	states := 0
+	for _, n := range o.PolicyStates {
+		states += n
+	}
+	if o.PolicyCount != 4 || states != 4 {
+		t.Errorf("policyCount %d, states %v", o.PolicyCount, o.PolicyStates)
+	}
+	// A limit keeps the worst policies and the counts over all of them.
+	var top console.Overview
+	do(t, srv, "GET", "/_emcdp/overview?limit=1", "", http.StatusOK, &top)
+	if len(top.Policies) != 1 || top.PolicyCount != 4 || top.Policies[0].ID != o.Policies[0].ID {
+		t.Errorf("limit=1: %d policies of %d, first %s (want %s)", len(top.Policies), top.PolicyCount, top.Policies[0].Name, o.Policies[0].Name)
+	}
+	if a := send(t, srv, "GET", "/_emcdp/overview?limit=-1", "Bearer "+srv.ControlToken, ""); a.status != http.StatusBadRequest {
+		t.Errorf("limit=-1: %d", a.status)
+	}
 }
 
 // TestTimelineEqualsQueryService: the timeline counts the task sessions the
@@ -155,7 +171,12 @@ func TestTimelineEqualsQueryService(t *testing.T) {
 		t.Errorf("the VMs of %s count %d task sessions, the policy's row %d", tl.Rows[0].Name, n, policyCells)
 	}
 
-	for _, bad := range []string{"from=yesterday", "buckets=0", "buckets=401", "pageSize=500", "page=-1", "policy=x",
+	var spanned console.Timeline
+	do(t, srv, "GET", "/_emcdp/timeline?span=48h&buckets=48", "", http.StatusOK, &spanned)
+	if !spanned.To.Equal(t0) || !spanned.From.Equal(t0.Add(-48*time.Hour)) {
+		t.Errorf("span=48h: %v…%v, want the 48 h before %v", spanned.From, spanned.To, t0)
+	}
+	for _, bad := range []string{"span=-1h", "span=1h&from=2026-06-14T00:00:00Z", "from=yesterday", "buckets=0", "buckets=401", "pageSize=500", "page=-1", "policy=x",
 		"from=2026-06-15T00:00:00Z&to=2026-06-14T00:00:00Z", "from=2020-01-01T00:00:00Z"} {
 		if a := send(t, srv, "GET", "/_emcdp/timeline?"+bad, "Bearer "+srv.ControlToken, ""); a.status != http.StatusBadRequest {
 			t.Errorf("timeline?%s = %d %s, want 400", bad, a.status, a.body)

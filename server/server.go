@@ -47,8 +47,8 @@ type Config struct {
 	// HTTP configures the listeners; its API and Wrap are filled in.
 	HTTP api.ServerConfig
 
-	// Control configures the control plane; its World, Profile and BOM
-	// are filled in.
+	// Control configures the control plane; its World, Profile, BOM and
+	// ExternalURL are filled in.
 	Control control.Config
 
 	Logger *slog.Logger
@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cc := cfg.Control
-	cc.World, cc.Profile, cc.BOM = s.world, cfg.API.Profile, cfg.API.BOM
+	cc.World, cc.Profile, cc.BOM, cc.ExternalURL = s.world, cfg.API.Profile, cfg.API.BOM, cfg.API.ExternalURL
 	if cc.Logger == nil {
 		cc.Logger = s.log
 	}

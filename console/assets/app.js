@@ -47,12 +47,17 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// Formatters made once: toLocaleString makes one per call, which costs
+// seconds over the thousands of times a large world shows.
+const LONG = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const SHORT = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
 // when writes a time in the browser's zone, with UTC on hover.
 function when(iso) {
   if (!iso) return el('span', { class: 'muted' }, '—');
   const d = new Date(iso);
   return el('time', { datetime: d.toISOString(), title: 'UTC ' + d.toISOString().replace('T', ' ').replace(/\.\d+Z$|Z$/, ' Z') },
-    d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+    LONG.format(d));
 }
 
 // badge shows a result by icon, word and colour.
@@ -61,7 +66,8 @@ function badge(result, running) {
   return el('span', { class: 'badge r-' + r }, el('span', { 'aria-hidden': 'true' }, ICON[r] || '•'), ' ', running ? 'Running' : r);
 }
 
-function fmtNum(n) { return Number(n).toLocaleString('en-US'); }
+const NUM = new Intl.NumberFormat('en-US');
+function fmtNum(n) { return NUM.format(n); }
 
 function setTitle(t) { document.title = t + ' · emcdp console'; }
 
@@ -106,9 +112,12 @@ async function login(ev) {
   route();
 }
 
+let lastClock = null;
+
 async function refreshClock() {
   try {
     const c = await api('clock');
+    lastClock = c;
     const p = document.getElementById('clock');
     p.replaceChildren('World clock ', when(c.now), ' ',
       el('span', { class: 'muted' }, c.paused ? '(paused)' : '(running ×' + c.scale + ')'));
@@ -148,17 +157,17 @@ function hourStrip(hours, since) {
     (hours.filter(Boolean).length ? hours.map((h, i) => h ? (i + 1) + ': ' + h : '').filter(Boolean).join(', ') : 'no ended task sessions') });
   const t0 = new Date(since).getTime();
   hours.forEach((h, i) => {
-    const at = new Date(t0 + i * 3600e3);
-    strip.append(el('span', { class: 'hour r-' + (h || 'empty'), title: at.toLocaleString() + ': ' + (h || 'none ended') }));
+    strip.append(el('span', { class: 'hour r-' + (h || 'empty'), title: SHORT.format(t0 + i * 3600e3) + ': ' + (h || 'none ended') }));
   });
   return strip;
 }
 
+let overviewAll = false;
+
 async function overview(view) {
   setTitle('Overview');
-  const [o, w] = await Promise.all([api('overview'), api('world')]);
-  const sev = { Failed: 0, Warning: 0, Success: 0, None: 0 };
-  o.policies.forEach(p => { sev[p.state] = (sev[p.state] || 0) + 1; });
+  const [o, w] = await Promise.all([api('overview' + (overviewAll ? '?limit=0' : '')), api('world')]);
+  const sev = Object.assign({ Failed: 0, Warning: 0, Success: 0, None: 0 }, o.policyStates);
   const counts = el('table', { class: 'counts', id: 'counts' },
     el('caption', {}, 'Sessions created in the last 24 h (since ', when(o.since), ')'),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Type'), el('th', { scope: 'col' }, 'All'),
@@ -175,7 +184,7 @@ async function overview(view) {
     el('tbody', {}, o.servers.map(s => el('tr', {}, el('th', { scope: 'row' }, s.name), el('td', {}, s.version),
       el('td', { class: 'num' }, s.port), el('td', { class: 'num' }, s.policies)))));
   const policies = el('table', { id: 'policies' },
-    el('caption', {}, 'CDP policies, problems first'),
+    el('caption', {}, 'CDP policies, problems first (', o.policies.length < o.policyCount ? o.policies.length + ' of ' + o.policyCount : 'all ' + o.policyCount, ')'),
     el('thead', {}, el('tr', {}, ['Policy', 'Server', 'RPO', 'VMs', 'Now', 'Last 24 h (per hour)', 'Task sessions 24 h', 'Next run']
       .map(h => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, o.policies.map(p => el('tr', { 'data-policy': p.id },
@@ -197,6 +206,7 @@ async function overview(view) {
     el('h3', {}, 'Resources'), totals,
     el('div', { class: 'scroll' }, servers),
     el('div', { class: 'scroll' }, policies),
+    o.policies.length < o.policyCount ? el('button', { type: 'button', onclick: () => { overviewAll = true; route(); } }, 'Show all ' + o.policyCount + ' policies') : null,
     el('p', { class: 'muted' }, 'Every number is read through the query service; hover a count for the /api/query request that gives it.'));
 }
 
@@ -216,8 +226,7 @@ function cellsTrack(cells, buckets, from, width) {
   const track = el('div', { class: 'cells' });
   for (const c of cells) {
     const w = worstOf(c);
-    const at = new Date(from + c.b * width * 1000);
-    const text = at.toLocaleString() + ': ' + [c.success && c.success + ' success', c.warning && c.warning + ' warning',
+    const text = SHORT.format(from + c.b * width * 1000) + ': ' + [c.success && c.success + ' success', c.warning && c.warning + ' warning',
       c.failed && c.failed + ' failed', c.running && c.running + ' running'].filter(Boolean).join(', ');
     track.append(el('span', { class: 'cell r-' + w, style: { left: (100 * c.b / buckets) + '%', width: (100 / buckets) + '%' }, title: text }));
   }
@@ -242,14 +251,16 @@ function sessionsTrack(sessions, from, to) {
 
 async function timeline(view) {
   setTitle('Timeline');
-  const clock = await api('clock');
-  const now = new Date(clock.now).getTime();
   const span = RANGES[tlState.range];
-  const to = tlState.end === null ? now : Math.min(tlState.end, now);
-  const from = to - span;
-  const buckets = tlState.range === '1d' ? 96 : tlState.range === '7d' ? 168 : 180;
-  const qs = 'from=' + new Date(from).toISOString() + '&to=' + new Date(to).toISOString() + '&buckets=' + buckets;
-  const tl = await api('timeline?' + qs + '&page=' + tlState.page + '&pageSize=50');
+  const buckets = tlState.range === '1d' ? 96 : tlState.range === '7d' ? 84 : 120;
+  // Up to now, the server takes the window's end from its clock.
+  const tl = await api('timeline?' + (tlState.end === null ? 'span=' + span / 1000 + 's'
+    : 'from=' + new Date(tlState.end - span).toISOString() + '&to=' + new Date(tlState.end).toISOString()) +
+    '&buckets=' + buckets + '&page=' + tlState.page + '&pageSize=50');
+  const from = new Date(tl.from).getTime();
+  const to = new Date(tl.to).getTime();
+  const now = tlState.end === null ? to : new Date(lastClock ? lastClock.now : tl.to).getTime();
+  const qs = 'from=' + tl.from + '&to=' + tl.to + '&buckets=' + buckets;
   const go = (end, page) => { tlState.end = end; if (page) tlState.page = page; route(); };
   const rows = el('div', { class: 'tl-rows', role: 'list' });
   const axis = el('div', { class: 'axis', 'aria-hidden': 'true' });
