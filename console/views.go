@@ -40,15 +40,15 @@ type ResultCounts struct {
 
 // Overview is the world at a glance.
 type Overview struct {
-	Now      time.Time      `json:"now"`
-	Since    time.Time      `json:"since"` // start of the "last 24 h" window
-	Servers  []ServerRow    `json:"servers"`
-	Policies []PolicyRow    `json:"policies"` // problems first, at most the limit asked for
+	Now      time.Time   `json:"now"`
+	Since    time.Time   `json:"since"` // start of the "last 24 h" window
+	Servers  []ServerRow `json:"servers"`
+	Policies []PolicyRow `json:"policies"` // problems first, at most the limit asked for
 	// PolicyCount is the number of policies, PolicyStates how many are in
 	// each state (Failed, Warning, Success, None), over all of them.
 	PolicyCount  int            `json:"policyCount"`
 	PolicyStates map[string]int `json:"policyStates"`
-	Counts   []ResultCounts `json:"counts"`
+	Counts       []ResultCounts `json:"counts"`
 }
 
 // ServerRow is one backup server.
