@@ -11,16 +11,26 @@ const (
 	KindCdpPolicy
 	KindCdpReplicaSession
 	KindCdpReplicaTaskSession
+	// The kinds of the regular VBR world, described in vbrkinds.go.
+	KindJob
+	KindBackupJobSession
+	KindBackupTaskSession
+	KindReplicaJobSession
+	KindReplicaTaskSession
+	KindRepository
+	kindEnd
 )
 
 // Kinds lists every served kind in a fixed order (the order of querySvc links).
-var Kinds = []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession}
+var Kinds = []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession,
+	KindJob, KindBackupJobSession, KindBackupTaskSession, KindReplicaJobSession, KindReplicaTaskSession, KindRepository}
 
-var kindNames = [...]string{"", "BackupServer", "CdpPolicy", "CdpReplicaSession", "CdpReplicaTaskSession"}
+var kindNames = [...]string{"", "BackupServer", "CdpPolicy", "CdpReplicaSession", "CdpReplicaTaskSession",
+	"Job", "BackupJobSession", "BackupTaskSession", "ReplicaJobSession", "ReplicaTaskSession", "Repository"}
 
 // String returns the type name as the API writes it, e.g. "CdpReplicaTaskSession".
 func (k Kind) String() string {
-	if k < KindBackupServer || k > KindCdpReplicaTaskSession {
+	if k < KindBackupServer || k >= kindEnd {
 		return "Kind(?)"
 	}
 	return kindNames[k]

@@ -22,9 +22,9 @@ type Table struct {
 }
 
 // Tables maps every kind to its table.
-var Tables = map[emcdp.Kind]Table{
+var Tables = descTables(map[emcdp.Kind]Table{
 	emcdp.KindBackupServer:          {"backup_servers", ServerCols, false},
 	emcdp.KindCdpPolicy:             {"cdp_policies", PolicyCols, false},
 	emcdp.KindCdpReplicaSession:     {"policy_sessions", PolicySessionCols, true},
 	emcdp.KindCdpReplicaTaskSession: {"task_sessions", TaskSessionCols, true},
-}
+})

@@ -17,6 +17,11 @@ type Dataset struct {
 	Policies []emcdp.CdpPolicy // Includes in the order the store returns them
 	Sessions []emcdp.PolicySession
 	Tasks    []emcdp.TaskSession
+
+	Repositories []emcdp.Repository
+	Jobs         []emcdp.Job // Includes in the order the store returns them
+	JobSessions  []emcdp.JobSession
+	JobTasks     []emcdp.JobTaskSession
 }
 
 // Batch returns the batch that writes the dataset, with each policy's
@@ -26,6 +31,15 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		BackupServers:     slices.Clone(d.Servers),
 		NewPolicySessions: slices.Clone(d.Sessions),
 		NewTaskSessions:   slices.Clone(d.Tasks),
+
+		Repositories:       slices.Clone(d.Repositories),
+		NewJobSessions:     slices.Clone(d.JobSessions),
+		NewJobTaskSessions: slices.Clone(d.JobTasks),
+	}
+	for _, j := range d.Jobs {
+		j.Includes = slices.Clone(j.Includes)
+		r.Shuffle(len(j.Includes), func(i, k int) { j.Includes[i], j.Includes[k] = j.Includes[k], j.Includes[i] })
+		b.Jobs = append(b.Jobs, j)
 	}
 	for _, p := range d.Policies {
 		p.Includes = slices.Clone(p.Includes)
@@ -37,6 +51,9 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 
 // Items returns the items of kind k as the in-memory reference takes them.
 func (d *Dataset) Items(k emcdp.Kind) []any {
+	if emcdp.DescOf(k) != nil {
+		return d.describedItems(k)
+	}
 	var out []any
 	switch k {
 	case emcdp.KindBackupServer:
@@ -161,6 +178,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		}
 		d.Tasks = append(d.Tasks, t)
 	}
+	addVBR(r, d, policies, sessions, tasks)
 	return d
 }
 

@@ -71,9 +71,17 @@ func listKey(ks *keys, k emcdp.Kind) string {
 		return ks.CdpPolicies
 	case emcdp.KindCdpReplicaSession:
 		return ks.CdpReplicaSessions
-	default:
+	case emcdp.KindCdpReplicaTaskSession:
 		return ks.CdpReplicaTaskSessions
 	}
+	if ki := kindOf(k); ki != nil {
+		for i, n := range entityListNames {
+			if n == ki.list {
+				return ks.EntityLists[i]
+			}
+		}
+	}
+	return ks.CdpReplicaTaskSessions
 }
 
 // itemCount returns the number of items of kind k in res.
@@ -88,7 +96,7 @@ func itemCount(k emcdp.Kind, res *emcdp.QueryResult) int {
 	case emcdp.KindCdpReplicaTaskSession:
 		return len(res.TaskSessions)
 	}
-	return 0
+	return len(res.Items)
 }
 
 // xList writes the list element elem holding the items of kind k, or an
@@ -122,6 +130,12 @@ func xList(b []byte, ind int, elem, base string, k emcdp.Kind, res *emcdp.QueryR
 		for i := range res.TaskSessions {
 			b = xTaskSession(b, in, base, &res.TaskSessions[i], r)
 		}
+	default:
+		if d := emcdp.DescOf(k); d != nil {
+			for _, it := range res.Items {
+				b = xDesc(b, in, base, d, it, r)
+			}
+		}
 	}
 	return xClose(b, ind, elem)
 }
@@ -144,6 +158,12 @@ func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResul
 	case emcdp.KindCdpReplicaTaskSession:
 		for i := range res.TaskSessions {
 			b = jTaskSession(jSep(b), ks, base, &res.TaskSessions[i], r)
+		}
+	default:
+		if d := emcdp.DescOf(k); d != nil {
+			for _, it := range res.Items {
+				b = jDesc(jSep(b), ks, ks == profileKeys[V13], base, d, it, r)
+			}
 		}
 	}
 	return b
