@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -107,6 +108,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		d.Servers = append(d.Servers, emcdp.BackupServer{
 			ID: newID(r), Name: pick(r, srvNames), Description: pick(r, descs),
 			Port: pick(r, []int{9392, 9392, 9393, 443}), Version: pick(r, []string{"12.3.1.1139", "12.1.0.2131", "13.0.0.4967"}),
+			WcfPort: 9405 + i, VbrCertificateThumbprint: strings.ToUpper(strings.ReplaceAll(srvNames[i%len(srvNames)], ".", "")),
 		})
 	}
 	polNames := []string{"CDP Tier-1 SQL", "cdp tier-1 sql", "CDP Web", "cdp-web", "Ärzte CDP", "CDP [lab]"}

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"math"
+	"strings"
 	"time"
 
 	emcdp "github.com/emcdp/emcdp"
@@ -43,25 +45,35 @@ func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep
 	return e.end(dst)
 }
 
-// sessionName cuts the fraction of the seconds from a session name
-// "<owner>@yyyy-MM-dd HH:mm:ss.ffffff" for the profiles that write whole
-// seconds (G9); other names are returned as they are.
+// v12Time returns t as a v12 server keeps it (G9): SQL Server datetime
+// precision, the microseconds rounded to the nearest 1/300 s and that shown
+// as rounded milliseconds (.xx0, .xx3, .xx7), which may carry into the
+// next second.
+func v12Time(t time.Time) time.Time {
+	t = t.UTC()
+	us := int64(t.Nanosecond() / 1000)
+	ticks := math.Round(float64(us) * 300 / 1e6)
+	ms := int64(math.Round(ticks * 10 / 3))
+	return t.Truncate(time.Second).Add(time.Duration(ms) * time.Millisecond)
+}
+
+// sessionLayout is the time of a session name as the store keeps it.
+const sessionLayout = "2006-01-02 15:04:05.999999"
+
+// sessionName returns a session name "<owner>@<creation time>", kept with
+// microseconds, as a profile writes it (G9): v13 as kept, v12 and XML with
+// the time rounded as v12Time and whole seconds. Other names are returned
+// as they are.
 func sessionName(s string, micro bool) string {
-	if micro {
+	at := strings.LastIndexByte(s, '@')
+	if micro || at < 0 || len(s)-at-1 < 19 {
 		return s
 	}
-	at := -1
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '@' {
-			at = i
-			break
-		}
-	}
-	t := s[at+1:]
-	if at < 0 || len(t) < 21 || t[4] != '-' || t[10] != ' ' || t[13] != ':' || t[19] != '.' {
+	t, err := time.Parse(sessionLayout, s[at+1:])
+	if err != nil {
 		return s
 	}
-	return s[:at+20]
+	return s[:at+1] + v12Time(t).Format("2006-01-02 15:04:05")
 }
 
 // descLinks fills a with the links of item in representation r.
@@ -132,7 +144,9 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 		case emcdp.TypeString:
 			b = xString(b, in, p.Elem, v.Str)
 		case emcdp.TypeDateTime:
-			b = xTime(b, in, p.Elem, v.Time)
+			b = xLeafOpen(b, in, p.Elem)
+			b = appendTimeProfile(b, v.Time, false)
+			b = xLeafClose(b, p.Elem)
 		case emcdp.TypeBool:
 			b = xBool(b, in, p.Elem, v.Bool)
 		case emcdp.TypeEnum:
@@ -201,17 +215,23 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 	return jEntityTail(b, ks, &h, "", links)
 }
 
-// jTimeProfile writes a DateTime as a profile does (G9): v12 with at most 3
-// fractional digits, v13 with at most 6, trailing zeros trimmed.
+// jTimeProfile writes a DateTime property as a profile does (G9).
 func jTimeProfile(b []byte, key string, t time.Time, micro bool) []byte {
 	if t.IsZero() {
 		return jNull(b, key)
 	}
-	b = append(jKey(b, key), '"')
+	b = appendTimeProfile(append(jKey(b, key), '"'), t, micro)
+	return append(b, '"')
+}
+
+// appendTimeProfile appends a DateTime as a profile writes it (G9): v13
+// with up to 6 fractional digits, v12 and XML rounded as v12Time with up to
+// 3; trailing zeros trimmed.
+func appendTimeProfile(b []byte, t time.Time, micro bool) []byte {
 	if micro {
 		b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, "2006-01-02T15:04:05.999999")
 	} else {
-		b = t.UTC().Truncate(time.Millisecond).AppendFormat(b, "2006-01-02T15:04:05.999")
+		b = v12Time(t).AppendFormat(b, "2006-01-02T15:04:05.999")
 	}
-	return append(b, 'Z', '"')
+	return append(b, 'Z')
 }

@@ -20,31 +20,52 @@ func serverHead(base string, v *emcdp.BackupServer) head {
 	return head{k: kServer, base: base, id: v.ID, name: v.Name, selfPath: kServer.coll}
 }
 
+// serverLinks fills a with a backup server's links (monitoring.md §11): the
+// entity's Alternate, then Down to its jobs and repositories; the
+// reference's Down links first, then Alternate.
+func serverLinks(a *[3]link, base string, v *emcdp.BackupServer, r Rep) []link {
+	jobs := idLink("Down", "JobReferenceList", "", base, kServer.coll, v.ID, "/jobs")
+	repos := idLink("Down", "RepositoryReferenceList", "", base, kServer.coll, v.ID, "/repositories")
+	alt := alternate(kServer, base, v.ID, v.Name, r)
+	if r == Entity {
+		*a = [3]link{alt, jobs, repos}
+	} else {
+		*a = [3]link{jobs, repos, alt}
+	}
+	return a[:]
+}
+
 func xServer(b []byte, ind int, base string, v *emcdp.BackupServer, r Rep) []byte {
 	h := serverHead(base, v)
-	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	var a [3]link
+	links := serverLinks(&a, base, v, r)
 	if r != Entity {
-		return xRef(b, ind, refElem(ind), &h, links[:])
+		return xRef(b, ind, refElem(ind), &h, links)
 	}
 	const elem = "BackupServer"
-	b = xEntityOpen(b, ind, elem, &h, links[:])
+	b = xEntityOpen(b, ind, elem, &h, links)
 	b = xString(b, ind+1, "Description", v.Description)
 	b = xInt(b, ind+1, "Port", int64(v.Port))
 	b = xString(b, ind+1, "Version", v.Version)
+	b = xInt(b, ind+1, "WcfPort", int64(v.WcfPort))
+	b = xString(b, ind+1, "VbrCertificateThumbprint", v.VbrCertificateThumbprint)
 	return xClose(b, ind, elem)
 }
 
 func jServer(b []byte, ks *keys, base string, v *emcdp.BackupServer, r Rep) []byte {
 	h := serverHead(base, v)
-	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	var a [3]link
+	links := serverLinks(&a, base, v, r)
 	if r != Entity {
-		return jRef(b, ks, &h, links[:])
+		return jRef(b, ks, &h, links)
 	}
 	b = append(b, '{')
 	b = jString(b, ks.Description, v.Description)
 	b = jInt(b, ks.Port, int64(v.Port))
 	b = jString(b, ks.Version, v.Version)
-	return jEntityTail(b, ks, &h, "", links[:])
+	b = jInt(b, ks.WcfPort, int64(v.WcfPort))
+	b = jString(b, ks.VbrCertificateThumbprint, v.VbrCertificateThumbprint)
+	return jEntityTail(b, ks, &h, "", links)
 }
 
 // List writes a collection answer for kind k from the slice of res that
