@@ -180,7 +180,9 @@ func TestNagiosStyleCheck(t *testing.T) {
 			t.Fatalf("query: %d %s", w.Code, w.Body)
 		}
 		var res struct {
-			Entities struct{ BackupJobSessions struct{ BackupJobSessions []jobSessionJSON } }
+			Entities struct {
+				BackupJobSessions struct{ BackupJobSessions []jobSessionJSON }
+			}
 		}
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
 			t.Fatal(err)
@@ -229,4 +231,3 @@ func TestNagiosStyleCheck(t *testing.T) {
 		}
 	}
 }
-
