@@ -65,21 +65,23 @@ func taskSessionProps(self, parent Kind, vmUID bool) []Prop {
 	)
 }
 
-// Indexes of the session tables: the window and the default order, a job's
-// sessions by end time (the monitoring check "last result of job X"), the
-// children of a parent.
+// Indexes of the session tables: the window and the default order in both
+// directions, the last sessions of a job by end time (the monitoring
+// check "last result of job X": JobName, sortDesc=EndTime), the children
+// of a parent, the sessions of a server.
 var (
 	jobSessionIndexes = [][]string{
 		{"creation_time", "id"},
-		{"job_name", "end_time", "id"},
+		{"creation_time DESC", "id"},
+		{"job_name", "end_time DESC", "id"},
 		{"job_id", "creation_time", "id"},
 		{"backup_server_id", "creation_time", "id"},
-		{"end_time", "id"},
 	}
 	taskSessionIndexes = [][]string{
 		{"creation_time", "id"},
+		{"creation_time DESC", "id"},
 		{"job_session_id", "creation_time", "id"},
-		{"job_name", "end_time", "id"},
+		{"job_name", "end_time DESC", "id"},
 		{"vm_display_name", "creation_time", "id"},
 	}
 )

@@ -162,7 +162,13 @@ func (db *DB) Maintain(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) policy_sessions, task_sessions")
+	tables := "policy_sessions, task_sessions"
+	for _, d := range emcdp.Descs {
+		if d.Session {
+			tables += ", " + d.Table
+		}
+	}
+	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) "+tables)
 	return mapErr(err, "vacuum")
 }
 

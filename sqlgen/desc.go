@@ -103,17 +103,28 @@ func CreateTable(dl *Dialect, d *emcdp.Desc) []string {
 	return stmts
 }
 
-// createIndex indexes the columns ix of d; strings are indexed by the
-// expression that comparisons use (FoldColumn).
+// createIndex indexes the columns ix of d. An entry "col DESC" indexes the
+// column descending, with absent values last as sorts put them; strings are
+// indexed by the expression that comparisons use (FoldColumn).
 func createIndex(dl *Dialect, d *emcdp.Desc, ix []string) string {
 	exprs := make([]string, len(ix))
-	for i, col := range ix {
-		exprs[i] = col
-		if p := d.Column(col); p != nil && p.Type == emcdp.TypeString && p.Scalar() {
+	names := make([]string, len(ix))
+	for i, e := range ix {
+		col, desc := strings.CutSuffix(e, " DESC")
+		exprs[i], names[i] = col, col
+		p := d.Column(col)
+		if p != nil && p.Type == emcdp.TypeString && p.Scalar() {
 			exprs[i] = dl.FoldColumn(col)
 		}
+		if desc {
+			exprs[i] += " DESC"
+			names[i] += "_desc"
+			if p != nil && p.Null && !dl.NullsSmallest {
+				exprs[i] += " NULLS LAST"
+			}
+		}
 	}
-	name := d.Table + "_" + strings.Join(ix, "_")
+	name := d.Table + "_" + strings.Join(names, "_")
 	return "CREATE INDEX IF NOT EXISTS " + name + " ON " + d.Table + " (" + strings.Join(exprs, ", ") + ")"
 }
 
