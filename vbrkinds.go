@@ -6,6 +6,16 @@ import "time"
 // Repository, §8). Props are in XML element order; query-only properties
 // (no Elem) may stand anywhere. See Desc for what derives from them.
 
+// The described kinds of the regular VBR world.
+const (
+	KindJob Kind = KindCdpReplicaTaskSession + 1 + iota
+	KindBackupJobSession
+	KindBackupTaskSession
+	KindReplicaJobSession
+	KindReplicaTaskSession
+	KindRepository
+)
+
 func srvLink(x func(any) (ID, string)) Link {
 	return Link{Rel: "Up", Type: "BackupServerReference", Path: "/backupServers/",
 		ID: func(i any) ID { id, _ := x(i); return id }, Name: func(i any) string { _, n := x(i); return n }}
