@@ -27,7 +27,9 @@ type monitorData struct {
 // discoverMonitor reads the backup job names and the newest backup job
 // session through the query service.
 func (b *bench) discoverMonitor(ctx context.Context) (*monitorData, error) {
-	var jobs struct{ Refs *struct{ Refs []struct{ Name string } } }
+	var jobs struct {
+		Refs *struct{ Refs []struct{ Name string } }
+	}
 	filter := url.QueryEscape("JobType==Backup")
 	if _, err := b.get(ctx, "/api/query?type=Job&filter="+filter+"&pageSize=1000", "application/json", &jobs); err != nil {
 		return nil, err
@@ -40,7 +42,9 @@ func (b *bench) discoverMonitor(ctx context.Context) (*monitorData, error) {
 	}
 	var last struct {
 		Entities *struct {
-			BackupJobSessions *struct{ BackupJobSessions []struct{ CreationTimeUTC string } }
+			BackupJobSessions *struct {
+				BackupJobSessions []struct{ CreationTimeUTC string }
+			}
 		}
 	}
 	if _, err := b.get(ctx, "/api/query?type=BackupJobSession&format=Entities&sortDesc=CreationTime&pageSize=1",
