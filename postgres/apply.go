@@ -61,7 +61,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := tx.Commit(ctx); err != nil {
 		return mapErr(err, "commit")
 	}
-	db.afterWrite(len(b.NewPolicySessions) + len(b.NewTaskSessions))
+	db.afterWrite(len(b.NewPolicySessions) + len(b.NewTaskSessions) + len(b.NewJobSessions) + len(b.NewJobTaskSessions))
 	return nil
 }
 

@@ -63,6 +63,11 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 				}
 			}
 		}
+		if sqlgen.Tables[d.Kind].Counted {
+			if err := exec(sqlgen.InitCount(d)); err != nil {
+				return err
+			}
+		}
 	}
 	for _, stmt := range sqlgen.CreateObjects(&sqlgen.Postgres) {
 		if err := exec(stmt); err != nil {
@@ -77,6 +82,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	pb := &pgx.Batch{}
 	var qs []queued
 	stmts := map[[2]any]string{}
+	inserted := map[string]int64{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		k := [2]any{d, op}
 		q, ok := stmts[k]
@@ -98,6 +104,9 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			return nil
 		}
 		qs = append(qs, queued{op: "write " + d.Type + " " + id.String()})
+		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
+			inserted[d.Table]++
+		}
 		if d.Includes == nil {
 			return nil
 		}
@@ -123,15 +132,27 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		for _, d := range emcdp.Descs {
 			if d.Session {
 				pb.Queue("DELETE FROM "+d.Table+" WHERE creation_time < $1", sqlgen.Nanos(b.DeleteSessionsBefore))
-				qs = append(qs, queued{op: "prune " + d.Table})
+				qs = append(qs, queued{op: "prune " + d.Table, counted: d.Table})
 			}
 		}
 	}
 	if len(qs) == 0 {
 		return nil
 	}
-	_, err = a.send(pb, qs)
-	return err
+	deleted, err := a.send(pb, qs)
+	if err != nil {
+		return err
+	}
+	// Tables in order, so that replicas writing at once lock the counts in
+	// the same order.
+	for _, d := range emcdp.Descs {
+		if n := inserted[d.Table] - deleted[d.Table]; n != 0 {
+			if _, err := a.tx.Exec(a.ctx, addCount, n, d.Table); err != nil {
+				return mapErr(err, "count "+d.Table)
+			}
+		}
+	}
+	return nil
 }
 
 // Resource reads one item of a described kind by id, with its includes.

@@ -206,7 +206,7 @@ func Args(dl *Dialect, d *emcdp.Desc, item any, update bool, dst []any) ([]any, 
 		v := p.Get(item)
 		var a any
 		switch {
-		case !p.Present(v) || p.Null && p.Type == emcdp.TypeDateTime && v.Time.IsZero():
+		case !p.Present(v):
 			a = nil
 		case p.Type == emcdp.TypeUID:
 			a = dl.IDValue(v.ID)
@@ -246,7 +246,7 @@ func Placeholders(dl *Dialect, n int) string {
 // descTables adds the tables of the described kinds to m.
 func descTables(m map[emcdp.Kind]Table) map[emcdp.Kind]Table {
 	for _, d := range emcdp.Descs {
-		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d)}
+		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session}
 	}
 	return m
 }
@@ -324,6 +324,14 @@ func (r *ScanRow) Into(item any) error {
 		}
 	}
 	return nil
+}
+
+// InitCount returns the statement that starts the row count of a counted
+// table of d in row_counts, from the rows it already holds, unless it is
+// there.
+func InitCount(d *emcdp.Desc) string {
+	return "INSERT INTO row_counts (tbl, n) SELECT '" + d.Table + "', (SELECT count(*) FROM " + d.Table +
+		") WHERE NOT EXISTS (SELECT 1 FROM row_counts WHERE tbl = '" + d.Table + "')"
 }
 
 // ObjectsTable keeps the includes (ObjectInJob) of the described kinds that

@@ -105,7 +105,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit")
 	}
-	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions), b.Len())
+	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions)+len(b.NewJobSessions)+len(b.NewJobTaskSessions), b.Len())
 	return nil
 }
 

@@ -47,6 +47,11 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 				}
 			}
 		}
+		if sqlgen.Tables[d.Kind].Counted {
+			if err := exec(sqlgen.InitCount(d)); err != nil {
+				return err
+			}
+		}
 	}
 	for _, stmt := range sqlgen.CreateObjects(&sqlgen.SQLite) {
 		if err := exec(stmt + " WITHOUT ROWID"); err != nil {
@@ -93,7 +98,8 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		}
 	}()
 	var args []any
-	return b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
+	inserted := map[string]int64{}
+	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		k := key{d, op}
 		st := stmts[k]
 		if st == nil {
@@ -119,11 +125,23 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		if err != nil {
 			return mapErr(err, "write "+d.Type+" "+id.String())
 		}
+		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
+			inserted[d.Table]++
+		}
 		if d.Includes != nil {
 			return a.objects(id, *d.Includes(item))
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for tbl, n := range inserted {
+		if err := a.count(tbl, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // objects replaces the includes of the owner id.
@@ -155,8 +173,18 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 		if !d.Session {
 			continue
 		}
-		if _, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+d.Table+" WHERE creation_time < ?", sqlgen.Nanos(b.DeleteSessionsBefore)); err != nil {
+		r, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+d.Table+" WHERE creation_time < ?", sqlgen.Nanos(b.DeleteSessionsBefore))
+		if err != nil {
 			return mapErr(err, "prune "+d.Table)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return mapErr(err, "prune "+d.Table)
+		}
+		if n > 0 && sqlgen.Tables[d.Kind].Counted {
+			if err := a.count(d.Table, -n); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
