@@ -155,7 +155,8 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	return nil
 }
 
-// Resource reads one item of a described kind by id, with its includes.
+// Resource reads one item of a described kind by id: with one statement,
+// or, for a kind with includes, in one read transaction with them.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -164,13 +165,23 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
+	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
+	if d.Includes == nil {
+		it := d.New()
+		sr := sqlgen.GetScanRow(d)
+		defer sr.Put(d)
+		if err := db.pool.QueryRow(ctx, stmt, id[:]).Scan(sr.Into(it)...); err != nil {
+			return nil, notFound(err, "read "+d.Type)
+		}
+		return it, nil
+	}
 	tx, err := db.pool.BeginTx(ctx, readTx)
 	if err != nil {
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = $1", []any{id[:]}, res); err != nil {
+	if err := scanDesc(ctx, tx, d, stmt, []any{id[:]}, res); err != nil {
 		return nil, err
 	}
 	if len(res.Items) == 0 {
@@ -189,14 +200,12 @@ func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args [
 		return mapErr(err, "query "+d.Type)
 	}
 	defer rows.Close()
-	sr := sqlgen.NewScanRow(d)
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
 	for rows.Next() {
-		if err := rows.Scan(sr.Ptrs...); err != nil {
-			return mapErr(err, "read "+d.Type)
-		}
 		it := d.New()
-		if err := sr.Into(it); err != nil {
-			return fmt.Errorf("postgres: read %s: %w", d.Type, err)
+		if err := rows.Scan(sr.Into(it)...); err != nil {
+			return mapErr(err, "read "+d.Type)
 		}
 		res.Items = append(res.Items, it)
 	}

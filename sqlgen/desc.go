@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -280,6 +281,13 @@ func SetColumn(p *emcdp.Prop, item any, v any) error {
 		x.ID = v
 	case string:
 		x.Str = v
+		if p.Type == emcdp.TypeUID {
+			id, ok := emcdp.ParseID(v)
+			if !ok {
+				return fmt.Errorf("column %s holds %q, not an id", p.Column, v)
+			}
+			x.ID = id
+		}
 	case bool:
 		x.Bool = v
 	case int64:
@@ -299,31 +307,57 @@ func SetColumn(p *emcdp.Prop, item any, v any) error {
 }
 
 // ScanRow is a reusable set of scan targets for the columns of d, in
-// DescCols order.
+// DescCols order. Each target is a sql.Scanner that stores the value the
+// driver read straight into the current item, so a row is read without an
+// intermediate copy of its values.
 type ScanRow struct {
-	props []*emcdp.Prop
-	vals  []any
-	Ptrs  []any // the targets to pass to Scan
+	cur  any
+	cols []colScan
+	ptrs []any
 }
 
-// NewScanRow returns scan targets for d's columns.
-func NewScanRow(d *emcdp.Desc) *ScanRow {
+// colScan stores one column into the current item of its ScanRow.
+type colScan struct {
+	r *ScanRow
+	p *emcdp.Prop
+}
+
+// Scan implements sql.Scanner.
+func (c *colScan) Scan(v any) error { return SetColumn(c.p, c.r.cur, v) }
+
+// scanRows keeps ScanRows per description for reuse across reads.
+var scanRows = func() map[*emcdp.Desc]*sync.Pool {
+	m := map[*emcdp.Desc]*sync.Pool{}
+	for _, d := range emcdp.Descs {
+		m[d] = &sync.Pool{New: func() any { return newScanRow(d) }}
+	}
+	return m
+}()
+
+func newScanRow(d *emcdp.Desc) *ScanRow {
 	ps := StoredProps(d)
-	r := &ScanRow{props: ps, vals: make([]any, len(ps)), Ptrs: make([]any, len(ps))}
-	for i := range r.vals {
-		r.Ptrs[i] = &r.vals[i]
+	r := &ScanRow{cols: make([]colScan, len(ps)), ptrs: make([]any, len(ps))}
+	for i, p := range ps {
+		r.cols[i] = colScan{r: r, p: p}
+		r.ptrs[i] = &r.cols[i]
 	}
 	return r
 }
 
-// Into stores the scanned values into item.
-func (r *ScanRow) Into(item any) error {
-	for i, p := range r.props {
-		if err := SetColumn(p, item, r.vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+// GetScanRow returns scan targets for d's columns; Put returns them.
+func GetScanRow(d *emcdp.Desc) *ScanRow { return scanRows[d].Get().(*ScanRow) }
+
+// Put returns r for reuse by GetScanRow of description d.
+func (r *ScanRow) Put(d *emcdp.Desc) {
+	r.cur = nil
+	scanRows[d].Put(r)
+}
+
+// Into returns the targets that a Scan of one row passes, storing the
+// columns into item.
+func (r *ScanRow) Into(item any) []any {
+	r.cur = item
+	return r.ptrs
 }
 
 // InitCount returns the statement that starts the row count of a counted

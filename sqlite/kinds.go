@@ -190,7 +190,9 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 	return nil
 }
 
-// Resource reads one item of a described kind by id, with its includes.
+// Resource reads one item of a described kind by id: with the statement
+// prepared for it on the reader pool, or, for a kind with includes, in one
+// read transaction with them.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -198,6 +200,15 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	d := emcdp.DescOf(k)
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
+	}
+	if d.Includes == nil {
+		it := d.New()
+		sr := sqlgen.GetScanRow(d)
+		defer sr.Put(d)
+		if err := db.rs.byID[k].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
+			return nil, notFound(err, "read "+d.Type)
+		}
+		return it, nil
 	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -224,14 +235,12 @@ func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args 
 		return mapErr(err, "query "+d.Type)
 	}
 	defer rows.Close()
-	sr := sqlgen.NewScanRow(d)
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
 	for rows.Next() {
-		if err := rows.Scan(sr.Ptrs...); err != nil {
-			return mapErr(err, "read "+d.Type)
-		}
 		it := d.New()
-		if err := sr.Into(it); err != nil {
-			return fmt.Errorf("sqlite: read %s: %w", d.Type, err)
+		if err := rows.Scan(sr.Into(it)...); err != nil {
+			return mapErr(err, "read "+d.Type)
 		}
 		res.Items = append(res.Items, it)
 	}
