@@ -212,31 +212,33 @@ func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args [
 	return mapErr(rows.Err(), "query "+d.Type)
 }
 
-// loadObjects fills the includes of items of d, when d has them.
+// loadObjects fills the includes of items of d, when d has them, with one
+// query.
 func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
-	if d.Includes == nil {
+	if d.Includes == nil || len(items) == 0 {
 		return nil
 	}
-	for _, it := range items {
+	byID := make(map[emcdp.ID]*[]emcdp.ObjectInJob, len(items))
+	ids := make([][16]byte, len(items))
+	for i, it := range items {
 		id := d.ID(it)
-		rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = $1 ORDER BY "+objectOrder, id[:])
-		if err != nil {
-			return mapErr(err, "read includes")
-		}
 		objs := d.Includes(it)
 		*objs = nil
-		for rows.Next() {
-			var o emcdp.ObjectInJob
-			if err := scanObject(rows, &o); err != nil {
-				rows.Close()
-				return mapErr(err, "read includes")
-			}
-			*objs = append(*objs, o)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		byID[id] = objs
+		ids[i] = id
+	}
+	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
+	if err != nil {
+		return mapErr(err, "read includes")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o emcdp.ObjectInJob
+		if err := scanObject(rows, &o); err != nil {
 			return mapErr(err, "read includes")
 		}
+		objs := byID[o.PolicyID]
+		*objs = append(*objs, o)
 	}
-	return nil
+	return mapErr(rows.Err(), "read includes")
 }

@@ -247,30 +247,44 @@ func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args 
 	return mapErr(rows.Err(), "query "+d.Type)
 }
 
-// loadObjects fills the includes of items of d, when d has them.
+// loadObjects fills the includes of items of d, when d has them, with one
+// query per chunk of items.
 func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
 	if d.Includes == nil {
 		return nil
 	}
-	for _, it := range items {
-		id := d.ID(it)
-		rows, err := tx.QueryContext(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ? ORDER BY "+objectOrder, id[:])
+	const chunk = 500
+	for len(items) > 0 {
+		part := items[:min(chunk, len(items))]
+		items = items[len(part):]
+		byID := make(map[emcdp.ID]*[]emcdp.ObjectInJob, len(part))
+		args := make([]any, len(part))
+		for i, it := range part {
+			id := d.ID(it)
+			objs := d.Includes(it)
+			*objs = nil
+			byID[id] = objs
+			args[i] = id[:]
+		}
+		q := "SELECT " + objectCols + " FROM " + sqlgen.ObjectsTable + " WHERE policy_id IN (?" +
+			strings.Repeat(", ?", len(part)-1) + ") ORDER BY " + objectOrder
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return mapErr(err, "read includes")
 		}
-		objs := d.Includes(it)
-		*objs = nil
 		for rows.Next() {
 			var o emcdp.ObjectInJob
 			if err := scanObject(rows, &o); err != nil {
 				rows.Close()
 				return mapErr(err, "read includes")
 			}
+			objs := byID[o.PolicyID]
 			*objs = append(*objs, o)
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		if err := rows.Close(); err != nil {
+			return mapErr(err, "read includes")
+		}
+		if err := rows.Err(); err != nil {
 			return mapErr(err, "read includes")
 		}
 	}
