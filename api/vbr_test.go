@@ -231,3 +231,44 @@ func TestNagiosStyleCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestVBRErrors sends bad input to the routes of the VBR kinds: every answer
+// is a 4xx with an Error body in the negotiated format.
+func TestVBRErrors(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	unknown := emcdp.NewID().String()
+	job := d.Jobs[0].ID.String()
+	cases := []struct {
+		method, target string
+		status         int
+	}{
+		{"GET", "/api/jobs/not-a-guid", 400},
+		{"GET", "/api/jobs/" + unknown, 404},
+		{"GET", "/api/jobs/" + unknown + "/backupSessions", 404},
+		{"GET", "/api/jobs/" + unknown + "/includes", 404},
+		{"GET", "/api/jobs/" + job + "/includes/" + unknown, 404},
+		{"GET", "/api/jobs/" + job + "/includes/x", 400},
+		{"GET", "/api/backupServers/" + unknown + "/jobs", 404},
+		{"GET", "/api/backupServers/" + unknown + "/repositories", 404},
+		{"GET", "/api/backupSessions/" + unknown + "/taskSessions", 404},
+		{"GET", "/api/replicaSessions/" + job + "/replicaTaskSessions", 404},
+		{"GET", "/api/repositories?format=Bogus", 400},
+		{"GET", "/api/backupTaskSessions/" + unknown + "?format=Entity", 404},
+		{"GET", "/api/query?type=Job&filter=Bogus==1", 400},
+		{"GET", "/api/query?type=BackupJobSession&filter=State==Nope", 400},
+		{"GET", "/api/query?type=BackupJobSession&sortDesc=Nope", 400},
+		{"GET", "/api/query?type=ReplicaTaskSession&filter=JobSessionUid==urn:veeam:Job:" + job, 400},
+		{"POST", "/api/jobs", 405},
+		{"POST", "/api/backupSessions/" + unknown + "?action=stop", 405},
+		{"DELETE", "/api/repositories/" + unknown, 405},
+	}
+	for _, c := range cases {
+		for _, js := range []bool{false, true} {
+			w := f.do(t, req{method: c.method, target: c.target, token: tok, json: js})
+			if w.Code != c.status {
+				t.Errorf("%s %s (json %v): %d, want %d: %.300s", c.method, c.target, js, w.Code, c.status, w.Body)
+			}
+		}
+	}
+}
