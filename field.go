@@ -41,6 +41,7 @@ type Field struct {
 	Enum   []string  // value names by position, for TypeEnum
 	Ref    Kind      // the kind a TypeUID value names
 	Column string    // column name in every store's schema
+	Null   bool      // the column may hold NULL (an absent value)
 }
 
 // The columns shared by every store's schema. Times are int64 nanoseconds
@@ -99,8 +100,26 @@ var (
 
 func withRef(f Field, k Kind) Field { f.Ref = k; return f }
 
+// descFields are the catalogues of the described kinds, from their Props.
+var descFields = func() map[Kind][]Field {
+	m := map[Kind][]Field{}
+	for _, d := range Descs {
+		for _, p := range d.Props {
+			if p.Name != "" {
+				m[d.Kind] = append(m[d.Kind], p.Field)
+			}
+		}
+	}
+	return m
+}()
+
 // Fields returns the catalogue of a kind, in documented order.
-func Fields(k Kind) []Field { return fieldsByKd[k] }
+func Fields(k Kind) []Field {
+	if fs, ok := descFields[k]; ok {
+		return fs
+	}
+	return fieldsByKd[k]
+}
 
 // LookupField finds a field of kind k by name, case-insensitively, accepting
 // "Id" and "UID" on every kind and "CreationTime"/"EndTime" for the UTC
@@ -108,13 +127,15 @@ func Fields(k Kind) []Field { return fieldsByKd[k] }
 func LookupField(k Kind, name string) (Field, bool) {
 	switch {
 	case strings.EqualFold(name, "Id"), strings.EqualFold(name, "UID"):
-		name = fieldsByKd[k][0].Name
+		if fs := Fields(k); len(fs) > 0 {
+			name = fs[0].Name
+		}
 	case strings.EqualFold(name, "CreationTime"):
 		name = "CreationTimeUTC"
 	case strings.EqualFold(name, "EndTime"):
 		name = "EndTimeUTC"
 	}
-	for _, f := range fieldsByKd[k] {
+	for _, f := range Fields(k) {
 		if strings.EqualFold(f.Name, name) {
 			return f, true
 		}
@@ -125,6 +146,12 @@ func LookupField(k Kind, name string) (Field, bool) {
 // DefaultSort returns the field that a kind is ordered by when a query names
 // none: creation time for the session kinds, the name for the others.
 func DefaultSort(k Kind) Field {
+	if d := DescOf(k); d != nil {
+		if d.Session {
+			return d.Column("creation_time").Field
+		}
+		return d.Props[1].Field
+	}
 	if k == KindCdpReplicaSession || k == KindCdpReplicaTaskSession {
 		return fCreated
 	}

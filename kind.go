@@ -11,25 +11,36 @@ const (
 	KindCdpPolicy
 	KindCdpReplicaSession
 	KindCdpReplicaTaskSession
+	// The kinds described by an emcdp.Desc follow (vbrkinds.go).
 )
 
-// Kinds lists every served kind in a fixed order (the order of querySvc links).
-var Kinds = []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession}
+// Kinds lists every served kind in a fixed order (the order of querySvc
+// links): the CDP kinds, then the described kinds in the order of Descs.
+var Kinds = func() []Kind {
+	ks := []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession}
+	for _, d := range Descs {
+		ks = append(ks, d.Kind)
+	}
+	return ks
+}()
 
 var kindNames = [...]string{"", "BackupServer", "CdpPolicy", "CdpReplicaSession", "CdpReplicaTaskSession"}
 
 // String returns the type name as the API writes it, e.g. "CdpReplicaTaskSession".
 func (k Kind) String() string {
-	if k < KindBackupServer || k > KindCdpReplicaTaskSession {
-		return "Kind(?)"
+	if k >= KindBackupServer && k <= KindCdpReplicaTaskSession {
+		return kindNames[k]
 	}
-	return kindNames[k]
+	if d := DescOf(k); d != nil {
+		return d.Type
+	}
+	return "Kind(?)"
 }
 
 // ParseKind matches a type name case-insensitively.
 func ParseKind(s string) (Kind, bool) {
 	for _, k := range Kinds {
-		if strings.EqualFold(s, kindNames[k]) {
+		if strings.EqualFold(s, k.String()) {
 			return k, true
 		}
 	}

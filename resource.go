@@ -5,11 +5,13 @@ import "time"
 // BackupServer is a Veeam Backup & Replication server known to Enterprise
 // Manager. Name is its DNS name or address.
 type BackupServer struct {
-	ID          ID
-	Name        string
-	Description string
-	Port        int
-	Version     string
+	ID                       ID
+	Name                     string
+	Description              string
+	Port                     int
+	Version                  string
+	WcfPort                  int    // the VBR service port EM reaches, 9405
+	VbrCertificateThumbprint string // 40 upper-case hex digits
 }
 
 // CdpPolicy is a CDP replication policy on one backup server.

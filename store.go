@@ -27,6 +27,9 @@ type ResourceStore interface {
 	CdpPolicy(ctx context.Context, id ID) (*CdpPolicy, error)
 	PolicySession(ctx context.Context, id ID) (*PolicySession, error)
 	TaskSession(ctx context.Context, id ID) (*TaskSession, error)
+	// Resource reads one item of a described kind (DescOf(k) is not nil):
+	// a pointer to its struct, a Job with its Includes.
+	Resource(ctx context.Context, k Kind, id ID) (any, error)
 	// Query runs a filtered, sorted, paged read. Sorting on q.Sort (or the
 	// kind's default) is followed by id ascending; absent values sort first
 	// in ascending order. Total counts every row that matches the filter.
@@ -42,11 +45,12 @@ type QueryResult struct {
 	CdpPolicies    []CdpPolicy
 	PolicySessions []PolicySession
 	TaskSessions   []TaskSession
+	Items          []any // the items of a described kind, pointers to their structs
 }
 
 // Len returns the number of items on the page.
 func (r *QueryResult) Len() int {
-	return len(r.BackupServers) + len(r.CdpPolicies) + len(r.PolicySessions) + len(r.TaskSessions)
+	return len(r.BackupServers) + len(r.CdpPolicies) + len(r.PolicySessions) + len(r.TaskSessions) + len(r.Items)
 }
 
 // AuthStore keeps users, logon sessions and failed-logon records, so that
@@ -99,7 +103,7 @@ type Batch struct {
 	NewJobTaskSessions   []JobTaskSession
 	UpdJobTaskSessions   []JobTaskSession
 	Meta                 map[string]string
-	DeleteSessionsBefore time.Time // when not zero, policy and task sessions created before it are removed
+	DeleteSessionsBefore time.Time // when not zero, sessions and task sessions of every kind created before it are removed
 }
 
 // Len returns the number of rows the batch writes.

@@ -59,6 +59,7 @@ type Job struct {
 	Schedule           JobSchedule
 	RepositoryID       ID           // the target repository
 	SourceJobIDs       []ID         // copy jobs: the jobs whose backups they copy
+	SourceObjectIDs    []ID         // immediate copy jobs: the ObjectInJobId of each source job, by SourceJobIDs position
 	Retention          JobRetention // backup and copy jobs
 	Guest              GuestProcessingOptions
 	Includes           []ObjectInJob // the VMs, ordered by Name then ID; their PolicyID is the job's ID
@@ -103,6 +104,9 @@ type JobSchedule struct {
 	// NoPeriodicFull means forever-forward incremental.
 	FullDay        time.Weekday
 	NoPeriodicFull bool
+	// Saved is the day the schedule was saved, the date part of the JSON
+	// Time of the daily and monthly options; zero writes the NextRun day.
+	Saved time.Time
 }
 
 // JobRetention is a job's SimpleRetentionPolicy (and whether GFS is on).

@@ -36,7 +36,11 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 		return err
 	}
 	defer release()
-	if k != emcdp.KindCdpReplicaSession && k != emcdp.KindCdpReplicaTaskSession {
+	windowed := k == emcdp.KindCdpReplicaSession || k == emcdp.KindCdpReplicaTaskSession
+	if d := emcdp.DescOf(k); d != nil {
+		windowed = d.Session
+	}
+	if !windowed {
 		res, err := h.store.Query(c.ctx(), &emcdp.Query{Kind: k})
 		if err != nil {
 			return err
@@ -90,6 +94,9 @@ func after(k emcdp.Kind, created emcdp.Field, res *emcdp.QueryResult) emcdp.Expr
 		t.Time, id = res.TaskSessions[n-1].CreationTime, res.TaskSessions[n-1].ID
 	} else if n := len(res.PolicySessions); n > 0 {
 		t.Time, id = res.PolicySessions[n-1].CreationTime, res.PolicySessions[n-1].ID
+	} else if n := len(res.Items); n > 0 {
+		d := emcdp.DescOf(k)
+		t, id = d.Column("creation_time").Get(res.Items[n-1]), d.ID(res.Items[n-1])
 	}
 	idField := mustField(k, "Id")
 	return &emcdp.And{Terms: []emcdp.Expr{

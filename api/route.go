@@ -28,7 +28,7 @@ type route struct {
 // routes is the routing table. Paths are matched on their segments after
 // "/api", case-insensitively, with empty segments (from "//" or a trailing
 // slash) dropped: no redirects are ever issued.
-var routes = buildRoutes([]route{
+var routes = buildRoutes(append([]route{
 	{pattern: seg(""), public: true, get: (*Handler).entryPoint},
 	{pattern: seg("sessionmngr"), public: true, post: (*Handler).logon},
 	{pattern: seg("logonsessions"), get: (*Handler).logonSessions},
@@ -45,10 +45,9 @@ var routes = buildRoutes([]route{
 	{pattern: seg("cdpreplicasessions/*/cdpreplicatasksessions"), get: (*Handler).taskSessionsOfSession},
 	{pattern: seg("cdpreplicatasksessions"), get: collection(emcdp.KindCdpReplicaTaskSession)},
 	{pattern: seg("cdpreplicatasksessions/*"), get: (*Handler).taskSession},
-	{pattern: seg("replicatasksessions/*"), get: (*Handler).taskSession}, // quirk Q1
 	{pattern: seg("query"), get: (*Handler).query},
 	{pattern: seg("querysvc"), get: (*Handler).querySvc},
-})
+}, kindRoutes()...))
 
 func seg(p string) []string {
 	if p == "" {

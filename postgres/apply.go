@@ -16,9 +16,10 @@ import (
 // session inserts (COPY) fail on an existing id; session updates write only
 // the columns that change while a session runs and when it ends.
 const (
-	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES ($1, $2, $3, $4, $5)
+	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-		port = excluded.port, version = excluded.version`
+		port = excluded.port, version = excluded.version, wcf_port = excluded.wcf_port,
+		vbr_certificate_thumbprint = excluded.vbr_certificate_thumbprint`
 	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
 		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
@@ -52,7 +53,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := applier{ctx: ctx, tx: tx}
-	for _, step := range []func(*emcdp.Batch) error{a.resources, a.policySessions, a.taskSessions, a.rest} {
+	for _, step := range []func(*emcdp.Batch) error{a.resources, a.policySessions, a.taskSessions, a.kinds, a.rest} {
 		if err := step(b); err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := tx.Commit(ctx); err != nil {
 		return mapErr(err, "commit")
 	}
-	db.afterWrite(len(b.NewPolicySessions) + len(b.NewTaskSessions))
+	db.afterWrite(len(b.NewPolicySessions) + len(b.NewTaskSessions) + len(b.NewJobSessions) + len(b.NewJobTaskSessions))
 	return nil
 }
 
@@ -112,7 +113,7 @@ func (a *applier) resources(b *emcdp.Batch) error {
 	var qs []queued
 	for i := range b.BackupServers {
 		v := &b.BackupServers[i]
-		pb.Queue(upsertServer, uid(&v.ID), v.Name, optStr(v.Description), int64(v.Port), v.Version)
+		pb.Queue(upsertServer, uid(&v.ID), v.Name, optStr(v.Description), int64(v.Port), v.Version, int64(v.WcfPort), v.VbrCertificateThumbprint)
 		qs = append(qs, queued{op: "write backup server " + v.ID.String()})
 	}
 	for i := range b.CdpPolicies {

@@ -23,9 +23,16 @@ const genVersion = 1
 // never reused.
 func cachedDB(b *testing.B, n int) *DB {
 	b.Helper()
+	return cachedGenDB(b, fmt.Sprintf("emcdp_bench_s%d_g%d_%d", SchemaVersion(), genVersion, n), "task sessions", n,
+		func(ctx context.Context, st *DB) error { return storetest.Generate(ctx, st, n, 10000, false) })
+}
+
+// cachedGenDB is cachedDB for any generator: the database name, and what
+// gen writes (n rows of what) for the log line.
+func cachedGenDB(b *testing.B, name, what string, n int, gen func(context.Context, *DB) error) *DB {
+	b.Helper()
 	ctx := context.Background()
 	base := testURL(b)
-	name := fmt.Sprintf("emcdp_bench_s%d_g%d_%d", SchemaVersion(), genVersion, n)
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
 		b.Fatal(err)
@@ -56,10 +63,10 @@ func cachedDB(b *testing.B, n int) *DB {
 		}
 		st := open(tmp)
 		start := time.Now()
-		if err := storetest.Generate(ctx, st, n, 10000, false); err != nil {
+		if err := gen(ctx, st); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("built %d task sessions in %v", n, time.Since(start).Round(time.Millisecond))
+		b.Logf("built %d %s in %v", n, what, time.Since(start).Round(time.Millisecond))
 		if err := st.Maintain(ctx); err != nil {
 			b.Fatal(err)
 		}

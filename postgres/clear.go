@@ -1,6 +1,10 @@
 package postgres
 
-import "context"
+import (
+	"context"
+
+	"github.com/emcdp/emcdp/sqlgen"
+)
 
 // Clear empties the store of everything but its users, in one transaction:
 // readers see the whole world or none. The control plane's reset uses it
@@ -16,8 +20,7 @@ func (db *DB) Clear(ctx context.Context) error {
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing
 	// the old world instead of empty tables.
-	for _, t := range []string{"task_sessions", "policy_sessions", "policy_objects", "cdp_policies", "backup_servers",
-		"meta", "logon_sessions", "logon_failures"} {
+	for _, t := range sqlgen.ClearedTables() {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 			return mapErr(err, "clear "+t)
 		}

@@ -85,6 +85,10 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := ensureKinds(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	db := &DB{pool: pool}
 	db.bg, db.stop = context.WithCancel(context.Background())
 	return db, nil
@@ -158,7 +162,13 @@ func (db *DB) Maintain(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) policy_sessions, task_sessions")
+	tables := "policy_sessions, task_sessions"
+	for _, d := range emcdp.Descs {
+		if d.Session {
+			tables += ", " + d.Table
+		}
+	}
+	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) "+tables)
 	return mapErr(err, "vacuum")
 }
 

@@ -28,7 +28,15 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	res := &emcdp.QueryResult{}
-	if err := scanAll(ctx, tx, q.Kind, stmt, c.Args, res); err != nil {
+	if d := emcdp.DescOf(q.Kind); d != nil {
+		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
+		if err == nil {
+			err = loadObjects(ctx, tx, d, res.Items)
+		}
+	} else {
+		err = scanAll(ctx, tx, q.Kind, stmt, c.Args, res)
+	}
+	if err != nil {
 		return nil, err
 	}
 	n := res.Len()

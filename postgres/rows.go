@@ -56,11 +56,11 @@ func timeOf(v pgtype.Int8) time.Time {
 
 func scanServer(r pgx.Row, v *emcdp.BackupServer) error {
 	var desc pgtype.Text
-	var port int64
-	if err := r.Scan(uid(&v.ID), &v.Name, &desc, &port, &v.Version); err != nil {
+	var port, wcf int64
+	if err := r.Scan(uid(&v.ID), &v.Name, &desc, &port, &v.Version, &wcf, &v.VbrCertificateThumbprint); err != nil {
 		return err
 	}
-	v.Description, v.Port = desc.String, int(port)
+	v.Description, v.Port, v.WcfPort = desc.String, int(port), int(wcf)
 	return nil
 }
 

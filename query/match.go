@@ -335,6 +335,12 @@ func valueOf(item any, f emcdp.Field) (v emcdp.Value, present, ok bool) {
 			return str(it.VmDisplayName)
 		}
 	}
+	if d := emcdp.Describe(item); d != nil {
+		if p := d.Column(f.Column); p != nil && p.Scalar() {
+			v := p.Get(item)
+			return v, p.Present(v), true
+		}
+	}
 	return emcdp.Value{}, false, false
 }
 

@@ -33,9 +33,9 @@ type param struct {
 // does not serve, so that asking for one gets a message saying so rather
 // than "unknown type".
 var notServed = []string{
-	"Job", "FailoverPlan", "Backup", "Replica", "Repository", "RestorePoint", "VmRestorePoint",
-	"VAppRestorePoint", "VmReplicaPoint", "BackupJobSession", "ReplicaJobSession", "ReplicaTaskSession",
-	"RestoreSession", "HierarchyRoot", "BackupTaskSession", "ManagedServer", "EnterpriseRole",
+	"FailoverPlan", "Backup", "Replica", "RestorePoint", "VmRestorePoint",
+	"VAppRestorePoint", "VmReplicaPoint",
+	"RestoreSession", "HierarchyRoot", "ManagedServer", "EnterpriseRole",
 	"EnterpriseAccount", "WanAccelerator", "CloudGateway", "CloudTenant", "CloudReplica",
 	"VCloudOrganizationConfig", "BackupFile", "VSphereSelfServiceConfig", "CloudPublicIp",
 	"CloudHardwarePlan", "CloudVmReplicaPoint", "AgentRestorePoint", "AgentBackupJob", "AgentJob",

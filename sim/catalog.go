@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -102,7 +104,8 @@ func newWorld(cfg Config, start time.Time) (*world, error) {
 	}
 	for si, ss := range specs {
 		srv := emcdp.BackupServer{ID: newID(r), Name: ss.Name, Description: ss.Description,
-			Port: ss.Port, Version: ss.Version}
+			Port: ss.Port, Version: ss.Version, WcfPort: 9405}
+		srv.VbrCertificateThumbprint = thumbprint(srv.ID)
 		if srv.Port == 0 {
 			srv.Port = 9392
 		}
@@ -259,4 +262,12 @@ func (p *policyDef) nextRun(t time.Time) time.Time {
 	}
 	j := int64(t.Sub(p.first) / day)
 	return p.first.Add(time.Duration(j+1) * day)
+}
+
+// thumbprint returns a backup server's certificate thumbprint as the real
+// server writes it, 40 upper-case hex digits, made from its id so that the
+// same seed gives the same one without drawing from the random streams.
+func thumbprint(id emcdp.ID) string {
+	sum := sha1.Sum(id[:])
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }

@@ -22,6 +22,9 @@ func readAll(t testing.TB, st emcdp.Store) *snapshot {
 	ctx := context.Background()
 	s := &snapshot{}
 	for _, k := range emcdp.Kinds {
+		if emcdp.DescOf(k) != nil {
+			continue // the snapshot holds the CDP world
+		}
 		r, err := st.Query(ctx, &emcdp.Query{Kind: k})
 		if err != nil {
 			t.Fatalf("query %v: %v", k, err)

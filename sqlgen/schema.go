@@ -6,7 +6,7 @@ import "github.com/emcdp/emcdp"
 // them. Both stores' schemas name their columns so (emcdp.Field.Column names
 // the queryable ones).
 const (
-	ServerCols = "id, name, description, port, version"
+	ServerCols = "id, name, description, port, version, wcf_port, vbr_certificate_thumbprint"
 	PolicyCols = "id, name, backup_server_id, backup_server_name, platform, description, schedule_configured, " +
 		"schedule_enabled, next_run, schedule_options, guest_options"
 	ObjectCols        = "policy_id, id, hierarchy_obj_ref, name, display_name, guest_options, total_size"
@@ -22,9 +22,9 @@ type Table struct {
 }
 
 // Tables maps every kind to its table.
-var Tables = map[emcdp.Kind]Table{
+var Tables = descTables(map[emcdp.Kind]Table{
 	emcdp.KindBackupServer:          {"backup_servers", ServerCols, false},
 	emcdp.KindCdpPolicy:             {"cdp_policies", PolicyCols, false},
 	emcdp.KindCdpReplicaSession:     {"policy_sessions", PolicySessionCols, true},
 	emcdp.KindCdpReplicaTaskSession: {"task_sessions", TaskSessionCols, true},
-}
+})

@@ -184,7 +184,7 @@ func OrderBy(d *Dialect, k emcdp.Kind, f *emcdp.Field, desc bool) (string, error
 	} else {
 		sb.WriteString(" ASC")
 	}
-	if Nullable[sf.Column] && !d.NullsSmallest {
+	if (Nullable[sf.Column] || sf.Null) && !d.NullsSmallest {
 		if desc {
 			sb.WriteString(" NULLS LAST")
 		} else {
@@ -309,7 +309,7 @@ func (g *gen) term(t *emcdp.Term) error {
 	g.args = append(g.args, arg)
 	ph := g.d.Placeholder(g.next)
 	g.next++
-	if t.Op == emcdp.OpNe && Nullable[f.Column] {
+	if t.Op == emcdp.OpNe && (Nullable[f.Column] || f.Null) {
 		// An absent value is different from every value.
 		g.sb.WriteString("(" + f.Column + " IS NULL OR " + col + " <> " + ph + ")")
 		return nil

@@ -18,9 +18,10 @@ import (
 // session inserts fail on an existing id; session updates write only the
 // columns that change while a session runs and when it ends.
 const (
-	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES (?, ?, ?, ?, ?)
+	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-		port = excluded.port, version = excluded.version`
+		port = excluded.port, version = excluded.version, wcf_port = excluded.wcf_port,
+		vbr_certificate_thumbprint = excluded.vbr_certificate_thumbprint`
 	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
 		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
@@ -104,7 +105,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit")
 	}
-	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions), b.Len())
+	db.afterWrite(ctx, len(b.NewPolicySessions)+len(b.NewTaskSessions)+len(b.NewJobSessions)+len(b.NewJobTaskSessions), b.Len())
 	return nil
 }
 
@@ -175,7 +176,7 @@ type applier struct {
 func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
-	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.meta, a.prune}
+	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.kinds, a.meta, a.prune, a.pruneKinds}
 	for _, step := range steps {
 		if err := step(b); err != nil {
 			return err
@@ -191,7 +192,7 @@ func (a *applier) servers(b *emcdp.Batch) error {
 	st := a.stmt(a.st.upsertServer)
 	for i := range b.BackupServers {
 		v := &b.BackupServers[i]
-		if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, optStr(v.Description), v.Port, v.Version); err != nil {
+		if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, optStr(v.Description), v.Port, v.Version, v.WcfPort, v.VbrCertificateThumbprint); err != nil {
 			return mapErr(err, "write backup server "+v.ID.String())
 		}
 	}

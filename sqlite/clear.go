@@ -1,11 +1,10 @@
 package sqlite
 
-import "context"
+import (
+	"context"
 
-// clearedTables are emptied by Clear: the world, its meta data, the logon
-// sessions and the failed-logon records; users stay.
-var clearedTables = []string{"task_sessions", "policy_sessions", "policy_objects", "cdp_policies", "backup_servers",
-	"meta", "logon_sessions", "logon_failures"}
+	"github.com/emcdp/emcdp/sqlgen"
+)
 
 // Clear empties the store of everything but its users, in one transaction:
 // readers see the whole world or none. The control plane's reset uses it
@@ -19,7 +18,7 @@ func (db *DB) Clear(ctx context.Context) error {
 		return mapErr(err, "begin clear")
 	}
 	defer tx.Rollback()
-	for _, t := range clearedTables {
+	for _, t := range sqlgen.ClearedTables() {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 			return mapErr(err, "clear "+t)
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 )
 
 // readStmts are the reads by key that every request makes (the logon
@@ -12,27 +15,39 @@ import (
 // runs there and keeps it, so a hot read parses no SQL.
 type readStmts struct {
 	server, policySession, taskSession, logon, user *sql.Stmt
+	byID                                            map[emcdp.Kind]*sql.Stmt // described kinds
 	all                                             []*sql.Stmt
 }
 
 func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
-	s := &readStmts{}
-	for _, j := range []struct {
+	s := &readStmts{byID: map[emcdp.Kind]*sql.Stmt{}}
+	type job struct {
 		dst **sql.Stmt
 		q   string
-	}{
+	}
+	jobs := []job{
 		{&s.server, "SELECT " + serverCols + " FROM backup_servers WHERE id = ?"},
 		{&s.policySession, "SELECT " + psCols + " FROM policy_sessions WHERE id = ?"},
 		{&s.taskSession, "SELECT " + tsCols + " FROM task_sessions WHERE id = ?"},
 		{&s.logon, "SELECT " + logonCols + " FROM logon_sessions WHERE id_hash = ?"},
 		{&s.user, "SELECT name, password_hash, role, created FROM users WHERE name = ?"},
-	} {
+	}
+	for _, j := range jobs {
 		st, err := r.PrepareContext(ctx, j.q)
 		if err != nil {
 			s.close()
 			return nil, mapErr(err, "prepare")
 		}
 		*j.dst = st
+		s.all = append(s.all, st)
+	}
+	for _, d := range emcdp.Descs {
+		st, err := r.PrepareContext(ctx, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = ?")
+		if err != nil {
+			s.close()
+			return nil, mapErr(err, "prepare")
+		}
+		s.byID[d.Kind] = st
 		s.all = append(s.all, st)
 	}
 	return s, nil

@@ -84,7 +84,7 @@ func optTime(t time.Time) any {
 }
 
 func scanServer(r scanner, v *emcdp.BackupServer) error {
-	return r.Scan(idScan{&v.ID}, &v.Name, nullStr{&v.Description}, &v.Port, &v.Version)
+	return r.Scan(idScan{&v.ID}, &v.Name, nullStr{&v.Description}, &v.Port, &v.Version, &v.WcfPort, &v.VbrCertificateThumbprint)
 }
 
 func scanPolicy(r scanner, v *emcdp.CdpPolicy) error {

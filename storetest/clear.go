@@ -44,7 +44,7 @@ func RunClear(t *testing.T, st Clearer) {
 	if err := st.Clear(ctx); err != nil {
 		t.Fatalf("Clear: %v", err)
 	}
-	for _, k := range []emcdp.Kind{emcdp.KindBackupServer, emcdp.KindCdpPolicy, emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession} {
+	for _, k := range emcdp.Kinds {
 		res, err := st.Query(ctx, &emcdp.Query{Kind: k, Page: 1, PageSize: 10})
 		if err != nil {
 			t.Fatal(err)

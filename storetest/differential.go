@@ -28,6 +28,10 @@ func testDifferential(t *testing.T, st emcdp.Store) {
 		all.Policies = append(all.Policies, d.Policies...)
 		all.Sessions = append(all.Sessions, d.Sessions...)
 		all.Tasks = append(all.Tasks, d.Tasks...)
+		all.Repositories = append(all.Repositories, d.Repositories...)
+		all.Jobs = append(all.Jobs, d.Jobs...)
+		all.JobSessions = append(all.JobSessions, d.JobSessions...)
+		all.JobTasks = append(all.JobTasks, d.JobTasks...)
 	}
 	const queries = 3000
 	for i := 0; i < queries && !t.Failed(); i++ {

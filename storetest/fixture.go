@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -17,6 +18,11 @@ type Dataset struct {
 	Policies []emcdp.CdpPolicy // Includes in the order the store returns them
 	Sessions []emcdp.PolicySession
 	Tasks    []emcdp.TaskSession
+
+	Repositories []emcdp.Repository
+	Jobs         []emcdp.Job // Includes in the order the store returns them
+	JobSessions  []emcdp.JobSession
+	JobTasks     []emcdp.JobTaskSession
 }
 
 // Batch returns the batch that writes the dataset, with each policy's
@@ -26,6 +32,15 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		BackupServers:     slices.Clone(d.Servers),
 		NewPolicySessions: slices.Clone(d.Sessions),
 		NewTaskSessions:   slices.Clone(d.Tasks),
+
+		Repositories:       slices.Clone(d.Repositories),
+		NewJobSessions:     slices.Clone(d.JobSessions),
+		NewJobTaskSessions: slices.Clone(d.JobTasks),
+	}
+	for _, j := range d.Jobs {
+		j.Includes = slices.Clone(j.Includes)
+		r.Shuffle(len(j.Includes), func(i, k int) { j.Includes[i], j.Includes[k] = j.Includes[k], j.Includes[i] })
+		b.Jobs = append(b.Jobs, j)
 	}
 	for _, p := range d.Policies {
 		p.Includes = slices.Clone(p.Includes)
@@ -37,6 +52,9 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 
 // Items returns the items of kind k as the in-memory reference takes them.
 func (d *Dataset) Items(k emcdp.Kind) []any {
+	if emcdp.DescOf(k) != nil {
+		return d.describedItems(k)
+	}
 	var out []any
 	switch k {
 	case emcdp.KindBackupServer:
@@ -90,6 +108,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		d.Servers = append(d.Servers, emcdp.BackupServer{
 			ID: newID(r), Name: pick(r, srvNames), Description: pick(r, descs),
 			Port: pick(r, []int{9392, 9392, 9393, 443}), Version: pick(r, []string{"12.3.1.1139", "12.1.0.2131", "13.0.0.4967"}),
+			WcfPort: 9405 + i, VbrCertificateThumbprint: strings.ToUpper(strings.ReplaceAll(srvNames[i%len(srvNames)], ".", "")),
 		})
 	}
 	polNames := []string{"CDP Tier-1 SQL", "cdp tier-1 sql", "CDP Web", "cdp-web", "Ärzte CDP", "CDP [lab]"}
@@ -161,6 +180,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		}
 		d.Tasks = append(d.Tasks, t)
 	}
+	addVBR(r, d, policies, sessions, tasks)
 	return d
 }
 

@@ -72,6 +72,9 @@ func standard() *Dataset { return NewDataset(7, 4, 6, 16, 60) }
 
 // items returns the page of a result as the reference's item pointers.
 func items(k emcdp.Kind, res *emcdp.QueryResult) []any {
+	if emcdp.DescOf(k) != nil {
+		return res.Items
+	}
 	var out []any
 	switch k {
 	case emcdp.KindBackupServer:
@@ -210,6 +213,21 @@ func testByID(t *testing.T, st emcdp.Store) {
 		got, err := st.TaskSession(ctx, d.Tasks[i].ID)
 		if err != nil || !reflect.DeepEqual(got, &d.Tasks[i]) {
 			t.Errorf("TaskSession %s:\n got %+v, %v\nwant %+v", d.Tasks[i].ID, got, err, d.Tasks[i])
+		}
+	}
+	for _, desc := range emcdp.Descs {
+		its := d.Items(desc.Kind)
+		if len(its) == 0 {
+			t.Errorf("the dataset has no %s", desc.Type)
+		}
+		for _, it := range its {
+			got, err := st.Resource(ctx, desc.Kind, desc.ID(it))
+			if err != nil || !reflect.DeepEqual(got, it) {
+				t.Errorf("Resource %s %s:\n got %+v, %v\nwant %+v", desc.Type, desc.ID(it), got, err, it)
+			}
+		}
+		if _, err := st.Resource(ctx, desc.Kind, d.Servers[0].ID); !isNotFound(err) {
+			t.Errorf("Resource %s(server id): %v, want ErrNotFound", desc.Type, err)
 		}
 	}
 	// An id of another kind names nothing of this kind.

@@ -97,6 +97,10 @@ func testAtomicity(t *testing.T, st emcdp.Store) {
 			DeleteSessionsBefore: Base.AddDate(1, 0, 0)},
 		"update of a missing session": {UpdPolicySessions: []emcdp.PolicySession{upd, {ID: emcdp.NewID()}}, NewTaskSessions: []emcdp.TaskSession{dup}},
 		"update of a missing task":    {UpdTaskSessions: []emcdp.TaskSession{{ID: emcdp.NewID()}}, BackupServers: []emcdp.BackupServer{newSrv}},
+		"job session id already stored": {Repositories: d.Repositories[:1], Jobs: d.Jobs[:1],
+			NewJobSessions: []emcdp.JobSession{d.JobSessions[0]}, Meta: map[string]string{"k": "v"}},
+		"update of a missing job task": {NewJobTaskSessions: []emcdp.JobTaskSession{{ID: emcdp.NewID(), JobSessionID: d.JobSessions[0].ID}},
+			UpdJobTaskSessions: []emcdp.JobTaskSession{{ID: emcdp.NewID(), JobType: emcdp.JobReplica}}},
 	}
 	for name, b := range batches {
 		if err := st.Apply(ctx, b); err == nil {
@@ -118,19 +122,19 @@ func testAtomicity(t *testing.T, st emcdp.Store) {
 
 // state is everything a store holds of the CDP world, for before/after checks.
 type state struct {
-	Res  [4]*emcdp.QueryResult
+	Res  []*emcdp.QueryResult
 	Meta string
 }
 
 func snapshot(t *testing.T, st emcdp.Store) state {
 	t.Helper()
 	var s state
-	for i, k := range emcdp.Kinds {
+	for _, k := range emcdp.Kinds {
 		res, err := st.Query(context.Background(), &emcdp.Query{Kind: k})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Res[i] = res
+		s.Res = append(s.Res, res)
 	}
 	s.Meta, _ = st.Meta(context.Background(), "k")
 	return s
@@ -195,7 +199,20 @@ func testPrune(t *testing.T, st emcdp.Store) {
 	if err := st.Apply(ctx, &emcdp.Batch{DeleteSessionsBefore: cut}); err != nil {
 		t.Fatal(err)
 	}
-	keep := &Dataset{Servers: d.Servers, Policies: d.Policies}
+	keep := &Dataset{Servers: d.Servers, Policies: d.Policies, Repositories: d.Repositories, Jobs: d.Jobs}
+	for _, s := range d.JobSessions {
+		if !s.CreationTime.Before(cut) {
+			keep.JobSessions = append(keep.JobSessions, s)
+		}
+	}
+	for _, s := range d.JobTasks {
+		if !s.CreationTime.Before(cut) {
+			keep.JobTasks = append(keep.JobTasks, s)
+		}
+	}
+	if len(keep.JobTasks) == len(d.JobTasks) || len(keep.JobTasks) == 0 || len(keep.JobSessions) == len(d.JobSessions) {
+		t.Fatal("the job sessions do not straddle the cut")
+	}
 	for _, s := range d.Sessions {
 		if !s.CreationTime.Before(cut) {
 			keep.Sessions = append(keep.Sessions, s)

@@ -30,9 +30,10 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	w := &world{}
 	srv := emcdp.BackupServer{ID: mustID(t, "aa17f9a1-1e11-443f-83f7-0abbc9e8e375"), Name: "vbr-east.lab.local",
-		Description: `Site A & DR "primary" <main>`, Port: 9392, Version: "12.3.1.1139"}
+		Description: `Site A & DR "primary" <main>`, Port: 9392, Version: "12.3.1.1139",
+		WcfPort: 9405, VbrCertificateThumbprint: "3F2A9C7D1B4E6A8C0D2F4B6E8A1C3E5F7B9D0A2C"}
 	srv2 := emcdp.BackupServer{ID: mustID(t, "0b6e2c1d-3f4a-4b5c-8d9e-0f1a2b3c4d5e"), Name: "10.0.0.21",
-		Port: 9392, Version: "13.0.1.1071"}
+		Port: 443, Version: "13.0.1.1071", WcfPort: 9405, VbrCertificateThumbprint: "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"}
 	w.servers = []emcdp.BackupServer{srv, srv2}
 
 	opts := emcdp.DefaultCdpScheduleOptions()

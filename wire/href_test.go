@@ -24,7 +24,16 @@ var servedHref = regexp.MustCompile(`^(` + strings.Join([]string{
 	`/cdpReplicaSessions(/{id})?(\?format=Entity)?`,
 	`/cdpReplicaSessions/{id}/cdpReplicaTaskSessions`,
 	`/cdpReplicaTaskSessions(/{id})?(\?format=Entity)?`,
-	`/replicaTaskSessions/{id}\?format=Entity`,
+	`/replicaTaskSessions(/{id})?(\?format=Entity)?`,
+	`/backupServers/{id}/(jobs|repositories)`,
+	`/jobs(/{id})?(\?format=Entity)?`,
+	`/jobs/{id}/(includes(/{id})?|backupSessions|replicaSessions)`,
+	`/repositories(/{id})?(\?format=Entity)?`,
+	`/backupSessions(/{id})?(\?format=Entity|\?action=stop)?`,
+	`/backupSessions/{id}/taskSessions`,
+	`/backupTaskSessions(/{id})?(\?format=Entity)?`,
+	`/replicaSessions(/{id})?(\?format=Entity)?`,
+	`/replicaSessions/{id}/replicaTaskSessions`,
 }, "|") + `)$`)
 
 var guid = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)

@@ -45,7 +45,7 @@ type keys struct {
 	// CdpReplicaSession.
 	PolicyUid, PolicyName, PolicyType, Progress, FailureMessage, IsRetry string
 	// BackupServer.
-	Description, Port, Version string
+	Description, Port, Version, WcfPort, VbrCertificateThumbprint string
 	// CdpPolicy.
 	Platform, ScheduleConfigured, ScheduleEnabled, NextRun, PolicyScheduleOptions, CdpReplica string
 	RecoveryPointObjectiveSeconds, RecoveryPointObjectiveMinutes, RPOSchedule, Enabled        string
@@ -104,6 +104,7 @@ func newKeys(conv func(string) string) *keys {
 		Progress: k("Progress"), FailureMessage: k("FailureMessage"), IsRetry: k("IsRetry"),
 
 		Description: k("Description"), Port: k("Port"), Version: k("Version"),
+		WcfPort: k("WcfPort"), VbrCertificateThumbprint: k("VbrCertificateThumbprint"),
 
 		Platform: k("Platform"), ScheduleConfigured: k("ScheduleConfigured"),
 		ScheduleEnabled: k("ScheduleEnabled"), NextRun: k("NextRun"),

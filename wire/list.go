@@ -20,31 +20,52 @@ func serverHead(base string, v *emcdp.BackupServer) head {
 	return head{k: kServer, base: base, id: v.ID, name: v.Name, selfPath: kServer.coll}
 }
 
+// serverLinks fills a with a backup server's links (monitoring.md §11): the
+// entity's Alternate, then Down to its jobs and repositories; the
+// reference's Down links first, then Alternate.
+func serverLinks(a *[3]link, base string, v *emcdp.BackupServer, r Rep) []link {
+	jobs := idLink("Down", "JobReferenceList", "", base, kServer.coll, v.ID, "/jobs")
+	repos := idLink("Down", "RepositoryReferenceList", "", base, kServer.coll, v.ID, "/repositories")
+	alt := alternate(kServer, base, v.ID, v.Name, r)
+	if r == Entity {
+		*a = [3]link{alt, jobs, repos}
+	} else {
+		*a = [3]link{jobs, repos, alt}
+	}
+	return a[:]
+}
+
 func xServer(b []byte, ind int, base string, v *emcdp.BackupServer, r Rep) []byte {
 	h := serverHead(base, v)
-	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	var a [3]link
+	links := serverLinks(&a, base, v, r)
 	if r != Entity {
-		return xRef(b, ind, refElem(ind), &h, links[:])
+		return xRef(b, ind, refElem(ind), &h, links)
 	}
 	const elem = "BackupServer"
-	b = xEntityOpen(b, ind, elem, &h, links[:])
+	b = xEntityOpen(b, ind, elem, &h, links)
 	b = xString(b, ind+1, "Description", v.Description)
 	b = xInt(b, ind+1, "Port", int64(v.Port))
 	b = xString(b, ind+1, "Version", v.Version)
+	b = xInt(b, ind+1, "WcfPort", int64(v.WcfPort))
+	b = xString(b, ind+1, "VbrCertificateThumbprint", v.VbrCertificateThumbprint)
 	return xClose(b, ind, elem)
 }
 
 func jServer(b []byte, ks *keys, base string, v *emcdp.BackupServer, r Rep) []byte {
 	h := serverHead(base, v)
-	links := [1]link{alternate(kServer, base, v.ID, v.Name, r)}
+	var a [3]link
+	links := serverLinks(&a, base, v, r)
 	if r != Entity {
-		return jRef(b, ks, &h, links[:])
+		return jRef(b, ks, &h, links)
 	}
 	b = append(b, '{')
 	b = jString(b, ks.Description, v.Description)
 	b = jInt(b, ks.Port, int64(v.Port))
 	b = jString(b, ks.Version, v.Version)
-	return jEntityTail(b, ks, &h, "", links[:])
+	b = jInt(b, ks.WcfPort, int64(v.WcfPort))
+	b = jString(b, ks.VbrCertificateThumbprint, v.VbrCertificateThumbprint)
+	return jEntityTail(b, ks, &h, "", links)
 }
 
 // List writes a collection answer for kind k from the slice of res that
@@ -71,9 +92,17 @@ func listKey(ks *keys, k emcdp.Kind) string {
 		return ks.CdpPolicies
 	case emcdp.KindCdpReplicaSession:
 		return ks.CdpReplicaSessions
-	default:
+	case emcdp.KindCdpReplicaTaskSession:
 		return ks.CdpReplicaTaskSessions
 	}
+	if ki := kindOf(k); ki != nil {
+		for i, n := range entityListNames {
+			if n == ki.list {
+				return ks.EntityLists[i]
+			}
+		}
+	}
+	return ks.CdpReplicaTaskSessions
 }
 
 // itemCount returns the number of items of kind k in res.
@@ -88,7 +117,7 @@ func itemCount(k emcdp.Kind, res *emcdp.QueryResult) int {
 	case emcdp.KindCdpReplicaTaskSession:
 		return len(res.TaskSessions)
 	}
-	return 0
+	return len(res.Items)
 }
 
 // xList writes the list element elem holding the items of kind k, or an
@@ -122,6 +151,12 @@ func xList(b []byte, ind int, elem, base string, k emcdp.Kind, res *emcdp.QueryR
 		for i := range res.TaskSessions {
 			b = xTaskSession(b, in, base, &res.TaskSessions[i], r)
 		}
+	default:
+		if d := emcdp.DescOf(k); d != nil {
+			for _, it := range res.Items {
+				b = xDesc(b, in, base, d, it, r)
+			}
+		}
 	}
 	return xClose(b, ind, elem)
 }
@@ -144,6 +179,12 @@ func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResul
 	case emcdp.KindCdpReplicaTaskSession:
 		for i := range res.TaskSessions {
 			b = jTaskSession(jSep(b), ks, base, &res.TaskSessions[i], r)
+		}
+	default:
+		if d := emcdp.DescOf(k); d != nil {
+			for _, it := range res.Items {
+				b = jDesc(jSep(b), ks, ks == profileKeys[V13], base, d, it, r)
+			}
 		}
 	}
 	return b

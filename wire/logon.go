@@ -64,15 +64,28 @@ func versionLink(base, version string) link {
 	return link{rel: "Create", typ: "LogonSession", base: base, path: "/sessionMngr/?v=", tail: version}
 }
 
-// logonLists are the Down links of a logon session, in the real order:
-// the reference lists, the query service, then the entity lists.
+// logonLists are the Down links of a logon session that this server serves,
+// in the real order (monitoring.md §11): the reference lists, the query
+// service, then the entity lists.
 var logonLists = [...]struct{ typ, path string }{
 	{"BackupServerReferenceList", "/backupServers"},
+	{"JobReferenceList", "/jobs"},
+	{"RepositoryReferenceList", "/repositories"},
+	{"BackupJobSessionReferenceList", "/backupSessions"},
+	{"ReplicaJobSessionReferenceList", "/replicaSessions"},
+	{"BackupTaskSessionReferenceList", "/backupTaskSessions"},
+	{"ReplicaTaskSessionReferenceList", "/replicaTaskSessions"},
 	{"CdpPolicyReferenceList", "/cdpPolicies"},
 	{"CdpReplicaSessionReferenceList", "/cdpReplicaSessions"},
 	{"CdpReplicaTaskSessionReferenceList", "/cdpReplicaTaskSessions"},
 	{"QueryService", "/querySvc"},
 	{"BackupServerList", "/backupServers?format=Entity"},
+	{"JobList", "/jobs?format=Entity"},
+	{"RepositoryList", "/repositories?format=Entity"},
+	{"BackupJobSessionList", "/backupSessions?format=Entity"},
+	{"ReplicaJobSessionList", "/replicaSessions?format=Entity"},
+	{"BackupTaskSessionList", "/backupTaskSessions?format=Entity"},
+	{"ReplicaTaskSessionList", "/replicaTaskSessions?format=Entity"},
 	{"CdpPolicyList", "/cdpPolicies?format=Entity"},
 	{"CdpReplicaSessionList", "/cdpReplicaSessions?format=Entity"},
 	{"CdpReplicaTaskSessionList", "/cdpReplicaTaskSessions?format=Entity"},

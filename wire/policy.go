@@ -23,10 +23,10 @@ func (e Encoder) ObjectsInJob(dst []byte, base string, policyID emcdp.ID, v []em
 	if e.json() {
 		ks := e.keys()
 		dst = append(dst, '{')
-		dst = jObjectsInJob(dst, ks, base, policyID, v)
+		dst = jObjectsInJob(dst, ks, base, kPolicy.coll, policyID, v)
 		dst = append(dst, '}')
 	} else {
-		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, policyID, v)
+		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, kPolicy.coll, policyID, v)
 	}
 	return e.end(dst)
 }
@@ -38,9 +38,9 @@ func (e Encoder) ObjectInJob(dst []byte, base string, policyID emcdp.ID, v *emcd
 	}
 	dst = e.begin(dst)
 	if e.json() {
-		dst = jObjectInJob(dst, e.keys(), base, policyID, v)
+		dst = jObjectInJob(dst, e.keys(), base, kPolicy.coll, policyID, v)
 	} else {
-		dst = xObjectInJob(dst, 0, base, policyID, v)
+		dst = xObjectInJob(dst, 0, base, kPolicy.coll, policyID, v)
 	}
 	return e.end(dst)
 }
@@ -100,7 +100,7 @@ func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
 
 	b = xStart(b, in, "CdpPolicyInfo", false)
 	b = xStart(b, in+1, "CdpReplicaPolicyInfo", false)
-	b = xObjectsInJob(b, in+2, "Includes", base, v.ID, v.Includes)
+	b = xObjectsInJob(b, in+2, "Includes", base, kPolicy.coll, v.ID, v.Includes)
 	b = xGuest(b, in+2, &v.Guest)
 	b = xClose(b, in+1, "CdpReplicaPolicyInfo")
 	b = xClose(b, in, "CdpPolicyInfo")
@@ -163,23 +163,23 @@ func xGuest(b []byte, ind int, g *emcdp.GuestProcessingOptions) []byte {
 
 // xObjectsInJob writes a list of ObjectInJob items in the element elem
 // (ObjectsInJob at the root, Includes inside a policy).
-func xObjectsInJob(b []byte, ind int, elem, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+func xObjectsInJob(b []byte, ind int, elem, base, coll string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
 	if len(v) == 0 {
 		return xEmptyEnd(xOpen(b, ind, elem), ind == 0)
 	}
 	b = xStart(b, ind, elem, ind == 0)
 	for i := range v {
-		b = xObjectInJob(b, ind+1, base, policyID, &v[i])
+		b = xObjectInJob(b, ind+1, base, coll, policyID, &v[i])
 	}
 	return xClose(b, ind, elem)
 }
 
 // xObjectInJob writes one ObjectInJob: Href and Type attributes, no links.
-func xObjectInJob(b []byte, ind int, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+func xObjectInJob(b []byte, ind int, base, coll string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
 	const elem = "ObjectInJob"
 	b = xOpen(b, ind, elem)
 	b = append(b, ` Href="`...)
-	b = appendObjectHref(b, appendXMLAttr, base, policyID, v.ID)
+	b = appendObjectHref(b, appendXMLAttr, base, coll, policyID, v.ID)
 	b = append(b, `" Type="ObjectInJob"`...)
 	b = xOpenEnd(b, ind == 0)
 	in := ind + 1
@@ -193,10 +193,11 @@ func xObjectInJob(b []byte, ind int, base string, policyID emcdp.ID, v *emcdp.Ob
 	return xClose(b, ind, elem)
 }
 
-// appendObjectHref appends {base}/cdpPolicies/{policyID}/includes/{objectID}.
-func appendObjectHref(b []byte, esc func([]byte, string) []byte, base string, policyID, objectID emcdp.ID) []byte {
+// appendObjectHref appends {base}{coll}{policyID}/includes/{objectID}, coll
+// being the owner's collection path, e.g. /cdpPolicies/.
+func appendObjectHref(b []byte, esc func([]byte, string) []byte, base, coll string, policyID, objectID emcdp.ID) []byte {
 	b = esc(b, base)
-	b = append(b, kPolicy.coll...)
+	b = append(b, coll...)
 	b = policyID.AppendTo(b)
 	b = append(b, "/includes/"...)
 	return objectID.AppendTo(b)
@@ -237,7 +238,7 @@ func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte 
 	b = append(jKey(b, ks.CdpPolicyInfo), '{')
 	b = append(jKey(b, ks.CdpReplicaPolicyInfo), '{')
 	b = append(jKey(b, ks.Includes), '{')
-	b = jObjectsInJob(b, ks, base, v.ID, v.Includes)
+	b = jObjectsInJob(b, ks, base, kPolicy.coll, v.ID, v.Includes)
 	b = append(b, '}')
 	b = jGuest(b, ks, &v.Guest)
 	b = append(b, '}', '}')
@@ -283,17 +284,17 @@ func jGuest(b []byte, ks *keys, g *emcdp.GuestProcessingOptions) []byte {
 }
 
 // jObjectsInJob writes the ObjectInJobs array property inside an open object.
-func jObjectsInJob(b []byte, ks *keys, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+func jObjectsInJob(b []byte, ks *keys, base, coll string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
 	b = append(jKey(b, ks.ObjectInJobs), '[')
 	for i := range v {
-		b = jObjectInJob(jSep(b), ks, base, policyID, &v[i])
+		b = jObjectInJob(jSep(b), ks, base, coll, policyID, &v[i])
 	}
 	return append(b, ']')
 }
 
 // jObjectInJob writes one ObjectInJob object: its elements, then Links
 // (null, it has none), Href and Type.
-func jObjectInJob(b []byte, ks *keys, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+func jObjectInJob(b []byte, ks *keys, base, coll string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
 	b = append(b, '{')
 	b = append(jKey(b, ks.ObjectInJobId), '"')
 	b = v.ID.AppendTo(b)
@@ -304,7 +305,7 @@ func jObjectInJob(b []byte, ks *keys, base string, policyID emcdp.ID, v *emcdp.O
 	b = jGuest(b, ks, &v.Guest)
 	b = jLinks(b, ks, nil)
 	b = append(jKey(b, ks.Href), '"')
-	b = appendObjectHref(b, appendJSONChars, base, policyID, v.ID)
+	b = appendObjectHref(b, appendJSONChars, base, coll, policyID, v.ID)
 	b = append(b, '"')
 	b = jString(b, ks.Type, "ObjectInJob")
 	return append(b, '}')

@@ -123,8 +123,7 @@ const querySvcPageSize = "&format=Entities&pageSize=100&page=1"
 // the caller's logon session, then one Down link per served type to a preset
 // query of its entities.
 func (e Encoder) QuerySvc(dst []byte, base string, logonSessionID emcdp.ID) []byte {
-	var a [1 + len(kindInfos)]link
-	links := a[:0]
+	links := make([]link, 0, 1+len(emcdp.Kinds))
 	links = append(links, idLink("Up", "LogonSession", "", base, "/logonSessions/", logonSessionID, ""))
 	for _, k := range emcdp.Kinds {
 		ki := kindOf(k)

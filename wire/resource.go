@@ -13,12 +13,22 @@ type kindInfo struct {
 	queryPath string // path of that query up to its type, e.g. "/query?type=CdpReplicaTaskSession"
 }
 
-var kindInfos = [...]kindInfo{
-	emcdp.KindBackupServer:          newKindInfo("BackupServer", "/backupServers/", "BackupServers"),
-	emcdp.KindCdpPolicy:             newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies"),
-	emcdp.KindCdpReplicaSession:     newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions"),
-	emcdp.KindCdpReplicaTaskSession: newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions"),
-}
+// kindInfos holds the wire names of every kind, indexed by kind: the CDP
+// kinds as written here, the described kinds from their descriptions.
+var kindInfos = func() []kindInfo {
+	ks := make([]kindInfo, emcdp.KindCdpReplicaTaskSession+1, len(emcdp.Kinds)+1)
+	ks[emcdp.KindBackupServer] = newKindInfo("BackupServer", "/backupServers/", "BackupServers")
+	ks[emcdp.KindCdpPolicy] = newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies")
+	ks[emcdp.KindCdpReplicaSession] = newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions")
+	ks[emcdp.KindCdpReplicaTaskSession] = newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions")
+	for _, d := range emcdp.Descs {
+		for len(ks) <= int(d.Kind) {
+			ks = append(ks, kindInfo{})
+		}
+		ks[d.Kind] = newKindInfo(d.Type, d.Path, d.List)
+	}
+	return ks
+}()
 
 func newKindInfo(typ, coll, list string) kindInfo {
 	return kindInfo{typ: typ, ref: typ + "Reference", coll: coll, list: list,
@@ -34,7 +44,7 @@ var (
 
 // kindOf returns the wire names of k, or nil for a value that is not a kind.
 func kindOf(k emcdp.Kind) *kindInfo {
-	if k < emcdp.KindBackupServer || k > emcdp.KindCdpReplicaTaskSession {
+	if k < emcdp.KindBackupServer || int(k) >= len(kindInfos) || kindInfos[k].typ == "" {
 		return nil
 	}
 	return &kindInfos[k]

@@ -78,6 +78,12 @@ func (w *ListWriter) Items(dst []byte, base string, res *emcdp.QueryResult) []by
 			for i := range res.TaskSessions {
 				dst = jTaskSession(sep(dst), ks, base, &res.TaskSessions[i], w.r)
 			}
+		default:
+			if d := emcdp.DescOf(w.k); d != nil {
+				for _, it := range res.Items {
+					dst = jDesc(sep(dst), ks, w.e.Profile == V13, base, d, it, w.r)
+				}
+			}
 		}
 		return dst
 	}
@@ -97,6 +103,12 @@ func (w *ListWriter) Items(dst []byte, base string, res *emcdp.QueryResult) []by
 	case emcdp.KindCdpReplicaTaskSession:
 		for i := range res.TaskSessions {
 			dst = xTaskSession(dst, 1, base, &res.TaskSessions[i], w.r)
+		}
+	default:
+		if d := emcdp.DescOf(w.k); d != nil {
+			for _, it := range res.Items {
+				dst = xDesc(dst, 1, base, d, it, w.r)
+			}
 		}
 	}
 	w.n += res.Len()

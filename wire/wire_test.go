@@ -212,7 +212,7 @@ func TestNothingToWrite(t *testing.T) {
 			"logon":      e.LogonSession(nil, exBase, nil),
 			"list kind":  e.List(nil, exBase, emcdp.Kind(0), res, Entity),
 			"list nil":   e.List(nil, exBase, emcdp.KindCdpPolicy, nil, Entity),
-			"query kind": e.QueryResult(nil, exBase, emcdp.Kind(9), res, Entity, Paging{}),
+			"query kind": e.QueryResult(nil, exBase, emcdp.Kind(99), res, Entity, Paging{}),
 		} {
 			if !bytes.Contains(b, []byte("500")) || !bytes.Contains(b, []byte("Internal error")) {
 				t.Errorf("%s (format %v): got %s", name, e.Format, b)

@@ -24,7 +24,11 @@ body of a task-session entity's size served by the same binary and TLS setup,
 so every other scenario's throughput is also shown as a share of it.
 
 Scenarios: ceiling, ref-xml, entity-xml, entity-json, logon, query-day,
-query-page, query-vm, collection.
+query-page, query-vm, monitor-last1, monitor-last5, monitor-24h, monitor-repos,
+collection. The monitor-* scenarios send what monitoring checks send (the last
+sessions of one job by JobName sorted by EndTime descending, page size 1 and
+5; the job sessions of the last 24 hours; the repositories) over one
+connection, and are skipped when the world has no backup jobs.
 
 Examples:
   go build -o emcdp ./cmd/emcdp && ./emcdp bench

@@ -22,7 +22,8 @@ import (
 // last, since its very large answers leave the server's heap grown.
 var scenarioOrder = []string{
 	"ceiling", "ref-xml", "entity-xml", "entity-json", "logon",
-	"query-day", "query-page", "query-vm", "collection",
+	"query-day", "query-page", "query-vm",
+	"monitor-last1", "monitor-last5", "monitor-24h", "monitor-repos", "collection",
 }
 
 func knownScenario(s string) bool {
@@ -45,6 +46,7 @@ type bench struct {
 	api      *client.Client // logged on as benchUser
 	token    string
 	data     *discovery
+	monitor  *monitorData
 }
 
 // discovery is what the benchmark learns about the dataset through the API.
@@ -97,6 +99,9 @@ func (b *bench) run(ctx context.Context) (err error) {
 	if b.data, err = b.discover(ctx); err != nil {
 		return err
 	}
+	if b.monitor, err = b.discoverMonitor(ctx); err != nil {
+		return err
+	}
 	d := b.data
 	fmt.Fprintf(b.out, "dataset: %d task sessions (asked for %d), %d VMs, from %s to %s\n",
 		d.Total, b.s.taskSessions, b.s.plan.Servers*b.s.plan.Policies*b.s.plan.VMs,
@@ -104,6 +109,10 @@ func (b *bench) run(ctx context.Context) (err error) {
 
 	rep := b.newReport()
 	for _, sc := range b.scenarios() {
+		if sc.next == nil {
+			fmt.Fprintf(b.log, "%s skipped: the world has no backup jobs\n", sc.name)
+			continue
+		}
 		fmt.Fprintf(b.log, "%-12s %d connections, %s warm-up + %s …\n", sc.name, sc.conns, b.s.warmup, b.s.duration)
 		hwm := srv.resetPeak()
 		res, err := loadgen.Run(ctx, loadgen.Config{
@@ -171,6 +180,7 @@ func (b *bench) scenarios() []scenario {
 		"collection": {what: "GET /api/cdpReplicaTaskSessions (30 days)", conns: b.s.collectionConns,
 			next: func(*rand.Rand) loadgen.Request { return loadgen.Request{Path: "/api/cdpReplicaTaskSessions"} }},
 	}
+	b.addMonitorScenarios(all)
 	var out []scenario
 	for _, name := range b.s.scenarios {
 		sc := all[name]

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/emcdp/emcdp"
+)
+
+// kindRoutes returns the routes of the described kinds, derived from their
+// descriptions: the collection, the item, the collections below a parent,
+// and a job's includes.
+func kindRoutes() []route {
+	var rs []route
+	for _, d := range emcdp.Descs {
+		coll := strings.ToLower(strings.Trim(d.Path, "/"))
+		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
+		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
+		if d.Kind == emcdp.KindReplicaTaskSession {
+			item.get = (*Handler).replicaTaskSession
+		}
+		rs = append(rs, item)
+		for _, p := range d.Parents {
+			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field)})
+		}
+		if d.Includes != nil {
+			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind)},
+				route{pattern: seg(coll + "/*/includes/*"), get: describedInclude(d.Kind)})
+		}
+	}
+	return rs
+}
+
+// described is the endpoint of one item of a described kind.
+func described(k emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, rep, err := resource(c, args)
+		if err != nil {
+			return err
+		}
+		v, err := h.store.Resource(c.ctx(), k, id)
+		if err != nil {
+			return storeErr(err, k.String(), id)
+		}
+		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
+		return nil
+	}
+}
+
+// replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
+// session, or else the CDP task session with that id (quirk Q1, whose
+// entity Href uses this path).
+func (h *Handler) replicaTaskSession(c *call, args []string) error {
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.Resource(c.ctx(), emcdp.KindReplicaTaskSession, id)
+	if err == nil {
+		c.buf = c.enc.Resource(c.buf, c.base, emcdp.KindReplicaTaskSession, v, rep)
+		return nil
+	}
+	if !errors.Is(err, emcdp.ErrNotFound) {
+		return err
+	}
+	return h.taskSession(c, args)
+}
+
+// childList is the endpoint of the items of kind k whose field equals the
+// parent named by the path's id; an unknown parent is 404.
+func childList(k emcdp.Kind, field string) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, err := parseID(args[0])
+		if err != nil {
+			return err
+		}
+		f := mustField(k, field)
+		if pd := emcdp.DescOf(f.Ref); pd != nil {
+			if _, err := h.store.Resource(c.ctx(), f.Ref, id); err != nil {
+				return storeErr(err, pd.Type, id)
+			}
+		} else if _, err := h.store.BackupServer(c.ctx(), id); err != nil {
+			return storeErr(err, "BackupServer", id)
+		}
+		return h.list(c, k, idEquals(k, field, id))
+	}
+}
+
+// owner reads the item named by the first path id, for its includes.
+func (h *Handler) owner(c *call, k emcdp.Kind, args []string) (emcdp.ID, []emcdp.ObjectInJob, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return id, nil, err
+	}
+	v, err := h.store.Resource(c.ctx(), k, id)
+	if err != nil {
+		return id, nil, storeErr(err, k.String(), id)
+	}
+	return id, *emcdp.DescOf(k).Includes(v), nil
+}
+
+func describedIncludes(k emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, objs, err := h.owner(c, k, args)
+		if err != nil {
+			return err
+		}
+		c.buf = c.enc.Includes(c.buf, c.base, k, id, objs)
+		return nil
+	}
+}
+
+func describedInclude(k emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, objs, err := h.owner(c, k, args)
+		if err != nil {
+			return err
+		}
+		oid, err := parseID(args[1])
+		if err != nil {
+			return err
+		}
+		for i := range objs {
+			if objs[i].ID == oid {
+				c.buf = c.enc.Include(c.buf, c.base, k, id, &objs[i])
+				return nil
+			}
+		}
+		return noSuch("ObjectInJob", oid)
+	}
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/sqlite"
+	"github.com/emcdp/emcdp/storetest"
+)
+
+// benchVBRStore opens a SQLite store holding benchTasks backup task
+// sessions (storetest.GenerateVBR), built once in the temporary folder.
+func benchVBRStore(b *testing.B) emcdp.Store {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("emcdp-api-bench-vbr-s%d-%d.db", sqlite.SchemaVersion(), benchTasks))
+	const metaKey = "api.bench.complete"
+	if st, err := sqlite.Open(ctx, path); err == nil {
+		if v, err := st.Meta(ctx, metaKey); err == nil && v == "yes" {
+			return st
+		}
+		st.Close()
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.GenerateVBR(ctx, st, benchTasks, 10000); err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	if err := st.Apply(ctx, &emcdp.Batch{Meta: map[string]string{metaKey: "yes"}}); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// benchGetBackupTaskSession is benchGetTaskSession for a described kind:
+// GET /backupTaskSessions/{id}, so that the generic path through the
+// descriptions compares with the CDP kinds' hand-written one.
+func benchGetBackupTaskSession(b *testing.B, format string, json bool) {
+	st := benchVBRStore(b)
+	defer st.Close()
+	ctx := context.Background()
+	svc := &auth.Service{Store: st, Clock: emcdp.SystemClock{}}
+	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: "bench", UserKey: "bench", Created: time.Now().UTC(), LastSeen: time.Now().UTC()}
+	if err := st.CreateLogonSession(ctx, ls); err != nil {
+		b.Fatal(err)
+	}
+	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupTaskSession, PageSize: 1000, Page: 37})
+	if err != nil || len(res.Items) == 0 {
+		b.Fatalf("no backup task sessions: %v", err)
+	}
+	reqs := make([]*http.Request, len(res.Items))
+	for i, it := range res.Items {
+		r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/backupTaskSessions/"+it.(*emcdp.JobTaskSession).ID.String()+format, nil)
+		r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
+		if json {
+			r.Header.Set("Accept", "application/json")
+		}
+		reqs[i] = r
+	}
+	h := NewHandler(Config{Store: st, Auth: svc})
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		clear(w.h)
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
+
+func BenchmarkGetBackupTaskSessionRefXML(b *testing.B) { benchGetBackupTaskSession(b, "", false) }
+func BenchmarkGetBackupTaskSessionEntityXML(b *testing.B) {
+	benchGetBackupTaskSession(b, "?format=Entity", false)
+}
+func BenchmarkGetBackupTaskSessionEntityJSON(b *testing.B) {
+	benchGetBackupTaskSession(b, "?format=Entity", true)
+}

@@ -1,0 +1,274 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/storetest"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// vbrFixture is the API fixture with a small world of the regular VBR kinds
+// added (storetest's random dataset: repositories, jobs of every type, job
+// and task sessions, running ones included), served in JSON profile p.
+func vbrFixture(t *testing.T, p wire.Profile) (*fixture, *storetest.Dataset) {
+	f := newFixture(t)
+	d := storetest.NewDataset(11, 2, 5, 14, 40)
+	if err := f.st.Apply(context.Background(), d.Batch(rand.New(rand.NewPCG(1, 2)))); err != nil {
+		t.Fatal(err)
+	}
+	f.h = newHandler(Config{Store: f.st, Clock: f.clock, Profile: p, Auth: &auth.Service{Store: f.st, Clock: f.clock}})
+	return f, d
+}
+
+// TestVBRCrawl follows every Href from the entry point, the logon session,
+// the query service and the collections of the VBR kinds, in XML and in
+// JSON of both profiles, and requires 200 for each; every path shape of the
+// VBR kinds must be reached through a link some answer wrote.
+func TestVBRCrawl(t *testing.T) {
+	for _, p := range []wire.Profile{wire.V12, wire.V13} {
+		t.Run(p.String(), func(t *testing.T) {
+			f, _ := vbrFixture(t, p)
+			tok, sid := f.logon(t)
+			const root = "http://example.com/api"
+			start := []string{root + "/", root + "/logonSessions/" + sid.String(), root + "/querySvc"}
+			for _, d := range emcdp.Descs {
+				c := root + strings.TrimSuffix(d.Path, "/")
+				start = append(start, c, c+"?format=Entity",
+					root+"/query?type="+d.Type+"&format=Entities&sortDesc=Name&pageSize=3&page=1")
+			}
+			seen := map[string]bool{}
+			linked := map[string]bool{}
+			queue := slices.Clone(start)
+			for _, u := range queue {
+				seen[u] = true
+			}
+			for len(queue) > 0 {
+				u := queue[0]
+				queue = queue[1:]
+				for _, js := range []bool{false, true} {
+					w := f.do(t, req{target: u, token: tok, json: js})
+					if w.Code != http.StatusOK {
+						t.Fatalf("GET %s (json %v): %d %s", u, js, w.Code, w.Body)
+					}
+					for _, h := range hrefs(t, w.Body.Bytes(), js) {
+						if !strings.HasPrefix(h, root+"/") {
+							t.Fatalf("%s links to %q, not below %s", u, h, root)
+						}
+						if strings.Contains(strings.ToLower(h), "/sessionmngr") {
+							continue
+						}
+						linked[h] = true
+						if !seen[h] {
+							if len(seen) > 20000 {
+								t.Fatal("the crawl passed 20000 URLs")
+							}
+							seen[h] = true
+							queue = append(queue, h)
+						}
+					}
+				}
+			}
+			const id = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+			shapes := []string{
+				"/jobs", "/jobs/{id}", "/jobs/{id}\\?format=Entity", "/jobs/{id}/includes", "/jobs/{id}/includes/{id}",
+				"/jobs/{id}/backupSessions", "/jobs/{id}/replicaSessions",
+				"/backupServers/{id}/jobs", "/backupServers/{id}/repositories",
+				"/repositories", "/repositories/{id}", "/repositories/{id}\\?format=Entity",
+				"/backupSessions", "/backupSessions/{id}", "/backupSessions/{id}\\?format=Entity", "/backupSessions/{id}/taskSessions",
+				"/backupTaskSessions", "/backupTaskSessions/{id}", "/backupTaskSessions/{id}\\?format=Entity",
+				"/replicaSessions", "/replicaSessions/{id}", "/replicaSessions/{id}\\?format=Entity",
+				"/replicaSessions/{id}/replicaTaskSessions",
+				"/replicaTaskSessions", "/replicaTaskSessions/{id}", "/replicaTaskSessions/{id}\\?format=Entity",
+				"/query\\?type=(Job|BackupJobSession|BackupTaskSession|ReplicaJobSession|ReplicaTaskSession|Repository)&.*page=2",
+			}
+			for _, s := range shapes {
+				re := regexp.MustCompile("^" + regexp.QuoteMeta(root) + strings.ReplaceAll(s, "{id}", id) + "$")
+				found := false
+				for u := range linked {
+					if re.MatchString(u) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					t.Errorf("no answer links to a URL of the shape %s", s)
+				}
+			}
+			t.Logf("crawled %d URLs", len(seen))
+		})
+	}
+}
+
+// TestReplicaTaskSessionsFindCDPTasks checks quirk Q1 with both kinds in
+// the store: /replicaTaskSessions/{id} answers a replica task as itself and
+// a CDP task as the CDP task session, whose own Href uses that path.
+func TestReplicaTaskSessionsFindCDPTasks(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	var replica *emcdp.JobTaskSession
+	for i := range d.JobTasks {
+		if d.JobTasks[i].JobType.IsReplica() {
+			replica = &d.JobTasks[i]
+			break
+		}
+	}
+	if replica == nil {
+		t.Fatal("the dataset has no replica task")
+	}
+	for id, want := range map[emcdp.ID]string{replica.ID: "<ReplicaTaskSession ", f.ts[0].ID: "<CdpReplicaTaskSession "} {
+		w := f.do(t, req{target: "/api/replicaTaskSessions/" + id.String() + "?format=Entity", token: tok})
+		if w.Code != 200 || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("replicaTaskSessions/%s: %d %.300s", id, w.Code, w.Body)
+		}
+	}
+	if w := f.do(t, req{target: "/api/replicaTaskSessions/" + emcdp.NewID().String(), token: tok}); w.Code != 404 {
+		t.Errorf("unknown id: %d", w.Code)
+	}
+	if w := f.do(t, req{target: "/api/backupTaskSessions/" + f.ts[0].ID.String(), token: tok}); w.Code != 404 {
+		t.Errorf("a CDP task under backupTaskSessions: %d", w.Code)
+	}
+}
+
+// jobSessionJSON is what a monitoring check reads of a BackupJobSession.
+type jobSessionJSON struct {
+	UID, Name, JobName, Result, State string
+	EndTimeUTC                        *string
+	CreationTimeUTC                   string
+}
+
+// TestNagiosStyleCheck runs a check the way a Nagios/Centreon plugin does:
+// log on, ask the query service for the last sessions of one job by end
+// time, read EndTimeUTC and Result, and compares the answer with the job's
+// session collection.
+func TestNagiosStyleCheck(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	// The job with the most backup sessions, some of them running.
+	count := map[emcdp.ID]int{}
+	for _, s := range d.JobSessions {
+		if !s.JobType.IsReplica() {
+			count[s.JobID]++
+		}
+	}
+	var job emcdp.Job
+	for _, j := range d.Jobs {
+		if count[j.ID] > count[job.ID] {
+			job = j
+		}
+	}
+	if count[job.ID] < 3 {
+		t.Fatalf("no job with 3 backup sessions: %v", count)
+	}
+	check := func(size int) []jobSessionJSON {
+		q := url.Values{"type": {"BackupJobSession"}, "filter": {`JobName=="` + job.Name + `"`}, "format": {"Entities"},
+			"pageSize": {strconv.Itoa(size)}, "sortDesc": {"EndTime"}}
+		w := f.do(t, req{target: "/api/query?" + q.Encode(), token: tok, json: true})
+		if w.Code != 200 {
+			t.Fatalf("query: %d %s", w.Code, w.Body)
+		}
+		var res struct {
+			Entities struct {
+				BackupJobSessions struct{ BackupJobSessions []jobSessionJSON }
+			}
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Entities.BackupJobSessions.BackupJobSessions
+	}
+	// What the collections say: every session of the jobs named so (names
+	// compare case-insensitively), finished ones by end time, newest first.
+	var all []jobSessionJSON
+	for _, j := range d.Jobs {
+		if !strings.EqualFold(j.Name, job.Name) || j.JobType.IsReplica() {
+			continue
+		}
+		w := f.do(t, req{target: "/api/jobs/" + j.ID.String() + "/backupSessions?format=Entity", token: tok, json: true})
+		var list struct{ BackupJobSessions []jobSessionJSON }
+		if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &list) != nil {
+			t.Fatalf("collection: %d %s", w.Code, w.Body)
+		}
+		all = append(all, list.BackupJobSessions...)
+	}
+	end := func(s jobSessionJSON) time.Time {
+		if s.EndTimeUTC == nil {
+			return time.Time{}
+		}
+		v, err := time.Parse(time.RFC3339Nano, *s.EndTimeUTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	sort.SliceStable(all, func(i, k int) bool { return end(all[i]).After(end(all[k])) })
+	for _, size := range []int{1, 5} {
+		got := check(size)
+		want := all[:min(size, len(all))]
+		if len(got) != len(want) {
+			t.Fatalf("pageSize %d: %d sessions, want %d", size, len(got), len(want))
+		}
+		for i := range got {
+			if !end(got[i]).Equal(end(want[i])) || got[i].Result != want[i].Result {
+				t.Errorf("pageSize %d, item %d: %s ended %v %s, want ended %v %s", size, i, got[i].Name,
+					end(got[i]), got[i].Result, end(want[i]), want[i].Result)
+			}
+		}
+		if got[0].EndTimeUTC == nil {
+			t.Errorf("pageSize %d: the first session is a running one; the last finished one must come first", size)
+		}
+	}
+}
+
+// TestVBRErrors sends bad input to the routes of the VBR kinds: every answer
+// is a 4xx with an Error body in the negotiated format.
+func TestVBRErrors(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	unknown := emcdp.NewID().String()
+	job := d.Jobs[0].ID.String()
+	cases := []struct {
+		method, target string
+		status         int
+	}{
+		{"GET", "/api/jobs/not-a-guid", 400},
+		{"GET", "/api/jobs/" + unknown, 404},
+		{"GET", "/api/jobs/" + unknown + "/backupSessions", 404},
+		{"GET", "/api/jobs/" + unknown + "/includes", 404},
+		{"GET", "/api/jobs/" + job + "/includes/" + unknown, 404},
+		{"GET", "/api/jobs/" + job + "/includes/x", 400},
+		{"GET", "/api/backupServers/" + unknown + "/jobs", 404},
+		{"GET", "/api/backupServers/" + unknown + "/repositories", 404},
+		{"GET", "/api/backupSessions/" + unknown + "/taskSessions", 404},
+		{"GET", "/api/replicaSessions/" + job + "/replicaTaskSessions", 404},
+		{"GET", "/api/repositories?format=Bogus", 400},
+		{"GET", "/api/backupTaskSessions/" + unknown + "?format=Entity", 404},
+		{"GET", "/api/query?type=Job&filter=Bogus==1", 400},
+		{"GET", "/api/query?type=BackupJobSession&filter=State==Nope", 400},
+		{"GET", "/api/query?type=BackupJobSession&sortDesc=Nope", 400},
+		{"GET", "/api/query?type=ReplicaTaskSession&filter=JobSessionUid==urn:veeam:Job:" + job, 400},
+		{"POST", "/api/jobs", 405},
+		{"POST", "/api/backupSessions/" + unknown + "?action=stop", 405},
+		{"DELETE", "/api/repositories/" + unknown, 405},
+	}
+	for _, c := range cases {
+		for _, js := range []bool{false, true} {
+			w := f.do(t, req{method: c.method, target: c.target, token: tok, json: js})
+			if w.Code != c.status {
+				t.Errorf("%s %s (json %v): %d, want %d: %.300s", c.method, c.target, js, w.Code, c.status, w.Body)
+			}
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package emcdp
+
+import "time"
+
+// A Desc describes one resource kind once: its names, its properties (what
+// the query service filters on, what a store keeps in which column, what the
+// wire writes under which element, in which order, and how an absent value
+// is written), its links, its collection paths, and how it is indexed. The
+// wire encoders, the query catalogue, both SQL schemas and their readers and
+// writers, the routes and the store suite are generic code over Descs, so
+// that adding a property or a kind is a change to its description alone.
+//
+// Descriptions are typed where they are written (the P… constructors take
+// accessor funcs over the domain struct, so a property and its struct field
+// cannot disagree) and untyped where they are read: every accessor takes the
+// item as an any holding a pointer, which costs neither reflection nor an
+// allocation per access.
+type Desc struct {
+	Kind  Kind
+	Type  string // entity Type and UID type, e.g. "BackupJobSession"
+	Path  string // collection path, e.g. "/backupSessions/"
+	List  string // entity list element and JSON key, e.g. "BackupJobSessions"
+	Table string // the table of both stores
+
+	// Session marks a session kind: its collections hold the sessions of
+	// the session window only, newest first; its default sort is the
+	// creation time; its name carries its creation time (G9).
+	Session bool
+
+	// Props lists the properties; Props[0] is the id (column "id") and
+	// Props[1] the name (column "name"). Elements are written in this order
+	// (XML), with the First ones moved ahead in JSON.
+	Props []Prop
+	// Links lists the links in order; the Alternate link is written where
+	// Link.Alternate is set.
+	Links []Link
+	// Parents are further collection paths of the kind below another
+	// resource, e.g. "backupServers/*/jobs", each listing the items whose
+	// Field equals the path's id.
+	Parents []ParentPath
+	// Indexes lists the column lists indexed in both stores, beyond the
+	// primary key on id. A string column is indexed case-insensitively.
+	Indexes [][]string
+	// Includes returns the item's ObjectInJob list (kinds with includes
+	// kept in the objects table), or is nil.
+	Includes func(item any) *[]ObjectInJob
+
+	// New returns a pointer to a new zero item.
+	New func() any
+}
+
+// Prop is one property of a kind.
+type Prop struct {
+	// Field is the query service's view: Name empty means the property is
+	// not a query field. Column empty means it is not stored (a constant or
+	// a property computed from others).
+	Field
+	// Elem is the XML element and the PascalCase JSON key; empty when the
+	// wire does not write the property.
+	Elem string
+	// Attr writes the property as a root attribute after UID (XML) and
+	// after the own elements (JSON), as VmDisplayName.
+	Attr bool
+	// First moves the element to the front in JSON (IsRetry, G10).
+	First bool
+	// OmitZero omits the element in XML and writes null in JSON when the
+	// value is absent (a zero DateTime or an empty string).
+	OmitZero bool
+
+	// Get and Set read and write the value of a scalar property.
+	Get func(item any) Value
+	Set func(item any, v Value)
+	// Ptr returns a pointer to a structured property (stored as JSON text,
+	// written by the wire's writer for its type); nil for scalars.
+	Ptr func(item any) any
+}
+
+// Scalar reports whether p holds a scalar value (not a structured one).
+func (p *Prop) Scalar() bool { return p.Ptr == nil }
+
+// Present reports whether v is a present value of p: absent values are zero
+// times and, for nullable properties, empty strings.
+func (p *Prop) Present(v Value) bool {
+	switch p.Type {
+	case TypeDateTime:
+		return !v.Time.IsZero()
+	case TypeString:
+		return !p.Null || v.Str != ""
+	}
+	return true
+}
+
+// Link is one link of a kind. Its Href is base + Path + the id (own id, or
+// ID's) + Tail.
+type Link struct {
+	Rel, Type  string
+	Path       string
+	ID         func(item any) ID     // nil: the item's own id
+	Name       func(item any) string // nil: no Name
+	Tail       string
+	Alternate  bool                // the Alternate link (G5): Type and Href follow the representation
+	EntityOnly bool                // written on the entity only
+	When       func(item any) bool // nil: always
+}
+
+// ParentPath is a collection of the kind below a parent resource.
+type ParentPath struct {
+	Pattern string // lower-case segments with "*" for the parent's id, e.g. "jobs/*/backupsessions"
+	Field   string // the query field that equals the parent's id
+}
+
+// ID returns the id of an item of d.
+func (d *Desc) ID(item any) ID { return d.Props[0].Get(item).ID }
+
+// Name returns the name of an item of d.
+func (d *Desc) Name(item any) string { return d.Props[1].Get(item).Str }
+
+// UID returns "urn:veeam:<Type>:<guid>".
+func (d *Desc) UID(id ID) string { return "urn:veeam:" + d.Type + ":" + id.String() }
+
+// Prop finds a property by query name (case-insensitive), or nil.
+func (d *Desc) Prop(name string) *Prop {
+	for i := range d.Props {
+		if d.Props[i].Name != "" && equalFold(d.Props[i].Name, name) {
+			return &d.Props[i]
+		}
+	}
+	return nil
+}
+
+// Column finds a property by column, or nil.
+func (d *Desc) Column(col string) *Prop {
+	for i := range d.Props {
+		if d.Props[i].Column == col {
+			return &d.Props[i]
+		}
+	}
+	return nil
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// The typed constructors. Each takes the query name (empty: not a query
+// field), the wire element (empty: not written), the column (empty: not
+// stored) and an accessor to the struct field.
+
+// PID is the id property of kind k: query names UID and Id, column "id".
+func PID[T any](k Kind, get func(*T) *ID) Prop {
+	return PUID("UID", "", "id", k, get)
+}
+
+// PUID is a UidType property naming an item of kind ref.
+func PUID[T any](name, elem, col string, ref Kind, get func(*T) *ID) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeUID, Ref: ref, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{ID: *get(x.(*T))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = v.ID }}
+}
+
+// PStr is a String property.
+func PStr[T any](name, elem, col string, get func(*T) *string) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeString, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{Str: *get(x.(*T))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = v.Str }}
+}
+
+// POptStr is a String property whose empty value is absent (NULL).
+func POptStr[T any](name, elem, col string, get func(*T) *string) Prop {
+	p := PStr(name, elem, col, get)
+	p.Null = true
+	return p
+}
+
+// PInt is an Int or Long property over any integer field.
+func PInt[T any, N ~int | ~int64 | ~int32](name, elem, col string, get func(*T) *N) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeInt, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{Int: int64(*get(x.(*T)))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = N(v.Int) }}
+}
+
+// PBool is a Boolean property.
+func PBool[T any](name, elem, col string, get func(*T) *bool) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeBool, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{Bool: *get(x.(*T))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = v.Bool }}
+}
+
+// PTime is a DateTime property; with Opt, the zero time is absent (NULL).
+func PTime[T any](name, elem, col string, get func(*T) *time.Time) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeDateTime, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{Time: *get(x.(*T))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = v.Time }}
+}
+
+// PEnum is an enum property valued by position in names.
+func PEnum[T any, E ~int8](name, elem, col string, names []string, get func(*T) *E) Prop {
+	return Prop{Field: Field{Name: name, Type: TypeEnum, Enum: names, Column: col}, Elem: elem,
+		Get: func(x any) Value { return Value{Int: int64(*get(x.(*T)))} },
+		Set: func(x any, v Value) { *get(x.(*T)) = E(v.Int) }}
+}
+
+// PJSON is a structured property kept as JSON text in col and written on
+// the wire under elem by the wire's writer for *S.
+func PJSON[T, S any](elem, col string, get func(*T) *S) Prop {
+	return Prop{Field: Field{Column: col}, Elem: elem, Ptr: func(x any) any { return get(x.(*T)) }}
+}
+
+// PWhole is a wire-only element computed from the whole item, written by
+// the wire's writer for *T (e.g. a Job's JobInfo).
+func PWhole[T any](elem string) Prop {
+	return Prop{Elem: elem, Ptr: func(x any) any { return x.(*T) }}
+}
+
+// Opt marks a property's empty value absent in store and query (NULL) and
+// on the wire (omitted in XML, null in JSON).
+func (p Prop) Opt() Prop { p.Null, p.OmitZero = true, true; return p }
+
+// JSONFirst moves the property to the front of the JSON object.
+func (p Prop) JSONFirst() Prop { p.First = true; return p }
+
+// AsAttr writes the property as a root attribute.
+func (p Prop) AsAttr() Prop { p.Attr = true; return p }
+
+// Wire names the element of a property whose query name differs, or
+// hides it from the wire with "".
+func (p Prop) Wire(elem string) Prop { p.Elem = elem; return p }

@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// This file stores the described kinds (emcdp.Descs) generically: their
+// tables are created and extended from the descriptions at open, and their
+// rows are written, read and pruned by sqlgen's statements for them.
+
+// ensureKinds creates the tables and indexes of the described kinds that do
+// not exist yet and adds the columns a description gained since, in one
+// transaction that holds the migration lock, so that replicas opening at
+// once do it once.
+func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return mapErr(err, "begin schema")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7362001)"); err != nil {
+		return mapErr(err, "lock schema")
+	}
+	exec := func(stmt string) error {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			l, _, _ := strings.Cut(stmt, "\n")
+			return fmt.Errorf("postgres: %s: %w", l, err)
+		}
+		return nil
+	}
+	for _, d := range emcdp.Descs {
+		for _, stmt := range sqlgen.CreateTable(&sqlgen.Postgres, d) {
+			if err := exec(stmt); err != nil {
+				return err
+			}
+		}
+		have := map[string]bool{}
+		rows, err := tx.Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", d.Table)
+		if err != nil {
+			return mapErr(err, "columns of "+d.Table)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return mapErr(err, "columns of "+d.Table)
+			}
+			have[n] = true
+		}
+		rows.Close()
+		for _, p := range sqlgen.StoredProps(d) {
+			if !have[p.Column] {
+				if err := exec(sqlgen.AddColumn(&sqlgen.Postgres, d, p)); err != nil {
+					return err
+				}
+			}
+		}
+		if sqlgen.Tables[d.Kind].Counted {
+			if err := exec(sqlgen.InitCount(d)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, stmt := range sqlgen.CreateObjects(&sqlgen.Postgres) {
+		if err := exec(stmt); err != nil {
+			return err
+		}
+	}
+	return mapErr(tx.Commit(ctx), "commit schema")
+}
+
+// kinds writes the rows of described kinds in b in one round trip.
+func (a *applier) kinds(b *emcdp.Batch) error {
+	pb := &pgx.Batch{}
+	var qs []queued
+	stmts := map[[2]any]string{}
+	inserted := map[string]int64{}
+	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
+		k := [2]any{d, op}
+		q, ok := stmts[k]
+		if !ok {
+			q = sqlgen.Upsert(&sqlgen.Postgres, d, op == emcdp.OpUpsert)
+			if op == emcdp.OpUpdate {
+				q = sqlgen.Update(&sqlgen.Postgres, d)
+			}
+			stmts[k] = q
+		}
+		args, err := sqlgen.Args(&sqlgen.Postgres, d, item, op == emcdp.OpUpdate, nil)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		id := d.ID(item)
+		pb.Queue(q, args...)
+		if op == emcdp.OpUpdate {
+			qs = append(qs, queued{op: "update " + d.Type + " " + id.String(), what: d.Type, id: id})
+			return nil
+		}
+		qs = append(qs, queued{op: "write " + d.Type + " " + id.String()})
+		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
+			inserted[d.Table]++
+		}
+		if d.Includes == nil {
+			return nil
+		}
+		pb.Queue("DELETE FROM "+sqlgen.ObjectsTable+" WHERE policy_id = $1", id[:])
+		qs = append(qs, queued{op: "replace includes of " + id.String()})
+		objs := *d.Includes(item)
+		for i := range objs {
+			o := &objs[i]
+			g, err := json.Marshal(o.Guest)
+			if err != nil {
+				return fmt.Errorf("postgres: guest options of object %s: %w", o.ID, err)
+			}
+			pb.Queue("INSERT INTO "+sqlgen.ObjectsTable+" ("+objectCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+				id[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize)
+			qs = append(qs, queued{op: "write object " + o.ID.String() + " of " + id.String()})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !b.DeleteSessionsBefore.IsZero() {
+		for _, d := range emcdp.Descs {
+			if d.Session {
+				pb.Queue("DELETE FROM "+d.Table+" WHERE creation_time < $1", sqlgen.Nanos(b.DeleteSessionsBefore))
+				qs = append(qs, queued{op: "prune " + d.Table, counted: d.Table})
+			}
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	deleted, err := a.send(pb, qs)
+	if err != nil {
+		return err
+	}
+	// Tables in order, so that replicas writing at once lock the counts in
+	// the same order.
+	for _, d := range emcdp.Descs {
+		if n := inserted[d.Table] - deleted[d.Table]; n != 0 {
+			if _, err := a.tx.Exec(a.ctx, addCount, n, d.Table); err != nil {
+				return mapErr(err, "count "+d.Table)
+			}
+		}
+	}
+	return nil
+}
+
+// Resource reads one item of a described kind by id: with one statement,
+// or, for a kind with includes, in one read transaction with them.
+func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	d := emcdp.DescOf(k)
+	if d == nil {
+		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
+	}
+	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
+	if d.Includes == nil {
+		it := d.New()
+		sr := sqlgen.GetScanRow(d)
+		defer sr.Put(d)
+		if err := db.pool.QueryRow(ctx, stmt, id[:]).Scan(sr.Into(it)...); err != nil {
+			return nil, notFound(err, "read "+d.Type)
+		}
+		return it, nil
+	}
+	tx, err := db.pool.BeginTx(ctx, readTx)
+	if err != nil {
+		return nil, mapErr(err, "begin read")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	res := &emcdp.QueryResult{}
+	if err := scanDesc(ctx, tx, d, stmt, []any{id[:]}, res); err != nil {
+		return nil, err
+	}
+	if len(res.Items) == 0 {
+		return nil, emcdp.ErrNotFound
+	}
+	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
+		return nil, err
+	}
+	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
+}
+
+// scanDesc runs stmt and appends the rows, items of d, to res.Items.
+func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args []any, res *emcdp.QueryResult) error {
+	rows, err := tx.Query(ctx, stmt, args...)
+	if err != nil {
+		return mapErr(err, "query "+d.Type)
+	}
+	defer rows.Close()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	for rows.Next() {
+		it := d.New()
+		if err := rows.Scan(sr.Into(it)...); err != nil {
+			return mapErr(err, "read "+d.Type)
+		}
+		res.Items = append(res.Items, it)
+	}
+	return mapErr(rows.Err(), "query "+d.Type)
+}
+
+// loadObjects fills the includes of items of d, when d has them, with one
+// query.
+func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
+	if d.Includes == nil || len(items) == 0 {
+		return nil
+	}
+	byID := make(map[emcdp.ID]*[]emcdp.ObjectInJob, len(items))
+	ids := make([][16]byte, len(items))
+	for i, it := range items {
+		id := d.ID(it)
+		objs := d.Includes(it)
+		*objs = nil
+		byID[id] = objs
+		ids[i] = id
+	}
+	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
+	if err != nil {
+		return mapErr(err, "read includes")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o emcdp.ObjectInJob
+		if err := scanObject(rows, &o); err != nil {
+			return mapErr(err, "read includes")
+		}
+		objs := byID[o.PolicyID]
+		*objs = append(*objs, o)
+	}
+	return mapErr(rows.Err(), "read includes")
+}

@@ -1,0 +1,4 @@
+-- BackupServer gains the VBR service port and certificate thumbprint that
+-- the real server writes (monitoring.md §11).
+ALTER TABLE backup_servers ADD COLUMN wcf_port integer NOT NULL DEFAULT 9405;
+ALTER TABLE backup_servers ADD COLUMN vbr_certificate_thumbprint text NOT NULL DEFAULT '';

@@ -1,0 +1,292 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
+)
+
+// This file stores the described kinds (emcdp.Descs) generically: their
+// tables are created and extended from the descriptions at open, and their
+// rows are written, read and pruned by sqlgen's statements for them.
+
+// ensureKinds creates the tables and indexes of the described kinds that do
+// not exist yet and adds the columns a description gained since, in one
+// transaction.
+func ensureKinds(ctx context.Context, w *sql.DB) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "begin schema")
+	}
+	defer tx.Rollback()
+	exec := func(stmt string) error {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", firstLine(stmt), err)
+		}
+		return nil
+	}
+	for _, d := range emcdp.Descs {
+		for _, stmt := range sqlgen.CreateTable(&sqlgen.SQLite, d) {
+			if err := exec(stmt); err != nil {
+				return err
+			}
+		}
+		have, err := columns(ctx, tx, d.Table)
+		if err != nil {
+			return err
+		}
+		for _, p := range sqlgen.StoredProps(d) {
+			if !have[p.Column] {
+				if err := exec(sqlgen.AddColumn(&sqlgen.SQLite, d, p)); err != nil {
+					return err
+				}
+			}
+		}
+		if sqlgen.Tables[d.Kind].Counted {
+			if err := exec(sqlgen.InitCount(d)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, stmt := range sqlgen.CreateObjects(&sqlgen.SQLite) {
+		if err := exec(stmt + " WITHOUT ROWID"); err != nil {
+			return err
+		}
+	}
+	return mapErr(tx.Commit(), "commit schema")
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// columns returns the column names of a table.
+func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, mapErr(err, "columns of "+table)
+	}
+	defer rows.Close()
+	m := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, mapErr(err, "columns of "+table)
+		}
+		m[n] = true
+	}
+	return m, mapErr(rows.Err(), "columns of "+table)
+}
+
+// kinds writes the rows of described kinds in b, each statement prepared
+// once in the transaction.
+func (a *applier) kinds(b *emcdp.Batch) error {
+	type key struct {
+		d  *emcdp.Desc
+		op emcdp.WriteOp
+	}
+	stmts := map[key]*sql.Stmt{}
+	defer func() {
+		for _, s := range stmts {
+			s.Close()
+		}
+	}()
+	var args []any
+	inserted := map[string]int64{}
+	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
+		k := key{d, op}
+		st := stmts[k]
+		if st == nil {
+			q := sqlgen.Upsert(&sqlgen.SQLite, d, op == emcdp.OpUpsert)
+			if op == emcdp.OpUpdate {
+				q = sqlgen.Update(&sqlgen.SQLite, d)
+			}
+			var err error
+			if st, err = a.tx.PrepareContext(a.ctx, q); err != nil {
+				return mapErr(err, "prepare "+d.Type)
+			}
+			stmts[k] = st
+		}
+		var err error
+		if args, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, args[:0]); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		id := d.ID(item)
+		r, err := st.ExecContext(a.ctx, args...)
+		if op == emcdp.OpUpdate {
+			return updated(r, err, d.Type, id)
+		}
+		if err != nil {
+			return mapErr(err, "write "+d.Type+" "+id.String())
+		}
+		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
+			inserted[d.Table]++
+		}
+		if d.Includes != nil {
+			return a.objects(id, *d.Includes(item))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for tbl, n := range inserted {
+		if err := a.count(tbl, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// objects replaces the includes of the owner id.
+func (a *applier) objects(owner emcdp.ID, objs []emcdp.ObjectInJob) error {
+	if _, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ?", owner[:]); err != nil {
+		return mapErr(err, "replace includes of "+owner.String())
+	}
+	for i := range objs {
+		o := &objs[i]
+		g, err := json.Marshal(o.Guest)
+		if err != nil {
+			return fmt.Errorf("sqlite: guest options of object %s: %w", o.ID, err)
+		}
+		if _, err := a.tx.ExecContext(a.ctx, "INSERT INTO "+sqlgen.ObjectsTable+" ("+objectCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+			owner[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize); err != nil {
+			return mapErr(err, "write object "+o.ID.String()+" of "+owner.String())
+		}
+	}
+	return nil
+}
+
+// pruneKinds removes the sessions of described kinds created before
+// b.DeleteSessionsBefore.
+func (a *applier) pruneKinds(b *emcdp.Batch) error {
+	if b.DeleteSessionsBefore.IsZero() {
+		return nil
+	}
+	for _, d := range emcdp.Descs {
+		if !d.Session {
+			continue
+		}
+		r, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+d.Table+" WHERE creation_time < ?", sqlgen.Nanos(b.DeleteSessionsBefore))
+		if err != nil {
+			return mapErr(err, "prune "+d.Table)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return mapErr(err, "prune "+d.Table)
+		}
+		if n > 0 && sqlgen.Tables[d.Kind].Counted {
+			if err := a.count(d.Table, -n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Resource reads one item of a described kind by id: with the statement
+// prepared for it on the reader pool, or, for a kind with includes, in one
+// read transaction with them.
+func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	d := emcdp.DescOf(k)
+	if d == nil {
+		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
+	}
+	if d.Includes == nil {
+		it := d.New()
+		sr := sqlgen.GetScanRow(d)
+		defer sr.Put(d)
+		if err := db.rs.byID[k].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
+			return nil, notFound(err, "read "+d.Type)
+		}
+		return it, nil
+	}
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, mapErr(err, "begin read")
+	}
+	defer tx.Rollback()
+	res := &emcdp.QueryResult{}
+	if err := scanDesc(ctx, tx, d, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = ?", []any{id[:]}, res); err != nil {
+		return nil, err
+	}
+	if len(res.Items) == 0 {
+		return nil, emcdp.ErrNotFound
+	}
+	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
+		return nil, err
+	}
+	return res.Items[0], nil
+}
+
+// scanDesc runs stmt and appends the rows, items of d, to res.Items.
+func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args []any, res *emcdp.QueryResult) error {
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return mapErr(err, "query "+d.Type)
+	}
+	defer rows.Close()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	for rows.Next() {
+		it := d.New()
+		if err := rows.Scan(sr.Into(it)...); err != nil {
+			return mapErr(err, "read "+d.Type)
+		}
+		res.Items = append(res.Items, it)
+	}
+	return mapErr(rows.Err(), "query "+d.Type)
+}
+
+// loadObjects fills the includes of items of d, when d has them, with one
+// query per chunk of items.
+func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
+	if d.Includes == nil {
+		return nil
+	}
+	const chunk = 500
+	for len(items) > 0 {
+		part := items[:min(chunk, len(items))]
+		items = items[len(part):]
+		byID := make(map[emcdp.ID]*[]emcdp.ObjectInJob, len(part))
+		args := make([]any, len(part))
+		for i, it := range part {
+			id := d.ID(it)
+			objs := d.Includes(it)
+			*objs = nil
+			byID[id] = objs
+			args[i] = id[:]
+		}
+		q := "SELECT " + objectCols + " FROM " + sqlgen.ObjectsTable + " WHERE policy_id IN (?" +
+			strings.Repeat(", ?", len(part)-1) + ") ORDER BY " + objectOrder
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return mapErr(err, "read includes")
+		}
+		for rows.Next() {
+			var o emcdp.ObjectInJob
+			if err := scanObject(rows, &o); err != nil {
+				rows.Close()
+				return mapErr(err, "read includes")
+			}
+			objs := byID[o.PolicyID]
+			*objs = append(*objs, o)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err, "read includes")
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err, "read includes")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package wire
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	emcdp "github.com/emcdp/emcdp"
+)
+
+// This file writes the described kinds (emcdp.Descs) generically, from their
+// descriptions: the reference and the entity, in XML and in both JSON
+// profiles. Per profile, JSON keys are made once per property (descKeys),
+// so that writing converts no names.
+
+// descKeys[profile][kind][i] is the JSON key of Props[i] of kind's
+// description, ready to append.
+var descKeys = func() [2][][]string {
+	var out [2][][]string
+	for pr, conv := range [2]func(string) string{func(s string) string { return s }, CamelCase} {
+		out[pr] = make([][]string, len(kindInfos))
+		for _, d := range emcdp.Descs {
+			ks := make([]string, len(d.Props))
+			for i, p := range d.Props {
+				ks[i] = `"` + conv(p.Elem) + `":`
+			}
+			out[pr][d.Kind] = ks
+		}
+	}
+	return out
+}()
+
+// Resource writes an item of a described kind k (GET /<collection>/{id}).
+func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep) []byte {
+	d := emcdp.DescOf(k)
+	if d == nil || item == nil || kindOf(k) == nil {
+		return e.nothing(dst)
+	}
+	dst = e.begin(dst)
+	if e.json() {
+		dst = jDesc(dst, e.keys(), e.Profile == V13, base, d, item, r)
+	} else {
+		dst = xDesc(dst, 0, base, d, item, r)
+	}
+	return e.end(dst)
+}
+
+// v12Time returns t as a v12 server keeps it (G9): SQL Server datetime
+// precision, the microseconds rounded to the nearest 1/300 s and that shown
+// as rounded milliseconds (.xx0, .xx3, .xx7), which may carry into the
+// next second.
+func v12Time(t time.Time) time.Time {
+	t = t.UTC()
+	us := int64(t.Nanosecond() / 1000)
+	ticks := math.Round(float64(us) * 300 / 1e6)
+	ms := int64(math.Round(ticks * 10 / 3))
+	return t.Truncate(time.Second).Add(time.Duration(ms) * time.Millisecond)
+}
+
+// sessionLayout is the time of a session name as the store keeps it.
+const sessionLayout = "2006-01-02 15:04:05.999999"
+
+// sessionName returns a session name "<owner>@<creation time>", kept with
+// microseconds, as a profile writes it (G9): v13 as kept, v12 and XML with
+// the time rounded as v12Time and whole seconds. Other names are returned
+// as they are.
+func sessionName(s string, micro bool) string {
+	at := strings.LastIndexByte(s, '@')
+	if micro || at < 0 || len(s)-at-1 < 19 {
+		return s
+	}
+	t, err := time.Parse(sessionLayout, s[at+1:])
+	if err != nil {
+		return s
+	}
+	return s[:at+1] + v12Time(t).Format("2006-01-02 15:04:05")
+}
+
+// descLinks fills a with the links of item in representation r.
+func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Rep, micro bool) []link {
+	ki := kindOf(d.Kind)
+	id := d.ID(item)
+	links := a[:0]
+	for i := range d.Links {
+		l := &d.Links[i]
+		if l.EntityOnly && r != Entity || l.When != nil && !l.When(item) {
+			continue
+		}
+		if l.Alternate {
+			links = append(links, alternate(ki, base, id, name, r))
+			continue
+		}
+		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
+		if l.ID != nil {
+			x.id = l.ID(item)
+		}
+		if l.Name != nil {
+			x.name = sessionName(l.Name(item), micro)
+		}
+		links = append(links, x)
+	}
+	return links
+}
+
+func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
+	h := head{k: kindOf(d.Kind), base: base, id: d.ID(item), name: d.Name(item), selfPath: d.Path}
+	if d.Session {
+		h.name = sessionName(h.name, micro)
+	}
+	return h
+}
+
+// xDesc writes an item of d as a reference or an entity.
+func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byte {
+	h := descHead(base, d, item, false)
+	var a [8]link
+	links := descLinks(a[:], base, d, item, h.name, r, false)
+	if r != Entity {
+		return xRef(b, ind, refElem(ind), &h, links)
+	}
+	for i := range d.Props {
+		if p := &d.Props[i]; p.Attr {
+			h.extraName, h.extraVal = p.Elem, p.Get(item).Str
+		}
+	}
+	b = xEntityOpen(b, ind, d.Type, &h, links)
+	in := ind + 1
+	for i := range d.Props {
+		p := &d.Props[i]
+		if p.Elem == "" || p.Attr {
+			continue
+		}
+		if !p.Scalar() {
+			b = xStructured(b, in, base, p.Elem, p.Ptr(item))
+			continue
+		}
+		v := p.Get(item)
+		if p.OmitZero && !p.Present(v) {
+			continue
+		}
+		switch p.Type {
+		case emcdp.TypeUID:
+			b = xUID(b, in, p.Elem, kindOf(p.Ref), v.ID)
+		case emcdp.TypeString:
+			b = xString(b, in, p.Elem, v.Str)
+		case emcdp.TypeDateTime:
+			b = xLeafOpen(b, in, p.Elem)
+			b = appendTimeProfile(b, v.Time, false)
+			b = xLeafClose(b, p.Elem)
+		case emcdp.TypeBool:
+			b = xBool(b, in, p.Elem, v.Bool)
+		case emcdp.TypeEnum:
+			b = xString(b, in, p.Elem, enumText(p.Enum, v.Int))
+		default:
+			b = xInt(b, in, p.Elem, v.Int)
+		}
+	}
+	return xClose(b, ind, d.Type)
+}
+
+func enumText(names []string, v int64) string {
+	if v < 0 || v >= int64(len(names)) {
+		return "Unknown"
+	}
+	return names[v]
+}
+
+// jDesc writes an item of d as a reference or an entity object: the First
+// elements, the other elements, the attributes, then Name, UID, Links,
+// Href, Type (G10). micro selects the v13 forms of times and names (G9).
+func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any, r Rep) []byte {
+	h := descHead(base, d, item, micro)
+	var a [8]link
+	links := descLinks(a[:], base, d, item, h.name, r, micro)
+	if r != Entity {
+		return jRef(b, ks, &h, links)
+	}
+	pk := descKeys[0][d.Kind]
+	if micro {
+		pk = descKeys[1][d.Kind]
+	}
+	b = append(b, '{')
+	for pass := 0; pass < 3; pass++ {
+		for i := range d.Props {
+			p := &d.Props[i]
+			if p.Elem == "" || pass == 0 && !p.First || pass == 1 && (p.First || p.Attr) || pass == 2 && !p.Attr {
+				continue
+			}
+			key := pk[i]
+			if !p.Scalar() {
+				b = jStructured(jKey(b, key), ks, micro, base, p.Elem, p.Ptr(item))
+				continue
+			}
+			v := p.Get(item)
+			if p.OmitZero && !p.Present(v) {
+				b = jNull(b, key)
+				continue
+			}
+			switch p.Type {
+			case emcdp.TypeUID:
+				b = jUID(b, key, kindOf(p.Ref), v.ID)
+			case emcdp.TypeString:
+				b = jString(b, key, v.Str)
+			case emcdp.TypeDateTime:
+				b = jTimeProfile(b, key, v.Time, micro)
+			case emcdp.TypeBool:
+				b = jBool(b, key, v.Bool)
+			case emcdp.TypeEnum:
+				b = jString(b, key, enumText(p.Enum, v.Int))
+			default:
+				b = jInt(b, key, v.Int)
+			}
+		}
+	}
+	return jEntityTail(b, ks, &h, "", links)
+}
+
+// jTimeProfile writes a DateTime property as a profile does (G9).
+func jTimeProfile(b []byte, key string, t time.Time, micro bool) []byte {
+	if t.IsZero() {
+		return jNull(b, key)
+	}
+	b = appendTimeProfile(append(jKey(b, key), '"'), t, micro)
+	return append(b, '"')
+}
+
+// appendTimeProfile appends a DateTime as a profile writes it (G9): v13
+// with up to 6 fractional digits, v12 and XML rounded as v12Time with up to
+// 3; trailing zeros trimmed.
+func appendTimeProfile(b []byte, t time.Time, micro bool) []byte {
+	if micro {
+		b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, "2006-01-02T15:04:05.999999")
+	} else {
+		b = v12Time(t).AppendFormat(b, "2006-01-02T15:04:05.999")
+	}
+	return append(b, 'Z')
+}
