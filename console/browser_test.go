@@ -204,8 +204,8 @@ func TestConsoleInBrowser(t *testing.T) {
 			Query string
 		}
 		b.eval(`[...document.querySelectorAll('#counts td[data-n]')].map(td => ({N: +td.dataset.n, Query: td.dataset.query}))`, &counts)
-		if len(counts) != 10 {
-			t.Fatalf("%d counts on the overview, want 10 (all, three results and running, of both session types)", len(counts))
+		if len(counts) != 30 {
+			t.Fatalf("%d counts on the overview, want 30 (all, three results and running, of six session types)", len(counts))
 		}
 		nonzero := 0
 		for _, n := range counts {
@@ -232,6 +232,15 @@ func TestConsoleInBrowser(t *testing.T) {
 			if got := apiTotal(t, srv, "type="+k); fmt.Sprint(got) != s {
 				t.Errorf("overview shows %s %s; the query service counts %d", s, k, got)
 			}
+		}
+		var jobs, repos int
+		b.eval(`document.querySelectorAll('#jobs tbody tr').length`, &jobs)
+		b.eval(`document.querySelectorAll('#repositories tbody tr').length`, &repos)
+		if want := apiTotal(t, srv, "type=Job"); jobs != want || want == 0 {
+			t.Errorf("overview lists %d jobs, the API %d", jobs, want)
+		}
+		if want := apiTotal(t, srv, "type=Repository"); repos != want || want == 0 {
+			t.Errorf("overview lists %d repositories, the API %d", repos, want)
 		}
 		var policies int
 		b.eval(`document.querySelectorAll('#policies tbody tr').length`, &policies)

@@ -46,9 +46,11 @@ type Overview struct {
 	Policies []PolicyRow `json:"policies"` // problems first, at most the limit asked for
 	// PolicyCount is the number of policies, PolicyStates how many are in
 	// each state (Failed, Warning, Success, None), over all of them.
-	PolicyCount  int            `json:"policyCount"`
-	PolicyStates map[string]int `json:"policyStates"`
-	Counts       []ResultCounts `json:"counts"`
+	PolicyCount  int             `json:"policyCount"`
+	PolicyStates map[string]int  `json:"policyStates"`
+	Counts       []ResultCounts  `json:"counts"`
+	Jobs         []JobRow        `json:"jobs"`
+	Repositories []RepositoryRow `json:"repositories"`
 }
 
 // ServerRow is one backup server.
@@ -75,6 +77,35 @@ type PolicyRow struct {
 	Last24h map[string]int `json:"last24h"`           // task sessions created in the last 24 h by result
 	Hours   []string       `json:"hours"`             // per hour of the last 24 h, oldest first: the worst result of the task sessions created in it ("" for none)
 }
+
+// JobRow is one job with its last ended session's result and its next run.
+type JobRow struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Server      string     `json:"server"`
+	Type        string     `json:"type"`
+	VMs         int        `json:"vms"`
+	Enabled     bool       `json:"enabled"`
+	NextRun     *time.Time `json:"nextRun,omitempty"`
+	LastSession string     `json:"lastSession,omitempty"` // id of the last ended session within the last 8 days
+	LastResult  string     `json:"lastResult,omitempty"`
+	LastEnded   *time.Time `json:"lastEnded,omitempty"`
+	Running     string     `json:"running,omitempty"` // id of a running session
+}
+
+// RepositoryRow is one repository; Capacity and Free are -1 for object
+// storage, which reports none.
+type RepositoryRow struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Server   string `json:"server"`
+	Kind     string `json:"kind"`
+	Capacity int64  `json:"capacity"`
+	Free     int64  `json:"free"`
+}
+
+// jobHistory is how far back the overview looks for a job's last session.
+const jobHistory = 8 * 24 * time.Hour
 
 const day = 24 * time.Hour
 
@@ -182,7 +213,11 @@ func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time, limit int)
 		o.Policies = o.Policies[:limit]
 	}
 
-	for _, k := range []emcdp.Kind{emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession} {
+	if err := readJobs(ctx, st, now, o); err != nil {
+		return nil, err
+	}
+	for _, k := range []emcdp.Kind{emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession,
+		emcdp.KindBackupJobSession, emcdp.KindBackupTaskSession, emcdp.KindReplicaJobSession, emcdp.KindReplicaTaskSession} {
 		rc, err := countResults(ctx, st, k, since)
 		if err != nil {
 			return nil, err
@@ -215,7 +250,7 @@ func countResults(ctx context.Context, st emcdp.Store, k emcdp.Kind, since time.
 	}
 	results := []emcdp.Result{emcdp.ResultSuccess, emcdp.ResultWarning, emcdp.ResultFailed}
 	runState := "State==InProgress"
-	if k == emcdp.KindCdpReplicaSession {
+	if k == emcdp.KindCdpReplicaSession || k == emcdp.KindBackupJobSession || k == emcdp.KindReplicaJobSession {
 		results = append([]emcdp.Result{emcdp.ResultNone}, results...)
 		runState = "State==Working"
 	}
@@ -255,4 +290,68 @@ func mustParse(k emcdp.Kind, filter string) emcdp.Expr {
 		panic(fmt.Sprintf("console: filter %q: %v", filter, err))
 	}
 	return e
+}
+
+// readJobs adds the jobs, with their last and running sessions, and the
+// repositories to o.
+func readJobs(ctx context.Context, st emcdp.Store, now time.Time, o *Overview) error {
+	jobs, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindJob})
+	if err != nil {
+		return err
+	}
+	rows := map[emcdp.ID]*JobRow{}
+	o.Jobs = make([]JobRow, 0, len(jobs.Items))
+	for _, it := range jobs.Items {
+		j := it.(*emcdp.Job)
+		r := JobRow{ID: j.ID.String(), Name: j.Name, Server: j.BackupServerName, Type: j.JobType.String(),
+			VMs: len(j.Includes), Enabled: j.ScheduleEnabled}
+		if !j.NextRun.IsZero() {
+			t := j.NextRun
+			r.NextRun = &t
+		}
+		o.Jobs = append(o.Jobs, r)
+	}
+	for i := range o.Jobs {
+		id, _ := emcdp.ParseID(o.Jobs[i].ID)
+		rows[id] = &o.Jobs[i]
+	}
+	// The sessions of the last days, newest first: the first ended one of a
+	// job is its last, a running one is running.
+	since := stamp(now.Add(-jobHistory))
+	for _, k := range []emcdp.Kind{emcdp.KindBackupJobSession, emcdp.KindReplicaJobSession} {
+		created, _ := emcdp.LookupField(k, "CreationTimeUTC")
+		res, err := st.Query(ctx, &emcdp.Query{Kind: k, Sort: &created, Desc: true,
+			Filter: mustParse(k, fmt.Sprintf("CreationTime>=%q", since))})
+		if err != nil {
+			return err
+		}
+		for _, it := range res.Items {
+			s := it.(*emcdp.JobSession)
+			r := rows[s.JobID]
+			if r == nil {
+				continue
+			}
+			if s.EndTime.IsZero() {
+				if r.Running == "" {
+					r.Running = s.ID.String()
+				}
+				continue
+			}
+			if r.LastEnded == nil || s.EndTime.After(*r.LastEnded) {
+				e := s.EndTime
+				r.LastSession, r.LastResult, r.LastEnded = s.ID.String(), s.Result.String(), &e
+			}
+		}
+	}
+	repos, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindRepository})
+	if err != nil {
+		return err
+	}
+	o.Repositories = make([]RepositoryRow, 0, len(repos.Items))
+	for _, it := range repos.Items {
+		r := it.(*emcdp.Repository)
+		o.Repositories = append(o.Repositories, RepositoryRow{ID: r.ID.String(), Name: r.Name, Server: r.BackupServerName,
+			Kind: r.Kind, Capacity: r.Capacity, Free: r.FreeSpace})
+	}
+	return nil
 }

@@ -164,6 +164,48 @@ function hourStrip(hours, since) {
 
 let overviewAll = false;
 
+const TYPE_LABEL = {
+  CdpReplicaSession: 'CDP policy sessions', CdpReplicaTaskSession: 'CDP task sessions',
+  BackupJobSession: 'Backup job sessions', BackupTaskSession: 'Backup task sessions',
+  ReplicaJobSession: 'Replica job sessions', ReplicaTaskSession: 'Replica task sessions',
+};
+
+function bytes(n) {
+  if (n < 0) return el('span', { class: 'muted' }, 'not reported');
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return (i ? n.toFixed(1) : n) + ' ' + u[i];
+}
+
+function jobsTable(jobs) {
+  return el('table', { id: 'jobs' },
+    el('caption', {}, 'Jobs (', jobs.length, ')'),
+    el('thead', {}, el('tr', {}, ['Job', 'Server', 'Type', 'VMs', 'Last result', 'Ended', 'Next run'].map(h => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, jobs.map(j => el('tr', { 'data-job': j.id },
+      el('th', { scope: 'row' }, j.name, j.enabled ? null : el('span', { class: 'muted small' }, ' (disabled)')),
+      el('td', {}, j.server), el('td', {}, j.type), el('td', { class: 'num' }, j.vms),
+      el('td', {}, j.lastSession ? el('a', { href: '#session/' + j.lastSession }, badge(j.lastResult)) : el('span', { class: 'muted' }, 'none in 8 days'),
+        j.running ? [' ', el('a', { href: '#session/' + j.running }, badge('None', true))] : null),
+      el('td', {}, when(j.lastEnded)), el('td', {}, when(j.nextRun))))));
+}
+
+function reposTable(repos) {
+  return el('table', { id: 'repositories' },
+    el('caption', {}, 'Repositories (', repos.length, ')'),
+    el('thead', {}, el('tr', {}, ['Repository', 'Server', 'Kind', 'Capacity', 'Free', 'Free share'].map(h => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, repos.map(r => {
+      const share = r.capacity > 0 ? r.free / r.capacity : null;
+      const low = share !== null && share < 0.1;
+      return el('tr', { 'data-repository': r.id },
+        el('th', { scope: 'row' }, r.name), el('td', {}, r.server), el('td', {}, r.kind),
+        el('td', { class: 'num', 'data-bytes': r.capacity }, bytes(r.capacity)), el('td', { class: 'num', 'data-bytes': r.free }, bytes(r.free)),
+        el('td', {}, share === null ? el('span', { class: 'muted' }, '—') : [
+          el('meter', { min: 0, max: 1, low: 0.1, high: 0.5, optimum: 1, value: share.toFixed(3), 'aria-hidden': 'true' }), ' ',
+          el('span', { class: low ? 'badge r-Warning' : '' }, low ? [el('span', { 'aria-hidden': 'true' }, ICON.Warning), ' '] : null, (100 * share).toFixed(1) + ' %', low ? ' low' : '')]));
+    })));
+}
+
 async function overview(view) {
   setTitle('Overview');
   const [o, w] = await Promise.all([api('overview' + (overviewAll ? '?limit=0' : '')), api('world')]);
@@ -174,7 +216,7 @@ async function overview(view) {
       ['Success', 'Warning', 'Failed'].map(r => el('th', { scope: 'col' }, badge(r))),
       el('th', { scope: 'col' }, badge('None', true)))),
     el('tbody', {}, o.counts.map(c => el('tr', { 'data-type': c.type },
-      el('th', { scope: 'row' }, c.type === 'CdpReplicaSession' ? 'Policy sessions' : 'Task sessions'),
+      el('th', { scope: 'row' }, TYPE_LABEL[c.type] || c.type),
       countCell(c.total, 'All'),
       ['Success', 'Warning', 'Failed'].map(r => countCell(c.results[r], r)),
       countCell(c.running, 'Running')))));
@@ -205,8 +247,10 @@ async function overview(view) {
     el('div', { class: 'scroll' }, counts),
     el('h3', {}, 'Resources'), totals,
     el('div', { class: 'scroll' }, servers),
+    el('div', { class: 'scroll' }, reposTable(o.repositories || [])),
     el('div', { class: 'scroll' }, policies),
     o.policies.length < o.policyCount ? el('button', { type: 'button', onclick: () => { overviewAll = true; route(); } }, 'Show all ' + o.policyCount + ' policies') : null,
+    el('div', { class: 'scroll' }, jobsTable(o.jobs || [])),
     el('p', { class: 'muted' }, 'Every number is read through the query service; hover a count for the /api/query request that gives it.'));
 }
 
