@@ -99,6 +99,9 @@ func ReadSession(ctx context.Context, st emcdp.Store, id emcdp.ID, base string) 
 		return nil, err
 	}
 	ts, err := st.TaskSession(ctx, id)
+	if errors.Is(err, emcdp.ErrNotFound) {
+		return readJobSession(ctx, st, id, base)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,4 +146,93 @@ func taskRow(t *emcdp.TaskSession) TaskRow {
 // format by the Accept header.
 func emURLs(label, u string) []EMURL {
 	return []EMURL{{Label: label, URL: u, Accept: "application/xml"}, {Label: label, URL: u, Accept: "application/json"}}
+}
+
+// readJobSession reads a job or job task session, of any session kind a
+// Desc describes, through the query service.
+func readJobSession(ctx context.Context, st emcdp.Store, id emcdp.ID, base string) (*SessionDetail, error) {
+	for _, d := range emcdp.Descs {
+		if !d.Session {
+			continue
+		}
+		res, err := st.Query(ctx, &emcdp.Query{Kind: d.Kind, Page: 1, PageSize: 1,
+			Filter: &emcdp.Term{Field: d.Props[0].Field, Op: emcdp.OpEq, Value: emcdp.Value{ID: id}}})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Items) == 0 {
+			continue
+		}
+		item := res.Items[0]
+		det := &SessionDetail{Type: d.Type, ID: id.String(), Name: d.Name(item)}
+		for i := range d.Props {
+			p := &d.Props[i]
+			if p.Name == "" || !p.Scalar() {
+				continue
+			}
+			det.Fields = append(det.Fields, fieldOf(p, p.Get(item)))
+		}
+		det.URLs = emURLs("the session", base+"/api"+d.Path+det.ID+"?format=Entity")
+		if ts, ok := item.(*emcdp.JobTaskSession); ok {
+			det.Parent = &SessionID{ID: ts.JobSessionID.String(), Name: ts.JobSessionName}
+			return det, nil
+		}
+		// A job session: its task sessions are those of the kind whose
+		// JobSessionUid refers to it.
+		for _, c := range emcdp.Descs {
+			f := c.Prop("JobSessionUid")
+			if f == nil || f.Ref != d.Kind {
+				continue
+			}
+			vm := c.Prop("VmDisplayName")
+			tasks, err := st.Query(ctx, &emcdp.Query{Kind: c.Kind, Sort: &vm.Field, Page: 1, PageSize: maxTasks,
+				Filter: &emcdp.Term{Field: f.Field, Op: emcdp.OpEq, Value: emcdp.Value{ID: id}}})
+			if err != nil {
+				return nil, err
+			}
+			det.TasksTotal = tasks.Total
+			for _, it := range tasks.Items {
+				t := it.(*emcdp.JobTaskSession)
+				r := TaskRow{ID: t.ID.String(), VM: t.VmDisplayName, Start: t.CreationTime, State: t.State.String(),
+					Result: t.Result.String(), Reason: t.Reason}
+				if !t.EndTime.IsZero() {
+					e := t.EndTime
+					r.End = &e
+				}
+				det.Tasks = append(det.Tasks, r)
+			}
+			q := url.Values{"type": {c.Type}, "filter": {`JobSessionUid=="` + d.UID(id) + `"`}, "format": {"Entities"}}
+			det.URLs = append(det.URLs, emURLs("its task sessions through the query service", base+"/api/query?"+q.Encode())...)
+		}
+		return det, nil
+	}
+	return nil, fmt.Errorf("session %s: %w", id, emcdp.ErrNotFound)
+}
+
+// fieldOf writes one property's value as the query service names it.
+func fieldOf(p *emcdp.Prop, v emcdp.Value) Field {
+	f := Field{Name: p.Name}
+	switch p.Type {
+	case emcdp.TypeString:
+		f.Value = v.Str
+	case emcdp.TypeUID:
+		if v.ID != (emcdp.ID{}) {
+			if p.Ref != 0 {
+				f.Value = p.Ref.UID(v.ID)
+			} else {
+				f.Value = v.ID.String()
+			}
+		}
+	case emcdp.TypeDateTime:
+		return timeField(p.Name, v.Time)
+	case emcdp.TypeInt:
+		f.Value = fmt.Sprint(v.Int)
+	case emcdp.TypeBool:
+		f.Value = fmt.Sprint(v.Bool)
+	case emcdp.TypeEnum:
+		if v.Int >= 0 && int(v.Int) < len(p.Enum) {
+			f.Value = p.Enum[v.Int]
+		}
+	}
+	return f
 }

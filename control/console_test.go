@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -64,7 +65,7 @@ func TestOverviewEqualsQueryService(t *testing.T) {
 	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
 	var o console.Overview
 	do(t, srv, "GET", "/_emcdp/overview", "", http.StatusOK, &o)
-	if len(o.Servers) != 2 || len(o.Policies) != 4 || len(o.Counts) != 2 {
+	if len(o.Servers) != 2 || len(o.Policies) != 4 || len(o.Counts) != 6 {
 		t.Fatalf("overview of the demo world: %d servers, %d policies, %d counts", len(o.Servers), len(o.Policies), len(o.Counts))
 	}
 	sum := 0
@@ -97,6 +98,21 @@ func TestOverviewEqualsQueryService(t *testing.T) {
 		if len(p.Hours) != 24 || p.Session == "" {
 			t.Errorf("policy %s: %d hours, running session %q", p.Name, len(p.Hours), p.Session)
 		}
+	}
+	if want := total(t, srv, "type=Job"); len(o.Jobs) != want || want == 0 {
+		t.Errorf("%d jobs, the query service %d", len(o.Jobs), want)
+	}
+	if want := total(t, srv, "type=Repository"); len(o.Repositories) != want || want == 0 {
+		t.Errorf("%d repositories, the query service %d", len(o.Repositories), want)
+	}
+	last := 0
+	for _, j := range o.Jobs {
+		if j.LastSession != "" {
+			last++
+		}
+	}
+	if last == 0 {
+		t.Error("no job shows a last session")
 	}
 	if tasks := o.Counts[1].Total.N; sum != tasks {
 		t.Errorf("policies' task sessions of the last 24 h add up to %d, the query service counts %d", sum, tasks)
@@ -250,5 +266,55 @@ func TestEpisode(t *testing.T) {
 	srv.Reset(t)
 	if n := total(t, srv, failedAfter); n != 0 {
 		t.Errorf("after a reset %d failed task sessions of web-02 remain", n)
+	}
+}
+
+// TestJobSessionDetail: a failed backup job session's detail lists the task
+// sessions the query service lists, and its URLs answer.
+func TestJobSessionDetail(t *testing.T) {
+	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
+	c := srv.Client(t)
+	p, err := c.QueryPage(context.Background(), client.Query{Type: "BackupJobSession", Filter: "Result==Failed", PageSize: 1}, 1)
+	if err != nil || len(p.Items) == 0 {
+		t.Fatalf("no failed backup job session in the demo world: %v", err)
+	}
+	var s struct{ UID string }
+	if err := json.Unmarshal(p.Items[0], &s); err != nil {
+		t.Fatal(err)
+	}
+	id := s.UID[strings.LastIndexByte(s.UID, ':')+1:]
+	var d console.SessionDetail
+	do(t, srv, "GET", "/_emcdp/sessions/"+id, "", http.StatusOK, &d)
+	q := "type=BackupTaskSession&filter=" + url.QueryEscape(`JobSessionUid=="`+s.UID+`"`)
+	if want := total(t, srv, q); d.Type != "BackupJobSession" || d.TasksTotal != want || len(d.Tasks) != want || want == 0 {
+		t.Errorf("detail: %s with %d (%d listed) task sessions; the query service %d", d.Type, d.TasksTotal, len(d.Tasks), want)
+	}
+	failed := 0
+	for _, tk := range d.Tasks {
+		if tk.Result == "Failed" {
+			failed++
+		}
+	}
+	result := ""
+	for _, f := range d.Fields {
+		if f.Name == "Result" {
+			result = f.Value
+		}
+	}
+	if result != "Failed" || failed == 0 {
+		t.Errorf("result %q with %d failed tasks", result, failed)
+	}
+	for _, u := range d.URLs {
+		if u.Accept == "application/json" {
+			var v map[string]any
+			if err := c.Get(context.Background(), u.URL, &v); err != nil {
+				t.Errorf("GET %s: %v", u.URL, err)
+			}
+		}
+	}
+	var td console.SessionDetail
+	do(t, srv, "GET", "/_emcdp/sessions/"+d.Tasks[0].ID, "", http.StatusOK, &td)
+	if td.Type != "BackupTaskSession" || td.Parent == nil || td.Parent.ID != id {
+		t.Errorf("task detail: %s, parent %+v", td.Type, td.Parent)
 	}
 }

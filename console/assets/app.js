@@ -372,6 +372,12 @@ function copyButton(text) {
   return b;
 }
 
+const SESSION_TITLE = {
+  CdpReplicaSession: 'Policy session', CdpReplicaTaskSession: 'Task session',
+  BackupJobSession: 'Backup job session', BackupTaskSession: 'Backup task session',
+  ReplicaJobSession: 'Replica job session', ReplicaTaskSession: 'Replica task session',
+};
+
 async function session(view, id) {
   setTitle('Session');
   const d = await api('sessions/' + encodeURIComponent(id));
@@ -391,7 +397,7 @@ async function session(view, id) {
       el('code', { class: 'url' }, u.url), ' ', copyButton(u.url), el('br'), el('code', { class: 'cmd' }, cmd), ' ', copyButton(cmd));
   }));
   show(view,
-    el('h2', {}, d.type === 'CdpReplicaSession' ? 'Policy session ' : 'Task session ', el('span', { class: 'mono' }, d.name), ' ', badge(result, !ended)),
+    el('h2', {}, (SESSION_TITLE[d.type] || d.type) + ' ', el('span', { class: 'mono' }, d.name), ' ', badge(result, !ended)),
     d.parent ? el('p', {}, 'Part of ', el('a', { href: '#session/' + d.parent.id }, d.parent.name)) : null,
     fields,
     tasks ? el('div', { class: 'scroll' }, tasks) : null,
