@@ -14,9 +14,25 @@ type Histogram struct {
 	// Width is the width of a bucket; bucket i covers
 	// [From + i·Width, From + (i+1)·Width).
 	Width time.Duration
-	// PolicyID, when set, counts only that policy's task sessions and groups
-	// them by VM; otherwise they are grouped by policy.
-	PolicyID *ID
+	// Kind is the task-session kind counted: CdpReplicaTaskSession (or 0),
+	// BackupTaskSession or ReplicaTaskSession, whose parents are policies
+	// and jobs.
+	Kind Kind
+	// Parent, when set, counts only that policy's (or job's) task sessions
+	// and groups them by VM; otherwise they are grouped by policy (or job).
+	Parent *ID
+}
+
+// Source returns the table the histogram reads and its column of the
+// parent's id, or an error for a kind it cannot count.
+func (h *Histogram) Source() (table, parent string, err error) {
+	switch h.Kind {
+	case 0, KindCdpReplicaTaskSession:
+		return "task_sessions", "policy_id", nil
+	case KindBackupTaskSession, KindReplicaTaskSession:
+		return DescOf(h.Kind).Table, "job_id", nil
+	}
+	return "", "", fmt.Errorf("task sessions of kind %s cannot be counted per bucket", h.Kind)
 }
 
 // MaxHistogramBuckets bounds the buckets of one Histogram, so that no
@@ -34,7 +50,8 @@ func (h *Histogram) Check() error {
 	if n := h.Buckets(); n > MaxHistogramBuckets {
 		return fmt.Errorf("the histogram has %d buckets, at most %d are allowed; widen the buckets", n, MaxHistogramBuckets)
 	}
-	return nil
+	_, _, err := h.Source()
+	return err
 }
 
 // Buckets returns the number of buckets From…To spans.
@@ -44,7 +61,7 @@ func (h *Histogram) Buckets() int {
 
 // HistogramCell is the number of task sessions of one group created in one
 // bucket with one result, running or ended. Group is the policy's id (as
-// ID.String writes it) or, for a Histogram with PolicyID, the VM's name.
+// ID.String writes it) or, for a Histogram with Parent, the VM's name.
 type HistogramCell struct {
 	Group   string
 	Bucket  int

@@ -283,6 +283,27 @@ func TestConsoleInBrowser(t *testing.T) {
 		// Expanding a policy shows its VMs.
 		b.run(chromedp.Click(".tl-row[data-policy] .expand", chromedp.ByQuery), chromedp.WaitVisible(".tl-row.vm", chromedp.ByQuery))
 		b.shot("timeline.png")
+		// The jobs' rows count their backup and replica task sessions.
+		b.run(chromedp.Click(`//button[text()="Jobs"]`, chromedp.BySearch),
+			chromedp.WaitVisible(`//button[text()="Jobs"][@aria-pressed="true"]`, chromedp.BySearch),
+			chromedp.WaitVisible("#tl-tasks", chromedp.ByID))
+		var jv struct {
+			N        int
+			From, To string
+		}
+		b.eval(`(() => { const e = document.getElementById('tl-tasks'); return {N: +e.dataset.n, From: e.dataset.from, To: e.dataset.to}; })()`, &jv)
+		want := 0
+		for _, k := range []string{"BackupTaskSession", "ReplicaTaskSession"} {
+			q := url.Values{"type": {k}, "filter": {fmt.Sprintf("CreationTime>=%q;CreationTime<%q", jv.From, jv.To)}}
+			want += apiTotal(t, srv, q.Encode())
+		}
+		if jv.N != want || want == 0 {
+			t.Errorf("the jobs' timeline shows %d task sessions, the query service counts %d", jv.N, want)
+		}
+		b.shot("timeline-jobs.png")
+		b.run(chromedp.Click(`//button[text()="CDP policies"]`, chromedp.BySearch),
+			chromedp.WaitVisible(`//button[text()="CDP policies"][@aria-pressed="true"]`, chromedp.BySearch),
+			chromedp.WaitVisible("#tl-tasks", chromedp.ByID))
 		// 30 days hold the whole seeded history.
 		b.run(chromedp.Click(`//button[text()="30 days"]`, chromedp.BySearch),
 			chromedp.WaitVisible(`//button[text()="30 days"][@aria-pressed="true"]`, chromedp.BySearch),

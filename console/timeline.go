@@ -13,9 +13,13 @@ import (
 type TimelineRequest struct {
 	From, To time.Time
 	Buckets  int // the columns drawn; the server counts per column
-	// PolicyID, when set, shows that policy's VMs as rows; otherwise the
-	// policies are the rows, PageSize of them on page Page (1-based).
-	PolicyID *emcdp.ID
+	// Jobs shows jobs and their backup and replica sessions instead of CDP
+	// policies and their sessions.
+	Jobs bool
+	// Parent, when set, shows that policy's (or job's) VMs as rows;
+	// otherwise the policies (or jobs) are the rows, PageSize of them on
+	// page Page (1-based).
+	Parent   *emcdp.ID
 	Page     int
 	PageSize int
 }
@@ -33,23 +37,23 @@ type Timeline struct {
 	To      time.Time     `json:"to"`
 	Width   float64       `json:"widthSeconds"`
 	Buckets int           `json:"buckets"`
-	Policy  string        `json:"policy,omitempty"`
+	Parent  string        `json:"parent,omitempty"` // the policy or job whose VMs are the rows
 	Page    int           `json:"page"`
 	Pages   int           `json:"pages"`
 	Rows    []TimelineRow `json:"rows"`
 	Tasks   int           `json:"tasks"` // task sessions counted in the window (of the rows shown)
 }
 
-// TimelineRow is one policy or one VM.
+// TimelineRow is one policy, job or VM.
 type TimelineRow struct {
-	ID       string       `json:"id,omitempty"` // the policy's id
+	ID       string       `json:"id,omitempty"` // the policy's or job's id
 	Name     string       `json:"name"`
 	Server   string       `json:"server,omitempty"`
 	Sessions []SessionBar `json:"sessions,omitempty"`
 	Cells    []Cell       `json:"cells"`
 }
 
-// SessionBar is one policy session in the window.
+// SessionBar is one policy or job session in the window.
 type SessionBar struct {
 	ID     string     `json:"id"`
 	Name   string     `json:"name"`
@@ -94,31 +98,68 @@ func ReadTimeline(ctx context.Context, st emcdp.Store, req TimelineRequest) (*Ti
 		width = 1
 	}
 	tl := &Timeline{From: req.From, To: req.To, Width: width.Seconds(), Buckets: req.Buckets, Page: 1, Pages: 1}
-	h := &emcdp.Histogram{From: req.From, To: req.To, Width: width, PolicyID: req.PolicyID}
-	cells, err := hs.TaskSessionHistogram(ctx, h)
-	if err != nil {
-		return nil, err
+	kinds := []emcdp.Kind{emcdp.KindCdpReplicaTaskSession}
+	if req.Jobs {
+		kinds = []emcdp.Kind{emcdp.KindBackupTaskSession, emcdp.KindReplicaTaskSession}
 	}
 	byGroup := map[string][]Cell{}
 	var groups []string
+	for _, k := range kinds {
+		cells, err := hs.TaskSessionHistogram(ctx, &emcdp.Histogram{Kind: k, From: req.From, To: req.To, Width: width, Parent: req.Parent})
+		if err != nil {
+			return nil, err
+		}
+		groups = addCells(byGroup, groups, cells)
+	}
+	if req.Parent != nil {
+		includes, err := parentIncludes(ctx, st, *req.Parent, req.Jobs)
+		if err != nil {
+			return nil, err
+		}
+		tl.Parent = req.Parent.String()
+		// every VM the policy or job protects, and any the window holds beside them
+		names := map[string]bool{}
+		for _, o := range includes {
+			if names[o.Name] {
+				continue
+			}
+			names[o.Name] = true
+			tl.Rows = append(tl.Rows, TimelineRow{Name: o.Name, Cells: nonNil(byGroup[o.Name])})
+		}
+		for _, g := range groups {
+			if !names[g] {
+				tl.Rows = append(tl.Rows, TimelineRow{Name: g, Cells: byGroup[g]})
+			}
+		}
+	} else if err := readRows(ctx, st, req, tl, byGroup); err != nil {
+		return nil, err
+	}
+	for _, r := range tl.Rows {
+		for _, c := range r.Cells {
+			tl.Tasks += c.Success + c.Warning + c.Failed + c.Running
+		}
+	}
+	return tl, nil
+}
+
+// addCells adds histogram cells to the rows' cells by group, keeping the
+// groups in the order first seen.
+func addCells(byGroup map[string][]Cell, groups []string, cells []emcdp.HistogramCell) []string {
 	for _, c := range cells {
 		row, seen := byGroup[c.Group]
 		if !seen {
 			groups = append(groups, c.Group)
 		}
-		i := len(row) - 1
-		if i < 0 || row[i].Bucket != c.Bucket {
-			// cells come grouped but not necessarily in bucket order
-			i = -1
-			for j := range row {
-				if row[j].Bucket == c.Bucket {
-					i = j
-				}
+		i := -1
+		for j := range row {
+			if row[j].Bucket == c.Bucket {
+				i = j
+				break
 			}
-			if i < 0 {
-				row = append(row, Cell{Bucket: c.Bucket})
-				i = len(row) - 1
-			}
+		}
+		if i < 0 {
+			row = append(row, Cell{Bucket: c.Bucket})
+			i = len(row) - 1
 		}
 		switch {
 		case c.Running:
@@ -132,73 +173,99 @@ func ReadTimeline(ctx context.Context, st emcdp.Store, req TimelineRequest) (*Ti
 		}
 		byGroup[c.Group] = row
 	}
+	return groups
+}
 
-	if req.PolicyID != nil {
-		p, err := st.CdpPolicy(ctx, *req.PolicyID)
+// parentIncludes returns the VMs of a policy or a job.
+func parentIncludes(ctx context.Context, st emcdp.Store, id emcdp.ID, job bool) ([]emcdp.ObjectInJob, error) {
+	if !job {
+		p, err := st.CdpPolicy(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		tl.Policy = p.ID.String()
-		// every VM the policy protects, and any the window holds beside them
-		names := map[string]bool{}
-		for _, o := range p.Includes {
-			names[o.Name] = true
-			tl.Rows = append(tl.Rows, TimelineRow{Name: o.Name, Cells: nonNil(byGroup[o.Name])})
+		return p.Includes, nil
+	}
+	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindJob, Page: 1, PageSize: 1,
+		Filter: &emcdp.Term{Field: emcdp.JobDesc.Props[0].Field, Op: emcdp.OpEq, Value: emcdp.Value{ID: id}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Items) == 0 {
+		return nil, fmt.Errorf("job %s: %w", id, emcdp.ErrNotFound)
+	}
+	return res.Items[0].(*emcdp.Job).Includes, nil
+}
+
+// readRows fills the page of policies (or jobs) with their cells and the
+// sessions that overlap the window.
+func readRows(ctx context.Context, st emcdp.Store, req TimelineRequest, tl *Timeline, byGroup map[string][]Cell) error {
+	rowKind, sessKinds, parentField := emcdp.KindCdpPolicy, []emcdp.Kind{emcdp.KindCdpReplicaSession}, "PolicyUid"
+	// Policy sessions last a day: those created up to a day before the
+	// window still show in it; job sessions rarely run longer than two.
+	reach := day
+	if req.Jobs {
+		rowKind, sessKinds, parentField = emcdp.KindJob, []emcdp.Kind{emcdp.KindBackupJobSession, emcdp.KindReplicaJobSession}, "JobUid"
+		reach = 2 * day
+	}
+	res, err := st.Query(ctx, &emcdp.Query{Kind: rowKind, Page: req.Page, PageSize: req.PageSize})
+	if err != nil {
+		return err
+	}
+	tl.Page = req.Page
+	tl.Pages = max(1, (res.Total+req.PageSize-1)/req.PageSize)
+	index := map[emcdp.ID]int{}
+	var ids []emcdp.ID
+	add := func(id emcdp.ID, name, server string) {
+		index[id] = len(tl.Rows)
+		ids = append(ids, id)
+		tl.Rows = append(tl.Rows, TimelineRow{ID: id.String(), Name: name, Server: server, Cells: nonNil(byGroup[id.String()])})
+	}
+	for _, p := range res.CdpPolicies {
+		add(p.ID, p.Name, p.BackupServerName)
+	}
+	for _, it := range res.Items {
+		j := it.(*emcdp.Job)
+		add(j.ID, j.Name, j.BackupServerName)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, k := range sessKinds {
+		pf, _ := emcdp.LookupField(k, parentField)
+		created, _ := emcdp.LookupField(k, "CreationTime")
+		var or []emcdp.Expr
+		for _, id := range ids {
+			or = append(or, &emcdp.Term{Field: pf, Op: emcdp.OpEq, Value: emcdp.Value{ID: id}})
 		}
-		for _, g := range groups {
-			if !names[g] {
-				tl.Rows = append(tl.Rows, TimelineRow{Name: g, Cells: byGroup[g]})
-			}
-		}
-	} else {
-		res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpPolicy, Page: req.Page, PageSize: req.PageSize})
+		f := &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: req.From.Add(-reach)}},
+			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: req.To}},
+			&emcdp.Or{Terms: or},
+		}}
+		ss, err := st.Query(ctx, &emcdp.Query{Kind: k, Filter: f})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		tl.Page = req.Page
-		tl.Pages = max(1, (res.Total+req.PageSize-1)/req.PageSize)
-		var ids []emcdp.Expr
-		pf, _ := emcdp.LookupField(emcdp.KindCdpReplicaSession, "PolicyUid")
-		index := map[emcdp.ID]int{}
-		for _, p := range res.CdpPolicies {
-			index[p.ID] = len(tl.Rows)
-			tl.Rows = append(tl.Rows, TimelineRow{ID: p.ID.String(), Name: p.Name, Server: p.BackupServerName,
-				Cells: nonNil(byGroup[p.ID.String()])})
-			ids = append(ids, &emcdp.Term{Field: pf, Op: emcdp.OpEq, Value: emcdp.Value{ID: p.ID}})
+		bar := func(parent, id emcdp.ID, name string, start, end time.Time, state, result string) {
+			if !end.IsZero() && !end.After(req.From) {
+				return
+			}
+			b := SessionBar{ID: id.String(), Name: name, Start: start, State: state, Result: result}
+			if !end.IsZero() {
+				b.End = &end
+			}
+			r := &tl.Rows[index[parent]]
+			r.Sessions = append(r.Sessions, b)
 		}
-		if len(ids) > 0 {
-			// Policy sessions last a day: those created up to a day
-			// before the window still show in it.
-			created, _ := emcdp.LookupField(emcdp.KindCdpReplicaSession, "CreationTime")
-			f := &emcdp.And{Terms: []emcdp.Expr{
-				&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: req.From.Add(-day)}},
-				&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: req.To}},
-				&emcdp.Or{Terms: ids},
-			}}
-			ss, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaSession, Filter: f})
-			if err != nil {
-				return nil, err
-			}
-			for _, s := range ss.PolicySessions {
-				if !s.EndTime.IsZero() && !s.EndTime.After(req.From) {
-					continue
-				}
-				bar := SessionBar{ID: s.ID.String(), Name: s.Name, Start: s.CreationTime, State: s.State.String(), Result: s.Result.String()}
-				if !s.EndTime.IsZero() {
-					e := s.EndTime
-					bar.End = &e
-				}
-				r := &tl.Rows[index[s.PolicyID]]
-				r.Sessions = append(r.Sessions, bar)
-			}
+		for _, s := range ss.PolicySessions {
+			bar(s.PolicyID, s.ID, s.Name, s.CreationTime, s.EndTime, s.State.String(), s.Result.String())
+		}
+		for _, it := range ss.Items {
+			s := it.(*emcdp.JobSession)
+			bar(s.JobID, s.ID, s.Name, s.CreationTime, s.EndTime, s.State.String(), s.Result.String())
 		}
 	}
-	for _, r := range tl.Rows {
-		for _, c := range r.Cells {
-			tl.Tasks += c.Success + c.Warning + c.Failed + c.Running
-		}
-	}
-	return tl, nil
+	return nil
 }
 
 func nonNil(c []Cell) []Cell {

@@ -51,7 +51,8 @@ func (p *Plane) serveOverview(w http.ResponseWriter, r *http.Request) {
 
 // serveTimeline answers ?from= and ?to= (RFC 3339; default: the last 7 days
 // to the world clock's present) or ?span= before ?to=, ?buckets= (default 168), ?policy= (a
-// policy's id: its VMs as rows), ?page= and ?pageSize= (default 50) of rows.
+// policy's id: its VMs as rows), ?rows=jobs (jobs and their sessions
+// instead, ?job= a job's VMs), ?page= and ?pageSize= (default 50) of rows.
 func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		methodNotAllowed(w, "GET")
@@ -88,13 +89,25 @@ func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 		}
 		req.From = req.To.Add(-d)
 	}
-	if s := q.Get("policy"); s != "" {
+	switch rows := q.Get("rows"); rows {
+	case "", "policies":
+	case "jobs":
+		req.Jobs = true
+	default:
+		writeError(w, http.StatusBadRequest, "rows is policies or jobs")
+		return
+	}
+	parent := "policy"
+	if req.Jobs {
+		parent = "job"
+	}
+	if s := q.Get(parent); s != "" {
 		id, ok := emcdp.ParseID(s)
 		if !ok {
-			writeError(w, http.StatusBadRequest, "policy must be a policy's id (a GUID)")
+			writeError(w, http.StatusBadRequest, parent+" must be a "+parent+"'s id (a GUID)")
 			return
 		}
-		req.PolicyID = &id
+		req.Parent = &id
 	}
 	if req.To.Sub(req.From) > 400*24*time.Hour {
 		writeError(w, http.StatusBadRequest, "a timeline spans at most 400 days")
@@ -105,7 +118,7 @@ func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 	tl, err := console.ReadTimeline(r.Context(), p.world.cfg.Store, req)
 	switch {
 	case errors.Is(err, emcdp.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no policy "+strconv.Quote(q.Get("policy")))
+		writeError(w, http.StatusNotFound, "no "+parent+" "+strconv.Quote(q.Get(parent)))
 	case errors.Is(err, console.ErrRequest):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case err != nil:

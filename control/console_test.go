@@ -187,6 +187,45 @@ func TestTimelineEqualsQueryService(t *testing.T) {
 		t.Errorf("the VMs of %s count %d task sessions, the policy's row %d", tl.Rows[0].Name, n, policyCells)
 	}
 
+	// Jobs: their backup and replica task sessions, and one job's VMs.
+	var jobs console.Timeline
+	do(t, srv, "GET", "/_emcdp/timeline?"+q+"&rows=jobs", "", http.StatusOK, &jobs)
+	want := 0
+	for _, k := range []string{"BackupTaskSession", "ReplicaTaskSession"} {
+		want += total(t, srv, "type="+k+"&filter="+url.QueryEscape(window))
+	}
+	if jobs.Tasks != want || want == 0 || len(jobs.Rows) != total(t, srv, "type=Job") {
+		t.Errorf("jobs timeline: %d rows, %d task sessions; the query service %d", len(jobs.Rows), jobs.Tasks, want)
+	}
+	jbars := 0
+	for _, r := range jobs.Rows {
+		jbars += len(r.Sessions)
+	}
+	if jbars == 0 {
+		t.Error("no job session bar")
+	}
+	for _, r := range jobs.Rows {
+		var rowN int
+		for _, c := range r.Cells {
+			rowN += c.Success + c.Warning + c.Failed + c.Running
+		}
+		if rowN == 0 {
+			continue
+		}
+		var sub console.Timeline
+		do(t, srv, "GET", "/_emcdp/timeline?"+q+"&rows=jobs&job="+r.ID, "", http.StatusOK, &sub)
+		if sub.Tasks != rowN || len(sub.Rows) == 0 {
+			t.Errorf("job %s: its VMs count %d task sessions, its row %d", r.Name, sub.Tasks, rowN)
+		}
+		break
+	}
+	if a := send(t, srv, "GET", "/_emcdp/timeline?rows=vms", "Bearer "+srv.ControlToken, ""); a.status != http.StatusBadRequest {
+		t.Errorf("rows=vms: %d", a.status)
+	}
+	if a := send(t, srv, "GET", "/_emcdp/timeline?rows=jobs&job=00000000-0000-0000-0000-000000000001", "Bearer "+srv.ControlToken, ""); a.status != http.StatusNotFound {
+		t.Errorf("an unknown job: %d", a.status)
+	}
+
 	var spanned console.Timeline
 	do(t, srv, "GET", "/_emcdp/timeline?span=48h&buckets=48", "", http.StatusOK, &spanned)
 	if !spanned.To.Equal(t0) || !spanned.From.Equal(t0.Add(-48*time.Hour)) {

@@ -17,17 +17,18 @@ func (db *DB) TaskSessionHistogram(ctx context.Context, h *emcdp.Histogram) ([]e
 	if err := h.Check(); err != nil {
 		return nil, err
 	}
+	table, parent, _ := h.Source() // checked by h.Check
 	from, to, width := h.From.UnixNano(), h.To.UnixNano(), int64(h.Width)
-	group, where := "policy_id::text", ""
+	group, where := parent+"::text", ""
 	args := []any{from, width, to}
-	if h.PolicyID != nil {
-		group, where = "vm_display_name", " AND policy_id = $4"
-		args = append(args, uid(h.PolicyID))
+	if h.Parent != nil {
+		group, where = "vm_display_name", " AND "+parent+" = $4"
+		args = append(args, uid(h.Parent))
 	}
 	stmt := fmt.Sprintf(`SELECT %[1]s, ((creation_time - $1) / $2)::int, result, end_time IS NULL, count(*)::int
-FROM task_sessions
+FROM %[3]s
 WHERE creation_time >= $1 AND creation_time < $3%[2]s
-GROUP BY 1, 2, 3, 4`, group, where)
+GROUP BY 1, 2, 3, 4`, group, where, table)
 	rows, err := db.pool.Query(ctx, stmt, args...)
 	if err != nil {
 		return nil, mapErr(err, "count task sessions")

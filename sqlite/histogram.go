@@ -18,6 +18,7 @@ func (db *DB) TaskSessionHistogram(ctx context.Context, h *emcdp.Histogram) ([]e
 		return nil, err
 	}
 	stmt, args := histogramStmt(h)
+	byVM := h.Parent != nil
 	rows, err := db.r.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, mapErr(err, "count task sessions")
@@ -32,7 +33,7 @@ func (db *DB) TaskSessionHistogram(ctx context.Context, h *emcdp.Histogram) ([]e
 		}
 		switch v := g.(type) {
 		case []byte:
-			if h.PolicyID != nil {
+			if byVM {
 				c.Group = string(v)
 			} else {
 				var id emcdp.ID
@@ -47,20 +48,25 @@ func (db *DB) TaskSessionHistogram(ctx context.Context, h *emcdp.Histogram) ([]e
 	return out, mapErr(rows.Err(), "count task sessions")
 }
 
-// histogramStmt is the aggregate read of h, answered from the index
-// task_sessions_histogram alone (with PolicyID, only the policy's rows are
-// read from the table, for their VM's name). The index is named: by VM, the
-// planner would otherwise read every row of the window from the table.
+// histogramStmt is the aggregate read of h. CDP task sessions are counted
+// from the index task_sessions_histogram alone (with Parent, only the
+// policy's rows are read from the table, for their VM's name); the index is
+// named, as by VM the planner would otherwise read every row of the window
+// from the table.
 func histogramStmt(h *emcdp.Histogram) (string, []any) {
+	table, parent, _ := h.Source() // checked by h.Check
 	from, to, width := h.From.UnixNano(), h.To.UnixNano(), int64(h.Width)
-	group, where := "policy_id", ""
+	group, where, hint := parent, "", ""
+	if table == "task_sessions" {
+		hint = " INDEXED BY task_sessions_histogram"
+	}
 	args := []any{from, width, from, to}
-	if h.PolicyID != nil {
-		group, where = "vm_display_name COLLATE BINARY", " AND policy_id = ?"
-		args = append(args, h.PolicyID[:])
+	if h.Parent != nil {
+		group, where = "vm_display_name COLLATE BINARY", " AND "+parent+" = ?"
+		args = append(args, h.Parent[:])
 	}
 	return fmt.Sprintf(`SELECT %[1]s, (creation_time - ?) / ?, result, end_time IS NULL, count(*)
-FROM task_sessions INDEXED BY task_sessions_histogram
+FROM %[3]s%[4]s
 WHERE creation_time >= ? AND creation_time < ?%[2]s
-GROUP BY 1, 2, 3, 4`, group, where), args
+GROUP BY 1, 2, 3, 4`, group, where, table, hint), args
 }

@@ -126,7 +126,7 @@ func TestHistogramPlan(t *testing.T) {
 	if !strings.Contains(p, "USING COVERING INDEX task_sessions_histogram") {
 		t.Errorf("by policy: %s", p)
 	}
-	h.PolicyID = &ts.PolicyID
+	h.Parent = &ts.PolicyID
 	stmt, args = histogramStmt(h)
 	p = strings.Join(plan(t, db, stmt, args...), " | ")
 	if !strings.Contains(p, "INDEX task_sessions_histogram") {

@@ -35,7 +35,7 @@ func testHistogram(t *testing.T, st emcdp.Store) {
 		{From: lo, To: hi.Add(time.Nanosecond), Width: hi.Sub(lo) + time.Nanosecond},
 		{From: lo.Add(-time.Hour), To: hi.Add(time.Hour), Width: time.Hour},
 		{From: lo.Add(hi.Sub(lo) / 3), To: hi, Width: 7 * time.Minute},
-		{From: lo, To: hi.Add(time.Nanosecond), Width: 3 * time.Hour, PolicyID: &policy},
+		{From: lo, To: hi.Add(time.Nanosecond), Width: 3 * time.Hour, Parent: &policy},
 	}
 	for i, h := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -55,8 +55,8 @@ func testHistogram(t *testing.T, st emcdp.Store) {
 					continue
 				}
 				g := ts.PolicyID.String()
-				if h.PolicyID != nil {
-					if ts.PolicyID != *h.PolicyID {
+				if h.Parent != nil {
+					if ts.PolicyID != *h.Parent {
 						continue
 					}
 					g = ts.VmDisplayName
@@ -85,7 +85,7 @@ func testHistogram(t *testing.T, st emcdp.Store) {
 				}
 			}
 			// The per-result totals equal the query service's Total.
-			if h.PolicyID != nil {
+			if h.Parent != nil {
 				return
 			}
 			created, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "CreationTime")

@@ -257,7 +257,7 @@ async function overview(view) {
 // ---- timeline ---------------------------------------------------------------
 
 const RANGES = { '1d': 864e5, '7d': 7 * 864e5, '30d': 30 * 864e5 };
-const tlState = { range: '7d', end: null, page: 1 };
+const tlState = { range: '7d', end: null, page: 1, rows: 'policies' };
 
 function worstOf(c) {
   if (c.failed) return 'Failed';
@@ -300,11 +300,12 @@ async function timeline(view) {
   // Up to now, the server takes the window's end from its clock.
   const tl = await api('timeline?' + (tlState.end === null ? 'span=' + span / 1000 + 's'
     : 'from=' + new Date(tlState.end - span).toISOString() + '&to=' + new Date(tlState.end).toISOString()) +
-    '&buckets=' + buckets + '&page=' + tlState.page + '&pageSize=50');
+    '&buckets=' + buckets + '&page=' + tlState.page + '&pageSize=50&rows=' + tlState.rows);
   const from = new Date(tl.from).getTime();
   const to = new Date(tl.to).getTime();
   const now = tlState.end === null ? to : new Date(lastClock ? lastClock.now : tl.to).getTime();
-  const qs = 'from=' + tl.from + '&to=' + tl.to + '&buckets=' + buckets;
+  const qs = 'from=' + tl.from + '&to=' + tl.to + '&buckets=' + buckets + '&rows=' + tlState.rows;
+  const parentParam = tlState.rows === 'jobs' ? '&job=' : '&policy=';
   const go = (end, page) => { tlState.end = end; if (page) tlState.page = page; route(); };
   const rows = el('div', { class: 'tl-rows', role: 'list' });
   const axis = el('div', { class: 'axis', 'aria-hidden': 'true' });
@@ -324,14 +325,14 @@ async function timeline(view) {
       holder.hidden = open;
       if (!open && !holder.childElementCount) {
         try {
-          const sub = await api('timeline?' + qs + '&policy=' + r.id);
+          const sub = await api('timeline?' + qs + parentParam + r.id);
           holder.replaceChildren(...sub.rows.map(v => el('div', { class: 'tl-row vm', role: 'listitem' },
             el('div', { class: 'tl-name' }, el('span', { class: 'vm-name' }, v.name)),
             el('div', { class: 'tl-track' }, cellsTrack(v.cells, buckets, from, sub.widthSeconds)))));
         } catch (e) { if (!(e instanceof AuthError)) holder.replaceChildren(message(e.message)); }
       }
     });
-    rows.append(el('div', { class: 'tl-row', role: 'listitem', 'data-policy': r.id },
+    rows.append(el('div', { class: 'tl-row', role: 'listitem', 'data-row': r.id, 'data-policy': tlState.rows === 'policies' ? r.id : undefined },
       el('div', { class: 'tl-name' }, btn, el('span', { class: 'muted small' }, r.server)),
       el('div', { class: 'tl-track' }, sessionsTrack(r.sessions, from, to), cellsTrack(r.cells, buckets, from, tl.widthSeconds))), holder);
   }
@@ -339,6 +340,9 @@ async function timeline(view) {
     onclick: () => { tlState.range = k; route(); } }, k === '1d' ? '1 day' : k === '7d' ? '7 days' : '30 days'));
   show(view,
     el('h2', {}, 'Timeline'),
+    el('div', { class: 'toolbar', role: 'group', 'aria-label': 'Rows' },
+      ['policies', 'jobs'].map(k => el('button', { type: 'button', 'aria-pressed': String(k === tlState.rows),
+        onclick: () => { tlState.rows = k; tlState.page = 1; route(); } }, k === 'policies' ? 'CDP policies' : 'Jobs'))),
     el('div', { class: 'toolbar', role: 'group', 'aria-label': 'Time window' },
       ...rangeBtns,
       el('button', { type: 'button', onclick: () => go(to - span / 2), title: 'Earlier by half the window' }, '◀ Earlier'),
@@ -351,11 +355,11 @@ async function timeline(view) {
       el('strong', { id: 'tl-tasks', 'data-n': tl.tasks, 'data-from': new Date(from).toISOString(), 'data-to': new Date(to).toISOString() }, fmtNum(tl.tasks)),
       ' task sessions in ', buckets, ' columns of ', Math.round(tl.widthSeconds / 60), ' min.'),
     legend(),
-    el('div', { class: 'timeline' }, el('div', { class: 'tl-row head' }, el('div', { class: 'tl-name' }, 'Policy'), el('div', { class: 'tl-track' }, axis)), rows));
+    el('div', { class: 'timeline' }, el('div', { class: 'tl-row head' }, el('div', { class: 'tl-name' }, tlState.rows === 'jobs' ? 'Job' : 'Policy'), el('div', { class: 'tl-track' }, axis)), rows));
 }
 
 function legend() {
-  return el('p', { class: 'legend' }, 'Bars: policy sessions (select one for its detail). Squares: task sessions created per column, worst result shown. ',
+  return el('p', { class: 'legend' }, 'Bars: policy or job sessions (select one for its detail). Squares: task sessions created per column, worst result shown. ',
     ['Success', 'Warning', 'Failed', 'Running'].map(r => el('span', { class: 'key' }, el('span', { class: 'swatch hour r-' + r, 'aria-hidden': 'true' }), ' ', badge(r === 'Running' ? 'None' : r, r === 'Running'))));
 }
 
