@@ -112,7 +112,72 @@ func testHistogram(t *testing.T, st emcdp.Store) {
 			}
 		})
 	}
+	// The job task sessions of both kinds, by job and by one job's VMs.
+	for _, k := range []emcdp.Kind{emcdp.KindBackupTaskSession, emcdp.KindReplicaTaskSession} {
+		type row struct {
+			parent emcdp.ID
+			vm     string
+			at     time.Time
+			res    emcdp.Result
+			run    bool
+		}
+		var rows []row
+		for i := range d.JobTasks {
+			jt := &d.JobTasks[i]
+			if emcdp.Describe(jt).Kind == k {
+				rows = append(rows, row{jt.JobID, jt.VmDisplayName, jt.CreationTime, jt.Result, jt.Running()})
+			}
+		}
+		if len(rows) == 0 {
+			t.Fatalf("the dataset holds no %s", k)
+		}
+		lo, hi := rows[0].at, rows[0].at
+		for _, r := range rows {
+			if r.at.Before(lo) {
+				lo = r.at
+			}
+			if r.at.After(hi) {
+				hi = r.at
+			}
+		}
+		job := rows[0].parent
+		for _, h := range []emcdp.Histogram{
+			{Kind: k, From: lo, To: hi.Add(time.Nanosecond), Width: 5 * time.Hour},
+			{Kind: k, From: lo, To: hi.Add(time.Nanosecond), Width: 2 * time.Hour, Parent: &job},
+		} {
+			got, err := hs.TaskSessionHistogram(ctx, &h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[emcdp.HistogramCell]int{}
+			for _, r := range rows {
+				g := r.parent.String()
+				if h.Parent != nil {
+					if r.parent != job {
+						continue
+					}
+					g = r.vm
+				}
+				want[emcdp.HistogramCell{Group: g, Bucket: int(r.at.Sub(h.From) / h.Width), Result: r.res, Running: r.run}]++
+			}
+			have := map[emcdp.HistogramCell]int{}
+			for _, c := range got {
+				n := c.Count
+				c.Count = 0
+				have[c] += n
+			}
+			if len(have) != len(want) {
+				t.Errorf("%s (parent %v): %d cells, want %d", k, h.Parent != nil, len(have), len(want))
+			}
+			for c, n := range want {
+				if have[c] != n {
+					t.Errorf("%s cell %+v: %d, want %d", k, c, have[c], n)
+				}
+			}
+		}
+	}
 	for _, bad := range []emcdp.Histogram{
+		{Kind: emcdp.KindJob, From: lo, To: hi, Width: time.Hour},
 		{From: hi, To: lo, Width: time.Hour},
 		{From: lo, To: hi, Width: 0},
 		{From: lo, To: lo.Add(24 * time.Hour), Width: time.Second},
