@@ -247,7 +247,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		if want := apiTotal(t, srv, "type=CdpPolicy"); policies != want {
 			t.Errorf("overview lists %d policies, the API %d", policies, want)
 		}
-		b.shot("overview.png")
+		b.shot("overview.png", true) // what the window shows
+		b.shot("overview-full.png")
 		b.noErrors()
 	})
 
