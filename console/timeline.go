@@ -42,7 +42,14 @@ type Timeline struct {
 	Pages   int           `json:"pages"`
 	Rows    []TimelineRow `json:"rows"`
 	Tasks   int           `json:"tasks"` // task sessions counted in the window (of the rows shown)
+	// Truncated: the window holds more sessions of a kind than maxBars;
+	// the newest are shown.
+	Truncated bool `json:"truncated,omitempty"`
 }
+
+// maxBars bounds the sessions of one kind a timeline shows as bars (a
+// continuous job starts one every hour).
+const maxBars = 20000
 
 // TimelineRow is one policy, job or VM.
 type TimelineRow struct {
@@ -242,9 +249,12 @@ func readRows(ctx context.Context, st emcdp.Store, req TimelineRequest, tl *Time
 			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: req.To}},
 			&emcdp.Or{Terms: or},
 		}}
-		ss, err := st.Query(ctx, &emcdp.Query{Kind: k, Filter: f})
+		ss, err := st.Query(ctx, &emcdp.Query{Kind: k, Filter: f, Sort: &created, Desc: true, Page: 1, PageSize: maxBars})
 		if err != nil {
 			return err
+		}
+		if ss.Total > maxBars {
+			tl.Truncated = true
 		}
 		bar := func(parent, id emcdp.ID, name string, start, end time.Time, state, result string) {
 			if !end.IsZero() && !end.After(req.From) {

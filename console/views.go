@@ -104,8 +104,13 @@ type RepositoryRow struct {
 	Free     int64  `json:"free"`
 }
 
-// jobHistory is how far back the overview looks for a job's last session.
-const jobHistory = 8 * 24 * time.Hour
+// jobHistory is how far back the overview looks for a job's last session,
+// and maxJobSessions how many of the newest sessions of each kind it reads
+// there (a job without one among them shows none).
+const (
+	jobHistory     = 8 * 24 * time.Hour
+	maxJobSessions = 50000
+)
 
 const day = 24 * time.Hour
 
@@ -320,7 +325,7 @@ func readJobs(ctx context.Context, st emcdp.Store, now time.Time, o *Overview) e
 	since := stamp(now.Add(-jobHistory))
 	for _, k := range []emcdp.Kind{emcdp.KindBackupJobSession, emcdp.KindReplicaJobSession} {
 		created, _ := emcdp.LookupField(k, "CreationTimeUTC")
-		res, err := st.Query(ctx, &emcdp.Query{Kind: k, Sort: &created, Desc: true,
+		res, err := st.Query(ctx, &emcdp.Query{Kind: k, Sort: &created, Desc: true, Page: 1, PageSize: maxJobSessions,
 			Filter: mustParse(k, fmt.Sprintf("CreationTime>=%q", since))})
 		if err != nil {
 			return err

@@ -20,8 +20,11 @@ func (p *Plane) serveUI(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "GET")
 		return
 	}
-	console.Assets(Prefix+"ui/").ServeHTTP(w, r)
+	consoleAssets.ServeHTTP(w, r)
 }
+
+// consoleAssets serves the console's embedded files.
+var consoleAssets = console.Assets(Prefix + "ui/")
 
 // serveOverview answers the console's overview at the world clock's present,
 // with the first ?limit= policies (default 50, 0: all).

@@ -353,7 +353,8 @@ async function timeline(view) {
         el('button', { type: 'button', disabled: tl.page >= tl.pages, onclick: () => go(tlState.end, tl.page + 1) }, 'Next policies')) : null),
     el('p', { class: 'lead' }, when(new Date(from).toISOString()), ' to ', when(new Date(to).toISOString()), ': ',
       el('strong', { id: 'tl-tasks', 'data-n': tl.tasks, 'data-from': new Date(from).toISOString(), 'data-to': new Date(to).toISOString() }, fmtNum(tl.tasks)),
-      ' task sessions in ', buckets, ' columns of ', Math.round(tl.widthSeconds / 60), ' min.'),
+      ' task sessions in ', buckets, ' columns of ', Math.round(tl.widthSeconds / 60), ' min.',
+      tl.truncated ? ' The window holds more sessions than are drawn: the newest are shown.' : ''),
     legend(),
     el('div', { class: 'timeline' }, el('div', { class: 'tl-row head' }, el('div', { class: 'tl-name' }, tlState.rows === 'jobs' ? 'Job' : 'Policy'), el('div', { class: 'tl-track' }, axis)), rows));
 }
