@@ -1,0 +1,54 @@
+package api
+
+import "github.com/emcdp/emcdp"
+
+// agentRoutes are the session collections of agent and NAS jobs
+// (monitoring.md M20, M22): the backup job sessions of the session window
+// whose JobType is an agent's or a NAS job's. The jobs' own collections
+// and their sessions are routes of their descriptions.
+func agentRoutes() []route {
+	return []route{
+		{pattern: seg("agents/backupsessions"), get: sessionsOfTypes(emcdp.JobAgentBackup, emcdp.JobAgentManagement)},
+		{pattern: seg("nas/backupsessions"), get: sessionsOfTypes(emcdp.JobNasBackup)},
+		{pattern: seg("nas/jobs/*/includes/*"), get: (*Handler).nasObject},
+	}
+}
+
+// nasObject answers one share of a NAS job, the Href its entity writes.
+func (h *Handler) nasObject(c *call, args []string) error {
+	id, err := parseID(args[0])
+	if err != nil {
+		return err
+	}
+	oid, err := parseID(args[1])
+	if err != nil {
+		return err
+	}
+	v, err := h.store.Resource(c.ctx(), emcdp.KindNasJob, id)
+	if err != nil {
+		return storeErr(err, "NasJob", id)
+	}
+	j := v.(*emcdp.NasJob)
+	for i := range j.Includes {
+		if j.Includes[i].ID == oid {
+			c.buf = c.enc.NasObject(c.buf, c.base, id, &j.Includes[i])
+			return nil
+		}
+	}
+	return noSuch("NasObject", oid)
+}
+
+// sessionsOfTypes is the endpoint of the backup job sessions of the given
+// job types.
+func sessionsOfTypes(ts ...emcdp.JobType) endpoint {
+	f := mustField(emcdp.KindBackupJobSession, "JobType")
+	or := &emcdp.Or{}
+	for _, t := range ts {
+		or.Terms = append(or.Terms, &emcdp.Term{Field: f, Op: emcdp.OpEq, Value: emcdp.Value{Int: int64(t)}})
+	}
+	var filter emcdp.Expr = or
+	if len(ts) == 1 {
+		filter = or.Terms[0]
+	}
+	return func(h *Handler, c *call, _ []string) error { return h.list(c, emcdp.KindBackupJobSession, filter) }
+}
