@@ -166,3 +166,8 @@ func sessionJobPath(i any) string {
 	}
 	return "/jobs/"
 }
+
+// IsJobKind reports whether k is a kind of job: a job session's JobUid
+// names an item of one of them, and the query service takes any of their
+// UIDs for it.
+func IsJobKind(k Kind) bool { return k == KindJob || k == KindAgentBackupJob || k == KindNasJob }

@@ -1,0 +1,162 @@
+package api
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/wire"
+)
+
+// TestDiscoveredComputersUnderBackupTaskSessions checks quirk Q5: a
+// discovered computer's own Href, /backupTaskSessions/{id}, answers the
+// computer (reference and entity); a backup task keeps answering as itself
+// and an unknown id is 404.
+func TestDiscoveredComputersUnderBackupTaskSessions(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	if len(d.Computers) == 0 {
+		t.Fatal("the dataset has no discovered computer")
+	}
+	for _, c := range d.Computers {
+		w := f.do(t, req{target: "/api/backupTaskSessions/" + c.ID.String(), token: tok})
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `Type="DiscoveredComputerReference"`) {
+			t.Fatalf("backupTaskSessions/%s: %d %.300s", c.ID, w.Code, w.Body)
+		}
+		w = f.do(t, req{target: "/api/backupTaskSessions/" + c.ID.String() + "?format=Entity", token: tok, json: true})
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"HostStatus":"`+c.HostStatus+`"`) {
+			t.Fatalf("backupTaskSessions/%s?format=Entity: %d %.300s", c.ID, w.Code, w.Body)
+		}
+	}
+	w := f.do(t, req{target: "/api/backupTaskSessions/" + d.JobTasks[0].ID.String() + "?format=Entity", token: tok})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "<BackupTaskSession ") {
+		t.Errorf("a backup task: %d %.300s", w.Code, w.Body)
+	}
+	for _, path := range []string{"/api/backupTaskSessions/", "/api/agents/discoveredComputers/", "/api/agents/jobs/",
+		"/api/nas/jobs/", "/api/agents/protectionGroups/"} {
+		if w := f.do(t, req{target: path + emcdp.NewID().String(), token: tok}); w.Code != 404 {
+			t.Errorf("%s of an unknown id: %d", path, w.Code)
+		}
+		if w := f.do(t, req{target: path + "not-a-guid", token: tok}); w.Code != 400 {
+			t.Errorf("%s of a bad id: %d", path, w.Code)
+		}
+	}
+}
+
+// TestNasJobReferenceHref checks that a NAS job's reference Href, written
+// under /agents/jobs/ as the real server does, resolves to the NAS job,
+// while an agent job answers there as itself.
+func TestNasJobReferenceHref(t *testing.T) {
+	f, d := vbrFixture(t, wire.V13)
+	tok, _ := f.logon(t)
+	for _, j := range d.NasJobs {
+		w := f.do(t, req{target: "/api/agents/jobs/" + j.ID.String() + "?format=Entity", token: tok})
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "<NASJob ") {
+			t.Fatalf("agents/jobs/%s: %d %.300s", j.ID, w.Code, w.Body)
+		}
+	}
+	for _, j := range d.Jobs {
+		if j.JobType == emcdp.JobAgentBackup {
+			w := f.do(t, req{target: "/api/agents/jobs/" + j.ID.String(), token: tok})
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `Type="AgentBackupJobReference"`) {
+				t.Fatalf("agents/jobs/%s: %d %.300s", j.ID, w.Code, w.Body)
+			}
+		}
+	}
+}
+
+// TestAgentAndNasSessionCollections compares /agents/backupSessions,
+// /nas/backupSessions and each job's backupSessions with the dataset's
+// sessions of those job types in the session window, and checks that they
+// are in /backupSessions too.
+func TestAgentAndNasSessionCollections(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	since := f.clock.Now().Add(-DefaultSessionWindow)
+	uids := regexp.MustCompile(`UID="urn:veeam:BackupJobSession:([0-9a-f-]{36})"`)
+	ids := func(target string) []string {
+		w := f.do(t, req{target: target, token: tok})
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %.300s", target, w.Code, w.Body)
+		}
+		var out []string
+		for _, m := range uids.FindAllStringSubmatch(w.Body.String(), -1) {
+			out = append(out, m[1])
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := func(keep func(*emcdp.JobSession) bool) []string {
+		var out []string
+		for i := range d.JobSessions {
+			if s := &d.JobSessions[i]; !s.CreationTime.Before(since) && keep(s) {
+				out = append(out, s.ID.String())
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	all := map[string]bool{}
+	for _, id := range ids("/api/backupSessions") {
+		all[id] = true
+	}
+	check := func(target string, keep func(*emcdp.JobSession) bool) {
+		got, exp := ids(target), want(keep)
+		if strings.Join(got, ",") != strings.Join(exp, ",") {
+			t.Errorf("%s: %d sessions, want %d", target, len(got), len(exp))
+		}
+		for _, id := range got {
+			if !all[id] {
+				t.Errorf("%s: %s is not in /backupSessions", target, id)
+			}
+		}
+	}
+	check("/api/agents/backupSessions", func(s *emcdp.JobSession) bool { return s.JobType.IsAgent() })
+	check("/api/nas/backupSessions", func(s *emcdp.JobSession) bool { return s.JobType == emcdp.JobNasBackup })
+	if len(want(func(s *emcdp.JobSession) bool { return s.JobType.IsAgent() })) == 0 ||
+		len(want(func(s *emcdp.JobSession) bool { return s.JobType == emcdp.JobNasBackup })) == 0 {
+		t.Fatal("the dataset has no agent or no NAS session in the window")
+	}
+	for _, j := range d.NasJobs {
+		check("/api/nas/jobs/"+j.ID.String()+"/backupSessions", func(s *emcdp.JobSession) bool { return s.JobID == j.ID })
+	}
+	for _, j := range d.Jobs {
+		if j.JobType == emcdp.JobAgentBackup {
+			check("/api/agents/jobs/"+j.ID.String()+"/backupSessions", func(s *emcdp.JobSession) bool { return s.JobID == j.ID })
+		}
+	}
+}
+
+// TestQuerySessionsOfAgentJob filters BackupJobSession on the JobUid an
+// agent or NAS session writes (urn:veeam:AgentBackupJob:…, urn:veeam:NasJob:…).
+func TestQuerySessionsOfAgentJob(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	count := map[emcdp.ID]int{}
+	var typ = map[emcdp.ID]emcdp.Kind{}
+	for _, s := range d.JobSessions {
+		count[s.JobID]++
+		typ[s.JobID] = emcdp.SessionJobKind(&s)
+	}
+	tried := 0
+	for id, k := range typ {
+		if k == emcdp.KindJob {
+			continue
+		}
+		tried++
+		q := url.Values{"type": {"BackupJobSession"}, "filter": {"JobUid==" + k.UID(id)}, "pageSize": {"1000"}}
+		w := f.do(t, req{target: "/api/query?" + q.Encode(), token: tok})
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %.300s", q.Encode(), w.Code, w.Body)
+		}
+		if n := strings.Count(w.Body.String(), "<Ref "); n != count[id] {
+			t.Errorf("sessions of %s: %d, want %d", k.UID(id), n, count[id])
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no agent or NAS job has sessions")
+	}
+}
