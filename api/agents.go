@@ -4,14 +4,37 @@ import "github.com/emcdp/emcdp"
 
 // agentRoutes are the session collections of agent and NAS jobs
 // (monitoring.md M20, M22): the backup job sessions of the session window
-// whose JobType is an agent's or a NAS job's. The jobs' own collections
-// and their sessions are routes of their descriptions.
+// whose JobType is an agent's or a NAS job's; and the objects the jobs
+// include, at the Hrefs their entities write. The jobs' own collections
+// and their sessions are routes of their descriptions. They come before
+// those, so that an agent job's include answers in its own form.
 func agentRoutes() []route {
 	return []route{
 		{pattern: seg("agents/backupsessions"), get: sessionsOfTypes(emcdp.JobAgentBackup, emcdp.JobAgentManagement)},
 		{pattern: seg("nas/backupsessions"), get: sessionsOfTypes(emcdp.JobNasBackup)},
 		{pattern: seg("nas/jobs/*/includes/*"), get: (*Handler).nasObject},
+		{pattern: seg("agents/jobs/*/includes/*"), get: (*Handler).agentObject},
 	}
+}
+
+// agentObject answers one included object of an agent backup job, the
+// Href its entity writes, as an ObjectInAgentBackupJob.
+func (h *Handler) agentObject(c *call, args []string) error {
+	id, objs, err := h.owner(c, emcdp.KindAgentBackupJob, args)
+	if err != nil {
+		return err
+	}
+	oid, err := parseID(args[1])
+	if err != nil {
+		return err
+	}
+	for i := range objs {
+		if objs[i].ID == oid {
+			c.buf = c.enc.AgentObject(c.buf, c.base, id, &objs[i])
+			return nil
+		}
+	}
+	return noSuch("ObjectInAgentBackupJob", oid)
 }
 
 // nasObject answers one share of a NAS job, the Href its entity writes.

@@ -160,3 +160,42 @@ func TestQuerySessionsOfAgentJob(t *testing.T) {
 		t.Fatal("no agent or NAS job has sessions")
 	}
 }
+
+// TestAgentJobInclude checks that the Href of an agent job's include
+// answers the ObjectInAgentBackupJob, and that of a NAS job's share the
+// NASObject, each with the Href it was linked by.
+func TestAgentJobInclude(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	n := 0
+	for _, j := range d.Jobs {
+		if j.JobType != emcdp.JobAgentBackup {
+			continue
+		}
+		for _, o := range j.Includes {
+			href := "/api/agents/jobs/" + j.ID.String() + "/includes/" + o.ID.String()
+			w := f.do(t, req{target: href, token: tok, json: true})
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `"Type":"ObjectInAgentBackupJob"`) ||
+				!strings.Contains(w.Body.String(), href+`"`) {
+				t.Fatalf("%s: %d %.300s", href, w.Code, w.Body)
+			}
+			n++
+		}
+		if w := f.do(t, req{target: "/api/agents/jobs/" + j.ID.String() + "/includes/" + emcdp.NewID().String(), token: tok}); w.Code != 404 {
+			t.Errorf("an unknown include: %d", w.Code)
+		}
+	}
+	for _, j := range d.NasJobs {
+		for _, o := range j.Includes {
+			href := "/api/nas/jobs/" + j.ID.String() + "/includes/" + o.ID.String()
+			w := f.do(t, req{target: href, token: tok})
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `<NASObject Href="`) || !strings.Contains(w.Body.String(), href+`"`) {
+				t.Fatalf("%s: %d %.300s", href, w.Code, w.Body)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no includes tried")
+	}
+}

@@ -205,27 +205,66 @@ func xAgentJobInfo(b []byte, ind int, base string, j *emcdp.Job) []byte {
 	} else {
 		b = xStart(b, in, "Includes", false)
 		for i := range j.Includes {
-			o := &j.Includes[i]
-			const elem = "ObjectInAgentBackupJob"
-			b = xOpen(b, in+1, elem)
-			b = append(b, ` Href="`...)
-			b = appendObjectHref(b, appendXMLAttr, base, coll, j.ID, o.ID)
-			b = append(b, `" Type="ObjectInAgentBackupJob"`...)
-			b = xOpenEnd(b, false)
-			m := in + 2
-			b = xLeafOpen(b, m, "ObjectInJobId")
-			b = o.ID.AppendTo(b)
-			b = xLeafClose(b, "ObjectInJobId")
-			b = xString(b, m, "Name", o.Name)
-			b = xString(b, m, "DisplayName", o.DisplayName)
-			b = xGuest(b, m, &o.Guest)
-			b = xClose(b, in+1, elem)
+			b = xAgentObject(b, in+1, base, coll, j.ID, &j.Includes[i])
 		}
 		b = xClose(b, in, "Includes")
 	}
 	b = xGuest(b, in, &j.Guest)
 	b = xRetention(b, in, j)
 	return xClose(b, ind, "JobInfo")
+}
+
+// xAgentObject writes one ObjectInAgentBackupJob (a protection group or a
+// computer of the job): Href and Type attributes, no HierarchyObjRef.
+func xAgentObject(b []byte, ind int, base, coll string, jobID emcdp.ID, o *emcdp.ObjectInJob) []byte {
+	const elem = "ObjectInAgentBackupJob"
+	b = xOpen(b, ind, elem)
+	b = append(b, ` Href="`...)
+	b = appendObjectHref(b, appendXMLAttr, base, coll, jobID, o.ID)
+	b = append(b, `" Type="ObjectInAgentBackupJob"`...)
+	b = xOpenEnd(b, ind == 0)
+	m := ind + 1
+	b = xLeafOpen(b, m, "ObjectInJobId")
+	b = o.ID.AppendTo(b)
+	b = xLeafClose(b, "ObjectInJobId")
+	b = xString(b, m, "Name", o.Name)
+	b = xString(b, m, "DisplayName", o.DisplayName)
+	b = xGuest(b, m, &o.Guest)
+	return xClose(b, ind, elem)
+}
+
+// jAgentObject writes one ObjectInAgentBackupJob object: its elements, then
+// Links (null), Href and Type.
+func jAgentObject(b []byte, ks *keys, base, coll string, jobID emcdp.ID, o *emcdp.ObjectInJob) []byte {
+	b = append(b, '{')
+	b = append(jKey(b, ks.ObjectInJobId), '"')
+	b = o.ID.AppendTo(b)
+	b = append(b, '"')
+	b = jString(b, ks.Name, o.Name)
+	b = jString(b, ks.DisplayName, o.DisplayName)
+	b = jGuest(b, ks, &o.Guest)
+	b = jLinks(b, ks, nil)
+	b = append(jKey(b, ks.Href), '"')
+	b = appendObjectHref(b, appendJSONChars, base, coll, jobID, o.ID)
+	b = append(b, '"')
+	b = jString(b, ks.Type, "ObjectInAgentBackupJob")
+	return append(b, '}')
+}
+
+// AgentObject writes one included object of an agent backup job (GET
+// /agents/jobs/{id}/includes/{oid}, the Href its job's entity writes).
+func (e Encoder) AgentObject(dst []byte, base string, jobID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	coll := kindOf(emcdp.KindAgentBackupJob).coll
+	dst = e.begin(dst)
+	if e.json() {
+		dst = jAgentObject(dst, e.keys(), base, coll, jobID, v)
+	} else {
+		dst = xAgentObject(dst, 0, base, coll, jobID, v)
+	}
+	return e.end(dst)
 }
 
 // xRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.
@@ -253,20 +292,7 @@ func jAgentJobInfo(b []byte, ks *keys, jk, ak map[string]string, base string, j 
 	b = append(jKey(b, jk["Includes"]), '{')
 	b = append(jKey(b, ak["ObjectInAgentBackupJobs"]), '[')
 	for i := range j.Includes {
-		o := &j.Includes[i]
-		b = append(jSep(b), '{')
-		b = append(jKey(b, ks.ObjectInJobId), '"')
-		b = o.ID.AppendTo(b)
-		b = append(b, '"')
-		b = jString(b, ks.Name, o.Name)
-		b = jString(b, ks.DisplayName, o.DisplayName)
-		b = jGuest(b, ks, &o.Guest)
-		b = jLinks(b, ks, nil)
-		b = append(jKey(b, ks.Href), '"')
-		b = appendObjectHref(b, appendJSONChars, base, coll, j.ID, o.ID)
-		b = append(b, '"')
-		b = jString(b, ks.Type, "ObjectInAgentBackupJob")
-		b = append(b, '}')
+		b = jAgentObject(jSep(b), ks, base, coll, j.ID, &j.Includes[i])
 	}
 	b = append(b, ']', '}')
 	b = jGuest(b, ks, &j.Guest)
