@@ -150,8 +150,10 @@ var BackupJobSessionDesc = &Desc{
 	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"},
 		{Pattern: "agents/jobs/*/backupsessions", Field: "JobUid", Parent: KindAgentBackupJob},
 		{Pattern: "nas/jobs/*/backupsessions", Field: "JobUid", Parent: KindNasJob}},
-	Indexes: jobSessionIndexes,
-	New:     func() any { return new(JobSession) },
+	// and the sessions of agent and NAS jobs (/agents/backupSessions, /nas/backupSessions)
+	Indexes: append(jobSessionIndexes[:len(jobSessionIndexes):len(jobSessionIndexes)],
+		[]string{"job_type", "creation_time DESC", "id"}),
+	New: func() any { return new(JobSession) },
 }
 
 // ReplicaJobSessionDesc describes ReplicaJobSession (monitoring.md §4).

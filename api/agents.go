@@ -11,7 +11,7 @@ import "github.com/emcdp/emcdp"
 func agentRoutes() []route {
 	return []route{
 		{pattern: seg("agents/backupsessions"), get: sessionsOfTypes(emcdp.JobAgentBackup, emcdp.JobAgentManagement)},
-		{pattern: seg("nas/backupsessions"), get: sessionsOfTypes(emcdp.JobNasBackup)},
+		{pattern: seg("nas/backupsessions"), get: sessionsOfTypes(emcdp.JobNasBackup, emcdp.JobNasBackup)},
 		{pattern: seg("nas/jobs/*/includes/*"), get: (*Handler).nasObject},
 		{pattern: seg("agents/jobs/*/includes/*"), get: (*Handler).agentObject},
 	}
@@ -61,17 +61,17 @@ func (h *Handler) nasObject(c *call, args []string) error {
 	return noSuch("NasObject", oid)
 }
 
-// sessionsOfTypes is the endpoint of the backup job sessions of the given
-// job types.
-func sessionsOfTypes(ts ...emcdp.JobType) endpoint {
+// sessionsOfTypes is the endpoint of the backup job sessions whose job
+// type is lo…hi (the agent types are adjacent), a range the index on (job
+// type, creation time) serves.
+func sessionsOfTypes(lo, hi emcdp.JobType) endpoint {
 	f := mustField(emcdp.KindBackupJobSession, "JobType")
-	or := &emcdp.Or{}
-	for _, t := range ts {
-		or.Terms = append(or.Terms, &emcdp.Term{Field: f, Op: emcdp.OpEq, Value: emcdp.Value{Int: int64(t)}})
-	}
-	var filter emcdp.Expr = or
-	if len(ts) == 1 {
-		filter = or.Terms[0]
+	var filter emcdp.Expr = &emcdp.Term{Field: f, Op: emcdp.OpEq, Value: emcdp.Value{Int: int64(lo)}}
+	if hi != lo {
+		filter = &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: f, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(lo)}},
+			&emcdp.Term{Field: f, Op: emcdp.OpLe, Value: emcdp.Value{Int: int64(hi)}},
+		}}
 	}
 	return func(h *Handler, c *call, _ []string) error { return h.list(c, emcdp.KindBackupJobSession, filter) }
 }
