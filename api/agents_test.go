@@ -1,6 +1,9 @@
 package api
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -8,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/wire"
 )
 
@@ -197,5 +201,99 @@ func TestAgentJobInclude(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no includes tried")
+	}
+}
+
+// TestAgentsDemo reads the demo world as agent and NAS collectors do
+// (discovered computers with HostStatus, AgentStatus, AgentVersion and the
+// server name in Links[0]; NAS jobs' short-term retention; the sessions of
+// /agents/backupSessions and /nas/backupSessions as entities) and follows
+// every Href of those answers, one level, requiring 200.
+func TestAgentsDemo(t *testing.T) {
+	srv, _, pw := demoServer(t, false)
+	cl := trustingClient(t, srv)
+	root := srv.URL() + "/api"
+	lr, _ := http.NewRequest("POST", root+"/sessionMngr/?v=latest", nil)
+	lr.SetBasicAuth("operator", pw)
+	resp, err := cl.Do(lr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tok := resp.Header.Get(auth.SessionHeader)
+	get := func(u string) []byte {
+		t.Helper()
+		r, _ := http.NewRequest("GET", u, nil)
+		r.Header.Set(auth.SessionHeader, tok)
+		r.Header.Set("Accept", "application/json")
+		resp, err := cl.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+		}
+		return b
+	}
+	var comps struct {
+		DiscoveredComputers []struct {
+			Name, HostStatus, AgentStatus, AgentVersion, OsVersion, UID string
+			Links                                                       []struct{ Name, Href string }
+		}
+	}
+	b := get(root + "/agents/discoveredComputers?format=Entity")
+	if err := json.Unmarshal(b, &comps); err != nil || len(comps.DiscoveredComputers) != 30 {
+		t.Fatalf("discovered computers: %v, %d", err, len(comps.DiscoveredComputers))
+	}
+	for _, c := range comps.DiscoveredComputers {
+		if c.HostStatus == "" || c.AgentStatus == "" || c.OsVersion == "" || !strings.HasPrefix(c.Links[0].Name, "vbr-") {
+			t.Errorf("computer %+v", c)
+		}
+	}
+	var nas struct {
+		NASJobs []struct {
+			Name           string
+			StorageOptions struct {
+				ShorttermRetentionPeriod int
+				ShorttermRetentionType   string
+			}
+		}
+	}
+	if err := json.Unmarshal(get(root+"/nas/jobs?format=Entity"), &nas); err != nil || len(nas.NASJobs) != 2 {
+		t.Fatalf("NAS jobs: %v, %d", err, len(nas.NASJobs))
+	}
+	for _, j := range nas.NASJobs {
+		if j.StorageOptions.ShorttermRetentionPeriod == 0 || j.StorageOptions.ShorttermRetentionType != "Day" {
+			t.Errorf("NAS job %+v", j)
+		}
+	}
+	var sess struct {
+		BackupJobSessions []struct{ JobType, JobUid, Result string }
+	}
+	for path, typ := range map[string]string{"/agents/backupSessions": "AgentBackup", "/nas/backupSessions": "NasBackup"} {
+		sess.BackupJobSessions = nil
+		if err := json.Unmarshal(get(root+path+"?format=Entity"), &sess); err != nil || len(sess.BackupJobSessions) == 0 {
+			t.Fatalf("%s: %v, %d", path, err, len(sess.BackupJobSessions))
+		}
+		for _, s := range sess.BackupJobSessions {
+			if s.JobType != typ {
+				t.Errorf("%s: a session of type %s", path, s.JobType)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, start := range []string{"/agents/discoveredComputers", "/agents/protectionGroups?format=Entity", "/agents/jobs?format=Entity",
+		"/nas/jobs?format=Entity", "/agents/backupSessions", "/nas/backupSessions"} {
+		for _, h := range hrefs(t, get(root+start), true) {
+			if !seen[h] {
+				seen[h] = true
+				get(h)
+			}
+		}
+	}
+	if len(seen) < 50 {
+		t.Errorf("only %d links followed", len(seen))
 	}
 }
