@@ -22,6 +22,18 @@ type Desc struct {
 	List  string // entity list element and JSON key, e.g. "BackupJobSessions"
 	Table string // the table of both stores
 
+	// Names that differ from the usual ones, empty when they do not:
+	// Elem is the XML root of the entity and of its list items (NASJob);
+	// QueryList the Entities element of a query result (AgentBackupJob);
+	// RefPath the path of the reference's own Href and EntityPath the
+	// entity's (Q5: /backupTaskSessions/; the NasJob reference:
+	// /agents/jobs/); AltType the type the Alternate link names (Q9: Job).
+	Elem, QueryList, RefPath, EntityPath, AltType string
+	// Fallback is the kind whose item answers GET Path + id when no item of
+	// this kind has the id, so that an own Href written under another
+	// kind's path resolves (Q5); 0 for none.
+	Fallback Kind
+
 	// Session marks a session kind: its collections hold the sessions of
 	// the session window only, newest first; its default sort is the
 	// creation time; its name carries its creation time (G9).
@@ -70,6 +82,9 @@ type Prop struct {
 	// Get and Set read and write the value of a scalar property.
 	Get func(item any) Value
 	Set func(item any, v Value)
+	// RefOf, when set, names the kind of a UidType value by item (a
+	// session's job is a Job, an AgentBackupJob or a NasJob).
+	RefOf func(item any) Kind
 	// Ptr returns a pointer to a structured property (stored as JSON text,
 	// written by the wire's writer for its type); nil for scalars.
 	Ptr func(item any) any
@@ -101,12 +116,18 @@ type Link struct {
 	Alternate  bool                // the Alternate link (G5): Type and Href follow the representation
 	EntityOnly bool                // written on the entity only
 	When       func(item any) bool // nil: always
+	// PathOf, when set, gives the path by item (a session's job path per
+	// job kind); EntityType and EntityTail, when set, replace Type and Tail
+	// on the entity (a protection group's computers).
+	PathOf                 func(item any) string
+	EntityType, EntityTail string
 }
 
 // ParentPath is a collection of the kind below a parent resource.
 type ParentPath struct {
 	Pattern string // lower-case segments with "*" for the parent's id, e.g. "jobs/*/backupsessions"
 	Field   string // the query field that equals the parent's id
+	Parent  Kind   // the parent's kind when it is not the field's Ref (agent and NAS jobs' sessions)
 }
 
 // ID returns the id of an item of d.
@@ -230,6 +251,9 @@ func PWhole[T any](elem string) Prop {
 // Opt marks a property's empty value absent in store and query (NULL) and
 // on the wire (omitted in XML, null in JSON).
 func (p Prop) Opt() Prop { p.Null, p.OmitZero = true, true; return p }
+
+// RefBy names the kind of a UidType value by item.
+func (p Prop) RefBy(f func(item any) Kind) Prop { p.RefOf = f; return p }
 
 // JSONFirst moves the property to the front of the JSON object.
 func (p Prop) JSONFirst() Prop { p.First = true; return p }

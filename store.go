@@ -97,7 +97,10 @@ type Batch struct {
 	NewTaskSessions      []TaskSession
 	UpdTaskSessions      []TaskSession
 	Repositories         []Repository
-	Jobs                 []Job
+	Jobs                 []Job // agent backup jobs too (JobType JobAgentBackup)
+	ProtectionGroups     []AgentProtectionGroup
+	DiscoveredComputers  []DiscoveredComputer
+	NasJobs              []NasJob
 	NewJobSessions       []JobSession
 	UpdJobSessions       []JobSession
 	NewJobTaskSessions   []JobTaskSession
@@ -111,5 +114,5 @@ func (b *Batch) Len() int {
 	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
 		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Repositories) + len(b.Jobs) +
 		len(b.NewJobSessions) + len(b.UpdJobSessions) + len(b.NewJobTaskSessions) + len(b.UpdJobTaskSessions) +
-		len(b.Meta)
+		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) + len(b.Meta)
 }

@@ -31,7 +31,7 @@ func jobSessionProps(self Kind) []Prop {
 	return []Prop{
 		PID(self, func(s *JobSession) *ID { return &s.ID }),
 		PStr("Name", "", "name", func(s *JobSession) *string { return &s.Name }),
-		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }),
+		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }).RefBy(SessionJobKind),
 		PStr("JobName", "JobName", "job_name", func(s *JobSession) *string { return &s.JobName }),
 		PEnum("JobType", "JobType", "job_type", JobTypeNames, func(s *JobSession) *JobType { return &s.JobType }),
 		PTime("CreationTimeUTC", "CreationTimeUTC", "creation_time", func(s *JobSession) *time.Time { return &s.CreationTime }),
@@ -142,14 +142,18 @@ var BackupJobSessionDesc = &Desc{
 	Links: []Link{
 		srvLink(jsServer),
 		{Rel: "Up", Type: "JobReference", Path: "/jobs/", ID: func(i any) ID { return i.(*JobSession).JobID },
-			Name: func(i any) string { return i.(*JobSession).JobName }},
+			Name: func(i any) string { return i.(*JobSession).JobName }, PathOf: sessionJobPath},
 		{Alternate: true},
 		{Rel: "Down", Type: "BackupTaskSessionReferenceList", Path: "/backupSessions/", Tail: "/taskSessions"},
 		{Rel: "Stop", Path: "/backupSessions/", Tail: "?action=stop"},
 	},
-	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"}},
-	Indexes: jobSessionIndexes,
-	New:     func() any { return new(JobSession) },
+	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"},
+		{Pattern: "agents/jobs/*/backupsessions", Field: "JobUid", Parent: KindAgentBackupJob},
+		{Pattern: "nas/jobs/*/backupsessions", Field: "JobUid", Parent: KindNasJob}},
+	// and the sessions of agent and NAS jobs (/agents/backupSessions, /nas/backupSessions)
+	Indexes: append(jobSessionIndexes[:len(jobSessionIndexes):len(jobSessionIndexes)],
+		[]string{"job_type", "creation_time DESC", "id"}),
+	New: func() any { return new(JobSession) },
 }
 
 // ReplicaJobSessionDesc describes ReplicaJobSession (monitoring.md §4).
@@ -172,7 +176,7 @@ var ReplicaJobSessionDesc = &Desc{
 // BackupTaskSessionDesc describes BackupTaskSession (monitoring.md §3).
 var BackupTaskSessionDesc = &Desc{
 	Kind: KindBackupTaskSession, Type: "BackupTaskSession", Path: "/backupTaskSessions/", List: "BackupTaskSessions",
-	Table: "backup_task_sessions", Session: true,
+	Table: "backup_task_sessions", Session: true, Fallback: KindDiscoveredComputer,
 	Props: taskSessionProps(KindBackupTaskSession, KindBackupJobSession, true),
 	Links: []Link{
 		srvLink(tsServer),
@@ -223,8 +227,8 @@ var RepositoryDesc = &Desc{
 }
 
 // Descs lists the described kinds in the order of Kinds.
-var Descs = []*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
-	ReplicaTaskSessionDesc, RepositoryDesc}
+var Descs = append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
+	ReplicaTaskSessionDesc, RepositoryDesc}, agentDescs...)
 
 // DescOf returns the description of k, or nil for a kind not described.
 func DescOf(k Kind) *Desc {
@@ -241,7 +245,16 @@ func DescOf(k Kind) *Desc {
 func Describe(item any) *Desc {
 	switch it := item.(type) {
 	case *Job:
+		if it.JobType == JobAgentBackup {
+			return AgentBackupJobDesc
+		}
 		return JobDesc
+	case *DiscoveredComputer:
+		return DiscoveredComputerDesc
+	case *AgentProtectionGroup:
+		return AgentProtectionGroupDesc
+	case *NasJob:
+		return NasJobDesc
 	case *Repository:
 		return RepositoryDesc
 	case *JobSession:
@@ -276,16 +289,32 @@ const (
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
-// order a store applies them: repositories, jobs, new and updated job
-// sessions, new and updated task sessions.
+// order a store applies them: repositories, protection groups, discovered
+// computers, jobs, NAS jobs, new and updated job sessions, new and updated
+// task sessions.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 	for i := range b.Repositories {
 		if err := fn(RepositoryDesc, OpUpsert, &b.Repositories[i]); err != nil {
 			return err
 		}
 	}
+	for i := range b.ProtectionGroups {
+		if err := fn(AgentProtectionGroupDesc, OpUpsert, &b.ProtectionGroups[i]); err != nil {
+			return err
+		}
+	}
+	for i := range b.DiscoveredComputers {
+		if err := fn(DiscoveredComputerDesc, OpUpsert, &b.DiscoveredComputers[i]); err != nil {
+			return err
+		}
+	}
 	for i := range b.Jobs {
-		if err := fn(JobDesc, OpUpsert, &b.Jobs[i]); err != nil {
+		if err := fn(Describe(&b.Jobs[i]), OpUpsert, &b.Jobs[i]); err != nil {
+			return err
+		}
+	}
+	for i := range b.NasJobs {
+		if err := fn(NasJobDesc, OpUpsert, &b.NasJobs[i]); err != nil {
 			return err
 		}
 	}

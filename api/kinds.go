@@ -16,12 +16,15 @@ func kindRoutes() []route {
 		coll := strings.ToLower(strings.Trim(d.Path, "/"))
 		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
 		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
+		if d.Fallback != 0 {
+			item.get = describedOr(d.Kind, d.Fallback)
+		}
 		if d.Kind == emcdp.KindReplicaTaskSession {
 			item.get = (*Handler).replicaTaskSession
 		}
 		rs = append(rs, item)
 		for _, p := range d.Parents {
-			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field)})
+			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field, p.Parent)})
 		}
 		if d.Includes != nil {
 			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind)},
@@ -39,6 +42,34 @@ func described(k emcdp.Kind) endpoint {
 			return err
 		}
 		v, err := h.store.Resource(c.ctx(), k, id)
+		if err != nil {
+			return storeErr(err, k.String(), id)
+		}
+		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
+		return nil
+	}
+}
+
+// describedOr is the endpoint of one item of kind k that falls back to the
+// item of kind fb with that id: an own Href written under k's path (Q5, the
+// NasJob reference) resolves there.
+func describedOr(k, fb emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, rep, err := resource(c, args)
+		if err != nil {
+			return err
+		}
+		v, err := h.store.Resource(c.ctx(), k, id)
+		if errors.Is(err, emcdp.ErrNotFound) {
+			var fv any
+			if fv, err = h.store.Resource(c.ctx(), fb, id); err == nil {
+				c.buf = c.enc.Resource(c.buf, c.base, fb, fv, rep)
+				return nil
+			}
+			if errors.Is(err, emcdp.ErrNotFound) {
+				return noSuch(k.String(), id)
+			}
+		}
 		if err != nil {
 			return storeErr(err, k.String(), id)
 		}
@@ -67,16 +98,20 @@ func (h *Handler) replicaTaskSession(c *call, args []string) error {
 }
 
 // childList is the endpoint of the items of kind k whose field equals the
-// parent named by the path's id; an unknown parent is 404.
-func childList(k emcdp.Kind, field string) endpoint {
+// parent named by the path's id, of kind parent (0: the field's Ref); an
+// unknown parent is 404.
+func childList(k emcdp.Kind, field string, parent emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
 		id, err := parseID(args[0])
 		if err != nil {
 			return err
 		}
 		f := mustField(k, field)
-		if pd := emcdp.DescOf(f.Ref); pd != nil {
-			if _, err := h.store.Resource(c.ctx(), f.Ref, id); err != nil {
+		if parent == 0 {
+			parent = f.Ref
+		}
+		if pd := emcdp.DescOf(parent); pd != nil {
+			if _, err := h.store.Resource(c.ctx(), parent, id); err != nil {
 				return storeErr(err, pd.Type, id)
 			}
 		} else if _, err := h.store.BackupServer(c.ctx(), id); err != nil {

@@ -47,7 +47,7 @@ var routes = buildRoutes(append([]route{
 	{pattern: seg("cdpreplicatasksessions/*"), get: (*Handler).taskSession},
 	{pattern: seg("query"), get: (*Handler).query},
 	{pattern: seg("querysvc"), get: (*Handler).querySvc},
-}, kindRoutes()...))
+}, append(agentRoutes(), kindRoutes()...)...))
 
 func seg(p string) []string {
 	if p == "" {

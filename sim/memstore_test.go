@@ -26,6 +26,9 @@ type memStore struct {
 	jobs      map[emcdp.ID]emcdp.Job
 	jsess     map[emcdp.ID]emcdp.JobSession
 	jtsess    map[emcdp.ID]emcdp.JobTaskSession
+	nasJobs   map[emcdp.ID]emcdp.NasJob
+	groups    map[emcdp.ID]emcdp.AgentProtectionGroup
+	computers map[emcdp.ID]emcdp.DiscoveredComputer
 	meta      map[string]string
 	applies   int
 	failAfter int
@@ -37,7 +40,8 @@ func newMemStore() *memStore {
 	return &memStore{servers: map[emcdp.ID]emcdp.BackupServer{}, policies: map[emcdp.ID]emcdp.CdpPolicy{},
 		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{},
 		repos: map[emcdp.ID]emcdp.Repository{}, jobs: map[emcdp.ID]emcdp.Job{}, jsess: map[emcdp.ID]emcdp.JobSession{},
-		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}}
+		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}, nasJobs: map[emcdp.ID]emcdp.NasJob{},
+		groups: map[emcdp.ID]emcdp.AgentProtectionGroup{}, computers: map[emcdp.ID]emcdp.DiscoveredComputer{}}
 }
 
 func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -83,6 +87,15 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	for _, j := range b.Jobs {
 		m.jobs[j.ID] = j
+	}
+	for _, j := range b.NasJobs {
+		m.nasJobs[j.ID] = j
+	}
+	for _, g := range b.ProtectionGroups {
+		m.groups[g.ID] = g
+	}
+	for _, c := range b.DiscoveredComputers {
+		m.computers[c.ID] = c
 	}
 	for _, s := range b.NewJobSessions {
 		m.jsess[s.ID] = s
@@ -164,6 +177,33 @@ func (m *memStore) checkVBR(b *emcdp.Batch) error {
 			}
 		}
 		jobs[j.ID] = true
+	}
+	for id := range m.nasJobs {
+		jobs[id] = true
+	}
+	for _, j := range b.NasJobs {
+		if !servers(j.BackupServerID) {
+			return fmt.Errorf("NAS job %s: unknown backup server", j.Name)
+		}
+		if !j.RepositoryID.IsZero() && !repos[j.RepositoryID] {
+			return fmt.Errorf("NAS job %s: unknown repository", j.Name)
+		}
+		jobs[j.ID] = true
+	}
+	groups := map[emcdp.ID]bool{}
+	for id := range m.groups {
+		groups[id] = true
+	}
+	for _, g := range b.ProtectionGroups {
+		if !servers(g.BackupServerID) {
+			return fmt.Errorf("protection group %s: unknown backup server", g.Name)
+		}
+		groups[g.ID] = true
+	}
+	for _, c := range b.DiscoveredComputers {
+		if !groups[c.ProtectionGroupID] {
+			return fmt.Errorf("computer %s: unknown protection group", c.Name)
+		}
 	}
 	sess := map[emcdp.ID]bool{}
 	for _, s := range b.NewJobSessions {

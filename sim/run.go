@@ -56,15 +56,19 @@ type unit interface {
 	advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error
 }
 
-// units is the number of units: the policies, then the VBR servers.
-func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) }
+// units is the number of units: the policies, the VBR servers, then the
+// servers' agents and NAS worlds.
+func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) + len(r.w.agents) }
 
 // newUnit returns unit i at the world's start.
 func (r *runner) newUnit(i int) unit {
 	if i < len(r.w.policies) {
 		return newPolicyState(r.w.policies[i], r.cfg)
 	}
-	return newVBRState(r.w.vbr[i-len(r.w.policies)], &r.cfg, r.w.start)
+	if i -= len(r.w.policies); i < len(r.w.vbr) {
+		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start)
+	}
+	return &agentState{as: r.w.agents[i-len(r.w.vbr)], start: r.w.start}
 }
 
 func newRunner(st emcdp.Store, cfg Config) (*runner, error) {
@@ -211,6 +215,9 @@ func (r *runner) fresh(ctx context.Context, now time.Time, progress func(done, t
 		for _, j := range vs.jobs {
 			b.Jobs = append(b.Jobs, j.jobAt(now))
 		}
+	}
+	for _, as := range r.w.agents {
+		as.catalogue(b, now)
 	}
 	if err := r.st.Apply(ctx, b); err != nil {
 		return fmt.Errorf("sim: writing the catalogue: %w", err)

@@ -15,6 +15,12 @@ type vbrSnap struct {
 	Jobs  []emcdp.Job
 	Sess  []emcdp.JobSession
 	Tasks []emcdp.JobTaskSession
+	// the agents and NAS world (agents.go)
+	AgentJobs []emcdp.Job
+	NasJobs   []emcdp.NasJob
+	AgentSess []emcdp.JobSession // sessions of agent and NAS jobs
+	Groups    []emcdp.AgentProtectionGroup
+	Computers []emcdp.DiscoveredComputer
 }
 
 func readVBR(st *memStore) *vbrSnap {
@@ -25,10 +31,27 @@ func readVBR(st *memStore) *vbrSnap {
 		s.Repos = append(s.Repos, v)
 	}
 	for _, v := range st.jobs {
-		s.Jobs = append(s.Jobs, v)
+		if v.JobType == emcdp.JobAgentBackup {
+			s.AgentJobs = append(s.AgentJobs, v)
+		} else {
+			s.Jobs = append(s.Jobs, v)
+		}
 	}
 	for _, v := range st.jsess {
-		s.Sess = append(s.Sess, v)
+		if v.JobType.IsAgent() || v.JobType == emcdp.JobNasBackup {
+			s.AgentSess = append(s.AgentSess, v)
+		} else {
+			s.Sess = append(s.Sess, v)
+		}
+	}
+	for _, v := range st.nasJobs {
+		s.NasJobs = append(s.NasJobs, v)
+	}
+	for _, v := range st.groups {
+		s.Groups = append(s.Groups, v)
+	}
+	for _, v := range st.computers {
+		s.Computers = append(s.Computers, v)
 	}
 	for _, v := range st.jtsess {
 		s.Tasks = append(s.Tasks, v)
@@ -38,6 +61,11 @@ func readVBR(st *memStore) *vbrSnap {
 	sort.Slice(s.Jobs, func(i, j int) bool { return idLess(s.Jobs[i].ID, s.Jobs[j].ID) })
 	sort.Slice(s.Sess, func(i, j int) bool { return idLess(s.Sess[i].ID, s.Sess[j].ID) })
 	sort.Slice(s.Tasks, func(i, j int) bool { return idLess(s.Tasks[i].ID, s.Tasks[j].ID) })
+	sort.Slice(s.AgentJobs, func(i, j int) bool { return idLess(s.AgentJobs[i].ID, s.AgentJobs[j].ID) })
+	sort.Slice(s.NasJobs, func(i, j int) bool { return idLess(s.NasJobs[i].ID, s.NasJobs[j].ID) })
+	sort.Slice(s.AgentSess, func(i, j int) bool { return idLess(s.AgentSess[i].ID, s.AgentSess[j].ID) })
+	sort.Slice(s.Groups, func(i, j int) bool { return idLess(s.Groups[i].ID, s.Groups[j].ID) })
+	sort.Slice(s.Computers, func(i, j int) bool { return idLess(s.Computers[i].ID, s.Computers[j].ID) })
 	return s
 }
 
@@ -283,6 +311,7 @@ func checkVBR(t testing.TB, w *world, s *vbrSnap, now time.Time) {
 		}
 	}
 	checkFill(t, w, s)
+	checkAgents(t, s, now)
 }
 
 // checkFill recomputes every repository's FreeSpace from the stored task

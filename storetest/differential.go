@@ -32,6 +32,9 @@ func testDifferential(t *testing.T, st emcdp.Store) {
 		all.Jobs = append(all.Jobs, d.Jobs...)
 		all.JobSessions = append(all.JobSessions, d.JobSessions...)
 		all.JobTasks = append(all.JobTasks, d.JobTasks...)
+		all.ProtectionGroups = append(all.ProtectionGroups, d.ProtectionGroups...)
+		all.Computers = append(all.Computers, d.Computers...)
+		all.NasJobs = append(all.NasJobs, d.NasJobs...)
 	}
 	const queries = 3000
 	for i := 0; i < queries && !t.Failed(); i++ {

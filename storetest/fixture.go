@@ -23,6 +23,10 @@ type Dataset struct {
 	Jobs         []emcdp.Job // Includes in the order the store returns them
 	JobSessions  []emcdp.JobSession
 	JobTasks     []emcdp.JobTaskSession
+
+	ProtectionGroups []emcdp.AgentProtectionGroup
+	Computers        []emcdp.DiscoveredComputer
+	NasJobs          []emcdp.NasJob // agent backup jobs are among Jobs
 }
 
 // Batch returns the batch that writes the dataset, with each policy's
@@ -42,6 +46,7 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		r.Shuffle(len(j.Includes), func(i, k int) { j.Includes[i], j.Includes[k] = j.Includes[k], j.Includes[i] })
 		b.Jobs = append(b.Jobs, j)
 	}
+	d.agentBatch(b)
 	for _, p := range d.Policies {
 		p.Includes = slices.Clone(p.Includes)
 		r.Shuffle(len(p.Includes), func(i, j int) { p.Includes[i], p.Includes[j] = p.Includes[j], p.Includes[i] })
@@ -181,6 +186,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		d.Tasks = append(d.Tasks, t)
 	}
 	addVBR(r, d, policies, sessions, tasks)
+	addAgents(rand.New(rand.NewPCG(seed^0x5bd1e995, seed)), d, policies)
 	return d
 }
 

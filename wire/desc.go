@@ -91,6 +91,12 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 			continue
 		}
 		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
+		if l.PathOf != nil {
+			x.path = l.PathOf(item)
+		}
+		if r == Entity && l.EntityType != "" {
+			x.typ, x.tail = l.EntityType, l.EntityTail
+		}
 		if l.ID != nil {
 			x.id = l.ID(item)
 		}
@@ -104,6 +110,9 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 
 func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
 	h := head{k: kindOf(d.Kind), base: base, id: d.ID(item), name: d.Name(item), selfPath: d.Path}
+	if d.EntityPath != "" {
+		h.selfPath = d.EntityPath
+	}
 	if d.Session {
 		h.name = sessionName(h.name, micro)
 	}
@@ -123,7 +132,8 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 			h.extraName, h.extraVal = p.Elem, p.Get(item).Str
 		}
 	}
-	b = xEntityOpen(b, ind, d.Type, &h, links)
+	elem := h.k.elem
+	b = xEntityOpen(b, ind, elem, &h, links)
 	in := ind + 1
 	for i := range d.Props {
 		p := &d.Props[i]
@@ -140,7 +150,7 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 		}
 		switch p.Type {
 		case emcdp.TypeUID:
-			b = xUID(b, in, p.Elem, kindOf(p.Ref), v.ID)
+			b = xUID(b, in, p.Elem, refKind(p, item), v.ID)
 		case emcdp.TypeString:
 			b = xString(b, in, p.Elem, v.Str)
 		case emcdp.TypeDateTime:
@@ -155,7 +165,15 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
-	return xClose(b, ind, d.Type)
+	return xClose(b, ind, elem)
+}
+
+// refKind returns the kind a UidType value of p names in item.
+func refKind(p *emcdp.Prop, item any) *kindInfo {
+	if p.RefOf != nil {
+		return kindOf(p.RefOf(item))
+	}
+	return kindOf(p.Ref)
 }
 
 func enumText(names []string, v int64) string {
@@ -198,7 +216,7 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 			}
 			switch p.Type {
 			case emcdp.TypeUID:
-				b = jUID(b, key, kindOf(p.Ref), v.ID)
+				b = jUID(b, key, refKind(p, item), v.ID)
 			case emcdp.TypeString:
 				b = jString(b, key, v.Str)
 			case emcdp.TypeDateTime:

@@ -47,13 +47,19 @@ var (
 
 // xStructured writes a structured property of a described kind.
 func xStructured(b []byte, ind int, base, elem string, v any) []byte {
-	if j, ok := v.(*emcdp.Job); ok {
+	switch j := v.(type) {
+	case *emcdp.Job:
 		switch elem {
 		case "JobScheduleOptions":
 			return xJobSchedule(b, ind, j)
 		case "JobInfo":
+			if j.JobType == emcdp.JobAgentBackup {
+				return xAgentJobInfo(b, ind, base, j)
+			}
 			return xJobInfo(b, ind, base, j)
 		}
+	case *emcdp.NasJob:
+		return xNasStructured(b, ind, base, elem, j)
 	}
 	return b
 }
@@ -64,13 +70,23 @@ func jStructured(b []byte, ks *keys, micro bool, base, elem string, v any) []byt
 	if micro {
 		jk = jobKeys[1]
 	}
-	if j, ok := v.(*emcdp.Job); ok {
+	switch j := v.(type) {
+	case *emcdp.Job:
 		switch elem {
 		case "JobScheduleOptions":
 			return jJobSchedule(b, jk, j)
 		case "JobInfo":
+			if j.JobType == emcdp.JobAgentBackup {
+				ak := agentKeys[0]
+				if micro {
+					ak = agentKeys[1]
+				}
+				return jAgentJobInfo(b, ks, jk, ak, base, j)
+			}
 			return jJobInfo(b, ks, jk, base, j)
 		}
+	case *emcdp.NasJob:
+		return jNasStructured(b, ks, micro, base, elem, j)
 	}
 	return append(b, "null"...)
 }

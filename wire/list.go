@@ -101,6 +101,10 @@ func listKey(ks *keys, k emcdp.Kind) string {
 				return ks.EntityLists[i]
 			}
 		}
+		if ks == profileKeys[V13] {
+			return ki.jlist[1]
+		}
+		return ki.jlist[0]
 	}
 	return ks.CdpReplicaTaskSessions
 }

@@ -35,7 +35,7 @@ func (e Encoder) QueryResult(dst []byte, base string, k emcdp.Kind, res *emcdp.Q
 		dst = xStart(dst, 0, elem, true)
 		if r == Entity {
 			dst = xStart(dst, 1, "Entities", false)
-			dst = xList(dst, 2, ki.list, base, k, res, r, true)
+			dst = xList(dst, 2, ki.qlist, base, k, res, r, true)
 			dst = xClose(dst, 1, "Entities")
 		} else {
 			dst = xList(dst, 1, "Refs", base, k, res, r, false)
@@ -77,7 +77,7 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 		b = jNull(b, ks.Refs)
 		b = append(jKey(b, ks.Entities), '{')
 		for i, name := range entityListNames {
-			if name != ki.list {
+			if name != ki.qlist {
 				b = jNull(b, ks.EntityLists[i])
 				continue
 			}
