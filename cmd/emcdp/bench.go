@@ -36,8 +36,9 @@ Drivers: --driver go (the default) sends the load from this process
 scenarios through wrk (https://github.com/wg/wrk; Debian and Ubuntu:
 apt-get install wrk), with a generated Lua script that draws the same ids, VM
 names and queries and sets the same headers. wrk costs less CPU per request
-than the Go driver, so on a machine shared by client and server the ratio to
-the ceiling is less compressed by the client's own work. wrk takes whole
+than the Go driver: on a machine shared by client and server, the Go driver's
+own work holds the light ceiling down the most and pushes the other ratios up,
+so wrk's ratios to the ceiling are nearer the server's own. wrk takes whole
 seconds: with it --duration, --warmup and --timeout are rounded up, and a
 request still running at the end of the window is not counted. --driver both
 runs every scenario with each and reports them side by side, each driver's
