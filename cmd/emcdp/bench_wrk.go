@@ -291,5 +291,8 @@ func (b *bench) runWrk(ctx context.Context, sc scenario) (scenarioStat, error) {
 	if err != nil {
 		return scenarioStat{}, err
 	}
+	if r.Requests == 0 && r.Errors.Connect+r.Errors.Read+r.Errors.Write+r.Errors.Timeout+r.Errors.Status == 0 {
+		fmt.Fprintf(b.log, "%-12s wrk counted no answer: one takes longer than the window; give a longer --duration\n", sc.name)
+	}
 	return r.stat(sc, sc.conns), nil
 }

@@ -322,3 +322,32 @@ func TestWrkScriptRuns(t *testing.T) {
 		t.Errorf("result %+v", r)
 	}
 }
+
+// TestRunWrkSlowAnswer checks that runWrk says so when wrk counted no answer
+// because one takes longer than the window, and leaves no script behind.
+func TestRunWrkSlowAnswer(t *testing.T) {
+	wrk := needWrk(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var log bytes.Buffer
+	b := &bench{s: &benchSettings{benchFlags: benchFlags{duration: time.Second, timeout: 10 * time.Second}, wrkPath: wrk},
+		srv: &serverProc{url: srv.URL}, token: "tok", log: &log}
+	st, err := b.runWrk(t.Context(), scenario{name: "collection", conns: 1,
+		next: func(*rand.Rand) loadgen.Request { return loadgen.Request{Path: "/api/x"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Requests != 0 || st.Driver != "wrk" || !strings.Contains(log.String(), "give a longer --duration") {
+		t.Errorf("stat %+v, log %q", st, log.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
