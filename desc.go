@@ -47,6 +47,60 @@ type Desc struct {
 
 	// New returns a pointer to a new zero item.
 	New func() any
+
+	// Per-kind options of the CDP kinds, whose forms predate G9 and the
+	// regular VBR kinds.
+
+	// Ticks writes DateTimes with 7 fractional digits in every profile
+	// (AppendDateTime) and session names as stored, instead of per profile.
+	Ticks bool
+	// SelfPath is the path of an entity's own Href when it is not Path
+	// (quirk Q1: CDP task session entities point at /replicaTaskSessions/).
+	SelfPath string
+	// QueryElem is the entity element in query results when it is not Type
+	// (quirk Q2: CdpPolicySession).
+	QueryElem string
+	// Migrated marks a table made by the numbered migrations, with its
+	// indexes: a store checks its columns when it opens instead of making
+	// or extending it.
+	Migrated bool
+	// Typed, when set, keeps the items of a query in a typed slice of
+	// QueryResult instead of Items (the CDP kinds, whose store methods
+	// return their structs).
+	Typed *TypedResult
+}
+
+// TypedResult reaches the typed slice of a kind in a QueryResult.
+type TypedResult struct {
+	Add func(res *QueryResult) any // appends a zero item and returns a pointer to it
+	Len func(res *QueryResult) int
+	At  func(res *QueryResult, i int) any
+}
+
+// Add appends a new zero item of d to res and returns a pointer to it.
+func (d *Desc) Add(res *QueryResult) any {
+	if d.Typed != nil {
+		return d.Typed.Add(res)
+	}
+	it := d.New()
+	res.Items = append(res.Items, it)
+	return it
+}
+
+// Len returns the number of items of d in res.
+func (d *Desc) Len(res *QueryResult) int {
+	if d.Typed != nil {
+		return d.Typed.Len(res)
+	}
+	return len(res.Items)
+}
+
+// At returns the i-th item of d in res.
+func (d *Desc) At(res *QueryResult, i int) any {
+	if d.Typed != nil {
+		return d.Typed.At(res, i)
+	}
+	return res.Items[i]
 }
 
 // Prop is one property of a kind.
@@ -66,6 +120,9 @@ type Prop struct {
 	// OmitZero omits the element in XML and writes null in JSON when the
 	// value is absent (a zero DateTime or an empty string).
 	OmitZero bool
+	// Mutable marks the columns that a session update writes, when a kind
+	// marks any; otherwise an update writes every column.
+	Mutable bool
 
 	// Get and Set read and write the value of a scalar property.
 	Get func(item any) Value
@@ -100,6 +157,7 @@ type Link struct {
 	Tail       string
 	Alternate  bool                // the Alternate link (G5): Type and Href follow the representation
 	EntityOnly bool                // written on the entity only
+	RefOnly    bool                // written on the reference only
 	When       func(item any) bool // nil: always
 }
 
@@ -215,6 +273,11 @@ func PEnum[T any, E ~int8](name, elem, col string, names []string, get func(*T) 
 		Set: func(x any, v Value) { *get(x.(*T)) = E(v.Int) }}
 }
 
+// PConst is a wire-only String element with a constant value.
+func PConst(elem, value string) Prop {
+	return Prop{Field: Field{Type: TypeString}, Elem: elem, Get: func(any) Value { return Value{Str: value} }}
+}
+
 // PJSON is a structured property kept as JSON text in col and written on
 // the wire under elem by the wire's writer for *S.
 func PJSON[T, S any](elem, col string, get func(*T) *S) Prop {
@@ -230,6 +293,9 @@ func PWhole[T any](elem string) Prop {
 // Opt marks a property's empty value absent in store and query (NULL) and
 // on the wire (omitted in XML, null in JSON).
 func (p Prop) Opt() Prop { p.Null, p.OmitZero = true, true; return p }
+
+// Mut marks the property's column as written by a session update.
+func (p Prop) Mut() Prop { p.Mutable = true; return p }
 
 // JSONFirst moves the property to the front of the JSON object.
 func (p Prop) JSONFirst() Prop { p.First = true; return p }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 // and a job's includes.
 func kindRoutes() []route {
 	var rs []route
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		coll := strings.ToLower(strings.Trim(d.Path, "/"))
 		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
 		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
@@ -38,13 +39,35 @@ func described(k emcdp.Kind) endpoint {
 		if err != nil {
 			return err
 		}
-		v, err := h.store.Resource(c.ctx(), k, id)
+		v, err := h.read(c.ctx(), k, id)
 		if err != nil {
 			return storeErr(err, k.String(), id)
 		}
 		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
 		return nil
 	}
+}
+
+// read reads one item of described kind k: a CDP kind through the store's
+// method for its struct, the others through Resource.
+func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	switch k {
+	case emcdp.KindBackupServer:
+		return asAny(h.store.BackupServer(ctx, id))
+	case emcdp.KindCdpReplicaSession:
+		return asAny(h.store.PolicySession(ctx, id))
+	case emcdp.KindCdpReplicaTaskSession:
+		return asAny(h.store.TaskSession(ctx, id))
+	}
+	return h.store.Resource(ctx, k, id)
+}
+
+// asAny returns v as an any, nil (not a nil *T) on an error.
+func asAny[T any](v *T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
@@ -63,7 +86,7 @@ func (h *Handler) replicaTaskSession(c *call, args []string) error {
 	if !errors.Is(err, emcdp.ErrNotFound) {
 		return err
 	}
-	return h.taskSession(c, args)
+	return described(emcdp.KindCdpReplicaTaskSession)(h, c, args)
 }
 
 // childList is the endpoint of the items of kind k whose field equals the
@@ -75,12 +98,12 @@ func childList(k emcdp.Kind, field string) endpoint {
 			return err
 		}
 		f := mustField(k, field)
-		if pd := emcdp.DescOf(f.Ref); pd != nil {
-			if _, err := h.store.Resource(c.ctx(), f.Ref, id); err != nil {
+		if pd := emcdp.KindDesc(f.Ref); pd != nil {
+			if _, err := h.read(c.ctx(), f.Ref, id); err != nil {
 				return storeErr(err, pd.Type, id)
 			}
-		} else if _, err := h.store.BackupServer(c.ctx(), id); err != nil {
-			return storeErr(err, "BackupServer", id)
+		} else if _, err := h.store.CdpPolicy(c.ctx(), id); err != nil {
+			return storeErr(err, "CdpPolicy", id)
 		}
 		return h.list(c, k, idEquals(k, field, id))
 	}

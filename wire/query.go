@@ -83,14 +83,14 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 			}
 			b = append(jKey(b, ks.EntityLists[i]), '{')
 			b = append(jKey(b, listKey(ks, k)), '[')
-			b = jItems(b, ks, base, k, res, r)
+			b = jItems(b, ks, base, k, res, r, jSep)
 			b = append(b, ']', '}')
 		}
 		b = append(b, '}')
 	} else {
 		b = append(jKey(b, ks.Refs), '{')
 		b = append(jKey(b, ks.Refs), '[')
-		b = jItems(b, ks, base, k, res, r)
+		b = jItems(b, ks, base, k, res, r, jSep)
 		b = append(b, ']', '}')
 		b = jNull(b, ks.Entities)
 	}

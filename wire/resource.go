@@ -13,15 +13,12 @@ type kindInfo struct {
 	queryPath string // path of that query up to its type, e.g. "/query?type=CdpReplicaTaskSession"
 }
 
-// kindInfos holds the wire names of every kind, indexed by kind: the CDP
-// kinds as written here, the described kinds from their descriptions.
+// kindInfos holds the wire names of every kind, indexed by kind: CdpPolicy
+// as written here, the described kinds from their descriptions.
 var kindInfos = func() []kindInfo {
-	ks := make([]kindInfo, emcdp.KindCdpReplicaTaskSession+1, len(emcdp.Kinds)+1)
-	ks[emcdp.KindBackupServer] = newKindInfo("BackupServer", "/backupServers/", "BackupServers")
+	ks := make([]kindInfo, emcdp.KindCdpPolicy+1, len(emcdp.Kinds)+1)
 	ks[emcdp.KindCdpPolicy] = newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies")
-	ks[emcdp.KindCdpReplicaSession] = newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions")
-	ks[emcdp.KindCdpReplicaTaskSession] = newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions")
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		for len(ks) <= int(d.Kind) {
 			ks = append(ks, kindInfo{})
 		}
