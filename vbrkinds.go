@@ -276,9 +276,32 @@ const (
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
-// order a store applies them: repositories, jobs, new and updated job
-// sessions, new and updated task sessions.
+// order a store applies them: backup servers, new and updated CDP policy
+// sessions, new and updated CDP task sessions, repositories, jobs, new and
+// updated job sessions, new and updated task sessions.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
+	for i := range b.BackupServers {
+		if err := fn(BackupServerDesc, OpUpsert, &b.BackupServers[i]); err != nil {
+			return err
+		}
+	}
+	for _, w := range []struct {
+		d   *Desc
+		op  WriteOp
+		n   int
+		row func(int) any
+	}{
+		{CdpReplicaSessionDesc, OpInsert, len(b.NewPolicySessions), func(i int) any { return &b.NewPolicySessions[i] }},
+		{CdpReplicaSessionDesc, OpUpdate, len(b.UpdPolicySessions), func(i int) any { return &b.UpdPolicySessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpInsert, len(b.NewTaskSessions), func(i int) any { return &b.NewTaskSessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpUpdate, len(b.UpdTaskSessions), func(i int) any { return &b.UpdTaskSessions[i] }},
+	} {
+		for i := 0; i < w.n; i++ {
+			if err := fn(w.d, w.op, w.row(i)); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range b.Repositories {
 		if err := fn(RepositoryDesc, OpUpsert, &b.Repositories[i]); err != nil {
 			return err
