@@ -53,7 +53,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := applier{ctx: ctx, tx: tx}
-	for _, step := range []func(*emcdp.Batch) error{a.resources, a.policySessions, a.taskSessions, a.kinds, a.rest} {
+	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.resources, a.policySessions, a.taskSessions, a.kinds, a.rest} {
 		if err := step(b); err != nil {
 			return err
 		}

@@ -393,5 +393,5 @@ func ClearedTables() []string {
 		ts = append(ts, emcdp.Descs[i].Table)
 	}
 	return append(ts, ObjectsTable, "task_sessions", "policy_sessions", "policy_objects", "cdp_policies",
-		"backup_servers", "meta", "logon_sessions", "logon_failures")
+		"backup_servers", "meta", "tasks", "logon_sessions", "logon_failures")
 }

@@ -176,7 +176,7 @@ type applier struct {
 func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
-	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.kinds, a.meta, a.prune, a.pruneKinds}
+	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.kinds, a.meta, a.prune, a.pruneKinds, a.finishTasks}
 	for _, step := range steps {
 		if err := step(b); err != nil {
 			return err

@@ -16,6 +16,7 @@ var servedHref = regexp.MustCompile(`^(` + strings.Join([]string{
 	`/logonSessions(/{id})?`,
 	`/sessionMngr/\?v=\w+`,
 	`/querySvc`,
+	`/tasks(/task-\d+)?`,
 	`/query\?type=\w+&.*pageSize=\d+&page=\d+`,
 	`/backupServers(/{id})?(\?format=Entity)?`,
 	`/cdpPolicies(/{id})?(\?format=Entity|\?action=(disable|enable))?`,
