@@ -121,12 +121,18 @@ var JobDesc = &Desc{
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { j := i.(*Job); return j.BackupServerID, j.BackupServerName }),
 		{Alternate: true},
+		{Rel: "Clone", Path: "/jobs/", Tail: "?action=clone", EntityOnly: true},
+		{Rel: "ToggleScheduleEnabled", Path: "/jobs/", Tail: "?action=toggleScheduleEnabled", EntityOnly: true},
 		{Rel: "Down", Type: "ObjectInJobList", Path: "/jobs/", Tail: "/includes", EntityOnly: true,
 			When: func(i any) bool { return i.(*Job).JobType != JobImmediateBackupCopy }},
 		{Rel: "Down", Type: "BackupJobSessionReferenceList", Path: "/jobs/", Tail: "/backupSessions",
 			When: func(i any) bool { return !i.(*Job).JobType.IsReplica() }},
 		{Rel: "Down", Type: "ReplicaJobSessionReferenceList", Path: "/jobs/", Tail: "/replicaSessions",
 			When: func(i any) bool { return i.(*Job).JobType.IsReplica() }},
+		// actions.md §5.2: Start, Stop and Retry on backup and replica jobs only, in every state.
+		{Rel: "Start", Path: "/jobs/", Tail: "?action=start", EntityOnly: true, When: jobRuns},
+		{Rel: "Stop", Path: "/jobs/", Tail: "?action=stop", EntityOnly: true, When: jobRuns},
+		{Rel: "Retry", Path: "/jobs/", Tail: "?action=retry", EntityOnly: true, When: jobRuns},
 	},
 	Parents:  []ParentPath{{Pattern: "backupservers/*/jobs", Field: "BackupServerUid"}},
 	Indexes:  [][]string{{"name", "id"}, {"backup_server_id", "name", "id"}},
@@ -331,4 +337,11 @@ func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 		return err
 	}
 	return each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] })
+}
+
+// jobRuns reports whether a job is started, stopped and retried by the job
+// actions: backup and replica jobs; copy jobs are started by sync.
+func jobRuns(i any) bool {
+	t := i.(*Job).JobType
+	return t == JobBackup || t == JobReplica
 }

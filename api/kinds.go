@@ -17,8 +17,11 @@ func kindRoutes() []route {
 		coll := strings.ToLower(strings.Trim(d.Path, "/"))
 		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
 		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
-		if d.Kind == emcdp.KindReplicaTaskSession {
+		switch d.Kind {
+		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
+		case emcdp.KindJob:
+			item.post = (*Handler).jobAction
 		}
 		rs = append(rs, item)
 		for _, p := range d.Parents {

@@ -66,7 +66,7 @@ func (h *Handler) includes(c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Includes)
+	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Name, p.Includes)
 	return nil
 }
 
@@ -81,7 +81,7 @@ func (h *Handler) include(c *call, args []string) error {
 	}
 	for i := range p.Includes {
 		if p.Includes[i].ID == oid {
-			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, &p.Includes[i])
+			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, p.Name, &p.Includes[i])
 			return nil
 		}
 	}

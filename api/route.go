@@ -20,6 +20,7 @@ type route struct {
 	pattern []string
 	public  bool // served without authentication
 	get     endpoint
+	put     endpoint
 	post    endpoint
 	del     endpoint
 	allow   string
@@ -34,11 +35,13 @@ var routes = buildRoutes(append([]route{
 	{pattern: seg("logonsessions"), get: (*Handler).logonSessions},
 	{pattern: seg("logonsessions/*"), get: (*Handler).logonSession, del: (*Handler).logoff},
 	{pattern: seg("cdppolicies"), get: collection(emcdp.KindCdpPolicy)},
-	{pattern: seg("cdppolicies/*"), get: (*Handler).cdpPolicy},
-	{pattern: seg("cdppolicies/*/includes"), get: (*Handler).includes},
-	{pattern: seg("cdppolicies/*/includes/*"), get: (*Handler).include},
+	{pattern: seg("cdppolicies/*"), get: (*Handler).cdpPolicy, put: (*Handler).policyEdit, post: (*Handler).policyAction},
+	{pattern: seg("cdppolicies/*/includes"), get: (*Handler).includes, post: (*Handler).policyInclude},
+	{pattern: seg("cdppolicies/*/includes/*"), get: (*Handler).include, del: (*Handler).policyExclude},
 	{pattern: seg("query"), get: (*Handler).query},
 	{pattern: seg("querysvc"), get: (*Handler).querySvc},
+	{pattern: seg("tasks"), get: (*Handler).tasks},
+	{pattern: seg("tasks/*"), get: (*Handler).task, del: (*Handler).deleteTask},
 }, kindRoutes()...))
 
 func seg(p string) []string {
@@ -53,6 +56,9 @@ func buildRoutes(rs []route) []route {
 		var m []string
 		if rs[i].get != nil {
 			m = append(m, "GET")
+		}
+		if rs[i].put != nil {
+			m = append(m, "PUT")
 		}
 		if rs[i].post != nil {
 			m = append(m, "POST")
@@ -120,6 +126,8 @@ func (h *Handler) dispatch(c *call) error {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
 		ep = rt.get
+	case http.MethodPut:
+		ep = rt.put
 	case http.MethodPost:
 		ep = rt.post
 	case http.MethodDelete:

@@ -45,7 +45,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := applier{ctx: ctx, tx: tx}
-	for _, step := range []func(*emcdp.Batch) error{a.policies, a.kinds, a.meta} {
+	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.policies, a.kinds, a.meta} {
 		if err := step(b); err != nil {
 			return err
 		}

@@ -409,5 +409,5 @@ func ClearedTables() []string {
 	for i := len(emcdp.AllDescs) - 1; i >= 0; i-- {
 		ts = append(ts, emcdp.AllDescs[i].Table)
 	}
-	return append(ts, ObjectsTable, "policy_objects", "cdp_policies", "meta", "logon_sessions", "logon_failures")
+	return append(ts, ObjectsTable, "policy_objects", "cdp_policies", "meta", "tasks", "logon_sessions", "logon_failures")
 }

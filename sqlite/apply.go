@@ -162,7 +162,7 @@ type applier struct {
 func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
-	steps := []func(*emcdp.Batch) error{a.policies, a.kinds, a.meta, a.pruneKinds}
+	steps := []func(*emcdp.Batch) error{a.policies, a.kinds, a.meta, a.pruneKinds, a.finishTasks}
 	for _, step := range steps {
 		if err := step(b); err != nil {
 			return err
