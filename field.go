@@ -55,8 +55,8 @@ type Field struct {
 var policyFields = []Field{
 	withRef(Field{Name: "UID", Type: TypeUID, Column: "id"}, KindCdpPolicy),
 	{Name: "Name", Type: TypeString, Column: "name"},
-	{Name: "Description", Type: TypeString, Column: "description"},
-	{Name: "NextRun", Type: TypeDateTime, Column: "next_run"},
+	{Name: "Description", Type: TypeString, Column: "description", Null: true},
+	{Name: "NextRun", Type: TypeDateTime, Column: "next_run", Null: true},
 	{Name: "ScheduleConfigured", Type: TypeBool, Column: "schedule_configured"},
 	{Name: "ScheduleEnabled", Type: TypeBool, Column: "schedule_enabled"},
 	{Name: "BackupServerUid", Type: TypeUID, Ref: KindBackupServer, Column: "backup_server_id"},

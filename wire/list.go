@@ -17,16 +17,15 @@ func (e Encoder) List(dst []byte, base string, k emcdp.Kind, res *emcdp.QueryRes
 	return w.Close(w.Items(w.Open(dst, false), base, res))
 }
 
-// listKey returns the JSON key of k's entity list.
+// listKey returns the JSON key of k's entity list; k is a kind (kindOf is
+// not nil) and its list is one of entityListNames.
 func listKey(ks *keys, k emcdp.Kind) string {
-	if ki := kindOf(k); ki != nil {
-		for i, n := range entityListNames {
-			if n == ki.list {
-				return ks.EntityLists[i]
-			}
+	for i, n := range entityListNames {
+		if n == kindOf(k).list {
+			return ks.EntityLists[i]
 		}
 	}
-	return ks.CdpReplicaTaskSessions
+	panic("wire: no entity list " + kindOf(k).list)
 }
 
 // itemCount returns the number of items of kind k in res.

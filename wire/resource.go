@@ -33,10 +33,8 @@ func newKindInfo(typ, coll, list string) kindInfo {
 }
 
 var (
-	kServer  = &kindInfos[emcdp.KindBackupServer]
-	kPolicy  = &kindInfos[emcdp.KindCdpPolicy]
-	kSession = &kindInfos[emcdp.KindCdpReplicaSession]
-	kTask    = &kindInfos[emcdp.KindCdpReplicaTaskSession]
+	kServer = &kindInfos[emcdp.KindBackupServer]
+	kPolicy = &kindInfos[emcdp.KindCdpPolicy]
 )
 
 // kindOf returns the wire names of k, or nil for a value that is not a kind.
