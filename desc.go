@@ -61,8 +61,8 @@ type Desc struct {
 	// (quirk Q2: CdpPolicySession).
 	QueryElem string
 	// Migrated marks a table made by the numbered migrations, with its
-	// indexes: a store checks its columns when it opens instead of making
-	// or extending it.
+	// indexes: a store does not make it, only adds the columns of
+	// properties described since.
 	Migrated bool
 	// Typed, when set, keeps the items of a query in a typed slice of
 	// QueryResult instead of Items (the CDP kinds, whose store methods

@@ -17,8 +17,8 @@ import (
 
 // ensureKinds creates the tables and indexes of the described kinds that do
 // not exist yet and adds the columns a description gained since, in one
-// transaction. The tables of the numbered migrations (Desc.Migrated) are
-// only checked: a column that they lack is an error.
+// transaction. The tables of the numbered migrations (Desc.Migrated) are not
+// made here, only extended.
 func ensureKinds(ctx context.Context, w *sql.DB) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
@@ -44,9 +44,6 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 			return err
 		}
 		for _, p := range sqlgen.StoredProps(d) {
-			if !have[p.Column] && d.Migrated {
-				return fmt.Errorf("sqlite: table %s has no column %s of %s: the database was not made by this version's migrations", d.Table, p.Column, d.Type)
-			}
 			if !have[p.Column] {
 				if err := exec(sqlgen.AddColumn(&sqlgen.SQLite, d, p)); err != nil {
 					return err
