@@ -1,6 +1,7 @@
 package emcdp
 
 import (
+	"context"
 	"sort"
 	"time"
 )
@@ -35,6 +36,7 @@ var BackupServerDesc = &Desc{
 	},
 	New: func() any { return new(BackupServer) },
 	Typed: &TypedResult{
+		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.BackupServer(ctx, id)) },
 		Add: func(r *QueryResult) any {
 			r.BackupServers = append(r.BackupServers, BackupServer{})
 			return &r.BackupServers[len(r.BackupServers)-1]
@@ -74,6 +76,7 @@ var CdpReplicaSessionDesc = &Desc{
 	Parents: []ParentPath{{Pattern: "cdppolicies/*/cdpreplicasessions", Field: "PolicyUid"}},
 	New:     func() any { return new(PolicySession) },
 	Typed: &TypedResult{
+		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.PolicySession(ctx, id)) },
 		Add: func(r *QueryResult) any {
 			r.PolicySessions = append(r.PolicySessions, PolicySession{})
 			return &r.PolicySessions[len(r.PolicySessions)-1]
@@ -114,6 +117,7 @@ var CdpReplicaTaskSessionDesc = &Desc{
 	Parents: []ParentPath{{Pattern: "cdpreplicasessions/*/cdpreplicatasksessions", Field: "PolicySessionUid"}},
 	New:     func() any { return new(TaskSession) },
 	Typed: &TypedResult{
+		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.TaskSession(ctx, id)) },
 		Add: func(r *QueryResult) any {
 			r.TaskSessions = append(r.TaskSessions, TaskSession{})
 			return &r.TaskSessions[len(r.TaskSessions)-1]
@@ -159,4 +163,12 @@ func DescribeAny(item any) *Desc {
 		return CdpReplicaTaskSessionDesc
 	}
 	return Describe(item)
+}
+
+// asAny returns v as an any, nil (not a nil *T) on an error.
+func asAny[T any](v *T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }

@@ -1,6 +1,9 @@
 package emcdp
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // A Desc describes one resource kind once: its names, its properties (what
 // the query service filters on, what a store keeps in which column, what the
@@ -70,11 +73,13 @@ type Desc struct {
 	Typed *TypedResult
 }
 
-// TypedResult reaches the typed slice of a kind in a QueryResult.
+// TypedResult reaches the typed slice of a kind in a QueryResult, and the
+// store's typed method that reads one item.
 type TypedResult struct {
-	Add func(res *QueryResult) any // appends a zero item and returns a pointer to it
-	Len func(res *QueryResult) int
-	At  func(res *QueryResult, i int) any
+	Read func(ctx context.Context, s ResourceStore, id ID) (any, error) // nil, not a nil pointer, on an error
+	Add  func(res *QueryResult) any                                     // appends a zero item and returns a pointer to it
+	Len  func(res *QueryResult) int
+	At   func(res *QueryResult, i int) any
 }
 
 // Add appends a new zero item of d to res and returns a pointer to it.

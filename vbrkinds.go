@@ -228,11 +228,14 @@ var RepositoryDesc = &Desc{
 	New:     func() any { return new(Repository) },
 }
 
-// Descs lists the described kinds in the order of Kinds.
+// Descs lists the described kinds of the regular VBR world, whose items the
+// store API carries untyped (Store.Resource, QueryResult.Items), in the order
+// of Kinds. AllDescs adds the CDP kinds.
 var Descs = []*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
 	ReplicaTaskSessionDesc, RepositoryDesc}
 
-// DescOf returns the description of k, or nil for a kind not described.
+// DescOf returns the description of k among Descs, or nil; KindDesc also
+// finds the CDP kinds.
 func DescOf(k Kind) *Desc {
 	for _, d := range Descs {
 		if d.Kind == k {
@@ -242,8 +245,8 @@ func DescOf(k Kind) *Desc {
 	return nil
 }
 
-// Describe returns the description of an item (a pointer to a described
-// kind's struct), or nil.
+// Describe returns the description of an item (a pointer to the struct of
+// a kind of Descs), or nil; DescribeAny also knows the CDP kinds.
 func Describe(item any) *Desc {
 	switch it := item.(type) {
 	case *Job:

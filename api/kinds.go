@@ -52,25 +52,12 @@ func described(k emcdp.Kind) endpoint {
 }
 
 // read reads one item of described kind k: a CDP kind through the store's
-// method for its struct, the others through Resource.
+// method for its struct (Desc.Typed), the others through Resource.
 func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
-	switch k {
-	case emcdp.KindBackupServer:
-		return asAny(h.store.BackupServer(ctx, id))
-	case emcdp.KindCdpReplicaSession:
-		return asAny(h.store.PolicySession(ctx, id))
-	case emcdp.KindCdpReplicaTaskSession:
-		return asAny(h.store.TaskSession(ctx, id))
+	if d := emcdp.KindDesc(k); d != nil && d.Typed != nil {
+		return d.Typed.Read(ctx, h.store, id)
 	}
 	return h.store.Resource(ctx, k, id)
-}
-
-// asAny returns v as an any, nil (not a nil *T) on an error.
-func asAny[T any](v *T, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
