@@ -30,6 +30,42 @@ var descKeys = func() [2][][]string {
 	return out
 }()
 
+// descOrder holds, per kind, the indexes of the written properties in the
+// order each form writes them, so that writing walks no property it skips:
+// xml the elements (Attr ones aside), json the First elements, the others,
+// then the Attr ones (G10); attr is the Attr property, or -1.
+type descOrder struct {
+	xml, json []int
+	attr      int
+}
+
+var descOrders = func() []descOrder {
+	out := make([]descOrder, len(kindInfos))
+	for _, d := range emcdp.AllDescs {
+		o := descOrder{attr: -1}
+		for pass := 0; pass < 3; pass++ {
+			for i := range d.Props {
+				p := &d.Props[i]
+				if p.Elem == "" || pass == 0 && !p.First || pass == 1 && (p.First || p.Attr) || pass == 2 && !p.Attr {
+					continue
+				}
+				o.json = append(o.json, i)
+			}
+		}
+		for i := range d.Props {
+			switch p := &d.Props[i]; {
+			case p.Elem == "":
+			case p.Attr:
+				o.attr = i
+			default:
+				o.xml = append(o.xml, i)
+			}
+		}
+		out[d.Kind] = o
+	}
+	return out
+}()
+
 // Resource writes an item of a described kind k (GET /<collection>/{id}).
 func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep) []byte {
 	d := emcdp.KindDesc(k)
@@ -151,18 +187,15 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep, elem 
 	if r != Entity {
 		return xRef(b, ind, refElem(ind), &h, links)
 	}
-	for i := range d.Props {
-		if p := &d.Props[i]; p.Attr {
-			h.extraName, h.extraVal = p.Elem, p.Get(item).Str
-		}
+	o := &descOrders[d.Kind]
+	if o.attr >= 0 {
+		p := &d.Props[o.attr]
+		h.extraName, h.extraVal = p.Elem, p.Get(item).Str
 	}
 	b = xEntityOpen(b, ind, elem, &h, links)
 	in := ind + 1
-	for i := range d.Props {
+	for _, i := range o.xml {
 		p := &d.Props[i]
-		if p.Elem == "" || p.Attr {
-			continue
-		}
 		if !p.Scalar() {
 			b = xStructured(b, in, base, p.Elem, p.Ptr(item))
 			continue
@@ -217,40 +250,35 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 		pk = descKeys[1][d.Kind]
 	}
 	b = append(b, '{')
-	for pass := 0; pass < 3; pass++ {
-		for i := range d.Props {
-			p := &d.Props[i]
-			if p.Elem == "" || pass == 0 && !p.First || pass == 1 && (p.First || p.Attr) || pass == 2 && !p.Attr {
-				continue
+	for _, i := range descOrders[d.Kind].json {
+		p := &d.Props[i]
+		key := pk[i]
+		if !p.Scalar() {
+			b = jStructured(jKey(b, key), ks, micro, base, p.Elem, p.Ptr(item))
+			continue
+		}
+		v := p.Get(item)
+		if p.OmitZero && !p.Present(v) {
+			b = jNull(b, key)
+			continue
+		}
+		switch p.Type {
+		case emcdp.TypeUID:
+			b = jUID(b, key, kindOf(p.Ref), v.ID)
+		case emcdp.TypeString:
+			b = jString(b, key, v.Str)
+		case emcdp.TypeDateTime:
+			if d.Ticks {
+				b = jTime(b, key, v.Time)
+			} else {
+				b = jTimeProfile(b, key, v.Time, micro)
 			}
-			key := pk[i]
-			if !p.Scalar() {
-				b = jStructured(jKey(b, key), ks, micro, base, p.Elem, p.Ptr(item))
-				continue
-			}
-			v := p.Get(item)
-			if p.OmitZero && !p.Present(v) {
-				b = jNull(b, key)
-				continue
-			}
-			switch p.Type {
-			case emcdp.TypeUID:
-				b = jUID(b, key, kindOf(p.Ref), v.ID)
-			case emcdp.TypeString:
-				b = jString(b, key, v.Str)
-			case emcdp.TypeDateTime:
-				if d.Ticks {
-					b = jTime(b, key, v.Time)
-				} else {
-					b = jTimeProfile(b, key, v.Time, micro)
-				}
-			case emcdp.TypeBool:
-				b = jBool(b, key, v.Bool)
-			case emcdp.TypeEnum:
-				b = jString(b, key, enumText(p.Enum, v.Int))
-			default:
-				b = jInt(b, key, v.Int)
-			}
+		case emcdp.TypeBool:
+			b = jBool(b, key, v.Bool)
+		case emcdp.TypeEnum:
+			b = jString(b, key, enumText(p.Enum, v.Int))
+		default:
+			b = jInt(b, key, v.Int)
 		}
 	}
 	return jEntityTail(b, ks, &h, "", links)
