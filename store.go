@@ -12,6 +12,7 @@ import (
 type Store interface {
 	ResourceStore
 	AuthStore
+	TaskStore
 	// Apply writes a batch in one transaction: all of it or none of it.
 	Apply(ctx context.Context, b *Batch) error
 	// Meta returns a value written by a Batch, or "" when the key is unset.
@@ -106,6 +107,7 @@ type Batch struct {
 	NewJobTaskSessions   []JobTaskSession
 	UpdJobTaskSessions   []JobTaskSession
 	Meta                 map[string]string
+	FinishTasks          []Task    // set Finished with their verdict; each must be Running and the lowest Num of its Target
 	DeleteSessionsBefore time.Time // when not zero, sessions and task sessions of every kind created before it are removed
 }
 
@@ -114,5 +116,5 @@ func (b *Batch) Len() int {
 	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
 		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Repositories) + len(b.Jobs) +
 		len(b.NewJobSessions) + len(b.UpdJobSessions) + len(b.NewJobTaskSessions) + len(b.UpdJobTaskSessions) +
-		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) + len(b.Meta)
+		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) + len(b.Meta) + len(b.FinishTasks)
 }

@@ -121,12 +121,18 @@ var JobDesc = &Desc{
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { j := i.(*Job); return j.BackupServerID, j.BackupServerName }),
 		{Alternate: true},
+		{Rel: "Clone", Path: "/jobs/", Tail: "?action=clone", EntityOnly: true},
+		{Rel: "ToggleScheduleEnabled", Path: "/jobs/", Tail: "?action=toggleScheduleEnabled", EntityOnly: true},
 		{Rel: "Down", Type: "ObjectInJobList", Path: "/jobs/", Tail: "/includes", EntityOnly: true,
 			When: func(i any) bool { return i.(*Job).JobType != JobImmediateBackupCopy }},
 		{Rel: "Down", Type: "BackupJobSessionReferenceList", Path: "/jobs/", Tail: "/backupSessions",
 			When: func(i any) bool { return !i.(*Job).JobType.IsReplica() }},
 		{Rel: "Down", Type: "ReplicaJobSessionReferenceList", Path: "/jobs/", Tail: "/replicaSessions",
 			When: func(i any) bool { return i.(*Job).JobType.IsReplica() }},
+		// actions.md §5.2: Start, Stop and Retry on backup and replica jobs only, in every state.
+		{Rel: "Start", Path: "/jobs/", Tail: "?action=start", EntityOnly: true, When: jobRuns},
+		{Rel: "Stop", Path: "/jobs/", Tail: "?action=stop", EntityOnly: true, When: jobRuns},
+		{Rel: "Retry", Path: "/jobs/", Tail: "?action=retry", EntityOnly: true, When: jobRuns},
 	},
 	Parents:  []ParentPath{{Pattern: "backupservers/*/jobs", Field: "BackupServerUid"}},
 	Indexes:  [][]string{{"name", "id"}, {"backup_server_id", "name", "id"}},
@@ -226,11 +232,14 @@ var RepositoryDesc = &Desc{
 	New:     func() any { return new(Repository) },
 }
 
-// Descs lists the described kinds in the order of Kinds.
+// Descs lists the described kinds of the regular VBR world, agents and NAS,
+// whose items the store API carries untyped (Store.Resource,
+// QueryResult.Items), in the order of Kinds. AllDescs adds the CDP kinds.
 var Descs = append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
 	ReplicaTaskSessionDesc, RepositoryDesc}, agentDescs...)
 
-// DescOf returns the description of k, or nil for a kind not described.
+// DescOf returns the description of k among Descs, or nil; KindDesc also
+// finds the CDP kinds.
 func DescOf(k Kind) *Desc {
 	for _, d := range Descs {
 		if d.Kind == k {
@@ -240,8 +249,8 @@ func DescOf(k Kind) *Desc {
 	return nil
 }
 
-// Describe returns the description of an item (a pointer to a described
-// kind's struct), or nil.
+// Describe returns the description of an item (a pointer to the struct of
+// a kind of Descs), or nil; DescribeAny also knows the CDP kinds.
 func Describe(item any) *Desc {
 	switch it := item.(type) {
 	case *Job:
@@ -289,10 +298,33 @@ const (
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
-// order a store applies them: repositories, protection groups, discovered
-// computers, jobs, NAS jobs, new and updated job sessions, new and updated
-// task sessions.
+// order a store applies them: backup servers, new and updated CDP policy
+// sessions, new and updated CDP task sessions, repositories, protection
+// groups, discovered computers, jobs, NAS jobs, new and updated job
+// sessions, new and updated task sessions.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
+	for i := range b.BackupServers {
+		if err := fn(BackupServerDesc, OpUpsert, &b.BackupServers[i]); err != nil {
+			return err
+		}
+	}
+	for _, w := range []struct {
+		d   *Desc
+		op  WriteOp
+		n   int
+		row func(int) any
+	}{
+		{CdpReplicaSessionDesc, OpInsert, len(b.NewPolicySessions), func(i int) any { return &b.NewPolicySessions[i] }},
+		{CdpReplicaSessionDesc, OpUpdate, len(b.UpdPolicySessions), func(i int) any { return &b.UpdPolicySessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpInsert, len(b.NewTaskSessions), func(i int) any { return &b.NewTaskSessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpUpdate, len(b.UpdTaskSessions), func(i int) any { return &b.UpdTaskSessions[i] }},
+	} {
+		for i := 0; i < w.n; i++ {
+			if err := fn(w.d, w.op, w.row(i)); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range b.Repositories {
 		if err := fn(RepositoryDesc, OpUpsert, &b.Repositories[i]); err != nil {
 			return err
@@ -337,4 +369,11 @@ func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 		return err
 	}
 	return each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] })
+}
+
+// jobRuns reports whether a job is started, stopped and retried by the job
+// actions: backup and replica jobs; copy jobs are started by sync.
+func jobRuns(i any) bool {
+	t := i.(*Job).JobType
+	return t == JobBackup || t == JobReplica
 }

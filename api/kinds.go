@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -12,15 +13,18 @@ import (
 // and a job's includes.
 func kindRoutes() []route {
 	var rs []route
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		coll := strings.ToLower(strings.Trim(d.Path, "/"))
 		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
 		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
 		if d.Fallback != 0 {
 			item.get = describedOr(d.Kind, d.Fallback)
 		}
-		if d.Kind == emcdp.KindReplicaTaskSession {
+		switch d.Kind {
+		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
+		case emcdp.KindJob:
+			item.post = (*Handler).jobAction
 		}
 		rs = append(rs, item)
 		for _, p := range d.Parents {
@@ -41,7 +45,7 @@ func described(k emcdp.Kind) endpoint {
 		if err != nil {
 			return err
 		}
-		v, err := h.store.Resource(c.ctx(), k, id)
+		v, err := h.read(c.ctx(), k, id)
 		if err != nil {
 			return storeErr(err, k.String(), id)
 		}
@@ -59,10 +63,10 @@ func describedOr(k, fb emcdp.Kind) endpoint {
 		if err != nil {
 			return err
 		}
-		v, err := h.store.Resource(c.ctx(), k, id)
+		v, err := h.read(c.ctx(), k, id)
 		if errors.Is(err, emcdp.ErrNotFound) {
 			var fv any
-			if fv, err = h.store.Resource(c.ctx(), fb, id); err == nil {
+			if fv, err = h.read(c.ctx(), fb, id); err == nil {
 				c.buf = c.enc.Resource(c.buf, c.base, fb, fv, rep)
 				return nil
 			}
@@ -76,6 +80,15 @@ func describedOr(k, fb emcdp.Kind) endpoint {
 		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
 		return nil
 	}
+}
+
+// read reads one item of described kind k: a CDP kind through the store's
+// method for its struct (Desc.Typed), the others through Resource.
+func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	if d := emcdp.KindDesc(k); d != nil && d.Typed != nil {
+		return d.Typed.Read(ctx, h.store, id)
+	}
+	return h.store.Resource(ctx, k, id)
 }
 
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
@@ -94,7 +107,7 @@ func (h *Handler) replicaTaskSession(c *call, args []string) error {
 	if !errors.Is(err, emcdp.ErrNotFound) {
 		return err
 	}
-	return h.taskSession(c, args)
+	return described(emcdp.KindCdpReplicaTaskSession)(h, c, args)
 }
 
 // childList is the endpoint of the items of kind k whose field equals the
@@ -107,15 +120,16 @@ func childList(k emcdp.Kind, field string, parent emcdp.Kind) endpoint {
 			return err
 		}
 		f := mustField(k, field)
-		if parent == 0 {
-			parent = f.Ref
+		pk := parent
+		if pk == 0 {
+			pk = f.Ref
 		}
-		if pd := emcdp.DescOf(parent); pd != nil {
-			if _, err := h.store.Resource(c.ctx(), parent, id); err != nil {
+		if pd := emcdp.KindDesc(pk); pd != nil {
+			if _, err := h.read(c.ctx(), pk, id); err != nil {
 				return storeErr(err, pd.Type, id)
 			}
-		} else if _, err := h.store.BackupServer(c.ctx(), id); err != nil {
-			return storeErr(err, "BackupServer", id)
+		} else if _, err := h.store.CdpPolicy(c.ctx(), id); err != nil {
+			return storeErr(err, "CdpPolicy", id)
 		}
 		return h.list(c, k, idEquals(k, field, id))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/control"
@@ -38,6 +39,10 @@ type Config struct {
 	// RecordWorld, when set, is called after the control plane wrote a
 	// world anew (reset, scenario), to record the settings beside it.
 	RecordWorld func(ctx context.Context, st emcdp.Store, cfg sim.Config) error
+
+	// TaskDelay is how long after a write its task applies (actions.md
+	// §3.4; the serve flag's default is 1 s); 0 applies it before the 202.
+	TaskDelay time.Duration
 
 	// Auth holds the logon settings.
 	Auth AuthConfig
@@ -71,13 +76,16 @@ type AuthConfig struct {
 
 // Server is a running emcdp.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	clock *control.Clock
-	auth  *auth.Service
-	world *control.World
-	plane *control.Plane
-	http  *api.Server
+	cfg     Config
+	log     *slog.Logger
+	clock   *control.Clock
+	auth    *auth.Service
+	world   *control.World
+	plane   *control.Plane
+	http    *api.Server
+	actions *action.Service
+	stopAct context.CancelFunc
+	actDone chan struct{}
 }
 
 // New assembles a server over cfg.Store; nothing listens until Open.
@@ -131,8 +139,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
+	s.actions = &action.Service{Store: cfg.Store, World: s.clock, Delay: cfg.TaskDelay, Logger: s.log}
 	ac := cfg.API
-	ac.Store, ac.Auth, ac.Clock, ac.Observe = cfg.Store, s.auth, s.clock, s.plane.Observe
+	ac.Store, ac.Auth, ac.Clock, ac.Observe, ac.Actions = cfg.Store, s.auth, s.clock, s.plane.Observe, s.actions
 	if ac.Logger == nil {
 		ac.Logger = s.log
 	}
@@ -148,6 +157,12 @@ func (s *Server) Open() error {
 		return err
 	}
 	s.world.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopAct, s.actDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.actDone)
+		s.actions.Run(ctx)
+	}()
 	return nil
 }
 
@@ -170,6 +185,10 @@ func (s *Server) Wait(ctx context.Context) error {
 
 // Close stops the simulation and the listeners.
 func (s *Server) Close() error {
+	if s.stopAct != nil {
+		s.stopAct()
+		<-s.actDone
+	}
 	s.world.Stop()
 	return s.http.Close()
 }

@@ -365,3 +365,17 @@ func (m *memStore) ClearLogonFailures(ctx context.Context, userKey string) error
 func (m *memStore) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
 	return 0, errNoAuth
 }
+
+// The simulator writes no tasks: the task methods refuse, like the auth ones.
+func (m *memStore) CreateTask(ctx context.Context, t *emcdp.Task, max int) error { return errNoAuth }
+func (m *memStore) Task(ctx context.Context, num int64) (*emcdp.Task, error)     { return nil, errNoAuth }
+func (m *memStore) Tasks(ctx context.Context, owner string) ([]emcdp.Task, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) DeleteTask(ctx context.Context, num int64) error { return errNoAuth }
+func (m *memStore) DueTasks(ctx context.Context, t time.Time, limit int) ([]emcdp.Task, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) PruneTasks(ctx context.Context, finishedBefore time.Time) (int, error) {
+	return 0, errNoAuth
+}

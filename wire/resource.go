@@ -20,15 +20,12 @@ type kindInfo struct {
 	jlist   [2]string // JSON keys of the entity list by profile (V12, V13)
 }
 
-// kindInfos holds the wire names of every kind, indexed by kind: the CDP
-// kinds as written here, the described kinds from their descriptions.
+// kindInfos holds the wire names of every kind, indexed by kind: CdpPolicy
+// as written here, the described kinds from their descriptions.
 var kindInfos = func() []kindInfo {
-	ks := make([]kindInfo, emcdp.KindCdpReplicaTaskSession+1, len(emcdp.Kinds)+1)
-	ks[emcdp.KindBackupServer] = newKindInfo("BackupServer", "/backupServers/", "BackupServers")
+	ks := make([]kindInfo, emcdp.KindCdpPolicy+1, len(emcdp.Kinds)+1)
 	ks[emcdp.KindCdpPolicy] = newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies")
-	ks[emcdp.KindCdpReplicaSession] = newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions")
-	ks[emcdp.KindCdpReplicaTaskSession] = newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions")
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		for len(ks) <= int(d.Kind) {
 			ks = append(ks, kindInfo{})
 		}
@@ -58,10 +55,8 @@ func newKindInfo(typ, coll, list string) kindInfo {
 }
 
 var (
-	kServer  = &kindInfos[emcdp.KindBackupServer]
-	kPolicy  = &kindInfos[emcdp.KindCdpPolicy]
-	kSession = &kindInfos[emcdp.KindCdpReplicaSession]
-	kTask    = &kindInfos[emcdp.KindCdpReplicaTaskSession]
+	kServer = &kindInfos[emcdp.KindBackupServer]
+	kPolicy = &kindInfos[emcdp.KindCdpPolicy]
 )
 
 // kindOf returns the wire names of k, or nil for a value that is not a kind.
