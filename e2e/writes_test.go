@@ -579,3 +579,7 @@ func doBody(t *testing.T, method, u string, hdr map[string]string, body string) 
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
 }
+
+func newReq(method, u, body string) (*http.Request, error) {
+	return http.NewRequest(method, u, strings.NewReader(body))
+}
