@@ -25,7 +25,6 @@ const (
 	BasicTaskKeep  = time.Hour   // how long a finished Basic-owned task is kept
 	pollInterval   = 100 * time.Millisecond
 	dueBatch       = 100
-	MetaWorldEvent = "world.event." // + "<target id>.<task number>": the writes' effects, for the simulator
 )
 
 // Service creates and applies tasks.
@@ -169,6 +168,8 @@ type effect struct {
 	at  time.Time
 	b   *emcdp.Batch
 	n   uint32 // ids drawn
+
+	events []emcdp.WorldEvent // the target's world events, once read
 }
 
 func (e *effect) ok(msg string) error {

@@ -39,6 +39,7 @@ type wclient struct {
 	t     *testing.T
 	base  string
 	token string
+	auth  string // an Authorization header instead of the token
 }
 
 func (c *wclient) do(method, path, ctype, body string) (int, http.Header, []byte) {
@@ -51,7 +52,11 @@ func (c *wclient) do(method, path, ctype, body string) (int, http.Header, []byte
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("X-RestSvcSessionId", c.token)
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
+	} else {
+		req.Header.Set("X-RestSvcSessionId", c.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
