@@ -20,11 +20,11 @@ import (
 
 // Defaults of a Service.
 const (
-	DefaultDelay   = time.Second // actions.md §3.4
-	MaxTasks       = 1000        // kept per owner (actions.md §3.5)
-	BasicTaskKeep  = time.Hour   // how long a finished Basic-owned task is kept
-	pollInterval   = 100 * time.Millisecond
-	dueBatch       = 100
+	DefaultDelay  = time.Second // actions.md §3.4
+	MaxTasks      = 1000        // kept per owner (actions.md §3.5)
+	BasicTaskKeep = time.Hour   // how long a finished Basic-owned task is kept
+	pollInterval  = 100 * time.Millisecond
+	dueBatch      = 100
 )
 
 // Service creates and applies tasks.
