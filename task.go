@@ -86,11 +86,12 @@ var ErrTaskGone = errors.New("the task is not the next one to apply")
 type WorldEvent struct {
 	Task    int64         `json:"task"`
 	At      time.Time     `json:"at"`
-	Kind    string        `json:"kind"`             // disable, enable, include, exclude, edit, start, stop, retry, toggle, clone
-	Policy  *CdpPolicy    `json:"policy,omitempty"` // the policy row as the write left it
-	Session ID            `json:"session,omitzero"` // the policy or job session the write started or stopped
-	Tasks   map[string]ID `json:"tasks,omitempty"`  // the task sessions it started, by VM display name
-	VM      string        `json:"vm,omitempty"`     // the VM an include or exclude is about
+	Kind    string        `json:"kind"`              // disable, enable, include, exclude, edit, start, stop, retry, toggle, clone
+	Policy  *CdpPolicy    `json:"policy,omitempty"`  // the policy row as the write left it
+	Session ID            `json:"session,omitzero"`  // the policy or job session the write started or stopped
+	Tasks   map[string]ID `json:"tasks,omitempty"`   // the task sessions it started, by VM display name
+	VM      string        `json:"vm,omitempty"`      // the VM an include or exclude is about
+	Enabled *bool         `json:"enabled,omitempty"` // a job's ScheduleEnabled after a toggle
 }
 
 // Meta keys of the world events.

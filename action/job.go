@@ -43,7 +43,8 @@ func (e *effect) job() error {
 			j.NextRun = NextScheduled(j, e.at)
 		}
 		e.b.Jobs = append(e.b.Jobs, *j)
-		if err := e.event(emcdp.WorldEvent{Kind: "toggle"}); err != nil {
+		on := j.ScheduleEnabled
+		if err := e.event(emcdp.WorldEvent{Kind: "toggle", Enabled: &on}); err != nil {
 			return err
 		}
 		e.t.Related = emcdp.TaskRelated{Type: "Job", ID: j.ID, Name: j.Name}

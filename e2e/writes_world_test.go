@@ -21,7 +21,7 @@ func TestWritesWorld(t *testing.T) {
 }
 
 func writesWorld(t *testing.T, bin, db string) {
-	run(t, bin, "", "seed", "--db", db, "--servers", "1", "--policies", "1", "--vms", "2", "--jobs", "-1", "--days", "2")
+	run(t, bin, "", "seed", "--db", db, "--servers", "1", "--policies", "1", "--vms", "2", "--jobs", "1", "--days", "2")
 	run(t, bin, writesPW+"\n", "user", "add", adminUser, "--role", "PortalAdministrator", "--db", db)
 	const token = "world-control-token"
 	r := serve(t, bin, db, "--control", "--control-token", token, "--task-delay", "0")
@@ -107,5 +107,30 @@ func writesWorld(t *testing.T, bin, db string) {
 	}
 	if working != 1 {
 		t.Errorf("%d policy sessions are Working; want 1", working)
+	}
+
+	// A job whose schedule is toggled off starts no run for two days, and
+	// runs again once toggled on.
+	var job map[string]any
+	for _, j := range c.get("/jobs?format=Entity")["Jobs"].([]any) {
+		if m := j.(map[string]any); m["JobType"] == "Backup" && m["ScheduleEnabled"] == true {
+			job = m
+		}
+	}
+	jpath := strings.TrimSuffix(job["Href"].(string), "?format=Entity")
+	runs := func() int { return len(c.get(jpath + "/backupSessions")["Refs"].([]any)) }
+	ok(t, c.write("POST", jpath+"?action=toggleScheduleEnabled", "", ""), true, "Ok")
+	n0 := runs()
+	clock(`{"advance": "48h"}`)
+	if n := runs(); n != n0 {
+		t.Errorf("a job toggled off ran %d times in two days", n-n0)
+	}
+	if j := c.get(jpath + "?format=Entity"); j["ScheduleEnabled"] != false || j["NextRun"] != nil {
+		t.Errorf("two days after the toggle the job reads ScheduleEnabled=%v NextRun=%v", j["ScheduleEnabled"], j["NextRun"])
+	}
+	ok(t, c.write("POST", jpath+"?action=toggleScheduleEnabled", "", ""), true, "Ok")
+	clock(`{"advance": "48h"}`)
+	if n := runs(); n <= n0 {
+		t.Errorf("a job toggled on again did not run in two days (%d runs, %d before)", n, n0)
 	}
 }

@@ -69,7 +69,7 @@ func (r *runner) newUnit(i int) unit {
 		p := r.w.policies[i]
 		return newPolicyState(p, r.cfg, r.events[p.pol.ID])
 	}
-	return newVBRState(r.w.vbr[i-len(r.w.policies)], &r.cfg, r.w.start)
+	return newVBRState(r.w.vbr[i-len(r.w.policies)], &r.cfg, r.w.start, r.events)
 }
 
 func newRunner(st emcdp.Store, cfg Config) (*runner, error) {
@@ -356,9 +356,18 @@ func (r *runner) loadEvents(ctx context.Context) error {
 	if rev == r.rev {
 		return nil
 	}
-	events := map[emcdp.ID][]emcdp.WorldEvent{}
+	var ids []emcdp.ID
 	for _, p := range r.w.policies {
-		v, err := r.st.Meta(ctx, emcdp.WorldEventsKey(p.pol.ID))
+		ids = append(ids, p.pol.ID)
+	}
+	for _, vs := range r.w.vbr {
+		for _, j := range vs.jobs {
+			ids = append(ids, j.row.ID)
+		}
+	}
+	events := map[emcdp.ID][]emcdp.WorldEvent{}
+	for _, id := range ids {
+		v, err := r.st.Meta(ctx, emcdp.WorldEventsKey(id))
 		if err != nil {
 			return fmt.Errorf("sim: reading the store's state: %w", err)
 		}
@@ -367,9 +376,9 @@ func (r *runner) loadEvents(ctx context.Context) error {
 		}
 		var evs []emcdp.WorldEvent
 		if err := json.Unmarshal([]byte(v), &evs); err != nil {
-			return fmt.Errorf("sim: malformed world events of policy %s in the store: %w", p.pol.ID, err)
+			return fmt.Errorf("sim: malformed world events of %s in the store: %w", id, err)
 		}
-		events[p.pol.ID] = evs
+		events[id] = evs
 	}
 	r.events, r.rev, r.states = events, rev, nil
 	return nil
