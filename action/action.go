@@ -37,6 +37,9 @@ type Service struct {
 	// Delay is how long after its creation a task applies; negative: 0.
 	Delay  time.Duration
 	Logger *slog.Logger
+	// Serial, when set, is held while a write applies; the simulator holds
+	// it during each step (sim.Live.Serial).
+	Serial sync.Locker
 
 	mu sync.Mutex // one apply pass at a time in this process
 }
@@ -128,6 +131,10 @@ func (s *Service) ApplyDue(ctx context.Context) error {
 // apply works out the task's effect at the world's now and writes it with
 // the task's verdict in one transaction.
 func (s *Service) apply(ctx context.Context, t *emcdp.Task) error {
+	if s.Serial != nil {
+		s.Serial.Lock()
+		defer s.Serial.Unlock()
+	}
 	at := emcdp.Ticks(s.World.Now())
 	e := &effect{s: s, ctx: ctx, t: t, at: at, b: &emcdp.Batch{}}
 	var err error
