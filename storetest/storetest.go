@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"WideFilters", testWideFilters},
 		{"RandomQueries", testRandomQueries},
 		{"Differential", testDifferential},
+		{"Tasks", testTasks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
