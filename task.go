@@ -78,3 +78,29 @@ type TaskStore interface {
 // Running (cancelled, or applied by another replica), or when a task of the
 // same Target with a lower Num is still Running: the batch wrote nothing.
 var ErrTaskGone = errors.New("the task is not the next one to apply")
+
+// WorldEvent is the effect of one applied write on the simulated world, kept
+// in the store with the effect (Meta key WorldEventsKey(target), a JSON
+// list in task order) so that the simulator replays it at its instant, on
+// live steps and after a restart alike.
+type WorldEvent struct {
+	Task    int64         `json:"task"`
+	At      time.Time     `json:"at"`
+	Kind    string        `json:"kind"`              // disable, enable, include, exclude, edit, start, stop, retry, toggle, clone
+	Policy  *CdpPolicy    `json:"policy,omitempty"`  // the policy row as the write left it
+	Session ID            `json:"session,omitzero"`  // the policy or job session the write started or stopped
+	Tasks   map[string]ID `json:"tasks,omitempty"`   // the task sessions it started, by VM display name
+	VM      string        `json:"vm,omitempty"`      // the VM an include or exclude is about
+	Enabled *bool         `json:"enabled,omitempty"` // a job's ScheduleEnabled after a toggle
+}
+
+// Meta keys of the world events.
+const (
+	// MetaWorldRev changes whenever an event is recorded: the number of
+	// the task that recorded the last one.
+	MetaWorldRev    = "world.rev"
+	metaWorldEvents = "world.events."
+)
+
+// WorldEventsKey is the Meta key of the events of one policy or job.
+func WorldEventsKey(target ID) string { return metaWorldEvents + target.String() }

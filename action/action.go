@@ -20,12 +20,11 @@ import (
 
 // Defaults of a Service.
 const (
-	DefaultDelay   = time.Second // actions.md §3.4
-	MaxTasks       = 1000        // kept per owner (actions.md §3.5)
-	BasicTaskKeep  = time.Hour   // how long a finished Basic-owned task is kept
-	pollInterval   = 100 * time.Millisecond
-	dueBatch       = 100
-	MetaWorldEvent = "world.event." // + "<target id>.<task number>": the writes' effects, for the simulator
+	DefaultDelay  = time.Second // actions.md §3.4
+	MaxTasks      = 1000        // kept per owner (actions.md §3.5)
+	BasicTaskKeep = time.Hour   // how long a finished Basic-owned task is kept
+	pollInterval  = 100 * time.Millisecond
+	dueBatch      = 100
 )
 
 // Service creates and applies tasks.
@@ -38,6 +37,9 @@ type Service struct {
 	// Delay is how long after its creation a task applies; negative: 0.
 	Delay  time.Duration
 	Logger *slog.Logger
+	// Serial, when set, is held while a write applies; the simulator holds
+	// it during each step (sim.Live.Serial).
+	Serial sync.Locker
 
 	mu sync.Mutex // one apply pass at a time in this process
 }
@@ -129,6 +131,10 @@ func (s *Service) ApplyDue(ctx context.Context) error {
 // apply works out the task's effect at the world's now and writes it with
 // the task's verdict in one transaction.
 func (s *Service) apply(ctx context.Context, t *emcdp.Task) error {
+	if s.Serial != nil {
+		s.Serial.Lock()
+		defer s.Serial.Unlock()
+	}
 	at := emcdp.Ticks(s.World.Now())
 	e := &effect{s: s, ctx: ctx, t: t, at: at, b: &emcdp.Batch{}}
 	var err error
@@ -169,6 +175,8 @@ type effect struct {
 	at  time.Time
 	b   *emcdp.Batch
 	n   uint32 // ids drawn
+
+	events []emcdp.WorldEvent // the target's world events, once read
 }
 
 func (e *effect) ok(msg string) error {

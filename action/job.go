@@ -43,7 +43,10 @@ func (e *effect) job() error {
 			j.NextRun = NextScheduled(j, e.at)
 		}
 		e.b.Jobs = append(e.b.Jobs, *j)
-		e.event("toggle", map[string]any{"enabled": j.ScheduleEnabled})
+		on := j.ScheduleEnabled
+		if err := e.event(emcdp.WorldEvent{Kind: "toggle", Enabled: &on}); err != nil {
+			return err
+		}
 		e.t.Related = emcdp.TaskRelated{Type: "Job", ID: j.ID, Name: j.Name}
 		return e.ok("Ok")
 	case "clone":
@@ -64,7 +67,9 @@ func (e *effect) job() error {
 		case len(j.Includes) == 0:
 			return e.fail(fmt.Sprintf("Job %q has no objects to process.", j.Name))
 		}
-		e.run(j, j.Includes, false)
+		if err := e.run(j, j.Includes, false); err != nil {
+			return err
+		}
 		return e.ok(fmt.Sprintf("Job %q triggered to start.", j.Name))
 	case "retry":
 		if running {
@@ -85,13 +90,17 @@ func (e *effect) job() error {
 		if len(vms) == 0 {
 			return e.fail(fmt.Sprintf("Job %q has no objects to process.", j.Name))
 		}
-		e.run(j, vms, true)
+		if err := e.run(j, vms, true); err != nil {
+			return err
+		}
 		return e.ok(fmt.Sprintf("Job %q triggered to retry.", j.Name))
 	case "stop":
 		if !running {
 			return e.fail(fmt.Sprintf("Job %q is not running.", j.Name))
 		}
-		e.stop(last, tasks)
+		if err := e.stop(last, tasks); err != nil {
+			return err
+		}
 		return e.ok(fmt.Sprintf("Job %q triggered to stop.", j.Name))
 	}
 	return fmt.Errorf("action: unknown job action %q", e.t.Action)
@@ -126,7 +135,7 @@ func (e *effect) lastSession(j *emcdp.Job) (*emcdp.JobSession, []emcdp.JobTaskSe
 
 // run starts a job session at the effect's time with one Pending task per
 // VM (actions.md §7.2); the simulator's live mode carries it on.
-func (e *effect) run(j *emcdp.Job, vms []emcdp.ObjectInJob, retry bool) {
+func (e *effect) run(j *emcdp.Job, vms []emcdp.ObjectInJob, retry bool) error {
 	_, _, typ := sessionKinds(j)
 	s := emcdp.JobSession{ID: e.newID(), Name: emcdp.JobSessionName(j.Name, e.at), JobID: j.ID, JobName: j.Name,
 		JobType: j.JobType, BackupServerID: j.BackupServerID, BackupServerName: j.BackupServerName, CreationTime: e.at,
@@ -143,13 +152,13 @@ func (e *effect) run(j *emcdp.Job, vms []emcdp.ObjectInJob, retry bool) {
 	if retry {
 		kind = "retry"
 	}
-	e.event(kind, map[string]any{"session": s.ID.String()})
 	e.t.Related = emcdp.TaskRelated{Type: typ, ID: s.ID, Name: s.Name}
+	return e.event(emcdp.WorldEvent{Kind: kind, Session: s.ID})
 }
 
 // stop ends a running session Failed at the effect's time; its unfinished
 // tasks end Failed, stopped by the user (actions.md §7.2).
-func (e *effect) stop(s *emcdp.JobSession, tasks []emcdp.JobTaskSession) {
+func (e *effect) stop(s *emcdp.JobSession, tasks []emcdp.JobTaskSession) error {
 	for _, ts := range tasks {
 		if ts.Running() {
 			ts.EndTime, ts.State, ts.Result, ts.Reason = e.at, emcdp.TaskCompleted, emcdp.ResultFailed, StoppedReason
@@ -160,8 +169,8 @@ func (e *effect) stop(s *emcdp.JobSession, tasks []emcdp.JobTaskSession) {
 	s.FailureMessage = StoppedReason
 	e.b.UpdJobSessions = append(e.b.UpdJobSessions, *s)
 	_, _, typ := sessionKinds(&emcdp.Job{JobType: s.JobType})
-	e.event("stop", map[string]any{"session": s.ID.String()})
 	e.t.Related = emcdp.TaskRelated{Type: typ, ID: s.ID, Name: s.Name}
+	return e.event(emcdp.WorldEvent{Kind: "stop", Session: s.ID})
 }
 
 // clone makes a new, disabled job with the source's settings and includes
@@ -194,7 +203,9 @@ func (e *effect) clone(j *emcdp.Job) error {
 		n.Includes[i] = o
 	}
 	e.b.Jobs = append(e.b.Jobs, n)
-	e.event("clone", map[string]any{"job": n.ID.String()})
+	if err := e.event(emcdp.WorldEvent{Kind: "clone", Session: n.ID}); err != nil {
+		return err
+	}
 	e.t.Related = emcdp.TaskRelated{Type: "Job", ID: n.ID, Name: n.Name}
 	return e.ok("Ok")
 }

@@ -136,19 +136,33 @@ func (e *effect) policy() error {
 	return fmt.Errorf("action: unknown CDP policy action %q", e.t.Action)
 }
 
-// event records the write's effect as a world event, in the same batch as
-// the effect: under Meta key MetaWorldEvent + "<target>.<task number>", so
-// that the events of one object read back in the order they applied.
-func (e *effect) event(kind string, extra map[string]any) {
-	ev := map[string]any{"task": e.t.Num, "at": e.at.Format(time.RFC3339Nano), "kind": kind}
-	for k, v := range extra {
-		ev[k] = v
+// event records the write's effect as a world event, appended to the
+// target's event list in the same batch as the effect.
+func (e *effect) event(ev emcdp.WorldEvent) error {
+	key := emcdp.WorldEventsKey(e.t.Target)
+	if e.events == nil {
+		v, err := e.s.Store.Meta(e.ctx, key)
+		if err != nil {
+			return err
+		}
+		if v != "" {
+			if err := json.Unmarshal([]byte(v), &e.events); err != nil {
+				return fmt.Errorf("action: the world events of %s: %w", e.t.Target, err)
+			}
+		}
 	}
-	b, _ := json.Marshal(ev)
+	ev.Task, ev.At = e.t.Num, e.at
+	e.events = append(e.events, ev)
+	b, err := json.Marshal(e.events)
+	if err != nil {
+		return err
+	}
 	if e.b.Meta == nil {
 		e.b.Meta = map[string]string{}
 	}
-	e.b.Meta[fmt.Sprintf("%s%s.%012d", MetaWorldEvent, e.t.Target, e.t.Num)] = string(b)
+	e.b.Meta[key] = string(b)
+	e.b.Meta[emcdp.MetaWorldRev] = fmt.Sprint(e.t.Num)
+	return nil
 }
 
 // setEnabled disables or enables a policy (actions.md §4.2, §7.1).
@@ -168,19 +182,23 @@ func (e *effect) applyEnabled(p *emcdp.CdpPolicy, on bool) error {
 	p.ScheduleEnabled = on
 	if !on {
 		p.NextRun = time.Time{}
-		e.event("disable", nil)
-		return e.endRunning(p, "")
+		if err := e.endRunning(p, ""); err != nil {
+			return err
+		}
+		return e.event(emcdp.WorldEvent{Kind: "disable", Policy: p})
 	}
 	p.NextRun = e.at.Add(day)
-	e.event("enable", nil)
 	ps := emcdp.PolicySession{ID: e.newID(), Name: emcdp.SessionName(p.Name, e.at), PolicyID: p.ID, PolicyName: p.Name,
 		BackupServerID: p.BackupServerID, BackupServerName: p.BackupServerName, CreationTime: e.at,
 		State: emcdp.SessionWorking, Result: emcdp.ResultNone}
 	e.b.NewPolicySessions = append(e.b.NewPolicySessions, ps)
+	tasks := map[string]emcdp.ID{}
 	for i := range p.Includes {
-		e.b.NewTaskSessions = append(e.b.NewTaskSessions, e.taskSession(p, &ps, &p.Includes[i]))
+		ts := e.taskSession(p, &ps, &p.Includes[i])
+		e.b.NewTaskSessions = append(e.b.NewTaskSessions, ts)
+		tasks[ts.VmDisplayName] = ts.ID
 	}
-	return nil
+	return e.event(emcdp.WorldEvent{Kind: "enable", Policy: p, Session: ps.ID, Tasks: tasks})
 }
 
 // taskSession is a new running task session of one VM under ps.
@@ -267,15 +285,20 @@ func (e *effect) include(p *emcdp.CdpPolicy) error {
 		return strings.Compare(a.ID.String(), b.ID.String())
 	})
 	e.b.CdpPolicies = append(e.b.CdpPolicies, *p)
-	e.event("include", map[string]any{"object": o.ID.String(), "ref": o.HierarchyObjRef, "name": o.Name})
+	ev := emcdp.WorldEvent{Kind: "include", Policy: p, VM: o.DisplayName}
 	if p.ScheduleEnabled {
 		res, err := e.query(emcdp.KindCdpReplicaSession, idIs(emcdp.KindCdpReplicaSession, "PolicyUid", p.ID), "CreationTimeUTC", true, 1)
 		if err != nil {
 			return err
 		}
 		if len(res.PolicySessions) == 1 && res.PolicySessions[0].Running() {
-			e.b.NewTaskSessions = append(e.b.NewTaskSessions, e.taskSession(p, &res.PolicySessions[0], &o))
+			ts := e.taskSession(p, &res.PolicySessions[0], &o)
+			e.b.NewTaskSessions = append(e.b.NewTaskSessions, ts)
+			ev.Session, ev.Tasks = ts.PolicySessionID, map[string]emcdp.ID{o.DisplayName: ts.ID}
 		}
+	}
+	if err := e.event(ev); err != nil {
+		return err
 	}
 	return e.ok("Ok")
 }
@@ -289,8 +312,10 @@ func (e *effect) exclude(p *emcdp.CdpPolicy) error {
 	o := p.Includes[i]
 	p.Includes = slices.Delete(p.Includes, i, i+1)
 	e.b.CdpPolicies = append(e.b.CdpPolicies, *p)
-	e.event("exclude", map[string]any{"object": o.ID.String()})
 	if err := e.endRunning(p, o.DisplayName); err != nil {
+		return err
+	}
+	if err := e.event(emcdp.WorldEvent{Kind: "exclude", Policy: p, VM: o.DisplayName}); err != nil {
 		return err
 	}
 	return e.ok("Ok")
@@ -312,7 +337,6 @@ func (e *effect) edit(p *emcdp.CdpPolicy) error {
 	if err := CheckOptions(&p.Options); err != nil {
 		return e.fail(fmt.Sprintf("CDP policy %q was not changed: %s", p.Name, err))
 	}
-	e.event("edit", map[string]any{"params": json.RawMessage(e.t.Params)})
 	if pe.ScheduleEnabled != nil && *pe.ScheduleEnabled != p.ScheduleEnabled {
 		if err := e.applyEnabled(p, *pe.ScheduleEnabled); err != nil {
 			return err
@@ -322,5 +346,8 @@ func (e *effect) edit(p *emcdp.CdpPolicy) error {
 		p.NextRun = pe.NextRun.UTC()
 	}
 	e.b.CdpPolicies = append(e.b.CdpPolicies, *p)
+	if err := e.event(emcdp.WorldEvent{Kind: "edit", Policy: p}); err != nil {
+		return err
+	}
 	return e.ok("Ok")
 }

@@ -39,6 +39,7 @@ type wclient struct {
 	t     *testing.T
 	base  string
 	token string
+	auth  string // an Authorization header instead of the token
 }
 
 func (c *wclient) do(method, path, ctype, body string) (int, http.Header, []byte) {
@@ -51,7 +52,11 @@ func (c *wclient) do(method, path, ctype, body string) (int, http.Header, []byte
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("X-RestSvcSessionId", c.token)
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
+	} else {
+		req.Header.Set("X-RestSvcSessionId", c.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -578,4 +583,8 @@ func doBody(t *testing.T, method, u string, hdr map[string]string, body string) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+func newReq(method, u, body string) (*http.Request, error) {
+	return http.NewRequest(method, u, strings.NewReader(body))
 }

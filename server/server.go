@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -123,9 +124,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		BasicCacheTTL: a.BasicCacheTTL, SoleWriter: a.SoleWriter, HashConcurrency: a.HashConcurrency}
 
 	var err error
+	// Writes and simulation steps take turns, so that a step sees every
+	// write applied up to its instant (action.Service.Serial).
+	serial := &sync.Mutex{}
 	s.world, err = control.NewWorld(ctx, control.WorldConfig{
 		Store: cfg.Store, Auth: s.auth, Clock: s.clock, Sim: cfg.World, Name: cfg.WorldName,
-		Simulate: cfg.Simulate, Tick: cfg.Tick, Record: cfg.RecordWorld, Logger: s.log,
+		Simulate: cfg.Simulate, Tick: cfg.Tick, Record: cfg.RecordWorld, Logger: s.log, Serial: serial,
 	})
 	if err != nil {
 		return nil, err
@@ -139,7 +143,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	s.actions = &action.Service{Store: cfg.Store, World: s.clock, Delay: cfg.TaskDelay, Logger: s.log}
+	s.actions = &action.Service{Store: cfg.Store, World: s.clock, Delay: cfg.TaskDelay, Logger: s.log, Serial: serial}
 	ac := cfg.API
 	ac.Store, ac.Auth, ac.Clock, ac.Observe, ac.Actions = cfg.Store, s.auth, s.clock, s.plane.Observe, s.actions
 	if ac.Logger == nil {

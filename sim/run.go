@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -47,6 +48,9 @@ type runner struct {
 	w      *world
 	states []unit // valid at instant at
 	at     time.Time
+
+	rev    string                          // MetaWorldRev when events was read
+	events map[emcdp.ID][]emcdp.WorldEvent // the writes' effects, by policy
 }
 
 // unit is one independently generated part of the world: a CDP policy, or
@@ -63,10 +67,11 @@ func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) + len(r.w
 // newUnit returns unit i at the world's start.
 func (r *runner) newUnit(i int) unit {
 	if i < len(r.w.policies) {
-		return newPolicyState(r.w.policies[i], r.cfg)
+		p := r.w.policies[i]
+		return newPolicyState(p, r.cfg, r.events[p.pol.ID])
 	}
 	if i -= len(r.w.policies); i < len(r.w.vbr) {
-		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start)
+		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start, r.events)
 	}
 	return &agentState{as: r.w.agents[i-len(r.w.vbr)], start: r.w.start}
 }
@@ -152,6 +157,9 @@ func (r *runner) sync(ctx context.Context, now time.Time, progress func(done, to
 		if r.w, err = newWorld(r.cfg, start); err != nil {
 			return err
 		}
+	}
+	if err := r.loadEvents(ctx); err != nil {
+		return err
 	}
 	if s, err := r.st.Meta(ctx, MetaRun); err != nil {
 		return fmt.Errorf("sim: reading the store's state: %w", err)
@@ -342,4 +350,43 @@ func (r *runner) estimate(from, to time.Time) int {
 		}
 	}
 	return int(n)
+}
+
+// loadEvents reads the world events of the policies when a write recorded
+// one since the last read; the units are then rebuilt, so that each replays
+// its events from the start.
+func (r *runner) loadEvents(ctx context.Context) error {
+	rev, err := r.st.Meta(ctx, emcdp.MetaWorldRev)
+	if err != nil {
+		return fmt.Errorf("sim: reading the store's state: %w", err)
+	}
+	if rev == r.rev {
+		return nil
+	}
+	var ids []emcdp.ID
+	for _, p := range r.w.policies {
+		ids = append(ids, p.pol.ID)
+	}
+	for _, vs := range r.w.vbr {
+		for _, j := range vs.jobs {
+			ids = append(ids, j.row.ID)
+		}
+	}
+	events := map[emcdp.ID][]emcdp.WorldEvent{}
+	for _, id := range ids {
+		v, err := r.st.Meta(ctx, emcdp.WorldEventsKey(id))
+		if err != nil {
+			return fmt.Errorf("sim: reading the store's state: %w", err)
+		}
+		if v == "" {
+			continue
+		}
+		var evs []emcdp.WorldEvent
+		if err := json.Unmarshal([]byte(v), &evs); err != nil {
+			return fmt.Errorf("sim: malformed world events of %s in the store: %w", id, err)
+		}
+		events[id] = evs
+	}
+	r.events, r.rev, r.states = events, rev, nil
+	return nil
 }
