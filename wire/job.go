@@ -471,21 +471,7 @@ func jJobInfo(b []byte, ks *keys, jk map[string]string, base string, j *emcdp.Jo
 			b = includes(b)
 			b = jGuest(b, ks, &j.Guest)
 			b = jAdvancedStorage(b, jk)
-			b = append(jKey(b, jk["GfsRetentionPolicy"]), '{')
-			for _, g := range gfsPeriods {
-				b = append(jKey(b, jk[g.name]), '{')
-				b = jBool(b, jk["Enabled"], false)
-				b = jInt(b, jk["RetentionPeriod"], 1)
-				b = jString(b, jk[g.selKey], g.selVal)
-				b = append(b, '}')
-			}
-			b = jBool(b, jk["Enabled"], j.Retention.GfsEnabled)
-			b = append(b, '}')
-			b = append(jKey(b, jk["SimpleRetentionPolicy"]), '{')
-			b = jInt(b, jk["RetainCycles"], int64(j.Retention.RetainCycles))
-			b = jInt(b, jk["RetainDaysToKeep"], int64(j.Retention.RetainDaysToKeep))
-			b = jString(b, jk["RetainLimitType"], orDefault(j.Retention.RetainLimitType, "Cycles"))
-			b = append(b, '}')
+			b = jRetention(b, jk, j)
 		}
 		b = append(b, '}')
 	}
