@@ -267,24 +267,6 @@ func (e Encoder) AgentObject(dst []byte, base string, jobID emcdp.ID, v *emcdp.O
 	return e.end(dst)
 }
 
-// xRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.
-func xRetention(b []byte, m int, j *emcdp.Job) []byte {
-	b = xOptionOpen(b, m, "GfsRetentionPolicy", j.Retention.GfsEnabled)
-	for _, g := range gfsPeriods {
-		b = xStart(b, m+1, g.name, false)
-		b = xBool(b, m+2, "Enabled", false)
-		b = xInt(b, m+2, "RetentionPeriod", 1)
-		b = xString(b, m+2, g.selKey, g.selVal)
-		b = xClose(b, m+1, g.name)
-	}
-	b = xClose(b, m, "GfsRetentionPolicy")
-	b = xStart(b, m, "SimpleRetentionPolicy", false)
-	b = xInt(b, m+1, "RetainCycles", int64(j.Retention.RetainCycles))
-	b = xInt(b, m+1, "RetainDaysToKeep", int64(j.Retention.RetainDaysToKeep))
-	b = xString(b, m+1, "RetainLimitType", orDefault(j.Retention.RetainLimitType, "Cycles"))
-	return xClose(b, m, "SimpleRetentionPolicy")
-}
-
 // jAgentJobInfo writes the value of an agent backup job's JobInfo.
 func jAgentJobInfo(b []byte, ks *keys, jk, ak map[string]string, base string, j *emcdp.Job) []byte {
 	coll := kindOf(emcdp.KindAgentBackupJob).coll
@@ -297,24 +279,5 @@ func jAgentJobInfo(b []byte, ks *keys, jk, ak map[string]string, base string, j 
 	b = append(b, ']', '}')
 	b = jGuest(b, ks, &j.Guest)
 	b = jRetention(b, jk, j)
-	return append(b, '}')
-}
-
-// jRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.
-func jRetention(b []byte, jk map[string]string, j *emcdp.Job) []byte {
-	b = append(jKey(b, jk["GfsRetentionPolicy"]), '{')
-	for _, g := range gfsPeriods {
-		b = append(jKey(b, jk[g.name]), '{')
-		b = jBool(b, jk["Enabled"], false)
-		b = jInt(b, jk["RetentionPeriod"], 1)
-		b = jString(b, jk[g.selKey], g.selVal)
-		b = append(b, '}')
-	}
-	b = jBool(b, jk["Enabled"], j.Retention.GfsEnabled)
-	b = append(b, '}')
-	b = append(jKey(b, jk["SimpleRetentionPolicy"]), '{')
-	b = jInt(b, jk["RetainCycles"], int64(j.Retention.RetainCycles))
-	b = jInt(b, jk["RetainDaysToKeep"], int64(j.Retention.RetainDaysToKeep))
-	b = jString(b, jk["RetainLimitType"], orDefault(j.Retention.RetainLimitType, "Cycles"))
 	return append(b, '}')
 }

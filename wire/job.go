@@ -286,20 +286,7 @@ func xJobInfo(b []byte, ind int, base string, j *emcdp.Job) []byte {
 		b = xObjectsInJob(b, m, "Includes", base, &owner{coll: coll, id: j.ID}, j.Includes)
 		b = xGuest(b, m, &j.Guest)
 		b = xAdvancedStorage(b, m)
-		b = xOptionOpen(b, m, "GfsRetentionPolicy", j.Retention.GfsEnabled)
-		for _, g := range gfsPeriods {
-			b = xStart(b, m+1, g.name, false)
-			b = xBool(b, m+2, "Enabled", false)
-			b = xInt(b, m+2, "RetentionPeriod", 1)
-			b = xString(b, m+2, g.selKey, g.selVal)
-			b = xClose(b, m+1, g.name)
-		}
-		b = xClose(b, m, "GfsRetentionPolicy")
-		b = xStart(b, m, "SimpleRetentionPolicy", false)
-		b = xInt(b, m+1, "RetainCycles", int64(j.Retention.RetainCycles))
-		b = xInt(b, m+1, "RetainDaysToKeep", int64(j.Retention.RetainDaysToKeep))
-		b = xString(b, m+1, "RetainLimitType", orDefault(j.Retention.RetainLimitType, "Cycles"))
-		b = xClose(b, m, "SimpleRetentionPolicy")
+		b = xRetention(b, m, j)
 	}
 	b = xClose(b, in, elem)
 	return xClose(b, ind, "JobInfo")
@@ -528,4 +515,41 @@ func (e Encoder) Include(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID
 		dst = xObjectInJob(dst, 0, base, &o, v)
 	}
 	return e.end(dst)
+}
+
+// xRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.
+func xRetention(b []byte, m int, j *emcdp.Job) []byte {
+	b = xOptionOpen(b, m, "GfsRetentionPolicy", j.Retention.GfsEnabled)
+	for _, g := range gfsPeriods {
+		b = xStart(b, m+1, g.name, false)
+		b = xBool(b, m+2, "Enabled", false)
+		b = xInt(b, m+2, "RetentionPeriod", 1)
+		b = xString(b, m+2, g.selKey, g.selVal)
+		b = xClose(b, m+1, g.name)
+	}
+	b = xClose(b, m, "GfsRetentionPolicy")
+	b = xStart(b, m, "SimpleRetentionPolicy", false)
+	b = xInt(b, m+1, "RetainCycles", int64(j.Retention.RetainCycles))
+	b = xInt(b, m+1, "RetainDaysToKeep", int64(j.Retention.RetainDaysToKeep))
+	b = xString(b, m+1, "RetainLimitType", orDefault(j.Retention.RetainLimitType, "Cycles"))
+	return xClose(b, m, "SimpleRetentionPolicy")
+}
+
+// jRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.
+func jRetention(b []byte, jk map[string]string, j *emcdp.Job) []byte {
+	b = append(jKey(b, jk["GfsRetentionPolicy"]), '{')
+	for _, g := range gfsPeriods {
+		b = append(jKey(b, jk[g.name]), '{')
+		b = jBool(b, jk["Enabled"], false)
+		b = jInt(b, jk["RetentionPeriod"], 1)
+		b = jString(b, jk[g.selKey], g.selVal)
+		b = append(b, '}')
+	}
+	b = jBool(b, jk["Enabled"], j.Retention.GfsEnabled)
+	b = append(b, '}')
+	b = append(jKey(b, jk["SimpleRetentionPolicy"]), '{')
+	b = jInt(b, jk["RetainCycles"], int64(j.Retention.RetainCycles))
+	b = jInt(b, jk["RetainDaysToKeep"], int64(j.Retention.RetainDaysToKeep))
+	b = jString(b, jk["RetainLimitType"], orDefault(j.Retention.RetainLimitType, "Cycles"))
+	return append(b, '}')
 }
