@@ -223,8 +223,8 @@ var RepositoryDesc = &Desc{
 }
 
 // Descs lists the described kinds in the order of Kinds.
-var Descs = []*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
-	ReplicaTaskSessionDesc, RepositoryDesc}
+var Descs = append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
+	ReplicaTaskSessionDesc, RepositoryDesc}, backupDescs...)
 
 // DescOf returns the description of k, or nil for a kind not described.
 func DescOf(k Kind) *Desc {
@@ -255,7 +255,7 @@ func Describe(item any) *Desc {
 		}
 		return BackupTaskSessionDesc
 	}
-	return nil
+	return describeBackup(item)
 }
 
 // JobSessionName returns "<owner>@yyyy-MM-dd HH:mm:ss.ffffff", trailing
@@ -273,11 +273,12 @@ const (
 	OpUpsert WriteOp = iota // insert, or replace the row with the same id
 	OpInsert                // insert; an existing id fails the batch
 	OpUpdate                // overwrite the row with the same id; none fails the batch
+	OpDelete                // remove the row with the item's id, if any
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
 // order a store applies them: repositories, jobs, new and updated job
-// sessions, new and updated task sessions.
+// sessions, new and updated task sessions, then backups and their points.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 	for i := range b.Repositories {
 		if err := fn(RepositoryDesc, OpUpsert, &b.Repositories[i]); err != nil {
@@ -307,5 +308,8 @@ func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 	if err := each(len(b.NewJobTaskSessions), OpInsert, func(i int) any { return &b.NewJobTaskSessions[i] }); err != nil {
 		return err
 	}
-	return each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] })
+	if err := each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] }); err != nil {
+		return err
+	}
+	return b.eachBackupWrite(fn)
 }

@@ -190,6 +190,12 @@ func Update(dl *Dialect, d *emcdp.Desc) string {
 	return "UPDATE " + d.Table + " SET " + strings.Join(set, ", ") + " WHERE id = " + dl.Placeholder(n+1)
 }
 
+// Delete returns the statement removing the row of d whose id is its one
+// argument.
+func Delete(dl *Dialect, d *emcdp.Desc) string {
+	return "DELETE FROM " + d.Table + " WHERE id = " + dl.Placeholder(1)
+}
+
 // Args appends the arguments of item's row in column order: ids through
 // IDValue, absent values as nil, times as nanoseconds, structured
 // properties as JSON text. With update, the id comes last (Update's order).

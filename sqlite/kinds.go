@@ -104,14 +104,22 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		st := stmts[k]
 		if st == nil {
 			q := sqlgen.Upsert(&sqlgen.SQLite, d, op == emcdp.OpUpsert)
-			if op == emcdp.OpUpdate {
+			switch op {
+			case emcdp.OpUpdate:
 				q = sqlgen.Update(&sqlgen.SQLite, d)
+			case emcdp.OpDelete:
+				q = sqlgen.Delete(&sqlgen.SQLite, d)
 			}
 			var err error
 			if st, err = a.tx.PrepareContext(a.ctx, q); err != nil {
 				return mapErr(err, "prepare "+d.Type)
 			}
 			stmts[k] = st
+		}
+		if op == emcdp.OpDelete {
+			id := d.ID(item)
+			_, err := st.ExecContext(a.ctx, sqlgen.SQLite.IDValue(id))
+			return mapErr(err, "remove "+d.Type+" "+id.String())
 		}
 		var err error
 		if args, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, args[:0]); err != nil {

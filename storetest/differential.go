@@ -32,6 +32,10 @@ func testDifferential(t *testing.T, st emcdp.Store) {
 		all.Jobs = append(all.Jobs, d.Jobs...)
 		all.JobSessions = append(all.JobSessions, d.JobSessions...)
 		all.JobTasks = append(all.JobTasks, d.JobTasks...)
+		all.Backups = append(all.Backups, d.Backups...)
+		all.BackupFiles = append(all.BackupFiles, d.BackupFiles...)
+		all.RestorePoints = append(all.RestorePoints, d.RestorePoints...)
+		all.VmRestorePoints = append(all.VmRestorePoints, d.VmRestorePoints...)
 	}
 	const queries = 3000
 	for i := 0; i < queries && !t.Failed(); i++ {

@@ -23,6 +23,11 @@ type Dataset struct {
 	Jobs         []emcdp.Job // Includes in the order the store returns them
 	JobSessions  []emcdp.JobSession
 	JobTasks     []emcdp.JobTaskSession
+
+	Backups         []emcdp.Backup
+	BackupFiles     []emcdp.BackupFile
+	RestorePoints   []emcdp.RestorePoint
+	VmRestorePoints []emcdp.VmRestorePoint
 }
 
 // Batch returns the batch that writes the dataset, with each policy's
@@ -36,6 +41,10 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		Repositories:       slices.Clone(d.Repositories),
 		NewJobSessions:     slices.Clone(d.JobSessions),
 		NewJobTaskSessions: slices.Clone(d.JobTasks),
+		Backups:            slices.Clone(d.Backups),
+		BackupFiles:        slices.Clone(d.BackupFiles),
+		RestorePoints:      slices.Clone(d.RestorePoints),
+		VmRestorePoints:    slices.Clone(d.VmRestorePoints),
 	}
 	for _, j := range d.Jobs {
 		j.Includes = slices.Clone(j.Includes)
@@ -181,6 +190,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		d.Tasks = append(d.Tasks, t)
 	}
 	addVBR(r, d, policies, sessions, tasks)
+	addBackups(r, d, sessions)
 	return d
 }
 

@@ -199,7 +199,8 @@ func testPrune(t *testing.T, st emcdp.Store) {
 	if err := st.Apply(ctx, &emcdp.Batch{DeleteSessionsBefore: cut}); err != nil {
 		t.Fatal(err)
 	}
-	keep := &Dataset{Servers: d.Servers, Policies: d.Policies, Repositories: d.Repositories, Jobs: d.Jobs}
+	keep := &Dataset{Servers: d.Servers, Policies: d.Policies, Repositories: d.Repositories, Jobs: d.Jobs,
+		Backups: d.Backups, BackupFiles: d.BackupFiles, RestorePoints: d.RestorePoints, VmRestorePoints: d.VmRestorePoints}
 	for _, s := range d.JobSessions {
 		if !s.CreationTime.Before(cut) {
 			keep.JobSessions = append(keep.JobSessions, s)
