@@ -26,6 +26,10 @@ type memStore struct {
 	jobs      map[emcdp.ID]emcdp.Job
 	jsess     map[emcdp.ID]emcdp.JobSession
 	jtsess    map[emcdp.ID]emcdp.JobTaskSession
+	backups   map[emcdp.ID]emcdp.Backup
+	files     map[emcdp.ID]emcdp.BackupFile
+	rps       map[emcdp.ID]emcdp.RestorePoint
+	vrps      map[emcdp.ID]emcdp.VmRestorePoint
 	meta      map[string]string
 	applies   int
 	failAfter int
@@ -37,7 +41,8 @@ func newMemStore() *memStore {
 	return &memStore{servers: map[emcdp.ID]emcdp.BackupServer{}, policies: map[emcdp.ID]emcdp.CdpPolicy{},
 		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{},
 		repos: map[emcdp.ID]emcdp.Repository{}, jobs: map[emcdp.ID]emcdp.Job{}, jsess: map[emcdp.ID]emcdp.JobSession{},
-		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}}
+		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}, backups: map[emcdp.ID]emcdp.Backup{},
+		files: map[emcdp.ID]emcdp.BackupFile{}, rps: map[emcdp.ID]emcdp.RestorePoint{}, vrps: map[emcdp.ID]emcdp.VmRestorePoint{}}
 }
 
 func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -95,6 +100,23 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	for _, s := range b.UpdJobTaskSessions {
 		m.jtsess[s.ID] = s
+	}
+	for _, v := range b.Backups {
+		m.backups[v.ID] = v
+	}
+	for _, v := range b.BackupFiles {
+		m.files[v.ID] = v
+	}
+	for _, v := range b.RestorePoints {
+		m.rps[v.ID] = v
+	}
+	for _, v := range b.VmRestorePoints {
+		m.vrps[v.ID] = v
+	}
+	for _, r := range b.Retired {
+		delete(m.files, r.ID)
+		delete(m.rps, r.ID)
+		delete(m.vrps, r.ID)
 	}
 	for _, p := range b.CdpPolicies {
 		m.policies[p.ID] = p
