@@ -150,6 +150,40 @@ var VmRestorePointDesc = &Desc{
 	New: func() any { return new(VmRestorePoint) },
 }
 
+// vmPointProps are the properties of a backup task session that name the
+// VM restore point it left; retiring the point clears them (Cleared).
+var vmPointProps = []Prop{
+	PUID("", "", "vm_restore_point_id", KindVmRestorePoint, func(s *JobTaskSession) *ID { return &s.VmRestorePointID }).Opt(),
+	POptStr("", "", "vm_restore_point_name", func(s *JobTaskSession) *string { return &s.VmRestorePointName }),
+}
+
+// vmPointLink is a backup task session's link to the VM restore point it
+// left: its entity form, as the real v13 replies show (monitoring.md §3,
+// Q7).
+var vmPointLink = Link{Rel: "Related", Type: "VmRestorePoint", Path: "/vmRestorePoints/", Tail: "?format=Entity",
+	Names: NameSession,
+	ID:    func(i any) ID { return i.(*JobTaskSession).VmRestorePointID },
+	Name:  func(i any) string { return i.(*JobTaskSession).VmRestorePointName },
+	When:  func(i any) bool { return !i.(*JobTaskSession).VmRestorePointID.IsZero() }}
+
+// Cleared lists the columns that name a row of kind k in other tables:
+// removing the row sets them absent, as a foreign key ON DELETE SET NULL
+// would (a task session's VM restore point after retention).
+func Cleared(k Kind) []Cascade {
+	if k == KindVmRestorePoint {
+		return []Cascade{{Desc: BackupTaskSessionDesc, Column: "vm_restore_point_id", Also: []string{"vm_restore_point_name"}}}
+	}
+	return nil
+}
+
+// Cascade names a column of d's table that refers to a removed row, and
+// the columns cleared with it.
+type Cascade struct {
+	Desc   *Desc
+	Column string
+	Also   []string
+}
+
 // describeBackup returns the description of an item of this file's kinds,
 // or nil.
 func describeBackup(item any) *Desc {

@@ -87,13 +87,15 @@ type Prop struct {
 func (p *Prop) Scalar() bool { return p.Ptr == nil }
 
 // Present reports whether v is a present value of p: absent values are zero
-// times and, for nullable properties, empty strings.
+// times and, for nullable properties, empty strings and zero ids.
 func (p *Prop) Present(v Value) bool {
 	switch p.Type {
 	case TypeDateTime:
 		return !v.Time.IsZero()
 	case TypeString:
 		return !p.Null || v.Str != ""
+	case TypeUID:
+		return !p.Null || !v.ID.IsZero()
 	}
 	return true
 }

@@ -64,7 +64,7 @@ func taskSessionProps(self, parent Kind, vmUID bool) []Prop {
 	if vmUID {
 		vm.Elem = "VmUid"
 	}
-	return append(ps, vm,
+	ps = append(ps, vm,
 		PStr("VmDisplayName", "VmDisplayName", "vm_display_name", func(s *JobTaskSession) *string { return &s.VmDisplayName }).AsAttr(),
 		PUID("JobUid", "", "job_id", KindJob, func(s *JobTaskSession) *ID { return &s.JobID }),
 		PStr("JobName", "", "job_name", func(s *JobTaskSession) *string { return &s.JobName }),
@@ -73,6 +73,10 @@ func taskSessionProps(self, parent Kind, vmUID bool) []Prop {
 		PUID("BackupServerUid", "", "backup_server_id", KindBackupServer, func(s *JobTaskSession) *ID { return &s.BackupServerID }),
 		PStr("BackupServerName", "", "backup_server_name", func(s *JobTaskSession) *string { return &s.BackupServerName }),
 	)
+	if vmUID {
+		ps = append(ps, vmPointProps...)
+	}
+	return ps
 }
 
 // Indexes of the session tables: the window and the default order in both
@@ -179,9 +183,10 @@ var BackupTaskSessionDesc = &Desc{
 		{Rel: "Up", Type: "BackupJobSessionReference", Path: "/backupSessions/",
 			ID: func(i any) ID { return i.(*JobTaskSession).JobSessionID }, Name: func(i any) string { return i.(*JobTaskSession).JobSessionName }},
 		{Alternate: true},
+		vmPointLink,
 	},
 	Parents: []ParentPath{{Pattern: "backupsessions/*/tasksessions", Field: "JobSessionUid"}},
-	Indexes: taskSessionIndexes,
+	Indexes: append(taskSessionIndexes[:len(taskSessionIndexes):len(taskSessionIndexes)], []string{"vm_restore_point_id"}),
 	New:     func() any { return new(JobTaskSession) },
 }
 
@@ -216,6 +221,7 @@ var RepositoryDesc = &Desc{
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { r := i.(*Repository); return r.BackupServerID, r.BackupServerName }),
 		{Alternate: true},
+		{Rel: "Down", Type: "BackupReferenceList", Path: "/repositories/", Tail: "/backups"},
 	},
 	Parents: []ParentPath{{Pattern: "backupservers/*/repositories", Field: "BackupServerUid"}},
 	Indexes: [][]string{{"name", "id"}, {"backup_server_id", "name", "id"}},

@@ -100,6 +100,10 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			id := d.ID(item)
 			pb.Queue(q, sqlgen.Postgres.IDValue(id))
 			qs = append(qs, queued{op: "remove " + d.Type + " " + id.String()})
+			for _, c := range emcdp.Cleared(d.Kind) {
+				pb.Queue(sqlgen.Clear(&sqlgen.Postgres, c), sqlgen.Postgres.IDValue(id))
+				qs = append(qs, queued{op: "clear " + c.Column + " of " + id.String()})
+			}
 			return nil
 		}
 		args, err := sqlgen.Args(&sqlgen.Postgres, d, item, op == emcdp.OpUpdate, nil)

@@ -114,6 +114,12 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 		m.vrps[v.ID] = v
 	}
 	for _, r := range b.Retired {
+		if v, ok := m.vrps[r.ID]; ok {
+			if ts, ok := m.jtsess[v.TaskSessionID]; ok && ts.VmRestorePointID == r.ID {
+				ts.VmRestorePointID, ts.VmRestorePointName = emcdp.ID{}, ""
+				m.jtsess[ts.ID] = ts
+			}
+		}
 		delete(m.files, r.ID)
 		delete(m.rps, r.ID)
 		delete(m.vrps, r.ID)

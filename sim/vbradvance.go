@@ -265,6 +265,9 @@ func (g *jobGen) taskRow(run *vrun, t *vtask, ph int) emcdp.JobTaskSession {
 		row.State = emcdp.TaskInProgress
 	case phaseEnded:
 		row.State, row.EndTime, row.Result, row.Reason = emcdp.TaskCompleted, t.end, t.result, t.reason
+		if t.point > 0 && makesPoints(j) {
+			row.VmRestorePointID, row.VmRestorePointName, _ = vmPoint(t, vm)
+		}
 	}
 	return row
 }

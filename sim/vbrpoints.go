@@ -70,7 +70,7 @@ func pointRows(b *emcdp.Batch, run *vrun, t *vtask, vm *jobVM, first bool) {
 		path = "/mnt/backup/" + j.row.Name + "/" + name
 	}
 	dur := t.end.Sub(t.created)
-	created := us(t.created.Add(min(49*time.Second, dur/2)))
+	_, vname, created := vmPoint(t, vm)
 	f := emcdp.BackupFile{ID: fid, Name: name, BackupID: bk.ID, BackupName: bk.Name, RestorePointID: rid, FilePath: path,
 		BackupSize: t.point, DataSize: t.point * int64(dedup) * int64(compress) / 10000,
 		DeduplicationRatio: dedup, CompressRatio: compress, CreationTime: us(t.created.Add(min(9*time.Second, dur/4))),
@@ -78,13 +78,20 @@ func pointRows(b *emcdp.Batch, run *vrun, t *vtask, vm *jobVM, first bool) {
 	p := emcdp.RestorePoint{ID: rid, Name: emcdp.PointName(run.start), BackupID: bk.ID, BackupName: bk.Name,
 		BackupFileID: fid, JobSessionID: run.id, BackupDate: run.start,
 		BackupServerID: bk.BackupServerID, BackupServerName: bk.BackupServerName}
-	v := emcdp.VmRestorePoint{ID: vid, Name: emcdp.JobSessionName(vm.name, created), RestorePointID: rid,
+	v := emcdp.VmRestorePoint{ID: vid, Name: vname, RestorePointID: rid,
 		RestorePointName: p.Name, BackupFileID: fid, BackupFileName: name, TaskSessionID: t.id, VmDisplayName: vm.name,
 		HierarchyObjRef: vm.ref, CreationTime: created, Algorithm: algo, PointType: ptype,
 		BackupServerID: bk.BackupServerID, BackupServerName: bk.BackupServerName}
 	b.BackupFiles = append(b.BackupFiles, f)
 	b.RestorePoints = append(b.RestorePoints, p)
 	b.VmRestorePoints = append(b.VmRestorePoints, v)
+}
+
+// vmPoint returns the id, name and time of the VM restore point task t
+// leaves: taken up to 49 s after the task started, as in the real replies.
+func vmPoint(t *vtask, vm *jobVM) (emcdp.ID, string, time.Time) {
+	created := us(t.created.Add(min(49*time.Second, t.end.Sub(t.created)/2)))
+	return derivedID(t.id, saltVmPoint), emcdp.JobSessionName(vm.name, created), created
 }
 
 // retire appends to b the removal of the rows of the points retention

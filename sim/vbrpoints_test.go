@@ -73,6 +73,9 @@ func checkPoints(t testing.TB, w *world, s *vbrSnap) {
 			v.CreationTime.Before(tk.CreationTime) || v.CreationTime.After(tk.EndTime) {
 			t.Errorf("VM point %s does not match its task %s (%v, %v)", v.Name, tk.Name, tk.State, tk.Result)
 		}
+		if tk.VmRestorePointID != v.ID || tk.VmRestorePointName != v.Name {
+			t.Errorf("task %s does not link its VM point %s", tk.Name, v.Name)
+		}
 		js := sess[tk.JobSessionID]
 		if js == nil || rp.JobSessionID != js.ID || !rp.BackupDate.Equal(js.CreationTime) || b.JobID != js.JobID {
 			t.Errorf("restore point %s does not match the session of task %s", rp.Name, tk.Name)
@@ -80,6 +83,9 @@ func checkPoints(t testing.TB, w *world, s *vbrSnap) {
 	}
 	for i := range s.Tasks {
 		tk := &s.Tasks[i]
+		if !tk.VmRestorePointID.IsZero() && !byTask[tk.ID] {
+			t.Errorf("task %s links VM point %s, which is not kept", tk.Name, tk.VmRestorePointName)
+		}
 		if tk.Running() || tk.Result == emcdp.ResultFailed || tk.JobType.IsReplica() || byTask[tk.ID] {
 			continue
 		}

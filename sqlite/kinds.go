@@ -118,8 +118,15 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		}
 		if op == emcdp.OpDelete {
 			id := d.ID(item)
-			_, err := st.ExecContext(a.ctx, sqlgen.SQLite.IDValue(id))
-			return mapErr(err, "remove "+d.Type+" "+id.String())
+			if _, err := st.ExecContext(a.ctx, sqlgen.SQLite.IDValue(id)); err != nil {
+				return mapErr(err, "remove "+d.Type+" "+id.String())
+			}
+			for _, c := range emcdp.Cleared(d.Kind) {
+				if _, err := a.tx.ExecContext(a.ctx, sqlgen.Clear(&sqlgen.SQLite, c), sqlgen.SQLite.IDValue(id)); err != nil {
+					return mapErr(err, "clear "+c.Column+" of "+id.String())
+				}
+			}
+			return nil
 		}
 		var err error
 		if args, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, args[:0]); err != nil {

@@ -91,11 +91,28 @@ func backupCases(b *backupWorld) []vbrCase {
 	return cs
 }
 
-// TestBackupGolden encodes the backups of testdata/vbr2/README.md's fixture
-// and compares every one of their golden files byte for byte.
+// TestBackupGolden encodes the backups of testdata/vbr2/README.md's fixture,
+// the repository and the task session with their links to them, and compares every one of their
+// golden files byte for byte.
 func TestBackupGolden(t *testing.T) {
 	w := newVBRWorld(t)
-	for _, c := range backupCases(newBackupWorld(t, w)) {
+	b := newBackupWorld(t, w)
+	bts1 := w.ts[0]
+	bts1.VmRestorePointID, bts1.VmRestorePointName = b.vrps[0].ID, b.vrps[0].Name
+	cs := append(backupCases(b),
+		vbrCase{"backupTaskSession.reference-related", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindBackupTaskSession, &bts1, Reference)
+		}},
+		vbrCase{"backupTaskSession.entity-related", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindBackupTaskSession, &bts1, Entity)
+		}},
+		vbrCase{"repository.reference-backups", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindRepository, &w.repos[0], Reference)
+		}},
+		vbrCase{"repository.entity-backups", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindRepository, &w.repos[0], Entity)
+		}})
+	for _, c := range cs {
 		for _, ge := range goldenEncoders {
 			name := c.name + ge.suffix + ".golden"
 			t.Run(name, func(t *testing.T) {
