@@ -93,6 +93,14 @@ func TestVBRCrawl(t *testing.T) {
 				"/replicaSessions/{id}/replicaTaskSessions",
 				"/replicaTaskSessions", "/replicaTaskSessions/{id}", "/replicaTaskSessions/{id}\\?format=Entity",
 				"/query\\?type=(Job|BackupJobSession|BackupTaskSession|ReplicaJobSession|ReplicaTaskSession|Repository)&.*page=2",
+				"/repositories/{id}/backups", "/backups/{id}", "/backups/{id}\\?format=Entity",
+				"/backups/{id}/restorePoints", "/backups/{id}/backupFiles",
+				"/backupFiles/{id}", "/backupFiles/{id}\\?format=Entity", "/backupFiles/{id}/restorePoints",
+				"/backupFiles/{id}/vmRestorePoints",
+				"/restorePoints/{id}", "/restorePoints/{id}\\?format=Entity", "/restorePoints/{id}/vmRestorePoints",
+				"/restorePoints/{id}/backupFiles",
+				"/vmRestorePoints/{id}", "/vmRestorePoints/{id}\\?format=Entity",
+				"/query\\?type=(Backup|BackupFile|RestorePoint|VmRestorePoint)&.*page=2",
 			}
 			for _, s := range shapes {
 				re := regexp.MustCompile("^" + regexp.QuoteMeta(root) + strings.ReplaceAll(s, "{id}", id) + "$")

@@ -37,8 +37,10 @@ func addBackups(r *rand.Rand, d *Dataset, points int) {
 		if len(d.JobSessions) > 0 {
 			sess = pick(r, d.JobSessions).ID
 		}
+		var tk *emcdp.JobTaskSession
 		if len(d.JobTasks) > 0 {
-			task = pick(r, d.JobTasks).ID
+			tk = &d.JobTasks[r.IntN(len(d.JobTasks))]
+			task = tk.ID
 		}
 		ext := pick(r, []string{"vbk", "vib", "VIB"})
 		f := emcdp.BackupFile{ID: newID(r), Name: fmt.Sprintf("%sD%s_%04X.%s", b.Name, at.Format("2006-01-02T150405"), r.IntN(1<<16), ext),
@@ -61,6 +63,9 @@ func addBackups(r *rand.Rand, d *Dataset, points int) {
 			HierarchyObjRef: "urn:VMware:Vm:5b08bf82-530a-4cca-ac1a-8327b68250bd.vm-" + vm, CreationTime: created,
 			Algorithm: pick(r, []string{"Full", "Incremental", "SyntheticFull"}), PointType: pick(r, []string{"Full", "Increment"}),
 			BackupServerID: b.BackupServerID, BackupServerName: b.BackupServerName}
+		if tk != nil && !tk.JobType.IsReplica() && tk.VmRestorePointID.IsZero() {
+			tk.VmRestorePointID, tk.VmRestorePointName = v.ID, v.Name // the task links its point
+		}
 		d.BackupFiles = append(d.BackupFiles, f)
 		d.RestorePoints = append(d.RestorePoints, p)
 		d.VmRestorePoints = append(d.VmRestorePoints, v)
@@ -118,5 +123,26 @@ func testRetire(t *testing.T, st emcdp.Store) {
 	}
 	if _, err := st.Resource(ctx, emcdp.KindRestorePoint, d.RestorePoints[1].ID); err != nil {
 		t.Errorf("kept restore point: %v", err)
+	}
+	cleared := 0
+	for _, tk := range d.JobTasks {
+		if tk.VmRestorePointID.IsZero() {
+			continue
+		}
+		v, err := st.Resource(ctx, emcdp.KindBackupTaskSession, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := v.(*emcdp.JobTaskSession)
+		want := tk.VmRestorePointID
+		if gone[want] {
+			want, cleared = emcdp.ID{}, cleared+1
+		}
+		if got.VmRestorePointID != want || (want.IsZero()) != (got.VmRestorePointName == "") {
+			t.Errorf("task %s links VM point %s %q, want %s", tk.Name, got.VmRestorePointID, got.VmRestorePointName, want)
+		}
+	}
+	if cleared == 0 {
+		t.Error("no task linked a retired VM point: the dataset does not exercise clearing")
 	}
 }
