@@ -117,12 +117,19 @@ func TestLiveRunStops(t *testing.T) {
 	l := &Live{Store: st, Clock: &scaledClock{origin: t0, wallStart: time.Now(), scale: 3600}, Config: Demo(), Interval: 10 * time.Millisecond}
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx) }()
-	time.Sleep(200 * time.Millisecond)
+	// wait (without a timing assumption) until Run has advanced the world,
+	// then cancel it: it must stop without an error
+	var until string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		until, _ = st.Meta(context.Background(), MetaUntil)
+		if u, err := time.Parse(time.RFC3339Nano, until); err == nil && u.After(t0) {
+			break
+		}
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	until, _ := st.Meta(context.Background(), MetaUntil)
 	if u, err := time.Parse(time.RFC3339Nano, until); err != nil || !u.After(t0) {
 		t.Fatalf("Run did not advance the world: until %q", until)
 	}
