@@ -5,10 +5,12 @@ import "time"
 // The descriptions of backups, backup files, restore points and VM restore
 // points (monitoring.md §6, M12–M15). See Desc for what derives from them.
 
-// The described kinds of backups. They follow the kinds of vbrkinds.go
-// after a gap, so that kinds added there keep their values.
+// The described kinds of backups. They follow KindRepository directly, in
+// the values that agentkinds.go leaves to the VBR world, so that Kinds (and
+// the query service's list, monitoring.md §10) has them before the agent
+// and NAS kinds.
 const (
-	KindBackup Kind = KindRepository + 16 + iota
+	KindBackup Kind = KindRepository + 1 + iota
 	KindBackupFile
 	KindRestorePoint
 	KindVmRestorePoint

@@ -1,6 +1,9 @@
 package emcdp
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // A Desc describes one resource kind once: its names, its properties (what
 // the query service filters on, what a store keeps in which column, what the
@@ -21,6 +24,19 @@ type Desc struct {
 	Path  string // collection path, e.g. "/backupSessions/"
 	List  string // entity list element and JSON key, e.g. "BackupJobSessions"
 	Table string // the table of both stores
+
+	// Names that differ from the usual ones, empty when they do not:
+	// Elem is the XML root of the entity and of its list items (NASJob);
+	// QueryList the Entities element of a query result (AgentBackupJob);
+	// RefPath the path of the reference's own Href and EntityPath the
+	// entity's (Q5: /backupTaskSessions/; the NasJob reference:
+	// /agents/jobs/; Q1: a CDP task session entity's /replicaTaskSessions/);
+	// AltType the type the Alternate link names (Q9: Job).
+	Elem, QueryList, RefPath, EntityPath, AltType string
+	// Fallback is the kind whose item answers GET Path + id when no item of
+	// this kind has the id, so that an own Href written under another
+	// kind's path resolves (Q5); 0 for none.
+	Fallback Kind
 
 	// Session marks a session kind: its collections hold the sessions of
 	// the session window only, newest first; its default sort is the
@@ -52,6 +68,59 @@ type Desc struct {
 
 	// New returns a pointer to a new zero item.
 	New func() any
+
+	// Per-kind options of the CDP kinds, whose forms predate G9 and the
+	// regular VBR kinds.
+
+	// Ticks writes DateTimes with 7 fractional digits in every profile
+	// (AppendDateTime) and session names as stored, instead of per profile.
+	Ticks bool
+	// QueryElem is the entity element in query results when it is not Type
+	// (quirk Q2: CdpPolicySession).
+	QueryElem string
+	// Migrated marks a table made by the numbered migrations, with its
+	// indexes: a store does not make it, only adds the columns of
+	// properties described since.
+	Migrated bool
+	// Typed, when set, keeps the items of a query in a typed slice of
+	// QueryResult instead of Items (the CDP kinds, whose store methods
+	// return their structs).
+	Typed *TypedResult
+}
+
+// TypedResult reaches the typed slice of a kind in a QueryResult, and the
+// store's typed method that reads one item.
+type TypedResult struct {
+	Read func(ctx context.Context, s ResourceStore, id ID) (any, error) // nil, not a nil pointer, on an error
+	Add  func(res *QueryResult) any                                     // appends a zero item and returns a pointer to it
+	Len  func(res *QueryResult) int
+	At   func(res *QueryResult, i int) any
+}
+
+// Add appends a new zero item of d to res and returns a pointer to it.
+func (d *Desc) Add(res *QueryResult) any {
+	if d.Typed != nil {
+		return d.Typed.Add(res)
+	}
+	it := d.New()
+	res.Items = append(res.Items, it)
+	return it
+}
+
+// Len returns the number of items of d in res.
+func (d *Desc) Len(res *QueryResult) int {
+	if d.Typed != nil {
+		return d.Typed.Len(res)
+	}
+	return len(res.Items)
+}
+
+// At returns the i-th item of d in res.
+func (d *Desc) At(res *QueryResult, i int) any {
+	if d.Typed != nil {
+		return d.Typed.At(res, i)
+	}
+	return res.Items[i]
 }
 
 // Prop is one property of a kind.
@@ -74,10 +143,16 @@ type Prop struct {
 	// OmitZero omits the element in XML and writes null in JSON when the
 	// value is absent (a zero DateTime or an empty string).
 	OmitZero bool
+	// Mutable marks the columns that a session update writes, when a kind
+	// marks any; otherwise an update writes every column.
+	Mutable bool
 
 	// Get and Set read and write the value of a scalar property.
 	Get func(item any) Value
 	Set func(item any, v Value)
+	// RefOf, when set, names the kind of a UidType value by item (a
+	// session's job is a Job, an AgentBackupJob or a NasJob).
+	RefOf func(item any) Kind
 	// Ptr returns a pointer to a structured property (stored as JSON text,
 	// written by the wire's writer for its type); nil for scalars.
 	Ptr func(item any) any
@@ -110,8 +185,14 @@ type Link struct {
 	Tail       string
 	Alternate  bool                // the Alternate link (G5): Type and Href follow the representation
 	EntityOnly bool                // written on the entity only
+	RefOnly    bool                // written on the reference only
 	When       func(item any) bool // nil: always
 	Names      NameForm            // how profiles write Name
+	// PathOf, when set, gives the path by item (a session's job path per
+	// job kind); EntityType and EntityTail, when set, replace Type and Tail
+	// on the entity (a protection group's computers).
+	PathOf                 func(item any) string
+	EntityType, EntityTail string
 }
 
 // NameForm is how the profiles write a name kept in the store (G9).
@@ -128,6 +209,7 @@ const (
 type ParentPath struct {
 	Pattern string // lower-case segments with "*" for the parent's id, e.g. "jobs/*/backupsessions"
 	Field   string // the query field that equals the parent's id
+	Parent  Kind   // the parent's kind when it is not the field's Ref (agent and NAS jobs' sessions)
 }
 
 // ID returns the id of an item of d.
@@ -244,6 +326,11 @@ func PEnum[T any, E ~int8](name, elem, col string, names []string, get func(*T) 
 		Set: func(x any, v Value) { *get(x.(*T)) = E(v.Int) }}
 }
 
+// PConst is a wire-only String element with a constant value.
+func PConst(elem, value string) Prop {
+	return Prop{Field: Field{Type: TypeString}, Elem: elem, Get: func(any) Value { return Value{Str: value} }}
+}
+
 // PJSON is a structured property kept as JSON text in col and written on
 // the wire under elem by the wire's writer for *S.
 func PJSON[T, S any](elem, col string, get func(*T) *S) Prop {
@@ -259,6 +346,12 @@ func PWhole[T any](elem string) Prop {
 // Opt marks a property's empty value absent in store and query (NULL) and
 // on the wire (omitted in XML, null in JSON).
 func (p Prop) Opt() Prop { p.Null, p.OmitZero = true, true; return p }
+
+// RefBy names the kind of a UidType value by item.
+func (p Prop) RefBy(f func(item any) Kind) Prop { p.RefOf = f; return p }
+
+// Mut marks the property's column as written by a session update.
+func (p Prop) Mut() Prop { p.Mutable = true; return p }
 
 // JSONFirst moves the property to the front of the JSON object.
 func (p Prop) JSONFirst() Prop { p.First = true; return p }

@@ -1,6 +1,9 @@
 package emcdp
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Kind is one of the key resource types served.
 type Kind int
@@ -15,12 +18,13 @@ const (
 )
 
 // Kinds lists every served kind in a fixed order (the order of querySvc
-// links): the CDP kinds, then the described kinds in the order of Descs.
+// links): the CDP kinds, then the kinds of Descs.
 var Kinds = func() []Kind {
-	ks := []Kind{KindBackupServer, KindCdpPolicy, KindCdpReplicaSession, KindCdpReplicaTaskSession}
-	for _, d := range Descs {
+	ks := []Kind{KindCdpPolicy}
+	for _, d := range AllDescs {
 		ks = append(ks, d.Kind)
 	}
+	slices.Sort(ks)
 	return ks
 }()
 

@@ -12,6 +12,7 @@ import (
 type Store interface {
 	ResourceStore
 	AuthStore
+	TaskStore
 	// Apply writes a batch in one transaction: all of it or none of it.
 	Apply(ctx context.Context, b *Batch) error
 	// Meta returns a value written by a Batch, or "" when the key is unset.
@@ -97,7 +98,10 @@ type Batch struct {
 	NewTaskSessions      []TaskSession
 	UpdTaskSessions      []TaskSession
 	Repositories         []Repository
-	Jobs                 []Job
+	Jobs                 []Job // agent backup jobs too (JobType JobAgentBackup)
+	ProtectionGroups     []AgentProtectionGroup
+	DiscoveredComputers  []DiscoveredComputer
+	NasJobs              []NasJob
 	NewJobSessions       []JobSession
 	UpdJobSessions       []JobSession
 	NewJobTaskSessions   []JobTaskSession
@@ -108,6 +112,7 @@ type Batch struct {
 	VmRestorePoints      []VmRestorePoint
 	Retired              []Retired // points and files removed by retention
 	Meta                 map[string]string
+	FinishTasks          []Task    // set Finished with their verdict; each must be Running and the lowest Num of its Target
 	DeleteSessionsBefore time.Time // when not zero, sessions and task sessions of every kind created before it are removed
 }
 
@@ -116,6 +121,7 @@ func (b *Batch) Len() int {
 	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
 		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Repositories) + len(b.Jobs) +
 		len(b.NewJobSessions) + len(b.UpdJobSessions) + len(b.NewJobTaskSessions) + len(b.UpdJobTaskSessions) +
+		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) +
 		len(b.Backups) + len(b.BackupFiles) + len(b.RestorePoints) + len(b.VmRestorePoints) + len(b.Retired) +
-		len(b.Meta)
+		len(b.Meta) + len(b.FinishTasks)
 }

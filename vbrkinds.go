@@ -31,7 +31,7 @@ func jobSessionProps(self Kind) []Prop {
 	return []Prop{
 		PID(self, func(s *JobSession) *ID { return &s.ID }),
 		PStr("Name", "", "name", func(s *JobSession) *string { return &s.Name }),
-		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }),
+		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }).RefBy(SessionJobKind),
 		PStr("JobName", "JobName", "job_name", func(s *JobSession) *string { return &s.JobName }),
 		PEnum("JobType", "JobType", "job_type", JobTypeNames, func(s *JobSession) *JobType { return &s.JobType }),
 		PTime("CreationTimeUTC", "CreationTimeUTC", "creation_time", func(s *JobSession) *time.Time { return &s.CreationTime }),
@@ -125,12 +125,18 @@ var JobDesc = &Desc{
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { j := i.(*Job); return j.BackupServerID, j.BackupServerName }),
 		{Alternate: true},
+		{Rel: "Clone", Path: "/jobs/", Tail: "?action=clone", EntityOnly: true},
+		{Rel: "ToggleScheduleEnabled", Path: "/jobs/", Tail: "?action=toggleScheduleEnabled", EntityOnly: true},
 		{Rel: "Down", Type: "ObjectInJobList", Path: "/jobs/", Tail: "/includes", EntityOnly: true,
 			When: func(i any) bool { return i.(*Job).JobType != JobImmediateBackupCopy }},
 		{Rel: "Down", Type: "BackupJobSessionReferenceList", Path: "/jobs/", Tail: "/backupSessions",
 			When: func(i any) bool { return !i.(*Job).JobType.IsReplica() }},
 		{Rel: "Down", Type: "ReplicaJobSessionReferenceList", Path: "/jobs/", Tail: "/replicaSessions",
 			When: func(i any) bool { return i.(*Job).JobType.IsReplica() }},
+		// actions.md §5.2: Start, Stop and Retry on backup and replica jobs only, in every state.
+		{Rel: "Start", Path: "/jobs/", Tail: "?action=start", EntityOnly: true, When: jobRuns},
+		{Rel: "Stop", Path: "/jobs/", Tail: "?action=stop", EntityOnly: true, When: jobRuns},
+		{Rel: "Retry", Path: "/jobs/", Tail: "?action=retry", EntityOnly: true, When: jobRuns},
 	},
 	Parents:  []ParentPath{{Pattern: "backupservers/*/jobs", Field: "BackupServerUid"}},
 	Indexes:  [][]string{{"name", "id"}, {"backup_server_id", "name", "id"}},
@@ -146,14 +152,18 @@ var BackupJobSessionDesc = &Desc{
 	Links: []Link{
 		srvLink(jsServer),
 		{Rel: "Up", Type: "JobReference", Path: "/jobs/", ID: func(i any) ID { return i.(*JobSession).JobID },
-			Name: func(i any) string { return i.(*JobSession).JobName }},
+			Name: func(i any) string { return i.(*JobSession).JobName }, PathOf: sessionJobPath},
 		{Alternate: true},
 		{Rel: "Down", Type: "BackupTaskSessionReferenceList", Path: "/backupSessions/", Tail: "/taskSessions"},
 		{Rel: "Stop", Path: "/backupSessions/", Tail: "?action=stop"},
 	},
-	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"}},
-	Indexes: jobSessionIndexes,
-	New:     func() any { return new(JobSession) },
+	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"},
+		{Pattern: "agents/jobs/*/backupsessions", Field: "JobUid", Parent: KindAgentBackupJob},
+		{Pattern: "nas/jobs/*/backupsessions", Field: "JobUid", Parent: KindNasJob}},
+	// and the sessions of agent and NAS jobs (/agents/backupSessions, /nas/backupSessions)
+	Indexes: append(jobSessionIndexes[:len(jobSessionIndexes):len(jobSessionIndexes)],
+		[]string{"job_type", "creation_time DESC", "id"}),
+	New: func() any { return new(JobSession) },
 }
 
 // ReplicaJobSessionDesc describes ReplicaJobSession (monitoring.md §4).
@@ -176,7 +186,7 @@ var ReplicaJobSessionDesc = &Desc{
 // BackupTaskSessionDesc describes BackupTaskSession (monitoring.md §3).
 var BackupTaskSessionDesc = &Desc{
 	Kind: KindBackupTaskSession, Type: "BackupTaskSession", Path: "/backupTaskSessions/", List: "BackupTaskSessions",
-	Table: "backup_task_sessions", Session: true,
+	Table: "backup_task_sessions", Session: true, Fallback: KindDiscoveredComputer,
 	Props: taskSessionProps(KindBackupTaskSession, KindBackupJobSession, true),
 	Links: []Link{
 		srvLink(tsServer),
@@ -228,11 +238,14 @@ var RepositoryDesc = &Desc{
 	New:     func() any { return new(Repository) },
 }
 
-// Descs lists the described kinds in the order of Kinds.
-var Descs = append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
-	ReplicaTaskSessionDesc, RepositoryDesc}, backupDescs...)
+// Descs lists the described kinds of the regular VBR world, backups, agents
+// and NAS, whose items the store API carries untyped (Store.Resource,
+// QueryResult.Items), in the order of Kinds. AllDescs adds the CDP kinds.
+var Descs = append(append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
+	ReplicaTaskSessionDesc, RepositoryDesc}, backupDescs...), agentDescs...)
 
-// DescOf returns the description of k, or nil for a kind not described.
+// DescOf returns the description of k among Descs, or nil; KindDesc also
+// finds the CDP kinds.
 func DescOf(k Kind) *Desc {
 	for _, d := range Descs {
 		if d.Kind == k {
@@ -242,12 +255,21 @@ func DescOf(k Kind) *Desc {
 	return nil
 }
 
-// Describe returns the description of an item (a pointer to a described
-// kind's struct), or nil.
+// Describe returns the description of an item (a pointer to the struct of
+// a kind of Descs), or nil; DescribeAny also knows the CDP kinds.
 func Describe(item any) *Desc {
 	switch it := item.(type) {
 	case *Job:
+		if it.JobType == JobAgentBackup {
+			return AgentBackupJobDesc
+		}
 		return JobDesc
+	case *DiscoveredComputer:
+		return DiscoveredComputerDesc
+	case *AgentProtectionGroup:
+		return AgentProtectionGroupDesc
+	case *NasJob:
+		return NasJobDesc
 	case *Repository:
 		return RepositoryDesc
 	case *JobSession:
@@ -283,16 +305,55 @@ const (
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
-// order a store applies them: repositories, jobs, new and updated job
+// order a store applies them: backup servers, new and updated CDP policy
+// sessions, new and updated CDP task sessions, repositories, protection
+// groups, discovered computers, jobs, NAS jobs, new and updated job
 // sessions, new and updated task sessions, then backups and their points.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
+	for i := range b.BackupServers {
+		if err := fn(BackupServerDesc, OpUpsert, &b.BackupServers[i]); err != nil {
+			return err
+		}
+	}
+	for _, w := range []struct {
+		d   *Desc
+		op  WriteOp
+		n   int
+		row func(int) any
+	}{
+		{CdpReplicaSessionDesc, OpInsert, len(b.NewPolicySessions), func(i int) any { return &b.NewPolicySessions[i] }},
+		{CdpReplicaSessionDesc, OpUpdate, len(b.UpdPolicySessions), func(i int) any { return &b.UpdPolicySessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpInsert, len(b.NewTaskSessions), func(i int) any { return &b.NewTaskSessions[i] }},
+		{CdpReplicaTaskSessionDesc, OpUpdate, len(b.UpdTaskSessions), func(i int) any { return &b.UpdTaskSessions[i] }},
+	} {
+		for i := 0; i < w.n; i++ {
+			if err := fn(w.d, w.op, w.row(i)); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range b.Repositories {
 		if err := fn(RepositoryDesc, OpUpsert, &b.Repositories[i]); err != nil {
 			return err
 		}
 	}
+	for i := range b.ProtectionGroups {
+		if err := fn(AgentProtectionGroupDesc, OpUpsert, &b.ProtectionGroups[i]); err != nil {
+			return err
+		}
+	}
+	for i := range b.DiscoveredComputers {
+		if err := fn(DiscoveredComputerDesc, OpUpsert, &b.DiscoveredComputers[i]); err != nil {
+			return err
+		}
+	}
 	for i := range b.Jobs {
-		if err := fn(JobDesc, OpUpsert, &b.Jobs[i]); err != nil {
+		if err := fn(Describe(&b.Jobs[i]), OpUpsert, &b.Jobs[i]); err != nil {
+			return err
+		}
+	}
+	for i := range b.NasJobs {
+		if err := fn(NasJobDesc, OpUpsert, &b.NasJobs[i]); err != nil {
 			return err
 		}
 	}
@@ -318,4 +379,11 @@ func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 		return err
 	}
 	return b.eachBackupWrite(fn)
+}
+
+// jobRuns reports whether a job is started, stopped and retried by the job
+// actions: backup and replica jobs; copy jobs are started by sync.
+func jobRuns(i any) bool {
+	t := i.(*Job).JobType
+	return t == JobBackup || t == JobReplica
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/redact"
 	"github.com/emcdp/emcdp/wire"
@@ -77,6 +78,9 @@ type Config struct {
 	// Observe, when set, is told about every answered request once its
 	// answer is written (the metrics and the request journal listen here).
 	Observe func(r *http.Request, o Outcome)
+	// Actions applies the writes. Nil: a Service over Store that applies
+	// each write before answering (no task delay, no background worker).
+	Actions *action.Service
 	// SpillDir is the folder in which an answer over 4 MiB is built, in an
 	// unlinked temporary file (the server passes its data folder, so that a
 	// read-only root filesystem does no harm). Empty: the system's temporary
@@ -99,6 +103,7 @@ type Handler struct {
 	versions []string
 	log      *slog.Logger
 	observe  func(*http.Request, Outcome)
+	actions  *action.Service
 
 	idPrefix string
 	seq      atomic.Uint64
@@ -124,11 +129,15 @@ func newHandler(cfg Config) *Handler {
 		observe: cfg.Observe,
 	}
 	h.spillDir = cfg.SpillDir
+	h.actions = cfg.Actions
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
 	}
 	if h.auth == nil {
 		h.auth = &auth.Service{Store: cfg.Store, Clock: h.clock}
+	}
+	if h.actions == nil {
+		h.actions = &action.Service{Store: cfg.Store, World: h.clock}
 	}
 	if h.window <= 0 {
 		h.window = DefaultSessionWindow
@@ -293,6 +302,12 @@ func (h *Handler) base(r *http.Request) string {
 	if h.external != "" {
 		return h.external
 	}
+	return RequestBase(r)
+}
+
+// RequestBase returns the API base ("https://host:9398/api") as the client
+// of r reached it, as links are written without an external URL.
+func RequestBase(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"

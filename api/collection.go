@@ -36,10 +36,8 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 		return err
 	}
 	defer release()
-	windowed := k == emcdp.KindCdpReplicaSession || k == emcdp.KindCdpReplicaTaskSession
-	if d := emcdp.DescOf(k); d != nil {
-		windowed = d.Session
-	}
+	d := emcdp.KindDesc(k)
+	windowed := d != nil && d.Session
 	if !windowed {
 		q := &emcdp.Query{Kind: k}
 		if d := emcdp.DescOf(k); d != nil && d.Newest {
@@ -96,16 +94,9 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 // CreationTimeUTC <= t AND (CreationTimeUTC < t OR Id > id). The first term
 // bounds the index range so that each chunk starts where the last ended.
 func after(k emcdp.Kind, created emcdp.Field, res *emcdp.QueryResult) emcdp.Expr {
-	var t emcdp.Value
-	var id emcdp.ID
-	if n := len(res.TaskSessions); n > 0 {
-		t.Time, id = res.TaskSessions[n-1].CreationTime, res.TaskSessions[n-1].ID
-	} else if n := len(res.PolicySessions); n > 0 {
-		t.Time, id = res.PolicySessions[n-1].CreationTime, res.PolicySessions[n-1].ID
-	} else if n := len(res.Items); n > 0 {
-		d := emcdp.DescOf(k)
-		t, id = d.Column("creation_time").Get(res.Items[n-1]), d.ID(res.Items[n-1])
-	}
+	d := emcdp.KindDesc(k)
+	last := d.At(res, d.Len(res)-1)
+	t, id := d.Column("creation_time").Get(last), d.ID(last)
 	idField := mustField(k, "Id")
 	return &emcdp.And{Terms: []emcdp.Expr{
 		&emcdp.Term{Field: created, Op: emcdp.OpLe, Value: t},

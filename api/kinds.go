@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -12,16 +13,22 @@ import (
 // and a job's includes.
 func kindRoutes() []route {
 	var rs []route
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		coll := strings.ToLower(strings.Trim(d.Path, "/"))
 		rs = append(rs, route{pattern: seg(coll), get: collection(d.Kind)})
 		item := route{pattern: seg(coll + "/*"), get: described(d.Kind)}
-		if d.Kind == emcdp.KindReplicaTaskSession {
+		if d.Fallback != 0 {
+			item.get = describedOr(d.Kind, d.Fallback)
+		}
+		switch d.Kind {
+		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
+		case emcdp.KindJob:
+			item.post = (*Handler).jobAction
 		}
 		rs = append(rs, item)
 		for _, p := range d.Parents {
-			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field)})
+			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field, p.Parent)})
 		}
 		if d.Includes != nil {
 			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind)},
@@ -38,13 +45,50 @@ func described(k emcdp.Kind) endpoint {
 		if err != nil {
 			return err
 		}
-		v, err := h.store.Resource(c.ctx(), k, id)
+		v, err := h.read(c.ctx(), k, id)
 		if err != nil {
 			return storeErr(err, k.String(), id)
 		}
 		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
 		return nil
 	}
+}
+
+// describedOr is the endpoint of one item of kind k that falls back to the
+// item of kind fb with that id: an own Href written under k's path (Q5, the
+// NasJob reference) resolves there.
+func describedOr(k, fb emcdp.Kind) endpoint {
+	return func(h *Handler, c *call, args []string) error {
+		id, rep, err := resource(c, args)
+		if err != nil {
+			return err
+		}
+		v, err := h.read(c.ctx(), k, id)
+		if errors.Is(err, emcdp.ErrNotFound) {
+			var fv any
+			if fv, err = h.read(c.ctx(), fb, id); err == nil {
+				c.buf = c.enc.Resource(c.buf, c.base, fb, fv, rep)
+				return nil
+			}
+			if errors.Is(err, emcdp.ErrNotFound) {
+				return noSuch(k.String(), id)
+			}
+		}
+		if err != nil {
+			return storeErr(err, k.String(), id)
+		}
+		c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
+		return nil
+	}
+}
+
+// read reads one item of described kind k: a CDP kind through the store's
+// method for its struct (Desc.Typed), the others through Resource.
+func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	if d := emcdp.KindDesc(k); d != nil && d.Typed != nil {
+		return d.Typed.Read(ctx, h.store, id)
+	}
+	return h.store.Resource(ctx, k, id)
 }
 
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
@@ -63,24 +107,29 @@ func (h *Handler) replicaTaskSession(c *call, args []string) error {
 	if !errors.Is(err, emcdp.ErrNotFound) {
 		return err
 	}
-	return h.taskSession(c, args)
+	return described(emcdp.KindCdpReplicaTaskSession)(h, c, args)
 }
 
 // childList is the endpoint of the items of kind k whose field equals the
-// parent named by the path's id; an unknown parent is 404.
-func childList(k emcdp.Kind, field string) endpoint {
+// parent named by the path's id, of kind parent (0: the field's Ref); an
+// unknown parent is 404.
+func childList(k emcdp.Kind, field string, parent emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
 		id, err := parseID(args[0])
 		if err != nil {
 			return err
 		}
 		f := mustField(k, field)
-		if pd := emcdp.DescOf(f.Ref); pd != nil {
-			if _, err := h.store.Resource(c.ctx(), f.Ref, id); err != nil {
+		pk := parent
+		if pk == 0 {
+			pk = f.Ref
+		}
+		if pd := emcdp.KindDesc(pk); pd != nil {
+			if _, err := h.read(c.ctx(), pk, id); err != nil {
 				return storeErr(err, pd.Type, id)
 			}
-		} else if _, err := h.store.BackupServer(c.ctx(), id); err != nil {
-			return storeErr(err, "BackupServer", id)
+		} else if _, err := h.store.CdpPolicy(c.ctx(), id); err != nil {
+			return storeErr(err, "CdpPolicy", id)
 		}
 		return h.list(c, k, idEquals(k, field, id))
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/emcdp/emcdp/query"
 	"github.com/emcdp/emcdp/wire"
 )
@@ -8,6 +10,9 @@ import (
 // query answers GET /api/query: one page of a filtered, sorted read with
 // its PagingInfo and paging links.
 func (h *Handler) query(c *call, _ []string) error {
+	if t, _ := c.param("type"); strings.EqualFold(t, "Task") {
+		return h.taskQuery(c)
+	}
 	req, err := query.ParseRequest(c.r.URL.RawQuery, h.maxPage)
 	if err != nil {
 		return err

@@ -34,19 +34,6 @@ func resource(c *call, args []string) (emcdp.ID, wire.Rep, error) {
 	return id, rep, err
 }
 
-func (h *Handler) backupServer(c *call, args []string) error {
-	id, rep, err := resource(c, args)
-	if err != nil {
-		return err
-	}
-	v, err := h.store.BackupServer(c.ctx(), id)
-	if err != nil {
-		return storeErr(err, "BackupServer", id)
-	}
-	c.buf = c.enc.BackupServer(c.buf, c.base, v, rep)
-	return nil
-}
-
 func (h *Handler) cdpPolicy(c *call, args []string) error {
 	id, rep, err := resource(c, args)
 	if err != nil {
@@ -79,7 +66,7 @@ func (h *Handler) includes(c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Includes)
+	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Name, p.Includes)
 	return nil
 }
 
@@ -94,56 +81,9 @@ func (h *Handler) include(c *call, args []string) error {
 	}
 	for i := range p.Includes {
 		if p.Includes[i].ID == oid {
-			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, &p.Includes[i])
+			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, p.Name, &p.Includes[i])
 			return nil
 		}
 	}
 	return noSuch("ObjectInJob", oid)
-}
-
-func (h *Handler) policySessionsOfPolicy(c *call, args []string) error {
-	p, err := h.policy(c, args)
-	if err != nil {
-		return err
-	}
-	return h.list(c, emcdp.KindCdpReplicaSession, idEquals(emcdp.KindCdpReplicaSession, "PolicyUid", p.ID))
-}
-
-func (h *Handler) policySession(c *call, args []string) error {
-	id, rep, err := resource(c, args)
-	if err != nil {
-		return err
-	}
-	v, err := h.store.PolicySession(c.ctx(), id)
-	if err != nil {
-		return storeErr(err, "CdpReplicaSession", id)
-	}
-	c.buf = c.enc.PolicySession(c.buf, c.base, v, rep)
-	return nil
-}
-
-func (h *Handler) taskSessionsOfSession(c *call, args []string) error {
-	id, err := parseID(args[0])
-	if err != nil {
-		return err
-	}
-	if _, err := h.store.PolicySession(c.ctx(), id); err != nil {
-		return storeErr(err, "CdpReplicaSession", id)
-	}
-	return h.list(c, emcdp.KindCdpReplicaTaskSession, idEquals(emcdp.KindCdpReplicaTaskSession, "PolicySessionUid", id))
-}
-
-// taskSession answers both /cdpReplicaTaskSessions/{id} and, for the same
-// ids, /replicaTaskSessions/{id} (quirk Q1: the entity's own Href uses it).
-func (h *Handler) taskSession(c *call, args []string) error {
-	id, rep, err := resource(c, args)
-	if err != nil {
-		return err
-	}
-	v, err := h.store.TaskSession(c.ctx(), id)
-	if err != nil {
-		return storeErr(err, "CdpReplicaTaskSession", id)
-	}
-	c.buf = c.enc.TaskSession(c.buf, c.base, v, rep)
-	return nil
 }

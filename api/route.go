@@ -20,6 +20,7 @@ type route struct {
 	pattern []string
 	public  bool // served without authentication
 	get     endpoint
+	put     endpoint
 	post    endpoint
 	del     endpoint
 	allow   string
@@ -33,21 +34,15 @@ var routes = buildRoutes(append([]route{
 	{pattern: seg("sessionmngr"), public: true, post: (*Handler).logon},
 	{pattern: seg("logonsessions"), get: (*Handler).logonSessions},
 	{pattern: seg("logonsessions/*"), get: (*Handler).logonSession, del: (*Handler).logoff},
-	{pattern: seg("backupservers"), get: collection(emcdp.KindBackupServer)},
-	{pattern: seg("backupservers/*"), get: (*Handler).backupServer},
 	{pattern: seg("cdppolicies"), get: collection(emcdp.KindCdpPolicy)},
-	{pattern: seg("cdppolicies/*"), get: (*Handler).cdpPolicy},
-	{pattern: seg("cdppolicies/*/includes"), get: (*Handler).includes},
-	{pattern: seg("cdppolicies/*/includes/*"), get: (*Handler).include},
-	{pattern: seg("cdppolicies/*/cdpreplicasessions"), get: (*Handler).policySessionsOfPolicy},
-	{pattern: seg("cdpreplicasessions"), get: collection(emcdp.KindCdpReplicaSession)},
-	{pattern: seg("cdpreplicasessions/*"), get: (*Handler).policySession},
-	{pattern: seg("cdpreplicasessions/*/cdpreplicatasksessions"), get: (*Handler).taskSessionsOfSession},
-	{pattern: seg("cdpreplicatasksessions"), get: collection(emcdp.KindCdpReplicaTaskSession)},
-	{pattern: seg("cdpreplicatasksessions/*"), get: (*Handler).taskSession},
+	{pattern: seg("cdppolicies/*"), get: (*Handler).cdpPolicy, put: (*Handler).policyEdit, post: (*Handler).policyAction},
+	{pattern: seg("cdppolicies/*/includes"), get: (*Handler).includes, post: (*Handler).policyInclude},
+	{pattern: seg("cdppolicies/*/includes/*"), get: (*Handler).include, del: (*Handler).policyExclude},
 	{pattern: seg("query"), get: (*Handler).query},
 	{pattern: seg("querysvc"), get: (*Handler).querySvc},
-}, kindRoutes()...))
+	{pattern: seg("tasks"), get: (*Handler).tasks},
+	{pattern: seg("tasks/*"), get: (*Handler).task, del: (*Handler).deleteTask},
+}, append(agentRoutes(), kindRoutes()...)...))
 
 func seg(p string) []string {
 	if p == "" {
@@ -61,6 +56,9 @@ func buildRoutes(rs []route) []route {
 		var m []string
 		if rs[i].get != nil {
 			m = append(m, "GET")
+		}
+		if rs[i].put != nil {
+			m = append(m, "PUT")
 		}
 		if rs[i].post != nil {
 			m = append(m, "POST")
@@ -128,6 +126,8 @@ func (h *Handler) dispatch(c *call) error {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
 		ep = rt.get
+	case http.MethodPut:
+		ep = rt.put
 	case http.MethodPost:
 		ep = rt.post
 	case http.MethodDelete:

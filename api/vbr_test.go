@@ -101,6 +101,13 @@ func TestVBRCrawl(t *testing.T) {
 				"/restorePoints/{id}/backupFiles",
 				"/vmRestorePoints/{id}", "/vmRestorePoints/{id}\\?format=Entity",
 				"/query\\?type=(Backup|BackupFile|RestorePoint|VmRestorePoint)&.*page=2",
+				"/agents/discoveredComputers/{id}", "/agents/discoveredComputers/{id}\\?format=Entity",
+				"/agents/protectionGroups/{id}", "/agents/protectionGroups/{id}\\?format=Entity",
+				"/agents/protectionGroups/{id}/discoveredComputers", "/agents/protectionGroups/{id}/discoveredComputers\\?format=Entity",
+				"/agents/jobs/{id}", "/agents/jobs/{id}\\?format=Entity", "/agents/jobs/{id}/backupSessions",
+				"/agents/jobs/{id}/includes/{id}",
+				"/nas/jobs/{id}", "/nas/jobs/{id}\\?format=Entity", "/nas/jobs/{id}/backupSessions", "/nas/jobs/{id}/includes/{id}",
+				"/query\\?type=(DiscoveredComputer|AgentProtectionGroup|AgentBackupJob|NasJob)&.*page=2",
 			}
 			for _, s := range shapes {
 				re := regexp.MustCompile("^" + regexp.QuoteMeta(root) + strings.ReplaceAll(s, "{id}", id) + "$")

@@ -69,20 +69,26 @@ func TestPasswordLimitAtLogon(t *testing.T) {
 func TestHashSlots(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	// Set before the first check: a slot rests after each check for at most
+	// half of HashWait, so the next logon below always finds it in time.
+	f.svc.HashConcurrency, f.svc.HashWait = 1, 200*time.Millisecond
 	_, tok, err := f.svc.Logon(ctx, "operator", "secret")
 	if err != nil {
 		t.Fatal(err)
 	}
 	held, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	f.svc.HashConcurrency, f.svc.HashWait = 1, 50*time.Millisecond
 	f.svc.OnHash = func() { once.Do(func() { close(held); <-release }) }
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := f.svc.Logon(ctx, "operator", "secret")
 		done <- err
 	}()
-	<-held
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatalf("the logon meant to hold the slot ended without hashing: %v", err)
+	}
 	start := time.Now()
 	if _, _, err := f.svc.Logon(ctx, "nobody", "whatever"); code(err) != emcdp.EUnavailable {
 		t.Errorf("logon with every slot held: %v, want EUnavailable", err)

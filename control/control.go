@@ -50,7 +50,10 @@ type Config struct {
 	// the API's (api.Config).
 	Profile wire.Profile
 	BOM     bool
-	Logger  *slog.Logger
+	// ExternalURL is the API's (api.Config): the root URL clients reach
+	// the server under, for the EM URLs the console shows.
+	ExternalURL string
+	Logger      *slog.Logger
 }
 
 // Plane is the control plane of one server.

@@ -77,6 +77,10 @@ var endpoints = []struct{ method, path, body string }{
 	{"DELETE", "/_emcdp/faults/1", ""},
 	{"GET", "/_emcdp/requests", ""},
 	{"DELETE", "/_emcdp/requests", ""},
+	{"GET", "/_emcdp/overview", ""},
+	{"GET", "/_emcdp/timeline", ""},
+	{"GET", "/_emcdp/sessions/00000000-0000-0000-0000-000000000001", ""},
+	{"POST", "/_emcdp/episodes", `{"vm":"sql-prod-01","duration":"1h"}`},
 }
 
 // TestTokenRequired: without the token, or with a wrong one, every guarded
@@ -125,7 +129,7 @@ func TestControlOff(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/_emcdp/", "/_emcdp/nothing"} {
+	for _, p := range []string{"/_emcdp/", "/_emcdp/nothing", "/_emcdp/ui/", "/_emcdp/ui/app.js"} {
 		if a := send(t, srv, "GET", p, "", ""); a.status != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", p, a.status)
 		}

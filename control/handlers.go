@@ -50,6 +50,10 @@ func (p *Plane) serveControl(w http.ResponseWriter, r *http.Request, em http.Han
 		em.ServeHTTP(w, r)
 		return
 	}
+	if name == "ui" || strings.HasPrefix(name, "ui/") {
+		p.serveUI(w, r)
+		return
+	}
 	if !p.authorized(r) {
 		unauthorized(w)
 		return
@@ -69,6 +73,14 @@ func (p *Plane) serveControl(w http.ResponseWriter, r *http.Request, em http.Han
 		p.serveFault(w, r, strings.TrimPrefix(name, "faults/"))
 	case name == "requests":
 		p.serveRequests(w, r)
+	case name == "overview":
+		p.serveOverview(w, r)
+	case name == "timeline":
+		p.serveTimeline(w, r)
+	case strings.HasPrefix(name, "sessions/"):
+		p.serveSession(w, r, strings.TrimPrefix(name, "sessions/"))
+	case name == "episodes":
+		p.serveEpisodes(w, r)
 	default:
 		writeError(w, http.StatusNotFound, "no such control endpoint; see docs/control.md")
 	}

@@ -39,6 +39,8 @@ type WorldConfig struct {
 	// the world's settings).
 	Record func(ctx context.Context, st emcdp.Store, cfg sim.Config) error
 	Logger *slog.Logger
+	// Serial is shared with the write side: held during each step.
+	Serial sync.Locker
 }
 
 // World is the simulated world behind the API, which the control plane
@@ -145,7 +147,7 @@ func (w *World) startLocked() {
 		return
 	}
 	w.live = &sim.Live{Store: countingStore{w.cfg.Store, w.applied}, Clock: w.cfg.Clock, Config: *w.sim,
-		Interval: w.cfg.Tick, Logger: w.log}
+		Interval: w.cfg.Tick, Logger: w.log, Serial: w.cfg.Serial}
 	w.failed = nil
 	if !w.cfg.Simulate {
 		return

@@ -129,6 +129,7 @@ func cleanEnv() []string {
 type replica struct {
 	base string // https://127.0.0.1:PORT/api
 	logs *syncBuffer
+	kill func() // SIGKILL, then wait for the process
 }
 
 type syncBuffer struct {
@@ -167,9 +168,10 @@ func serve(t *testing.T, bin, db string, extra ...string) *replica {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	kill := func() { once.Do(func() { cancel(); cmd.Wait() }) }
 	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
+		kill()
 		if t.Failed() {
 			t.Logf("replica log:\n%s", logs.String())
 		}
@@ -186,7 +188,7 @@ func serve(t *testing.T, bin, db string, extra ...string) *replica {
 	}()
 	select {
 	case u := <-urls:
-		return &replica{base: u + "/api", logs: logs}
+		return &replica{base: u + "/api", logs: logs, kill: kill}
 	case <-time.After(60 * time.Second):
 		t.Fatalf("emcdp serve did not report listening within 60 s; log:\n%s", logs.String())
 	}

@@ -8,18 +8,12 @@ import (
 	"slices"
 
 	"github.com/emcdp/emcdp"
-	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/jackc/pgx/v5"
 )
 
-// Statements of Apply. Upserts of servers and policies replace every column;
-// session inserts (COPY) fail on an existing id; session updates write only
-// the columns that change while a session runs and when it ends.
+// Statements of Apply that are not derived from a description. An upsert of
+// a policy replaces every column.
 const (
-	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-		port = excluded.port, version = excluded.version, wcf_port = excluded.wcf_port,
-		vbr_certificate_thumbprint = excluded.vbr_certificate_thumbprint`
 	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
 		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
@@ -28,16 +22,14 @@ const (
 		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
 	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = $1`
 	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
-	updatePS      = `UPDATE policy_sessions SET end_time = $1, state = $2, result = $3, progress = $4, failure_message = $5 WHERE id = $6`
-	updateTS      = `UPDATE task_sessions SET end_time = $1, state = $2, result = $3, reason = $4 WHERE id = $5`
 	upsertMeta    = `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	addCount      = `UPDATE row_counts SET n = n + $1 WHERE tbl = $2`
 )
 
 // Apply writes the batch in one transaction: all of it or none of it. The
-// order is: servers, policies (with their Includes), new and updated policy
-// sessions, new and updated task sessions, meta, then the removal of old
-// sessions. New sessions are written with COPY. Updating a session that does
+// order is: policies (with their Includes), the new sessions (COPY), the
+// other rows of the described kinds (Batch.EachWrite), the removal of old
+// sessions, then meta. Updating a session that does
 // not exist fails the batch with an error wrapping emcdp.ErrNotFound;
 // inserting one that exists fails it with an error wrapping ErrDuplicate.
 func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -53,7 +45,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := applier{ctx: ctx, tx: tx}
-	for _, step := range []func(*emcdp.Batch) error{a.resources, a.policySessions, a.taskSessions, a.kinds, a.rest} {
+	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.policies, a.kinds, a.meta} {
 		if err := step(b); err != nil {
 			return err
 		}
@@ -106,16 +98,10 @@ func (a *applier) send(pb *pgx.Batch, qs []queued) (map[string]int64, error) {
 	return deleted, mapErr(br.Close(), "write")
 }
 
-// resources upserts the servers and the policies, replacing each policy's
-// includes.
-func (a *applier) resources(b *emcdp.Batch) error {
+// policies upserts the policies, replacing each policy's includes.
+func (a *applier) policies(b *emcdp.Batch) error {
 	pb := &pgx.Batch{}
 	var qs []queued
-	for i := range b.BackupServers {
-		v := &b.BackupServers[i]
-		pb.Queue(upsertServer, uid(&v.ID), v.Name, optStr(v.Description), int64(v.Port), v.Version, int64(v.WcfPort), v.VbrCertificateThumbprint)
-		qs = append(qs, queued{op: "write backup server " + v.ID.String()})
-	}
 	for i := range b.CdpPolicies {
 		v := &b.CdpPolicies[i]
 		opts, err := json.Marshal(v.Options)
@@ -145,62 +131,21 @@ func (a *applier) resources(b *emcdp.Batch) error {
 	return err
 }
 
-// copyRows inserts rows with COPY and adds them to the table's row count.
-// A row whose id exists fails the COPY with a unique violation.
-func (a *applier) copyRows(tbl string, cols []string, n int, row func(i int) []any) error {
-	if n == 0 {
-		return nil
-	}
-	got, err := a.tx.CopyFrom(a.ctx, pgx.Identifier{tbl}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-		return row(i), nil
-	}))
+// copyRows inserts n rows into tbl with COPY. A row whose id exists fails
+// the COPY with a unique violation.
+func (a *applier) copyRows(tbl string, cols []string, rows [][]any) error {
+	got, err := a.tx.CopyFrom(a.ctx, pgx.Identifier{tbl}, cols, pgx.CopyFromRows(rows))
 	if err != nil {
 		return mapErr(err, "insert into "+tbl)
 	}
-	if got != int64(n) {
-		return fmt.Errorf("postgres: insert into %s: wrote %d rows of %d", tbl, got, n)
+	if got != int64(len(rows)) {
+		return fmt.Errorf("postgres: insert into %s: wrote %d rows of %d", tbl, got, len(rows))
 	}
-	_, err = a.tx.Exec(a.ctx, addCount, int64(n), tbl)
-	return mapErr(err, "count "+tbl)
+	return nil
 }
 
-func (a *applier) policySessions(b *emcdp.Batch) error {
-	if err := a.copyRows("policy_sessions", psColumns, len(b.NewPolicySessions), func(i int) []any {
-		return psRow(&b.NewPolicySessions[i])
-	}); err != nil {
-		return err
-	}
-	pb := &pgx.Batch{}
-	qs := make([]queued, 0, len(b.UpdPolicySessions))
-	for i := range b.UpdPolicySessions {
-		v := &b.UpdPolicySessions[i]
-		pb.Queue(updatePS, optTime(v.EndTime), int16(v.State), int16(v.Result), int32(v.Progress), optStr(v.FailureMessage), uid(&v.ID))
-		qs = append(qs, queued{op: "update policy session " + v.ID.String(), what: "policy session", id: v.ID})
-	}
-	_, err := a.send(pb, qs)
-	return err
-}
-
-func (a *applier) taskSessions(b *emcdp.Batch) error {
-	if err := a.copyRows("task_sessions", tsColumns, len(b.NewTaskSessions), func(i int) []any {
-		return tsRow(&b.NewTaskSessions[i])
-	}); err != nil {
-		return err
-	}
-	pb := &pgx.Batch{}
-	qs := make([]queued, 0, len(b.UpdTaskSessions))
-	for i := range b.UpdTaskSessions {
-		v := &b.UpdTaskSessions[i]
-		pb.Queue(updateTS, optTime(v.EndTime), int16(v.State), int16(v.Result), optStr(v.Reason), uid(&v.ID))
-		qs = append(qs, queued{op: "update task session " + v.ID.String(), what: "task session", id: v.ID})
-	}
-	_, err := a.send(pb, qs)
-	return err
-}
-
-// rest writes the meta keys, then removes the sessions created before
-// b.DeleteSessionsBefore and keeps the row counts in step.
-func (a *applier) rest(b *emcdp.Batch) error {
+// meta writes the meta keys.
+func (a *applier) meta(b *emcdp.Batch) error {
 	pb := &pgx.Batch{}
 	var qs []queued
 	// Keys in order, so that replicas writing the same keys lock them in
@@ -209,23 +154,6 @@ func (a *applier) rest(b *emcdp.Batch) error {
 		pb.Queue(upsertMeta, k, b.Meta[k])
 		qs = append(qs, queued{op: "write meta"})
 	}
-	if !b.DeleteSessionsBefore.IsZero() {
-		t := sqlgen.Nanos(b.DeleteSessionsBefore)
-		for _, tbl := range []string{"task_sessions", "policy_sessions"} {
-			pb.Queue("DELETE FROM "+tbl+" WHERE creation_time < $1", t)
-			qs = append(qs, queued{op: "prune " + tbl, counted: tbl})
-		}
-	}
-	deleted, err := a.send(pb, qs)
-	if err != nil {
-		return err
-	}
-	for _, tbl := range []string{"task_sessions", "policy_sessions"} {
-		if n := deleted[tbl]; n > 0 {
-			if _, err := a.tx.Exec(a.ctx, addCount, -n, tbl); err != nil {
-				return mapErr(err, "count "+tbl)
-			}
-		}
-	}
-	return nil
+	_, err := a.send(pb, qs)
+	return err
 }

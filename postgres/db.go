@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,13 +163,13 @@ func (db *DB) Maintain(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tables := "policy_sessions, task_sessions"
-	for _, d := range emcdp.Descs {
+	var tables []string
+	for _, d := range emcdp.AllDescs {
 		if d.Session {
-			tables += ", " + d.Table
+			tables = append(tables, d.Table)
 		}
 	}
-	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) "+tables)
+	_, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) "+strings.Join(tables, ", "))
 	return mapErr(err, "vacuum")
 }
 

@@ -12,14 +12,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// This file stores the described kinds (emcdp.Descs) generically: their
+// This file stores the described kinds (emcdp.AllDescs) generically: their
 // tables are created and extended from the descriptions at open, and their
 // rows are written, read and pruned by sqlgen's statements for them.
 
 // ensureKinds creates the tables and indexes of the described kinds that do
 // not exist yet and adds the columns a description gained since, in one
 // transaction that holds the migration lock, so that replicas opening at
-// once do it once.
+// once do it once. The tables of the numbered migrations (Desc.Migrated)
+// are not made here, only extended.
 func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -36,10 +37,12 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		return nil
 	}
-	for _, d := range emcdp.Descs {
-		for _, stmt := range sqlgen.CreateTable(&sqlgen.Postgres, d) {
-			if err := exec(stmt); err != nil {
-				return err
+	for _, d := range emcdp.AllDescs {
+		if !d.Migrated {
+			for _, stmt := range sqlgen.CreateTable(&sqlgen.Postgres, d) {
+				if err := exec(stmt); err != nil {
+					return err
+				}
 			}
 		}
 		have := map[string]bool{}
@@ -63,7 +66,7 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 				}
 			}
 		}
-		if sqlgen.Tables[d.Kind].Counted {
+		if sqlgen.Tables[d.Kind].Counted && !d.Migrated {
 			if err := exec(sqlgen.InitCount(d)); err != nil {
 				return err
 			}
@@ -77,13 +80,25 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 	return mapErr(tx.Commit(ctx), "commit schema")
 }
 
-// kinds writes the rows of described kinds in b in one round trip.
+// kinds writes the rows of described kinds in b: the new sessions of the
+// counted tables with one COPY per table, then the other rows and the
+// removal of old sessions in one round trip.
 func (a *applier) kinds(b *emcdp.Batch) error {
 	pb := &pgx.Batch{}
 	var qs []queued
 	stmts := map[[2]any]string{}
 	inserted := map[string]int64{}
+	copies := map[*emcdp.Desc][][]any{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
+		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
+			args, err := sqlgen.Args(&sqlgen.Postgres, d, item, false, nil)
+			if err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+			copies[d] = append(copies[d], args)
+			inserted[d.Table]++
+			return nil
+		}
 		k := [2]any{d, op}
 		q, ok := stmts[k]
 		if !ok {
@@ -117,9 +132,6 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			return nil
 		}
 		qs = append(qs, queued{op: "write " + d.Type + " " + id.String()})
-		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
-			inserted[d.Table]++
-		}
 		if d.Includes == nil {
 			return nil
 		}
@@ -141,16 +153,20 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range emcdp.AllDescs {
+		if rows := copies[d]; len(rows) > 0 {
+			if err := a.copyRows(d.Table, columnsOf(d), rows); err != nil {
+				return err
+			}
+		}
+	}
 	if !b.DeleteSessionsBefore.IsZero() {
-		for _, d := range emcdp.Descs {
+		for _, d := range emcdp.AllDescs {
 			if d.Session {
 				pb.Queue("DELETE FROM "+d.Table+" WHERE creation_time < $1", sqlgen.Nanos(b.DeleteSessionsBefore))
 				qs = append(qs, queued{op: "prune " + d.Table, counted: d.Table})
 			}
 		}
-	}
-	if len(qs) == 0 {
-		return nil
 	}
 	deleted, err := a.send(pb, qs)
 	if err != nil {
@@ -158,7 +174,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	}
 	// Tables in order, so that replicas writing at once lock the counts in
 	// the same order.
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		if n := inserted[d.Table] - deleted[d.Table]; n != 0 {
 			if _, err := a.tx.Exec(a.ctx, addCount, n, d.Table); err != nil {
 				return mapErr(err, "count "+d.Table)
@@ -166,6 +182,16 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		}
 	}
 	return nil
+}
+
+// columnsOf returns the column names of d's table, in DescCols order.
+func columnsOf(d *emcdp.Desc) []string {
+	ps := sqlgen.StoredProps(d)
+	cols := make([]string, len(ps))
+	for i, p := range ps {
+		cols[i] = p.Column
+	}
+	return cols
 }
 
 // Resource reads one item of a described kind by id: with one statement,
@@ -178,16 +204,10 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
-	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
 	if d.Includes == nil {
-		it := d.New()
-		sr := sqlgen.GetScanRow(d)
-		defer sr.Put(d)
-		if err := db.pool.QueryRow(ctx, stmt, id[:]).Scan(sr.Into(it)...); err != nil {
-			return nil, notFound(err, "read "+d.Type)
-		}
-		return it, nil
+		return db.byID(ctx, d, id)
 	}
+	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
 	tx, err := db.pool.BeginTx(ctx, readTx)
 	if err != nil {
 		return nil, mapErr(err, "begin read")
@@ -206,7 +226,27 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
 }
 
-// scanDesc runs stmt and appends the rows, items of d, to res.Items.
+// byIDStmts are the statements that read one row of a described kind by id.
+var byIDStmts = func() map[emcdp.Kind]string {
+	m := map[emcdp.Kind]string{}
+	for _, d := range emcdp.AllDescs {
+		m[d.Kind] = "SELECT " + sqlgen.DescCols(d) + " FROM " + d.Table + " WHERE id = $1"
+	}
+	return m
+}()
+
+// byID reads one item of d, a kind without includes, with one statement.
+func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := db.pool.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	return it, nil
+}
+
+// scanDesc runs stmt and adds the rows, items of d, to res (Desc.Add).
 func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args []any, res *emcdp.QueryResult) error {
 	rows, err := tx.Query(ctx, stmt, args...)
 	if err != nil {
@@ -216,11 +256,9 @@ func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args [
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	for rows.Next() {
-		it := d.New()
-		if err := rows.Scan(sr.Into(it)...); err != nil {
+		if err := rows.Scan(sr.Into(d.Add(res))...); err != nil {
 			return mapErr(err, "read "+d.Type)
 		}
-		res.Items = append(res.Items, it)
 	}
 	return mapErr(rows.Err(), "query "+d.Type)
 }

@@ -72,7 +72,7 @@ func TestQueryPlans(t *testing.T) {
 	s, args := countStmt(sqlgen.Tables[emcdp.KindCdpReplicaTaskSession], &sqlgen.Clauses{})
 	checkPlan(t, "unfiltered count", explain(t, db, s, args...), "row_counts")
 	id := emcdp.NewID()
-	checkPlan(t, "by id", explain(t, db, "SELECT "+tsCols+" FROM task_sessions WHERE id = $1", uid(&id)), "Index Scan using task_sessions_pkey")
+	checkPlan(t, "by id", explain(t, db, "SELECT "+sqlgen.DescCols(emcdp.CdpReplicaTaskSessionDesc)+" FROM task_sessions WHERE id = $1", uid(&id)), "Index Scan using task_sessions_pkey")
 }
 
 func checkPlan(t *testing.T, name, plan, want string) {

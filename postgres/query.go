@@ -28,13 +28,13 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	res := &emcdp.QueryResult{}
-	if d := emcdp.DescOf(q.Kind); d != nil {
+	if d := emcdp.KindDesc(q.Kind); d != nil {
 		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
 		if err == nil {
 			err = loadObjects(ctx, tx, d, res.Items)
 		}
 	} else {
-		err = scanAll(ctx, tx, q.Kind, stmt, c.Args, res)
+		err = scanPolicies(ctx, tx, stmt, c.Args, res)
 	}
 	if err != nil {
 		return nil, err
@@ -111,31 +111,18 @@ func count(ctx context.Context, tx pgx.Tx, t sqlgen.Table, c *sqlgen.Clauses) (i
 	return int(n), mapErr(err, "count "+t.Name)
 }
 
-// scanAll runs stmt and appends the rows to the slice of res for kind k.
-func scanAll(ctx context.Context, tx pgx.Tx, k emcdp.Kind, stmt string, args []any, res *emcdp.QueryResult) error {
+// scanPolicies runs stmt and appends the rows to res.CdpPolicies.
+func scanPolicies(ctx context.Context, tx pgx.Tx, stmt string, args []any, res *emcdp.QueryResult) error {
 	rows, err := tx.Query(ctx, stmt, args...)
 	if err != nil {
-		return mapErr(err, "query "+k.String())
+		return mapErr(err, "query CdpPolicy")
 	}
 	defer rows.Close()
 	for rows.Next() {
-		switch k {
-		case emcdp.KindBackupServer:
-			res.BackupServers = append(res.BackupServers, emcdp.BackupServer{})
-			err = scanServer(rows, &res.BackupServers[len(res.BackupServers)-1])
-		case emcdp.KindCdpPolicy:
-			res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
-			err = scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1])
-		case emcdp.KindCdpReplicaSession:
-			res.PolicySessions = append(res.PolicySessions, emcdp.PolicySession{})
-			err = scanPolicySession(rows, &res.PolicySessions[len(res.PolicySessions)-1])
-		case emcdp.KindCdpReplicaTaskSession:
-			res.TaskSessions = append(res.TaskSessions, emcdp.TaskSession{})
-			err = scanTaskSession(rows, &res.TaskSessions[len(res.TaskSessions)-1])
-		}
-		if err != nil {
-			return mapErr(err, "read "+k.String())
+		res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
+		if err := scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1]); err != nil {
+			return mapErr(err, "read CdpPolicy")
 		}
 	}
-	return mapErr(rows.Err(), "query "+k.String())
+	return mapErr(rows.Err(), "query CdpPolicy")
 }

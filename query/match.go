@@ -245,22 +245,8 @@ func valueOf(item any, f emcdp.Field) (v emcdp.Value, present, ok bool) {
 	opt := func(s string) (emcdp.Value, bool, bool) { return emcdp.Value{Str: s}, s != "", true }
 	id := func(x emcdp.ID) (emcdp.Value, bool, bool) { return emcdp.Value{ID: x}, true, true }
 	tm := func(t time.Time) (emcdp.Value, bool, bool) { return emcdp.Value{Time: t}, !t.IsZero(), true }
-	num := func(n int64) (emcdp.Value, bool, bool) { return emcdp.Value{Int: n}, true, true }
 	boolean := func(b bool) (emcdp.Value, bool, bool) { return emcdp.Value{Bool: b}, true, true }
 	switch it := item.(type) {
-	case *emcdp.BackupServer:
-		switch f.Column {
-		case "id":
-			return id(it.ID)
-		case "name":
-			return str(it.Name)
-		case "description":
-			return opt(it.Description)
-		case "port":
-			return num(int64(it.Port))
-		case "version":
-			return str(it.Version)
-		}
 	case *emcdp.CdpPolicy:
 		switch f.Column {
 		case "id":
@@ -280,62 +266,8 @@ func valueOf(item any, f emcdp.Field) (v emcdp.Value, present, ok bool) {
 		case "backup_server_name":
 			return str(it.BackupServerName)
 		}
-	case *emcdp.PolicySession:
-		switch f.Column {
-		case "id":
-			return id(it.ID)
-		case "name":
-			return str(it.Name)
-		case "policy_id":
-			return id(it.PolicyID)
-		case "policy_name":
-			return str(it.PolicyName)
-		case "backup_server_id":
-			return id(it.BackupServerID)
-		case "backup_server_name":
-			return str(it.BackupServerName)
-		case "creation_time":
-			return tm(it.CreationTime)
-		case "end_time":
-			return tm(it.EndTime)
-		case "state":
-			return num(int64(it.State))
-		case "result":
-			return num(int64(it.Result))
-		case "failure_message":
-			return opt(it.FailureMessage)
-		}
-	case *emcdp.TaskSession:
-		switch f.Column {
-		case "id":
-			return id(it.ID)
-		case "name":
-			return str(it.Name)
-		case "policy_session_id":
-			return id(it.PolicySessionID)
-		case "policy_session_name":
-			return str(it.PolicySessionName)
-		case "backup_server_id":
-			return id(it.BackupServerID)
-		case "backup_server_name":
-			return str(it.BackupServerName)
-		case "creation_time":
-			return tm(it.CreationTime)
-		case "end_time":
-			return tm(it.EndTime)
-		case "state":
-			return num(int64(it.State))
-		case "result":
-			return num(int64(it.Result))
-		case "reason":
-			return opt(it.Reason)
-		case "total_size":
-			return num(it.TotalSize)
-		case "vm_display_name":
-			return str(it.VmDisplayName)
-		}
 	}
-	if d := emcdp.Describe(item); d != nil {
+	if d := emcdp.DescribeAny(item); d != nil {
 		if p := d.Column(f.Column); p != nil && p.Scalar() {
 			v := p.Get(item)
 			return v, p.Present(v), true

@@ -263,7 +263,7 @@ func typedValue(k emcdp.Kind, f emcdp.Field, vt token) (emcdp.Value, *syntaxErro
 	case emcdp.TypeUID:
 		want := "urn:veeam:" + f.Ref.String() + ":<guid>"
 		if kk, id, ok := emcdp.ParseUID(s); ok {
-			if kk != f.Ref {
+			if kk != f.Ref && !(f.Ref == emcdp.KindJob && emcdp.IsJobKind(kk)) {
 				return emcdp.Value{}, wrong(want)
 			}
 			return emcdp.Value{ID: id}, nil

@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/control"
@@ -39,6 +41,10 @@ type Config struct {
 	// world anew (reset, scenario), to record the settings beside it.
 	RecordWorld func(ctx context.Context, st emcdp.Store, cfg sim.Config) error
 
+	// TaskDelay is how long after a write its task applies (actions.md
+	// §3.4; the serve flag's default is 1 s); 0 applies it before the 202.
+	TaskDelay time.Duration
+
 	// Auth holds the logon settings.
 	Auth AuthConfig
 	// API configures the handler; its Store, Auth, Clock, Observe and
@@ -47,8 +53,8 @@ type Config struct {
 	// HTTP configures the listeners; its API and Wrap are filled in.
 	HTTP api.ServerConfig
 
-	// Control configures the control plane; its World, Profile and BOM
-	// are filled in.
+	// Control configures the control plane; its World, Profile, BOM and
+	// ExternalURL are filled in.
 	Control control.Config
 
 	Logger *slog.Logger
@@ -71,13 +77,16 @@ type AuthConfig struct {
 
 // Server is a running emcdp.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	clock *control.Clock
-	auth  *auth.Service
-	world *control.World
-	plane *control.Plane
-	http  *api.Server
+	cfg     Config
+	log     *slog.Logger
+	clock   *control.Clock
+	auth    *auth.Service
+	world   *control.World
+	plane   *control.Plane
+	http    *api.Server
+	actions *action.Service
+	stopAct context.CancelFunc
+	actDone chan struct{}
 }
 
 // New assembles a server over cfg.Store; nothing listens until Open.
@@ -115,15 +124,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		BasicCacheTTL: a.BasicCacheTTL, SoleWriter: a.SoleWriter, HashConcurrency: a.HashConcurrency}
 
 	var err error
+	// Writes and simulation steps take turns, so that a step sees every
+	// write applied up to its instant (action.Service.Serial).
+	serial := &sync.Mutex{}
 	s.world, err = control.NewWorld(ctx, control.WorldConfig{
 		Store: cfg.Store, Auth: s.auth, Clock: s.clock, Sim: cfg.World, Name: cfg.WorldName,
-		Simulate: cfg.Simulate, Tick: cfg.Tick, Record: cfg.RecordWorld, Logger: s.log,
+		Simulate: cfg.Simulate, Tick: cfg.Tick, Record: cfg.RecordWorld, Logger: s.log, Serial: serial,
 	})
 	if err != nil {
 		return nil, err
 	}
 	cc := cfg.Control
-	cc.World, cc.Profile, cc.BOM = s.world, cfg.API.Profile, cfg.API.BOM
+	cc.World, cc.Profile, cc.BOM, cc.ExternalURL = s.world, cfg.API.Profile, cfg.API.BOM, cfg.API.ExternalURL
 	if cc.Logger == nil {
 		cc.Logger = s.log
 	}
@@ -131,8 +143,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
+	s.actions = &action.Service{Store: cfg.Store, World: s.clock, Delay: cfg.TaskDelay, Logger: s.log, Serial: serial}
 	ac := cfg.API
-	ac.Store, ac.Auth, ac.Clock, ac.Observe = cfg.Store, s.auth, s.clock, s.plane.Observe
+	ac.Store, ac.Auth, ac.Clock, ac.Observe, ac.Actions = cfg.Store, s.auth, s.clock, s.plane.Observe, s.actions
 	if ac.Logger == nil {
 		ac.Logger = s.log
 	}
@@ -148,6 +161,12 @@ func (s *Server) Open() error {
 		return err
 	}
 	s.world.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopAct, s.actDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.actDone)
+		s.actions.Run(ctx)
+	}()
 	return nil
 }
 
@@ -170,6 +189,10 @@ func (s *Server) Wait(ctx context.Context) error {
 
 // Close stops the simulation and the listeners.
 func (s *Server) Close() error {
+	if s.stopAct != nil {
+		s.stopAct()
+		<-s.actDone
+	}
 	s.world.Stop()
 	return s.http.Close()
 }

@@ -23,6 +23,7 @@ type world struct {
 	policies []*policyDef
 	vms      map[string]*vmDef // by lower-case name
 	vbr      []*vbrServer      // the servers' regular VBR worlds, in server order
+	agents   []*agentServer    // the servers' agents and NAS worlds, in server order
 }
 
 // policyDef is one policy with what its generators need.
@@ -174,6 +175,12 @@ func newWorld(cfg Config, start time.Time) (*world, error) {
 	if err := w.buildVBR(specs, rv); err != nil {
 		return nil, err
 	}
+	// agents and NAS draw from a stream of their own too
+	ra := newRand(uint64(cfg.Seed), 0x6167656e74) // "agent"
+	if len(cfg.Catalog) == 0 && cfg.Jobs.PerServer >= 0 {
+		generateAgents(ra, specs)
+	}
+	w.buildAgents(specs, ra)
 	return w, nil
 }
 

@@ -100,6 +100,10 @@ type ServerSpec struct {
 	// server declared without jobs runs none.
 	Repositories []RepositorySpec
 	Jobs         []JobSpec
+	// Agents and NasJobs declare the server's agents and NAS jobs
+	// (agents.go); a server declared without them has none.
+	Agents  AgentsSpec
+	NasJobs []NasJobSpec
 }
 
 // PolicySpec declares one CDP policy and the VMs it protects.

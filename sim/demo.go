@@ -51,7 +51,9 @@ func Demo() Config {
 						Sources: []string{"SQL Daily", "BACKUP_EAST_FILESERVERS_VMW"}, RetainCycles: 30},
 					{Name: "Legacy App Backup", Type: emcdp.JobBackup, Disabled: true, At: 19 * time.Hour,
 						Description: "Application retired; kept for its restore points.", VMs: vms("legacy-app-", []int{127})},
-				}},
+				},
+				Agents:  AgentsSpec{Computers: 24, Jobs: []string{"Agents - Windows servers", "Agents - Linux servers"}},
+				NasJobs: []NasJobSpec{{Name: "FS01 shares & homes", Shares: 3}}},
 			{Name: "vbr-west.lab.local", Version: "12.2.0.334", Description: "DR site backup server",
 				Policies: []PolicySpec{
 					{Name: "CDP Web Frontend", VMs: []VMSpec{{Name: "web-01", DisksGiB: []int{40}},
@@ -67,7 +69,9 @@ func Demo() Config {
 						RetainCycles: 5, VMs: []VMSpec{{Name: "webfarm-01"}, {Name: "webfarm-02"}}},
 					{Name: "Infrastructure Continuous", Type: emcdp.JobBackup, Continuous: true, FullDay: "none",
 						RetainCycles: 30, VMs: vms("infra-west-", []int{60, 100})},
-				}},
+				},
+				Agents:  AgentsSpec{Computers: 6, Jobs: []string{"Agents - West workstations"}},
+				NasJobs: []NasJobSpec{{Name: "NAS West projects"}}},
 		},
 		Jobs: JobsConfig{WarningRate: 0.1, FailureRate: 0.08, Episodes: []JobEpisode{
 			{Job: "SQL Daily", Result: emcdp.ResultFailed, VMCount: 3, Weekdays: []time.Weekday{time.Tuesday}},

@@ -22,6 +22,10 @@ type Live struct {
 	Config   Config
 	Interval time.Duration // between steps; default 1 s of wall time
 	Logger   *slog.Logger  // default slog.Default()
+	// Serial, when set, is held during each step; the write side holds it
+	// while it applies a write, so that a step never runs between a write's
+	// reading of the clock and its commit, and sees every event up to its now.
+	Serial sync.Locker
 
 	mu sync.Mutex
 	r  *runner
@@ -35,6 +39,10 @@ func (l *Live) Step(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.Serial != nil {
+		l.Serial.Lock()
+		defer l.Serial.Unlock()
+	}
 	if l.r == nil {
 		r, err := newRunner(l.Store, l.Config)
 		if err != nil {

@@ -30,6 +30,9 @@ type memStore struct {
 	files     map[emcdp.ID]emcdp.BackupFile
 	rps       map[emcdp.ID]emcdp.RestorePoint
 	vrps      map[emcdp.ID]emcdp.VmRestorePoint
+	nasJobs   map[emcdp.ID]emcdp.NasJob
+	groups    map[emcdp.ID]emcdp.AgentProtectionGroup
+	computers map[emcdp.ID]emcdp.DiscoveredComputer
 	meta      map[string]string
 	applies   int
 	failAfter int
@@ -42,7 +45,9 @@ func newMemStore() *memStore {
 		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{},
 		repos: map[emcdp.ID]emcdp.Repository{}, jobs: map[emcdp.ID]emcdp.Job{}, jsess: map[emcdp.ID]emcdp.JobSession{},
 		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}, backups: map[emcdp.ID]emcdp.Backup{},
-		files: map[emcdp.ID]emcdp.BackupFile{}, rps: map[emcdp.ID]emcdp.RestorePoint{}, vrps: map[emcdp.ID]emcdp.VmRestorePoint{}}
+		files: map[emcdp.ID]emcdp.BackupFile{}, rps: map[emcdp.ID]emcdp.RestorePoint{}, vrps: map[emcdp.ID]emcdp.VmRestorePoint{},
+		nasJobs: map[emcdp.ID]emcdp.NasJob{},
+		groups:  map[emcdp.ID]emcdp.AgentProtectionGroup{}, computers: map[emcdp.ID]emcdp.DiscoveredComputer{}}
 }
 
 func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -88,6 +93,15 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	for _, j := range b.Jobs {
 		m.jobs[j.ID] = j
+	}
+	for _, j := range b.NasJobs {
+		m.nasJobs[j.ID] = j
+	}
+	for _, g := range b.ProtectionGroups {
+		m.groups[g.ID] = g
+	}
+	for _, c := range b.DiscoveredComputers {
+		m.computers[c.ID] = c
 	}
 	for _, s := range b.NewJobSessions {
 		m.jsess[s.ID] = s
@@ -192,6 +206,33 @@ func (m *memStore) checkVBR(b *emcdp.Batch) error {
 			}
 		}
 		jobs[j.ID] = true
+	}
+	for id := range m.nasJobs {
+		jobs[id] = true
+	}
+	for _, j := range b.NasJobs {
+		if !servers(j.BackupServerID) {
+			return fmt.Errorf("NAS job %s: unknown backup server", j.Name)
+		}
+		if !j.RepositoryID.IsZero() && !repos[j.RepositoryID] {
+			return fmt.Errorf("NAS job %s: unknown repository", j.Name)
+		}
+		jobs[j.ID] = true
+	}
+	groups := map[emcdp.ID]bool{}
+	for id := range m.groups {
+		groups[id] = true
+	}
+	for _, g := range b.ProtectionGroups {
+		if !servers(g.BackupServerID) {
+			return fmt.Errorf("protection group %s: unknown backup server", g.Name)
+		}
+		groups[g.ID] = true
+	}
+	for _, c := range b.DiscoveredComputers {
+		if !groups[c.ProtectionGroupID] {
+			return fmt.Errorf("computer %s: unknown protection group", c.Name)
+		}
 	}
 	sess := map[emcdp.ID]bool{}
 	for _, s := range b.NewJobSessions {
@@ -351,5 +392,19 @@ func (m *memStore) LogonFailures(ctx context.Context, userKey string, since time
 }
 func (m *memStore) ClearLogonFailures(ctx context.Context, userKey string) error { return errNoAuth }
 func (m *memStore) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
+	return 0, errNoAuth
+}
+
+// The simulator writes no tasks: the task methods refuse, like the auth ones.
+func (m *memStore) CreateTask(ctx context.Context, t *emcdp.Task, max int) error { return errNoAuth }
+func (m *memStore) Task(ctx context.Context, num int64) (*emcdp.Task, error)     { return nil, errNoAuth }
+func (m *memStore) Tasks(ctx context.Context, owner string) ([]emcdp.Task, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) DeleteTask(ctx context.Context, num int64) error { return errNoAuth }
+func (m *memStore) DueTasks(ctx context.Context, t time.Time, limit int) ([]emcdp.Task, error) {
+	return nil, errNoAuth
+}
+func (m *memStore) PruneTasks(ctx context.Context, finishedBefore time.Time) (int, error) {
 	return 0, errNoAuth
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -47,6 +48,9 @@ type runner struct {
 	w      *world
 	states []unit // valid at instant at
 	at     time.Time
+
+	rev    string                          // MetaWorldRev when events was read
+	events map[emcdp.ID][]emcdp.WorldEvent // the writes' effects, by policy
 }
 
 // unit is one independently generated part of the world: a CDP policy, or
@@ -56,15 +60,20 @@ type unit interface {
 	advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error
 }
 
-// units is the number of units: the policies, then the VBR servers.
-func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) }
+// units is the number of units: the policies, the VBR servers, then the
+// servers' agents and NAS worlds.
+func (r *runner) units() int { return len(r.w.policies) + len(r.w.vbr) + len(r.w.agents) }
 
 // newUnit returns unit i at the world's start.
 func (r *runner) newUnit(i int) unit {
 	if i < len(r.w.policies) {
-		return newPolicyState(r.w.policies[i], r.cfg)
+		p := r.w.policies[i]
+		return newPolicyState(p, r.cfg, r.events[p.pol.ID])
 	}
-	return newVBRState(r.w.vbr[i-len(r.w.policies)], &r.cfg, r.w.start)
+	if i -= len(r.w.policies); i < len(r.w.vbr) {
+		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start, r.events)
+	}
+	return &agentState{as: r.w.agents[i-len(r.w.vbr)], start: r.w.start}
 }
 
 func newRunner(st emcdp.Store, cfg Config) (*runner, error) {
@@ -149,6 +158,9 @@ func (r *runner) sync(ctx context.Context, now time.Time, progress func(done, to
 			return err
 		}
 	}
+	if err := r.loadEvents(ctx); err != nil {
+		return err
+	}
 	if s, err := r.st.Meta(ctx, MetaRun); err != nil {
 		return fmt.Errorf("sim: reading the store's state: %w", err)
 	} else if s != "" {
@@ -211,6 +223,9 @@ func (r *runner) fresh(ctx context.Context, now time.Time, progress func(done, t
 		for _, j := range vs.jobs {
 			b.Jobs = append(b.Jobs, j.jobAt(now))
 		}
+	}
+	for _, as := range r.w.agents {
+		as.catalogue(b, now)
 	}
 	if err := r.st.Apply(ctx, b); err != nil {
 		return fmt.Errorf("sim: writing the catalogue: %w", err)
@@ -335,4 +350,43 @@ func (r *runner) estimate(from, to time.Time) int {
 		}
 	}
 	return int(n)
+}
+
+// loadEvents reads the world events of the policies when a write recorded
+// one since the last read; the units are then rebuilt, so that each replays
+// its events from the start.
+func (r *runner) loadEvents(ctx context.Context) error {
+	rev, err := r.st.Meta(ctx, emcdp.MetaWorldRev)
+	if err != nil {
+		return fmt.Errorf("sim: reading the store's state: %w", err)
+	}
+	if rev == r.rev {
+		return nil
+	}
+	var ids []emcdp.ID
+	for _, p := range r.w.policies {
+		ids = append(ids, p.pol.ID)
+	}
+	for _, vs := range r.w.vbr {
+		for _, j := range vs.jobs {
+			ids = append(ids, j.row.ID)
+		}
+	}
+	events := map[emcdp.ID][]emcdp.WorldEvent{}
+	for _, id := range ids {
+		v, err := r.st.Meta(ctx, emcdp.WorldEventsKey(id))
+		if err != nil {
+			return fmt.Errorf("sim: reading the store's state: %w", err)
+		}
+		if v == "" {
+			continue
+		}
+		var evs []emcdp.WorldEvent
+		if err := json.Unmarshal([]byte(v), &evs); err != nil {
+			return fmt.Errorf("sim: malformed world events of %s in the store: %w", id, err)
+		}
+		events[id] = evs
+	}
+	r.events, r.rev, r.states = events, rev, nil
+	return nil
 }

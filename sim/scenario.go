@@ -82,6 +82,18 @@ type serverJSON struct {
 	Policies     []policyJSON     `json:"policies"`
 	Repositories []repositoryJSON `json:"repositories"`
 	Jobs         []jobJSON        `json:"jobs"`
+	Agents       *agentsJSON      `json:"agents"`
+	NasJobs      []nasJobJSON     `json:"nasJobs"`
+}
+
+type agentsJSON struct {
+	Computers int      `json:"computers"`
+	Jobs      []string `json:"jobs"`
+}
+
+type nasJobJSON struct {
+	Name   string `json:"name"`
+	Shares int    `json:"shares"`
 }
 
 type policyJSON struct {
@@ -185,6 +197,12 @@ func ParseScenario(data []byte) (Config, error) {
 				return Config{}, fmt.Errorf("servers[%d].jobs[%d] (%s): %w", i, j, jj.Name, err)
 			}
 			ss.Jobs = append(ss.Jobs, js)
+		}
+		if s.Agents != nil {
+			ss.Agents = AgentsSpec{Computers: s.Agents.Computers, Jobs: s.Agents.Jobs}
+		}
+		for _, n := range s.NasJobs {
+			ss.NasJobs = append(ss.NasJobs, NasJobSpec{Name: n.Name, Shares: n.Shares})
 		}
 		cfg.Catalog = append(cfg.Catalog, ss)
 	}

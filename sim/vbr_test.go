@@ -232,8 +232,10 @@ func TestVBRLiveEqualsSeed(t *testing.T) {
 	cfg.Start, _ = time.Parse(time.RFC3339Nano, start)
 	want := seedMem(t, cfg, clk.Now())
 	if got, want := readVBR(st), readVBR(want); !reflect.DeepEqual(got, want) {
-		t.Fatalf("live stepping and seeding differ: %d/%d sessions, %d/%d tasks", len(got.Sess), len(want.Sess),
-			len(got.Tasks), len(want.Tasks))
+		t.Fatalf("live stepping and seeding differ: %d/%d sessions, %d/%d tasks, %d/%d agent and NAS sessions",
+			len(got.Sess), len(want.Sess), len(got.Tasks), len(want.Tasks), len(got.AgentSess), len(want.AgentSess))
+	} else if len(want.AgentSess) == 0 || len(want.Computers) == 0 {
+		t.Fatal("the world has no agent or NAS sessions or no computers to compare")
 	}
 }
 
@@ -244,6 +246,9 @@ func TestVBRResume(t *testing.T) {
 	cfg := Config{Seed: 8, Servers: 2, PoliciesPerServer: 1, Days: 4, BatchSize: 10, Jobs: JobsConfig{PerServer: 6}}
 	full := seedMem(t, cfg, t0)
 	want := readVBR(full)
+	if len(want.AgentSess) == 0 {
+		t.Fatal("the world has no agent or NAS sessions to resume")
+	}
 	if full.applies < 20 {
 		t.Fatalf("only %d transactions", full.applies)
 	}

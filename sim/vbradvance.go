@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -14,10 +15,30 @@ type vbrState struct {
 	gens []*jobGen // the jobs that run on their own (copies come from their sources)
 	at   time.Time // the instant the state reflects; zero: before anything
 	free []int64   // per repository: the FreeSpace the store holds
+
+	// The writes' toggles of the jobs' schedules (world events, in order),
+	// and the ScheduleEnabled each left.
+	toggles []toggle
+	next    int
+	enabled map[emcdp.ID]bool
 }
 
-func newVBRState(vs *vbrServer, cfg *Config, start time.Time) *vbrState {
-	s := &vbrState{vs: vs}
+// toggle is a write's toggle of one job's schedule.
+type toggle struct {
+	job emcdp.ID
+	ev  emcdp.WorldEvent
+}
+
+func newVBRState(vs *vbrServer, cfg *Config, start time.Time, events map[emcdp.ID][]emcdp.WorldEvent) *vbrState {
+	s := &vbrState{vs: vs, enabled: map[emcdp.ID]bool{}}
+	for _, j := range vs.jobs {
+		for _, ev := range events[j.row.ID] {
+			if ev.Kind == "toggle" && ev.Enabled != nil {
+				s.toggles = append(s.toggles, toggle{j.row.ID, ev})
+			}
+		}
+	}
+	sort.Slice(s.toggles, func(a, b int) bool { return s.toggles[a].ev.Task < s.toggles[b].ev.Task })
 	for _, j := range vs.jobs {
 		if j.row.JobType != emcdp.JobImmediateBackupCopy {
 			s.gens = append(s.gens, newJobGen(j, cfg, start))
@@ -35,6 +56,30 @@ func newVBRState(vs *vbrServer, cfg *Config, start time.Time) *vbrState {
 // whose FreeSpace changed as restore points landed and retention removed
 // old ones.
 func (s *vbrState) advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error {
+	for s.next < len(s.toggles) && !s.toggles[s.next].ev.At.After(t2) {
+		tg := &s.toggles[s.next]
+		if err := s.advanceTo(ctx, tg.ev.At, out, live); err != nil {
+			return err
+		}
+		s.enabled[tg.job] = *tg.ev.Enabled
+		s.next++
+	}
+	return s.advanceTo(ctx, t2, out, live)
+}
+
+// jobAt is a job's row at t, with the schedule flag the writes left.
+func (s *vbrState) jobAt(j *jobDef, t time.Time) emcdp.Job {
+	row := j.jobAt(t)
+	if on, ok := s.enabled[j.row.ID]; ok {
+		row.ScheduleEnabled = on
+		if !on {
+			row.NextRun = time.Time{}
+		}
+	}
+	return row
+}
+
+func (s *vbrState) advanceTo(ctx context.Context, t2 time.Time, out *emitter, live bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -43,6 +88,12 @@ func (s *vbrState) advance(ctx context.Context, t2 time.Time, out *emitter, live
 	}
 	a := s.at
 	for _, g := range s.gens {
+		if on, ok := s.enabled[g.j.row.ID]; ok && !on {
+			// a toggled-off schedule starts no run: the runs due are dropped
+			for g.next != nil && !g.next.start.After(t2) {
+				g.next = g.draw(g.next)
+			}
+		}
 		g.advance(a, t2, out)
 		if err := out.maybeFlush(ctx); err != nil {
 			return err
@@ -51,7 +102,7 @@ func (s *vbrState) advance(ctx context.Context, t2 time.Time, out *emitter, live
 	if live {
 		for _, j := range s.vs.jobs {
 			if !j.nextSlot(a).Equal(j.nextSlot(t2)) && out.take() {
-				out.b.Jobs = append(out.b.Jobs, j.jobAt(t2))
+				out.b.Jobs = append(out.b.Jobs, s.jobAt(j, t2))
 			}
 		}
 	}

@@ -20,6 +20,13 @@ type vbrSnap struct {
 	Files   []emcdp.BackupFile
 	RPs     []emcdp.RestorePoint
 	VRPs    []emcdp.VmRestorePoint
+
+	// the agents and NAS world (agents.go)
+	AgentJobs []emcdp.Job
+	NasJobs   []emcdp.NasJob
+	AgentSess []emcdp.JobSession // sessions of agent and NAS jobs
+	Groups    []emcdp.AgentProtectionGroup
+	Computers []emcdp.DiscoveredComputer
 }
 
 func readVBR(st *memStore) *vbrSnap {
@@ -30,10 +37,27 @@ func readVBR(st *memStore) *vbrSnap {
 		s.Repos = append(s.Repos, v)
 	}
 	for _, v := range st.jobs {
-		s.Jobs = append(s.Jobs, v)
+		if v.JobType == emcdp.JobAgentBackup {
+			s.AgentJobs = append(s.AgentJobs, v)
+		} else {
+			s.Jobs = append(s.Jobs, v)
+		}
 	}
 	for _, v := range st.jsess {
-		s.Sess = append(s.Sess, v)
+		if v.JobType.IsAgent() || v.JobType == emcdp.JobNasBackup {
+			s.AgentSess = append(s.AgentSess, v)
+		} else {
+			s.Sess = append(s.Sess, v)
+		}
+	}
+	for _, v := range st.nasJobs {
+		s.NasJobs = append(s.NasJobs, v)
+	}
+	for _, v := range st.groups {
+		s.Groups = append(s.Groups, v)
+	}
+	for _, v := range st.computers {
+		s.Computers = append(s.Computers, v)
 	}
 	for _, v := range st.jtsess {
 		s.Tasks = append(s.Tasks, v)
@@ -59,6 +83,11 @@ func readVBR(st *memStore) *vbrSnap {
 	sort.Slice(s.Files, func(i, j int) bool { return idLess(s.Files[i].ID, s.Files[j].ID) })
 	sort.Slice(s.RPs, func(i, j int) bool { return idLess(s.RPs[i].ID, s.RPs[j].ID) })
 	sort.Slice(s.VRPs, func(i, j int) bool { return idLess(s.VRPs[i].ID, s.VRPs[j].ID) })
+	sort.Slice(s.AgentJobs, func(i, j int) bool { return idLess(s.AgentJobs[i].ID, s.AgentJobs[j].ID) })
+	sort.Slice(s.NasJobs, func(i, j int) bool { return idLess(s.NasJobs[i].ID, s.NasJobs[j].ID) })
+	sort.Slice(s.AgentSess, func(i, j int) bool { return idLess(s.AgentSess[i].ID, s.AgentSess[j].ID) })
+	sort.Slice(s.Groups, func(i, j int) bool { return idLess(s.Groups[i].ID, s.Groups[j].ID) })
+	sort.Slice(s.Computers, func(i, j int) bool { return idLess(s.Computers[i].ID, s.Computers[j].ID) })
 	return s
 }
 
@@ -304,6 +333,7 @@ func checkVBR(t testing.TB, w *world, s *vbrSnap, now time.Time) {
 		}
 	}
 	checkFill(t, w, s)
+	checkAgents(t, s, now)
 }
 
 // checkFill recomputes every repository's FreeSpace from the stored task

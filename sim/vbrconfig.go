@@ -164,7 +164,10 @@ func (c *Config) normalizeJobs() error {
 		}
 		return nil
 	}
-	return c.checkJobs()
+	if err := c.checkJobs(); err != nil {
+		return err
+	}
+	return c.checkAgents()
 }
 
 // checkJobs validates the declared repositories, jobs and job episodes.

@@ -173,21 +173,36 @@ func Upsert(dl *Dialect, d *emcdp.Desc, replace bool) string {
 	return s
 }
 
-// Update returns the statement that overwrites every column of the row of
-// d with the id of the last argument; its arguments are Args without the id
-// followed by the id.
-func Update(dl *Dialect, d *emcdp.Desc) string {
-	ps := StoredProps(d)
-	var set []string
-	n := 0
-	for _, p := range ps {
+// UpdatedProps returns the properties that an update of a row of d writes:
+// the Mutable ones when d marks any (the CDP sessions), else every stored
+// property but the id.
+func UpdatedProps(d *emcdp.Desc) []*emcdp.Prop {
+	var all, mut []*emcdp.Prop
+	for _, p := range StoredProps(d) {
 		if p.Column == IDColumn {
 			continue
 		}
-		n++
-		set = append(set, p.Column+" = "+dl.Placeholder(n))
+		all = append(all, p)
+		if p.Mutable {
+			mut = append(mut, p)
+		}
 	}
-	return "UPDATE " + d.Table + " SET " + strings.Join(set, ", ") + " WHERE id = " + dl.Placeholder(n+1)
+	if len(mut) > 0 {
+		return mut
+	}
+	return all
+}
+
+// Update returns the statement that overwrites the UpdatedProps columns of
+// the row of d with the id of the last argument; its arguments are those
+// of Args with update set.
+func Update(dl *Dialect, d *emcdp.Desc) string {
+	ps := UpdatedProps(d)
+	set := make([]string, len(ps))
+	for i, p := range ps {
+		set[i] = p.Column + " = " + dl.Placeholder(i+1)
+	}
+	return "UPDATE " + d.Table + " SET " + strings.Join(set, ", ") + " WHERE id = " + dl.Placeholder(len(ps)+1)
 }
 
 // Delete returns the statement removing the row of d whose id is its one
@@ -208,44 +223,46 @@ func Clear(dl *Dialect, c emcdp.Cascade) string {
 
 // Args appends the arguments of item's row in column order: ids through
 // IDValue, absent values as nil, times as nanoseconds, structured
-// properties as JSON text. With update, the id comes last (Update's order).
+// properties as JSON text. With update, they are those of Update: the
+// UpdatedProps columns, then the id.
 func Args(dl *Dialect, d *emcdp.Desc, item any, update bool, dst []any) ([]any, error) {
-	var id any
-	for _, p := range StoredProps(d) {
-		if !p.Scalar() {
-			b, err := json.Marshal(p.Ptr(item))
-			if err != nil {
-				return nil, fmt.Errorf("%s of %s %s: %w", p.Column, d.Type, d.ID(item), err)
-			}
-			dst = append(dst, string(b))
-			continue
-		}
-		v := p.Get(item)
-		var a any
-		switch {
-		case !p.Present(v):
-			a = nil
-		case p.Type == emcdp.TypeUID:
-			a = dl.IDValue(v.ID)
-		case p.Type == emcdp.TypeString:
-			a = v.Str
-		case p.Type == emcdp.TypeDateTime:
-			a = Nanos(v.Time)
-		case p.Type == emcdp.TypeBool:
-			a = v.Bool
-		default:
-			a = v.Int
-		}
-		if update && p.Column == IDColumn {
-			id = a
-			continue
+	ps := StoredProps(d)
+	if update {
+		ps = append(UpdatedProps(d), ps[0])
+	}
+	for _, p := range ps {
+		a, err := arg(dl, d, p, item)
+		if err != nil {
+			return nil, err
 		}
 		dst = append(dst, a)
 	}
-	if update {
-		dst = append(dst, id)
-	}
 	return dst, nil
+}
+
+// arg returns the argument of p's column for item.
+func arg(dl *Dialect, d *emcdp.Desc, p *emcdp.Prop, item any) (any, error) {
+	if !p.Scalar() {
+		b, err := json.Marshal(p.Ptr(item))
+		if err != nil {
+			return nil, fmt.Errorf("%s of %s %s: %w", p.Column, d.Type, d.ID(item), err)
+		}
+		return string(b), nil
+	}
+	v := p.Get(item)
+	switch {
+	case !p.Present(v):
+		return nil, nil
+	case p.Type == emcdp.TypeUID:
+		return dl.IDValue(v.ID), nil
+	case p.Type == emcdp.TypeString:
+		return v.Str, nil
+	case p.Type == emcdp.TypeDateTime:
+		return Nanos(v.Time), nil
+	case p.Type == emcdp.TypeBool:
+		return v.Bool, nil
+	}
+	return v.Int, nil
 }
 
 // Placeholders returns "?, ?, …" or "$1, $2, …" for n parameters.
@@ -262,7 +279,7 @@ func Placeholders(dl *Dialect, n int) string {
 
 // descTables adds the tables of the described kinds to m.
 func descTables(m map[emcdp.Kind]Table) map[emcdp.Kind]Table {
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session}
 	}
 	return m
@@ -344,7 +361,7 @@ func (c *colScan) Scan(v any) error { return SetColumn(c.p, c.r.cur, v) }
 // scanRows keeps ScanRows per description for reuse across reads.
 var scanRows = func() map[*emcdp.Desc]*sync.Pool {
 	m := map[*emcdp.Desc]*sync.Pool{}
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		m[d] = &sync.Pool{New: func() any { return newScanRow(d) }}
 	}
 	return m
@@ -400,14 +417,13 @@ func CreateObjects(dl *Dialect) []string {
 }
 
 // ClearedTables lists the tables a store's Clear empties, children before
-// parents: the world (the described kinds' tables and their includes, then
-// the CDP tables), its meta data, the logon sessions and the failed-logon
+// parents: the world (the described kinds' tables and the includes, then
+// the policies), its meta data, the logon sessions and the failed-logon
 // records. Users stay.
 func ClearedTables() []string {
 	var ts []string
-	for i := len(emcdp.Descs) - 1; i >= 0; i-- {
-		ts = append(ts, emcdp.Descs[i].Table)
+	for i := len(emcdp.AllDescs) - 1; i >= 0; i-- {
+		ts = append(ts, emcdp.AllDescs[i].Table)
 	}
-	return append(ts, ObjectsTable, "task_sessions", "policy_sessions", "policy_objects", "cdp_policies",
-		"backup_servers", "meta", "logon_sessions", "logon_failures")
+	return append(ts, ObjectsTable, "policy_objects", "cdp_policies", "meta", "tasks", "logon_sessions", "logon_failures")
 }

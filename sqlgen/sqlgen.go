@@ -86,17 +86,6 @@ func FoldASCII(s string) string {
 	return s
 }
 
-// Nullable lists the columns that may hold NULL (an absent value): the end
-// time of a running session, empty optional strings, a policy without a
-// next run.
-var Nullable = map[string]bool{
-	"end_time":        true,
-	"reason":          true,
-	"failure_message": true,
-	"description":     true,
-	"next_run":        true,
-}
-
 // IDColumn is the id column of every resource table, the sort tie-breaker.
 const IDColumn = "id"
 
@@ -184,7 +173,7 @@ func OrderBy(d *Dialect, k emcdp.Kind, f *emcdp.Field, desc bool) (string, error
 	} else {
 		sb.WriteString(" ASC")
 	}
-	if (Nullable[sf.Column] || sf.Null) && !d.NullsSmallest {
+	if sf.Null && !d.NullsSmallest {
 		if desc {
 			sb.WriteString(" NULLS LAST")
 		} else {
@@ -309,7 +298,7 @@ func (g *gen) term(t *emcdp.Term) error {
 	g.args = append(g.args, arg)
 	ph := g.d.Placeholder(g.next)
 	g.next++
-	if t.Op == emcdp.OpNe && (Nullable[f.Column] || f.Null) {
+	if t.Op == emcdp.OpNe && f.Null {
 		// An absent value is different from every value.
 		g.sb.WriteString("(" + f.Column + " IS NULL OR " + col + " <> " + ph + ")")
 		return nil

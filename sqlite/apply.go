@@ -11,17 +11,11 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
-	"github.com/emcdp/emcdp/sqlgen"
 )
 
-// Statements of Apply. Upserts of servers and policies replace every column;
-// session inserts fail on an existing id; session updates write only the
-// columns that change while a session runs and when it ends.
+// Statements of Apply that are not derived from a description. An upsert of
+// a policy replaces every column.
 const (
-	upsertServer = `INSERT INTO backup_servers (` + serverCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-		port = excluded.port, version = excluded.version, wcf_port = excluded.wcf_port,
-		vbr_certificate_thumbprint = excluded.vbr_certificate_thumbprint`
 	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
 		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
@@ -30,21 +24,15 @@ const (
 		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
 	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = ?`
 	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	updatePS      = `UPDATE policy_sessions SET end_time = ?, state = ?, result = ?, progress = ?, failure_message = ? WHERE id = ?`
-	updateTS      = `UPDATE task_sessions SET end_time = ?, state = ?, result = ?, reason = ? WHERE id = ?`
 	upsertMeta    = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	addCount      = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
-	insertPS      = `INSERT INTO policy_sessions (` + psCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertTS      = `INSERT INTO task_sessions (` + tsCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // writeStmts are the statements of Apply, prepared once on the writer
 // connection when the store opens and reused by every transaction.
 type writeStmts struct {
-	upsertServer, upsertPolicy, deleteObjects, insertObject *sql.Stmt
-	updatePS, updateTS, upsertMeta, addCount                *sql.Stmt
-	insertPS, insertTS                                      *sql.Stmt
-	all                                                     []*sql.Stmt
+	upsertPolicy, deleteObjects, insertObject, upsertMeta, addCount *sql.Stmt
+	all                                                             []*sql.Stmt
 }
 
 func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
@@ -53,9 +41,8 @@ func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}
-	jobs := []job{{&s.upsertServer, upsertServer}, {&s.upsertPolicy, upsertPolicy}, {&s.deleteObjects, deleteObjects},
-		{&s.insertObject, insertObject}, {&s.updatePS, updatePS}, {&s.updateTS, updateTS},
-		{&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}, {&s.insertPS, insertPS}, {&s.insertTS, insertTS}}
+	jobs := []job{{&s.upsertPolicy, upsertPolicy}, {&s.deleteObjects, deleteObjects},
+		{&s.insertObject, insertObject}, {&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}}
 	for _, j := range jobs {
 		st, err := w.PrepareContext(ctx, j.q)
 		if err != nil {
@@ -81,9 +68,8 @@ func (s *writeStmts) close() error {
 const analyzeEvery = 50000
 
 // Apply writes the batch in one transaction: all of it or none of it. The
-// order is: servers, policies (with their Includes), new and updated policy
-// sessions, new and updated task sessions, meta, then the removal of old
-// sessions. Updating a session that does not exist fails the batch with an
+// order is: policies (with their Includes), the rows of the described kinds
+// (Batch.EachWrite), meta, then the removal of old sessions. Updating a session that does not exist fails the batch with an
 // error wrapping emcdp.ErrNotFound; inserting one that exists fails it with
 // an error wrapping ErrDuplicate.
 func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -176,24 +162,10 @@ type applier struct {
 func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
-	steps := []func(*emcdp.Batch) error{a.servers, a.policies, a.policySessions, a.taskSessions, a.kinds, a.meta, a.prune, a.pruneKinds}
+	steps := []func(*emcdp.Batch) error{a.policies, a.kinds, a.meta, a.pruneKinds, a.finishTasks}
 	for _, step := range steps {
 		if err := step(b); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func (a *applier) servers(b *emcdp.Batch) error {
-	if len(b.BackupServers) == 0 {
-		return nil
-	}
-	st := a.stmt(a.st.upsertServer)
-	for i := range b.BackupServers {
-		v := &b.BackupServers[i]
-		if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, optStr(v.Description), v.Port, v.Version, v.WcfPort, v.VbrCertificateThumbprint); err != nil {
-			return mapErr(err, "write backup server "+v.ID.String())
 		}
 	}
 	return nil
@@ -236,63 +208,6 @@ func (a *applier) policies(b *emcdp.Batch) error {
 	return nil
 }
 
-func (a *applier) policySessions(b *emcdp.Batch) error {
-	if n := len(b.NewPolicySessions); n > 0 {
-		st := a.stmt(a.st.insertPS)
-		for i := range b.NewPolicySessions {
-			v := &b.NewPolicySessions[i]
-			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicyID[:], v.PolicyName, v.BackupServerID[:],
-				v.BackupServerName, sqlgen.Nanos(v.CreationTime), optTime(v.EndTime), int64(v.State), int64(v.Result),
-				v.Progress, optStr(v.FailureMessage), v.IsRetry); err != nil {
-				return mapErr(err, "insert policy session "+v.ID.String())
-			}
-		}
-		if err := a.count("policy_sessions", int64(n)); err != nil {
-			return err
-		}
-	}
-	if len(b.UpdPolicySessions) > 0 {
-		st := a.stmt(a.st.updatePS)
-		for i := range b.UpdPolicySessions {
-			v := &b.UpdPolicySessions[i]
-			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), v.Progress,
-				optStr(v.FailureMessage), v.ID[:])
-			if err := updated(r, err, "policy session", v.ID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (a *applier) taskSessions(b *emcdp.Batch) error {
-	if n := len(b.NewTaskSessions); n > 0 {
-		st := a.stmt(a.st.insertTS)
-		for i := range b.NewTaskSessions {
-			v := &b.NewTaskSessions[i]
-			if _, err := st.ExecContext(a.ctx, v.ID[:], v.Name, v.PolicySessionID[:], v.PolicySessionName,
-				v.PolicyID[:], v.BackupServerID[:], v.BackupServerName, v.VmDisplayName, sqlgen.Nanos(v.CreationTime),
-				optTime(v.EndTime), int64(v.State), int64(v.Result), optStr(v.Reason), v.TotalSize); err != nil {
-				return mapErr(err, "insert task session "+v.ID.String())
-			}
-		}
-		if err := a.count("task_sessions", int64(n)); err != nil {
-			return err
-		}
-	}
-	if len(b.UpdTaskSessions) > 0 {
-		st := a.stmt(a.st.updateTS)
-		for i := range b.UpdTaskSessions {
-			v := &b.UpdTaskSessions[i]
-			r, err := st.ExecContext(a.ctx, optTime(v.EndTime), int64(v.State), int64(v.Result), optStr(v.Reason), v.ID[:])
-			if err := updated(r, err, "task session", v.ID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // updated checks that an UPDATE by id found its row.
 func updated(r sql.Result, err error, what string, id emcdp.ID) error {
 	if err != nil {
@@ -321,31 +236,6 @@ func (a *applier) meta(b *emcdp.Batch) error {
 	for k, v := range b.Meta {
 		if _, err := st.ExecContext(a.ctx, k, v); err != nil {
 			return mapErr(err, "write meta")
-		}
-	}
-	return nil
-}
-
-// prune removes the sessions created before b.DeleteSessionsBefore and keeps
-// the row counts in step.
-func (a *applier) prune(b *emcdp.Batch) error {
-	if b.DeleteSessionsBefore.IsZero() {
-		return nil
-	}
-	t := sqlgen.Nanos(b.DeleteSessionsBefore)
-	for _, tbl := range []string{"task_sessions", "policy_sessions"} {
-		r, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+tbl+" WHERE creation_time < ?", t)
-		if err != nil {
-			return mapErr(err, "prune "+tbl)
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return mapErr(err, "prune "+tbl)
-		}
-		if n > 0 {
-			if err := a.count(tbl, -n); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

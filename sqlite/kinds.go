@@ -11,13 +11,14 @@ import (
 	"github.com/emcdp/emcdp/sqlgen"
 )
 
-// This file stores the described kinds (emcdp.Descs) generically: their
+// This file stores the described kinds (emcdp.AllDescs) generically: their
 // tables are created and extended from the descriptions at open, and their
 // rows are written, read and pruned by sqlgen's statements for them.
 
 // ensureKinds creates the tables and indexes of the described kinds that do
 // not exist yet and adds the columns a description gained since, in one
-// transaction.
+// transaction. The tables of the numbered migrations (Desc.Migrated) are not
+// made here, only extended.
 func ensureKinds(ctx context.Context, w *sql.DB) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
@@ -30,10 +31,12 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 		}
 		return nil
 	}
-	for _, d := range emcdp.Descs {
-		for _, stmt := range sqlgen.CreateTable(&sqlgen.SQLite, d) {
-			if err := exec(stmt); err != nil {
-				return err
+	for _, d := range emcdp.AllDescs {
+		if !d.Migrated {
+			for _, stmt := range sqlgen.CreateTable(&sqlgen.SQLite, d) {
+				if err := exec(stmt); err != nil {
+					return err
+				}
 			}
 		}
 		have, err := columns(ctx, tx, d.Table)
@@ -47,7 +50,7 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 				}
 			}
 		}
-		if sqlgen.Tables[d.Kind].Counted {
+		if sqlgen.Tables[d.Kind].Counted && !d.Migrated {
 			if err := exec(sqlgen.InitCount(d)); err != nil {
 				return err
 			}
@@ -184,7 +187,7 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 	if b.DeleteSessionsBefore.IsZero() {
 		return nil
 	}
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		if !d.Session {
 			continue
 		}
@@ -217,13 +220,7 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
 	if d.Includes == nil {
-		it := d.New()
-		sr := sqlgen.GetScanRow(d)
-		defer sr.Put(d)
-		if err := db.rs.byID[k].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
-			return nil, notFound(err, "read "+d.Type)
-		}
-		return it, nil
+		return db.byID(ctx, d, id)
 	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -243,7 +240,19 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	return res.Items[0], nil
 }
 
-// scanDesc runs stmt and appends the rows, items of d, to res.Items.
+// byID reads one item of d, a kind without includes, with the statement
+// prepared for it on the reader pool.
+func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := db.rs.byID[d.Kind].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	return it, nil
+}
+
+// scanDesc runs stmt and adds the rows, items of d, to res (Desc.Add).
 func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args []any, res *emcdp.QueryResult) error {
 	rows, err := tx.QueryContext(ctx, stmt, args...)
 	if err != nil {
@@ -253,11 +262,9 @@ func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args 
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	for rows.Next() {
-		it := d.New()
-		if err := rows.Scan(sr.Into(it)...); err != nil {
+		if err := rows.Scan(sr.Into(d.Add(res))...); err != nil {
 			return mapErr(err, "read "+d.Type)
 		}
-		res.Items = append(res.Items, it)
 	}
 	return mapErr(rows.Err(), "query "+d.Type)
 }

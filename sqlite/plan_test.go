@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/emcdp/emcdp/storetest"
 )
 
@@ -70,7 +72,7 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 	id := emcdp.NewID()
-	checkPlan(t, "by id", plan(t, db, "SELECT "+tsCols+" FROM task_sessions WHERE id = ?", id[:]), "USING INDEX sqlite_autoindex_task_sessions_1 (id=?)")
+	checkPlan(t, "by id", plan(t, db, "SELECT "+sqlgen.DescCols(emcdp.CdpReplicaTaskSessionDesc)+" FROM task_sessions WHERE id = ?", id[:]), "USING INDEX sqlite_autoindex_task_sessions_1 (id=?)")
 	checkPlan(t, "unfiltered count", plan(t, db, "SELECT n FROM row_counts WHERE tbl = ?", "task_sessions"), "USING PRIMARY KEY (tbl=?)")
 }
 
@@ -97,4 +99,38 @@ func withoutPageSort(p []string) []string {
 		return p[:n-1]
 	}
 	return p
+}
+
+// TestHistogramPlan: the timeline's counts come from the covering index,
+// never from a scan of the table.
+func TestHistogramPlan(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, Page: 1, PageSize: 1})
+	if err != nil || len(res.TaskSessions) == 0 {
+		t.Fatalf("no task session: %v", err)
+	}
+	ts := res.TaskSessions[0]
+	h := &emcdp.Histogram{From: ts.CreationTime, To: ts.CreationTime.Add(7 * 24 * time.Hour), Width: time.Hour}
+	stmt, args := histogramStmt(h)
+	p := strings.Join(plan(t, db, stmt, args...), " | ")
+	if !strings.Contains(p, "USING COVERING INDEX task_sessions_histogram") {
+		t.Errorf("by policy: %s", p)
+	}
+	h.Parent = &ts.PolicyID
+	stmt, args = histogramStmt(h)
+	p = strings.Join(plan(t, db, stmt, args...), " | ")
+	if !strings.Contains(p, "INDEX task_sessions_histogram") {
+		t.Errorf("by VM: %s", p)
+	}
 }

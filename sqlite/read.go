@@ -10,15 +10,19 @@ import (
 
 // BackupServer reads one backup server by id.
 func (db *DB) BackupServer(ctx context.Context, id emcdp.ID) (*emcdp.BackupServer, error) {
+	return read[emcdp.BackupServer](ctx, db, emcdp.BackupServerDesc, id)
+}
+
+// read reads one item of d, a CDP kind, by id.
+func read[T any](ctx context.Context, db *DB, d *emcdp.Desc, id emcdp.ID) (*T, error) {
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	v := new(emcdp.BackupServer)
-	err := scanServer(db.rs.server.QueryRowContext(ctx, id[:]), v)
+	v, err := db.byID(ctx, d, id)
 	if err != nil {
-		return nil, notFound(err, "read backup server")
+		return nil, err
 	}
-	return v, nil
+	return v.(*T), nil
 }
 
 // CdpPolicy reads one policy by id with its Includes, in one read transaction.
@@ -82,28 +86,12 @@ func loadIncludes(ctx context.Context, tx *sql.Tx, ps []*emcdp.CdpPolicy) error 
 
 // PolicySession reads one policy session by id.
 func (db *DB) PolicySession(ctx context.Context, id emcdp.ID) (*emcdp.PolicySession, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	v := new(emcdp.PolicySession)
-	err := scanPolicySession(db.rs.policySession.QueryRowContext(ctx, id[:]), v)
-	if err != nil {
-		return nil, notFound(err, "read policy session")
-	}
-	return v, nil
+	return read[emcdp.PolicySession](ctx, db, emcdp.CdpReplicaSessionDesc, id)
 }
 
 // TaskSession reads one task session by id.
 func (db *DB) TaskSession(ctx context.Context, id emcdp.ID) (*emcdp.TaskSession, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	v := new(emcdp.TaskSession)
-	err := scanTaskSession(db.rs.taskSession.QueryRowContext(ctx, id[:]), v)
-	if err != nil {
-		return nil, notFound(err, "read task session")
-	}
-	return v, nil
+	return read[emcdp.TaskSession](ctx, db, emcdp.CdpReplicaTaskSessionDesc, id)
 }
 
 // Meta returns the value of a meta key, or "" when it is unset.

@@ -14,9 +14,9 @@ import (
 // database/sql prepares each again on a pooled connection the first time it
 // runs there and keeps it, so a hot read parses no SQL.
 type readStmts struct {
-	server, policySession, taskSession, logon, user *sql.Stmt
-	byID                                            map[emcdp.Kind]*sql.Stmt // described kinds
-	all                                             []*sql.Stmt
+	logon, user *sql.Stmt
+	byID        map[emcdp.Kind]*sql.Stmt // described kinds
+	all         []*sql.Stmt
 }
 
 func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
@@ -26,9 +26,6 @@ func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
 		q   string
 	}
 	jobs := []job{
-		{&s.server, "SELECT " + serverCols + " FROM backup_servers WHERE id = ?"},
-		{&s.policySession, "SELECT " + psCols + " FROM policy_sessions WHERE id = ?"},
-		{&s.taskSession, "SELECT " + tsCols + " FROM task_sessions WHERE id = ?"},
 		{&s.logon, "SELECT " + logonCols + " FROM logon_sessions WHERE id_hash = ?"},
 		{&s.user, "SELECT name, password_hash, role, created FROM users WHERE name = ?"},
 	}
@@ -41,7 +38,7 @@ func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
 		*j.dst = st
 		s.all = append(s.all, st)
 	}
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		st, err := r.PrepareContext(ctx, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = ?")
 		if err != nil {
 			s.close()

@@ -12,11 +12,8 @@ import (
 
 // The column lists that every read of a table selects, in scan order.
 const (
-	serverCols  = sqlgen.ServerCols
 	policyCols  = sqlgen.PolicyCols
 	objectCols  = sqlgen.ObjectCols
-	psCols      = sqlgen.PolicySessionCols
-	tsCols      = sqlgen.TaskSessionCols
 	objectOrder = "name, id" // includes: by name (case-insensitive column) then id
 )
 
@@ -83,10 +80,6 @@ func optTime(t time.Time) any {
 	return sqlgen.Nanos(t)
 }
 
-func scanServer(r scanner, v *emcdp.BackupServer) error {
-	return r.Scan(idScan{&v.ID}, &v.Name, nullStr{&v.Description}, &v.Port, &v.Version, &v.WcfPort, &v.VbrCertificateThumbprint)
-}
-
 func scanPolicy(r scanner, v *emcdp.CdpPolicy) error {
 	var opts, guest string
 	if err := r.Scan(idScan{&v.ID}, &v.Name, idScan{&v.BackupServerID}, &v.BackupServerName, &v.Platform,
@@ -110,28 +103,6 @@ func scanObject(r scanner, v *emcdp.ObjectInJob) error {
 	if err := json.Unmarshal([]byte(guest), &v.Guest); err != nil {
 		return fmt.Errorf("guest options of object %s: %w", v.ID, err)
 	}
-	return nil
-}
-
-func scanPolicySession(r scanner, v *emcdp.PolicySession) error {
-	var created int64
-	if err := r.Scan(idScan{&v.ID}, &v.Name, idScan{&v.PolicyID}, &v.PolicyName, idScan{&v.BackupServerID},
-		&v.BackupServerName, &created, nullTime{&v.EndTime}, &v.State, &v.Result, &v.Progress,
-		nullStr{&v.FailureMessage}, &v.IsRetry); err != nil {
-		return err
-	}
-	v.CreationTime = time.Unix(0, created).UTC()
-	return nil
-}
-
-func scanTaskSession(r scanner, v *emcdp.TaskSession) error {
-	var created int64
-	if err := r.Scan(idScan{&v.ID}, &v.Name, idScan{&v.PolicySessionID}, &v.PolicySessionName, idScan{&v.PolicyID},
-		idScan{&v.BackupServerID}, &v.BackupServerName, &v.VmDisplayName, &created, nullTime{&v.EndTime},
-		&v.State, &v.Result, nullStr{&v.Reason}, &v.TotalSize); err != nil {
-		return err
-	}
-	v.CreationTime = time.Unix(0, created).UTC()
 	return nil
 }
 

@@ -36,6 +36,9 @@ func testDifferential(t *testing.T, st emcdp.Store) {
 		all.BackupFiles = append(all.BackupFiles, d.BackupFiles...)
 		all.RestorePoints = append(all.RestorePoints, d.RestorePoints...)
 		all.VmRestorePoints = append(all.VmRestorePoints, d.VmRestorePoints...)
+		all.ProtectionGroups = append(all.ProtectionGroups, d.ProtectionGroups...)
+		all.Computers = append(all.Computers, d.Computers...)
+		all.NasJobs = append(all.NasJobs, d.NasJobs...)
 	}
 	const queries = 3000
 	for i := 0; i < queries && !t.Failed(); i++ {

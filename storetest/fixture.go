@@ -28,6 +28,10 @@ type Dataset struct {
 	BackupFiles     []emcdp.BackupFile
 	RestorePoints   []emcdp.RestorePoint
 	VmRestorePoints []emcdp.VmRestorePoint
+
+	ProtectionGroups []emcdp.AgentProtectionGroup
+	Computers        []emcdp.DiscoveredComputer
+	NasJobs          []emcdp.NasJob // agent backup jobs are among Jobs
 }
 
 // Batch returns the batch that writes the dataset, with each policy's
@@ -51,6 +55,7 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		r.Shuffle(len(j.Includes), func(i, k int) { j.Includes[i], j.Includes[k] = j.Includes[k], j.Includes[i] })
 		b.Jobs = append(b.Jobs, j)
 	}
+	d.agentBatch(b)
 	for _, p := range d.Policies {
 		p.Includes = slices.Clone(p.Includes)
 		r.Shuffle(len(p.Includes), func(i, j int) { p.Includes[i], p.Includes[j] = p.Includes[j], p.Includes[i] })
@@ -191,6 +196,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 	}
 	addVBR(r, d, policies, sessions, tasks)
 	addBackups(r, d, sessions)
+	addAgents(rand.New(rand.NewPCG(seed^0x5bd1e995, seed)), d, policies)
 	return d
 }
 

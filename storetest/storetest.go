@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"WideFilters", testWideFilters},
 		{"RandomQueries", testRandomQueries},
 		{"Differential", testDifferential},
+		{"Histogram", testHistogram},
+		{"Tasks", testTasks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

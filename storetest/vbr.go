@@ -104,8 +104,17 @@ func (d *Dataset) describedItems(k emcdp.Kind) []any {
 	for i := range d.Repositories {
 		add(&d.Repositories[i])
 	}
+	for i := range d.ProtectionGroups {
+		add(&d.ProtectionGroups[i])
+	}
+	for i := range d.Computers {
+		add(&d.Computers[i])
+	}
 	for i := range d.Jobs {
 		add(&d.Jobs[i])
+	}
+	for i := range d.NasJobs {
+		add(&d.NasJobs[i])
 	}
 	for i := range d.JobSessions {
 		add(&d.JobSessions[i])

@@ -21,7 +21,7 @@ var descKeys = func() [2][][]string {
 	var out [2][][]string
 	for pr, conv := range [2]func(string) string{func(s string) string { return s }, CamelCase} {
 		out[pr] = make([][]string, len(kindInfos))
-		for _, d := range emcdp.Descs {
+		for _, d := range emcdp.AllDescs {
 			ks := make([]string, len(d.Props))
 			for i, p := range d.Props {
 				ks[i] = `"` + conv(p.Elem) + `":`
@@ -32,9 +32,45 @@ var descKeys = func() [2][][]string {
 	return out
 }()
 
+// descOrder holds, per kind, the indexes of the written properties in the
+// order each form writes them, so that writing walks no property it skips:
+// xml the elements (Attr ones aside), json the First elements, the others,
+// then the Attr ones (G10); attr is the Attr property, or -1.
+type descOrder struct {
+	xml, json []int
+	attr      int
+}
+
+var descOrders = func() []descOrder {
+	out := make([]descOrder, len(kindInfos))
+	for _, d := range emcdp.AllDescs {
+		o := descOrder{attr: -1}
+		for pass := 0; pass < 3; pass++ {
+			for i := range d.Props {
+				p := &d.Props[i]
+				if p.Elem == "" || pass == 0 && !p.First || pass == 1 && (p.First || p.Attr) || pass == 2 && !p.Attr {
+					continue
+				}
+				o.json = append(o.json, i)
+			}
+		}
+		for i := range d.Props {
+			switch p := &d.Props[i]; {
+			case p.Elem == "":
+			case p.Attr:
+				o.attr = i
+			default:
+				o.xml = append(o.xml, i)
+			}
+		}
+		out[d.Kind] = o
+	}
+	return out
+}()
+
 // Resource writes an item of a described kind k (GET /<collection>/{id}).
 func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep) []byte {
-	d := emcdp.DescOf(k)
+	d := emcdp.KindDesc(k)
 	if d == nil || item == nil || kindOf(k) == nil {
 		return e.nothing(dst)
 	}
@@ -42,9 +78,34 @@ func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep
 	if e.json() {
 		dst = jDesc(dst, e.keys(), e.Profile == V13, base, d, item, r)
 	} else {
-		dst = xDesc(dst, 0, base, d, item, r)
+		dst = xDesc(dst, 0, base, d, item, r, kindOf(d.Kind).elem)
 	}
 	return e.end(dst)
+}
+
+// BackupServer writes a BackupServer (GET /backupServers/{id}).
+func (e Encoder) BackupServer(dst []byte, base string, v *emcdp.BackupServer, r Rep) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	return e.Resource(dst, base, emcdp.KindBackupServer, v, r)
+}
+
+// PolicySession writes a CdpReplicaSession (GET /cdpReplicaSessions/{id}).
+func (e Encoder) PolicySession(dst []byte, base string, v *emcdp.PolicySession, r Rep) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	return e.Resource(dst, base, emcdp.KindCdpReplicaSession, v, r)
+}
+
+// TaskSession writes a CdpReplicaTaskSession (GET /cdpReplicaTaskSessions/{id}).
+// The entity's own Href uses /replicaTaskSessions/ (quirk Q1).
+func (e Encoder) TaskSession(dst []byte, base string, v *emcdp.TaskSession, r Rep) []byte {
+	if v == nil {
+		return e.nothing(dst)
+	}
+	return e.Resource(dst, base, emcdp.KindCdpReplicaTaskSession, v, r)
 }
 
 // v12Time returns t as a v12 server keeps it (G9): SQL Server datetime
@@ -115,14 +176,15 @@ func pointName(s string, micro bool) string {
 	return fmt.Sprintf("%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
 }
 
-// descLinks fills a with the links of item in representation r.
+// descLinks fills a with the links of item in representation r; micro
+// selects the v13 form of names (G9).
 func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Rep, micro bool) []link {
 	ki := kindOf(d.Kind)
 	id := d.ID(item)
 	links := a[:0]
 	for i := range d.Links {
 		l := &d.Links[i]
-		if l.EntityOnly && r != Entity || l.When != nil && !l.When(item) {
+		if l.EntityOnly && r != Entity || l.RefOnly && r == Entity || l.When != nil && !l.When(item) {
 			continue
 		}
 		if l.Alternate {
@@ -130,11 +192,20 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 			continue
 		}
 		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
+		if l.PathOf != nil {
+			x.path = l.PathOf(item)
+		}
+		if r == Entity && l.EntityType != "" {
+			x.typ, x.tail = l.EntityType, l.EntityTail
+		}
 		if l.ID != nil {
 			x.id = l.ID(item)
 		}
 		if l.Name != nil {
-			x.name = profileName(l.Name(item), l.Names, micro)
+			x.name = l.Name(item)
+			if !d.Ticks {
+				x.name = profileName(x.name, l.Names, micro)
+			}
 		}
 		links = append(links, x)
 	}
@@ -143,34 +214,37 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 
 func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
 	h := head{k: kindOf(d.Kind), base: base, id: d.ID(item), name: d.Name(item), selfPath: d.Path}
-	form := d.Names
-	if d.Session {
-		form = emcdp.NameSession
+	if d.EntityPath != "" {
+		h.selfPath = d.EntityPath
 	}
-	h.name = profileName(h.name, form, micro)
+	if !d.Ticks {
+		form := d.Names
+		if d.Session {
+			form = emcdp.NameSession
+		}
+		h.name = profileName(h.name, form, micro)
+	}
 	return h
 }
 
-// xDesc writes an item of d as a reference or an entity.
-func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byte {
+// xDesc writes an item of d as a reference or an entity whose element is
+// elem (d.Type, or d.QueryElem in query results).
+func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep, elem string) []byte {
 	h := descHead(base, d, item, false)
 	var a [8]link
 	links := descLinks(a[:], base, d, item, h.name, r, false)
 	if r != Entity {
 		return xRef(b, ind, refElem(ind), &h, links)
 	}
-	for i := range d.Props {
-		if p := &d.Props[i]; p.Attr {
-			h.extraName, h.extraVal = p.Elem, p.Get(item).Str
-		}
+	o := &descOrders[d.Kind]
+	if o.attr >= 0 {
+		p := &d.Props[o.attr]
+		h.extraName, h.extraVal = p.Elem, p.Get(item).Str
 	}
-	b = xEntityOpen(b, ind, d.Type, &h, links)
+	b = xEntityOpen(b, ind, elem, &h, links)
 	in := ind + 1
-	for i := range d.Props {
+	for _, i := range o.xml {
 		p := &d.Props[i]
-		if p.Elem == "" || p.Attr {
-			continue
-		}
 		if !p.Scalar() {
 			b = xStructured(b, in, base, p.Elem, p.Ptr(item))
 			continue
@@ -181,12 +255,16 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 		}
 		switch p.Type {
 		case emcdp.TypeUID:
-			b = xUID(b, in, p.Elem, kindOf(p.Ref), v.ID)
+			b = xUID(b, in, p.Elem, refKind(p, item), v.ID)
 		case emcdp.TypeString:
 			b = xString(b, in, p.Elem, v.Str)
 		case emcdp.TypeDateTime:
 			b = xLeafOpen(b, in, p.Elem)
-			b = appendTimeProfile(b, v.Time, false)
+			if d.Ticks {
+				b = AppendDateTime(b, v.Time)
+			} else {
+				b = appendTimeProfile(b, v.Time, false)
+			}
 			b = xLeafClose(b, p.Elem)
 		case emcdp.TypeBool:
 			b = xBool(b, in, p.Elem, v.Bool)
@@ -202,7 +280,15 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep) []byt
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
-	return xClose(b, ind, d.Type)
+	return xClose(b, ind, elem)
+}
+
+// refKind returns the kind a UidType value of p names in item.
+func refKind(p *emcdp.Prop, item any) *kindInfo {
+	if p.RefOf != nil {
+		return kindOf(p.RefOf(item))
+	}
+	return kindOf(p.Ref)
 }
 
 func enumText(names []string, v int64) string {
@@ -227,40 +313,39 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 		pk = descKeys[1][d.Kind]
 	}
 	b = append(b, '{')
-	for pass := 0; pass < 3; pass++ {
-		for i := range d.Props {
-			p := &d.Props[i]
-			if p.Elem == "" || pass == 0 && !p.First || pass == 1 && (p.First || p.Attr) || pass == 2 && !p.Attr {
-				continue
-			}
-			key := pk[i]
-			if !p.Scalar() {
-				b = jStructured(jKey(b, key), ks, micro, base, p.Elem, p.Ptr(item))
-				continue
-			}
-			v := p.Get(item)
-			if p.OmitZero && !p.Present(v) {
-				b = jNull(b, key)
-				continue
-			}
-			switch p.Type {
-			case emcdp.TypeUID:
-				b = jUID(b, key, kindOf(p.Ref), v.ID)
-			case emcdp.TypeString:
-				b = jString(b, key, v.Str)
-			case emcdp.TypeDateTime:
+	for _, i := range descOrders[d.Kind].json {
+		p := &d.Props[i]
+		key := pk[i]
+		if !p.Scalar() {
+			b = jStructured(jKey(b, key), ks, micro, base, p.Elem, p.Ptr(item))
+			continue
+		}
+		v := p.Get(item)
+		if p.OmitZero && !p.Present(v) {
+			b = jNull(b, key)
+			continue
+		}
+		switch p.Type {
+		case emcdp.TypeUID:
+			b = jUID(b, key, refKind(p, item), v.ID)
+		case emcdp.TypeString:
+			b = jString(b, key, v.Str)
+		case emcdp.TypeDateTime:
+			if d.Ticks {
+				b = jTime(b, key, v.Time)
+			} else {
 				b = jTimeProfile(b, key, v.Time, micro)
-			case emcdp.TypeBool:
-				b = jBool(b, key, v.Bool)
-			case emcdp.TypeEnum:
-				b = jString(b, key, enumText(p.Enum, v.Int))
-			default:
-				if p.Hundredths {
-					b = appendHundredths(jKey(b, key), v.Int)
-					continue
-				}
-				b = jInt(b, key, v.Int)
 			}
+		case emcdp.TypeBool:
+			b = jBool(b, key, v.Bool)
+		case emcdp.TypeEnum:
+			b = jString(b, key, enumText(p.Enum, v.Int))
+		default:
+			if p.Hundredths {
+				b = appendHundredths(jKey(b, key), v.Int)
+				continue
+			}
+			b = jInt(b, key, v.Int)
 		}
 	}
 	return jEntityTail(b, ks, &h, "", links)

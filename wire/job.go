@@ -47,13 +47,19 @@ var (
 
 // xStructured writes a structured property of a described kind.
 func xStructured(b []byte, ind int, base, elem string, v any) []byte {
-	if j, ok := v.(*emcdp.Job); ok {
+	switch j := v.(type) {
+	case *emcdp.Job:
 		switch elem {
 		case "JobScheduleOptions":
 			return xJobSchedule(b, ind, j)
 		case "JobInfo":
+			if j.JobType == emcdp.JobAgentBackup {
+				return xAgentJobInfo(b, ind, base, j)
+			}
 			return xJobInfo(b, ind, base, j)
 		}
+	case *emcdp.NasJob:
+		return xNasStructured(b, ind, base, elem, j)
 	}
 	return b
 }
@@ -64,13 +70,23 @@ func jStructured(b []byte, ks *keys, micro bool, base, elem string, v any) []byt
 	if micro {
 		jk = jobKeys[1]
 	}
-	if j, ok := v.(*emcdp.Job); ok {
+	switch j := v.(type) {
+	case *emcdp.Job:
 		switch elem {
 		case "JobScheduleOptions":
 			return jJobSchedule(b, jk, j)
 		case "JobInfo":
+			if j.JobType == emcdp.JobAgentBackup {
+				ak := agentKeys[0]
+				if micro {
+					ak = agentKeys[1]
+				}
+				return jAgentJobInfo(b, ks, jk, ak, base, j)
+			}
 			return jJobInfo(b, ks, jk, base, j)
 		}
+	case *emcdp.NasJob:
+		return jNasStructured(b, ks, micro, base, elem, j)
 	}
 	return append(b, "null"...)
 }
@@ -259,15 +275,15 @@ func xJobInfo(b []byte, ind int, base string, j *emcdp.Job) []byte {
 		b = xEmptyEnd(xOpen(b, m, "LinkedBackupIncludes"), false)
 		b = xEmptyEnd(xOpen(b, m, "LinkedBackupRepositoryIncludes"), false)
 	case emcdp.JobBackupCopy:
-		b = xObjectsInJob(b, m, "Includes", base, coll, j.ID, j.Includes)
+		b = xObjectsInJob(b, m, "Includes", base, &owner{coll: coll, id: j.ID}, j.Includes)
 		b = xLinkedJobs(b, m, j)
 		b = xAdvancedStorage(b, m)
 		b = xEmptyEnd(xOpen(b, m, "LinkedBackupIncludes"), false)
 	case emcdp.JobReplica:
-		b = xObjectsInJob(b, m, "Includes", base, coll, j.ID, j.Includes)
+		b = xObjectsInJob(b, m, "Includes", base, &owner{coll: coll, id: j.ID}, j.Includes)
 		b = xGuest(b, m, &j.Guest)
 	default:
-		b = xObjectsInJob(b, m, "Includes", base, coll, j.ID, j.Includes)
+		b = xObjectsInJob(b, m, "Includes", base, &owner{coll: coll, id: j.ID}, j.Includes)
 		b = xGuest(b, m, &j.Guest)
 		b = xAdvancedStorage(b, m)
 		b = xOptionOpen(b, m, "GfsRetentionPolicy", j.Retention.GfsEnabled)
@@ -425,7 +441,7 @@ func jJobInfo(b []byte, ks *keys, jk map[string]string, base string, j *emcdp.Jo
 	coll := kindOf(emcdp.KindJob).coll
 	includes := func(b []byte) []byte {
 		b = append(jKey(b, jk["Includes"]), '{')
-		b = jObjectsInJob(b, ks, base, coll, j.ID, j.Includes)
+		b = jObjectsInJob(b, ks, base, &owner{coll: coll, id: j.ID}, j.Includes)
 		return append(b, '}')
 	}
 	b = append(b, '{')
@@ -501,14 +517,14 @@ func jLinkedJobs(b []byte, jk map[string]string, j *emcdp.Job) []byte {
 
 // Includes writes the includes of a job (GET /jobs/{id}/includes).
 func (e Encoder) Includes(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID, v []emcdp.ObjectInJob) []byte {
-	coll := kindOf(k).coll
+	o := owner{coll: kindOf(k).coll, id: ownerID}
 	dst = e.begin(dst)
 	if e.json() {
 		dst = append(dst, '{')
-		dst = jObjectsInJob(dst, e.keys(), base, coll, ownerID, v)
+		dst = jObjectsInJob(dst, e.keys(), base, &o, v)
 		dst = append(dst, '}')
 	} else {
-		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, coll, ownerID, v)
+		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, &o, v)
 	}
 	return e.end(dst)
 }
@@ -518,12 +534,12 @@ func (e Encoder) Include(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID
 	if v == nil {
 		return e.nothing(dst)
 	}
-	coll := kindOf(k).coll
+	o := owner{coll: kindOf(k).coll, id: ownerID}
 	dst = e.begin(dst)
 	if e.json() {
-		dst = jObjectInJob(dst, e.keys(), base, coll, ownerID, v)
+		dst = jObjectInJob(dst, e.keys(), base, &o, v)
 	} else {
-		dst = xObjectInJob(dst, 0, base, coll, ownerID, v)
+		dst = xObjectInJob(dst, 0, base, &o, v)
 	}
 	return e.end(dst)
 }

@@ -40,13 +40,9 @@ type keys struct {
 	// The entity list keys under Entities, in the real server's order.
 	EntityLists []string
 
-	// CdpReplicaTaskSession.
-	PolicySessionUid, CreationTimeUTC, EndTimeUTC, State, Result, Reason, TotalSize, VmDisplayName string
-	// CdpReplicaSession.
-	PolicyUid, PolicyName, PolicyType, Progress, FailureMessage, IsRetry string
-	// BackupServer.
-	Description, Port, Version, WcfPort, VbrCertificateThumbprint string
-	// CdpPolicy.
+	// CdpPolicy; the described kinds' keys are made from their
+	// descriptions (descKeys).
+	PolicyType, Description                                                                   string
 	Platform, ScheduleConfigured, ScheduleEnabled, NextRun, PolicyScheduleOptions, CdpReplica string
 	RecoveryPointObjectiveSeconds, RecoveryPointObjectiveMinutes, RPOSchedule, Enabled        string
 	TimePeriods, Days, Value, RPOReporting, MarkAsWarning, MarkAsFailed                       string
@@ -57,8 +53,6 @@ type keys struct {
 	ObjectInJobs, ObjectInJobId, HierarchyObjRef, DisplayName, GuestProcessingOptions string
 	VssSnapshotOptions, VssSnapshotMode, IsCopyOnly, WindowsCredentialsId             string
 	LinuxCredentialsId                                                                string
-	// Entity lists at the root and under Entities.
-	BackupServers, CdpPolicies, CdpReplicaSessions, CdpReplicaTaskSessions string
 	// Entry point and logon sessions.
 	SupportedVersions, UserName, SessionId, LogonSessions string
 	// Error.
@@ -96,17 +90,8 @@ func newKeys(conv func(string) string) *keys {
 		Refs: k("Refs"), Entities: k("Entities"), Resources: k("Resources"), PagingInfo: k("PagingInfo"),
 		PageNum: k("PageNum"), PageSize: k("PageSize"), PagesCount: k("PagesCount"),
 
-		PolicySessionUid: k("PolicySessionUid"), CreationTimeUTC: k("CreationTimeUTC"),
-		EndTimeUTC: k("EndTimeUTC"), State: k("State"), Result: k("Result"), Reason: k("Reason"),
-		TotalSize: k("TotalSize"), VmDisplayName: k("VmDisplayName"),
-
-		PolicyUid: k("PolicyUid"), PolicyName: k("PolicyName"), PolicyType: k("PolicyType"),
-		Progress: k("Progress"), FailureMessage: k("FailureMessage"), IsRetry: k("IsRetry"),
-
-		Description: k("Description"), Port: k("Port"), Version: k("Version"),
-		WcfPort: k("WcfPort"), VbrCertificateThumbprint: k("VbrCertificateThumbprint"),
-
-		Platform: k("Platform"), ScheduleConfigured: k("ScheduleConfigured"),
+		PolicyType:  k("PolicyType"),
+		Description: k("Description"), Platform: k("Platform"), ScheduleConfigured: k("ScheduleConfigured"),
 		ScheduleEnabled: k("ScheduleEnabled"), NextRun: k("NextRun"),
 		PolicyScheduleOptions: k("PolicyScheduleOptions"), CdpReplica: k("CdpReplica"),
 		RecoveryPointObjectiveSeconds: k("RecoveryPointObjectiveSeconds"),
@@ -128,9 +113,6 @@ func newKeys(conv func(string) string) *keys {
 		GuestProcessingOptions: k("GuestProcessingOptions"), VssSnapshotOptions: k("VssSnapshotOptions"),
 		VssSnapshotMode: k("VssSnapshotMode"), IsCopyOnly: k("IsCopyOnly"),
 		WindowsCredentialsId: k("WindowsCredentialsId"), LinuxCredentialsId: k("LinuxCredentialsId"),
-
-		BackupServers: k("BackupServers"), CdpPolicies: k("CdpPolicies"),
-		CdpReplicaSessions: k("CdpReplicaSessions"), CdpReplicaTaskSessions: k("CdpReplicaTaskSessions"),
 
 		SupportedVersions: k("SupportedVersions"), UserName: k("UserName"), SessionId: k("SessionId"),
 		LogonSessions: k("LogonSessions"),

@@ -78,6 +78,7 @@ var logonLists = [...]struct{ typ, path string }{
 	{"CdpPolicyReferenceList", "/cdpPolicies"},
 	{"CdpReplicaSessionReferenceList", "/cdpReplicaSessions"},
 	{"CdpReplicaTaskSessionReferenceList", "/cdpReplicaTaskSessions"},
+	{"TaskList", "/tasks"},
 	{"QueryService", "/querySvc"},
 	{"BackupServerList", "/backupServers?format=Entity"},
 	{"JobList", "/jobs?format=Entity"},

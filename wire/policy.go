@@ -17,32 +17,61 @@ func (e Encoder) CdpPolicy(dst []byte, base string, v *emcdp.CdpPolicy, r Rep) [
 	return e.end(dst)
 }
 
-// ObjectsInJob writes the includes of a policy (GET /cdpPolicies/{id}/includes).
-func (e Encoder) ObjectsInJob(dst []byte, base string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+// ObjectsInJob writes the includes of a policy (GET /cdpPolicies/{id}/includes);
+// each item links Delete (itself) and Up (the policy's entity, named policyName).
+func (e Encoder) ObjectsInJob(dst []byte, base string, policyID emcdp.ID, policyName string, v []emcdp.ObjectInJob) []byte {
+	o := policyOwner(policyID, policyName)
 	dst = e.begin(dst)
 	if e.json() {
 		ks := e.keys()
 		dst = append(dst, '{')
-		dst = jObjectsInJob(dst, ks, base, kPolicy.coll, policyID, v)
+		dst = jObjectsInJob(dst, ks, base, &o, v)
 		dst = append(dst, '}')
 	} else {
-		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, kPolicy.coll, policyID, v)
+		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, &o, v)
 	}
 	return e.end(dst)
 }
 
 // ObjectInJob writes one included object (GET /cdpPolicies/{id}/includes/{objectId}).
-func (e Encoder) ObjectInJob(dst []byte, base string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+func (e Encoder) ObjectInJob(dst []byte, base string, policyID emcdp.ID, policyName string, v *emcdp.ObjectInJob) []byte {
 	if v == nil {
 		return e.nothing(dst)
 	}
+	o := policyOwner(policyID, policyName)
 	dst = e.begin(dst)
 	if e.json() {
-		dst = jObjectInJob(dst, e.keys(), base, kPolicy.coll, policyID, v)
+		dst = jObjectInJob(dst, e.keys(), base, &o, v)
 	} else {
-		dst = xObjectInJob(dst, 0, base, kPolicy.coll, policyID, v)
+		dst = xObjectInJob(dst, 0, base, &o, v)
 	}
 	return e.end(dst)
+}
+
+// owner is the policy or job whose includes are written: its collection
+// path and id make each item's Href; with links set (a CDP policy's
+// /includes, actions.md §4.4), each item links Delete and Up to the owner's
+// entity, Type upType and Name name.
+type owner struct {
+	coll   string
+	id     emcdp.ID
+	name   string
+	upType string
+	links  bool
+}
+
+func policyOwner(id emcdp.ID, name string) owner {
+	return owner{coll: kPolicy.coll, id: id, name: name, upType: kPolicy.typ, links: true}
+}
+
+// objectLinks fills a with the links of an included object, or returns none.
+func objectLinks(a *[2]link, base string, o *owner, v *emcdp.ObjectInJob) []link {
+	if !o.links {
+		return nil
+	}
+	a[0] = link{rel: "Delete", base: base, path: o.coll, id: o.id, hasID: true, tail: "/includes/" + v.ID.String()}
+	a[1] = idLink("Up", o.upType, o.name, base, o.coll, o.id, formatEntity)
+	return a[:]
 }
 
 func policyHead(base string, v *emcdp.CdpPolicy) head {
@@ -50,21 +79,30 @@ func policyHead(base string, v *emcdp.CdpPolicy) head {
 }
 
 // policyLinks fills a with the policy's links: Up to its backup server,
-// Alternate, and for the entity Down to its includes and its sessions.
-func policyLinks(a *[4]link, base string, v *emcdp.CdpPolicy, r Rep) []link {
+// Alternate, and for the entity (actions.md §4.4) Edit, Down to its
+// includes, Create (an include), Down to its sessions, and Disable or
+// Enable by ScheduleEnabled.
+func policyLinks(a *[7]link, base string, v *emcdp.CdpPolicy, r Rep) []link {
 	a[0] = idLink("Up", kServer.ref, v.BackupServerName, base, kServer.coll, v.BackupServerID, "")
 	a[1] = alternate(kPolicy, base, v.ID, v.Name, r)
 	if r != Entity {
 		return a[:2]
 	}
-	a[2] = idLink("Down", "ObjectInJobList", "", base, kPolicy.coll, v.ID, "/includes")
-	a[3] = idLink("Down", "CdpReplicaSessionReferenceList", "", base, kPolicy.coll, v.ID, "/cdpReplicaSessions")
+	a[2] = idLink("Edit", kPolicy.ref, v.Name, base, kPolicy.coll, v.ID, "")
+	a[3] = idLink("Down", "ObjectInJobList", "", base, kPolicy.coll, v.ID, "/includes")
+	a[4] = idLink("Create", "ObjectInJob", "", base, kPolicy.coll, v.ID, "/includes")
+	a[5] = idLink("Down", "CdpReplicaSessionReferenceList", "", base, kPolicy.coll, v.ID, "/cdpReplicaSessions")
+	if v.ScheduleEnabled {
+		a[6] = idLink("Disable", "", "", base, kPolicy.coll, v.ID, "?action=disable")
+	} else {
+		a[6] = idLink("Enable", "", "", base, kPolicy.coll, v.ID, "?action=enable")
+	}
 	return a[:]
 }
 
 func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
 	h := policyHead(base, v)
-	var a [4]link
+	var a [7]link
 	links := policyLinks(&a, base, v, r)
 	if r != Entity {
 		return xRef(b, ind, refElem(ind), &h, links)
@@ -100,7 +138,7 @@ func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
 
 	b = xStart(b, in, "CdpPolicyInfo", false)
 	b = xStart(b, in+1, "CdpReplicaPolicyInfo", false)
-	b = xObjectsInJob(b, in+2, "Includes", base, kPolicy.coll, v.ID, v.Includes)
+	b = xObjectsInJob(b, in+2, "Includes", base, &owner{coll: kPolicy.coll, id: v.ID}, v.Includes)
 	b = xGuest(b, in+2, &v.Guest)
 	b = xClose(b, in+1, "CdpReplicaPolicyInfo")
 	b = xClose(b, in, "CdpPolicyInfo")
@@ -163,26 +201,29 @@ func xGuest(b []byte, ind int, g *emcdp.GuestProcessingOptions) []byte {
 
 // xObjectsInJob writes a list of ObjectInJob items in the element elem
 // (ObjectsInJob at the root, Includes inside a policy).
-func xObjectsInJob(b []byte, ind int, elem, base, coll string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+func xObjectsInJob(b []byte, ind int, elem, base string, o *owner, v []emcdp.ObjectInJob) []byte {
 	if len(v) == 0 {
 		return xEmptyEnd(xOpen(b, ind, elem), ind == 0)
 	}
 	b = xStart(b, ind, elem, ind == 0)
 	for i := range v {
-		b = xObjectInJob(b, ind+1, base, coll, policyID, &v[i])
+		b = xObjectInJob(b, ind+1, base, o, &v[i])
 	}
 	return xClose(b, ind, elem)
 }
 
-// xObjectInJob writes one ObjectInJob: Href and Type attributes, no links.
-func xObjectInJob(b []byte, ind int, base, coll string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+// xObjectInJob writes one ObjectInJob: Href and Type attributes, then its
+// links if its owner gives it any.
+func xObjectInJob(b []byte, ind int, base string, o *owner, v *emcdp.ObjectInJob) []byte {
 	const elem = "ObjectInJob"
 	b = xOpen(b, ind, elem)
 	b = append(b, ` Href="`...)
-	b = appendObjectHref(b, appendXMLAttr, base, coll, policyID, v.ID)
+	b = appendObjectHref(b, appendXMLAttr, base, o.coll, o.id, v.ID)
 	b = append(b, `" Type="ObjectInJob"`...)
 	b = xOpenEnd(b, ind == 0)
 	in := ind + 1
+	var a [2]link
+	b = xLinks(b, in, objectLinks(&a, base, o, v))
 	b = xLeafOpen(b, in, "ObjectInJobId")
 	b = v.ID.AppendTo(b)
 	b = xLeafClose(b, "ObjectInJobId")
@@ -205,7 +246,7 @@ func appendObjectHref(b []byte, esc func([]byte, string) []byte, base, coll stri
 
 func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte {
 	h := policyHead(base, v)
-	var a [4]link
+	var a [7]link
 	links := policyLinks(&a, base, v, r)
 	if r != Entity {
 		return jRef(b, ks, &h, links)
@@ -238,7 +279,7 @@ func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte 
 	b = append(jKey(b, ks.CdpPolicyInfo), '{')
 	b = append(jKey(b, ks.CdpReplicaPolicyInfo), '{')
 	b = append(jKey(b, ks.Includes), '{')
-	b = jObjectsInJob(b, ks, base, kPolicy.coll, v.ID, v.Includes)
+	b = jObjectsInJob(b, ks, base, &owner{coll: kPolicy.coll, id: v.ID}, v.Includes)
 	b = append(b, '}')
 	b = jGuest(b, ks, &v.Guest)
 	b = append(b, '}', '}')
@@ -284,17 +325,17 @@ func jGuest(b []byte, ks *keys, g *emcdp.GuestProcessingOptions) []byte {
 }
 
 // jObjectsInJob writes the ObjectInJobs array property inside an open object.
-func jObjectsInJob(b []byte, ks *keys, base, coll string, policyID emcdp.ID, v []emcdp.ObjectInJob) []byte {
+func jObjectsInJob(b []byte, ks *keys, base string, o *owner, v []emcdp.ObjectInJob) []byte {
 	b = append(jKey(b, ks.ObjectInJobs), '[')
 	for i := range v {
-		b = jObjectInJob(jSep(b), ks, base, coll, policyID, &v[i])
+		b = jObjectInJob(jSep(b), ks, base, o, &v[i])
 	}
 	return append(b, ']')
 }
 
 // jObjectInJob writes one ObjectInJob object: its elements, then Links
-// (null, it has none), Href and Type.
-func jObjectInJob(b []byte, ks *keys, base, coll string, policyID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+// (null when its owner gives it none), Href and Type.
+func jObjectInJob(b []byte, ks *keys, base string, o *owner, v *emcdp.ObjectInJob) []byte {
 	b = append(b, '{')
 	b = append(jKey(b, ks.ObjectInJobId), '"')
 	b = v.ID.AppendTo(b)
@@ -303,9 +344,10 @@ func jObjectInJob(b []byte, ks *keys, base, coll string, policyID emcdp.ID, v *e
 	b = jString(b, ks.Name, v.Name)
 	b = jString(b, ks.DisplayName, v.DisplayName)
 	b = jGuest(b, ks, &v.Guest)
-	b = jLinks(b, ks, nil)
+	var a [2]link
+	b = jLinks(b, ks, objectLinks(&a, base, o, v))
 	b = append(jKey(b, ks.Href), '"')
-	b = appendObjectHref(b, appendJSONChars, base, coll, policyID, v.ID)
+	b = appendObjectHref(b, appendJSONChars, base, o.coll, o.id, v.ID)
 	b = append(b, '"')
 	b = jString(b, ks.Type, "ObjectInJob")
 	return append(b, '}')

@@ -35,7 +35,7 @@ func (e Encoder) QueryResult(dst []byte, base string, k emcdp.Kind, res *emcdp.Q
 		dst = xStart(dst, 0, elem, true)
 		if r == Entity {
 			dst = xStart(dst, 1, "Entities", false)
-			dst = xList(dst, 2, ki.list, base, k, res, r, true)
+			dst = xList(dst, 2, ki.qlist, base, k, res, r, true)
 			dst = xClose(dst, 1, "Entities")
 		} else {
 			dst = xList(dst, 1, "Refs", base, k, res, r, false)
@@ -77,26 +77,33 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 		b = jNull(b, ks.Refs)
 		b = append(jKey(b, ks.Entities), '{')
 		for i, name := range entityListNames {
-			if name != ki.list {
+			if name != ki.qlist {
 				b = jNull(b, ks.EntityLists[i])
 				continue
 			}
 			b = append(jKey(b, ks.EntityLists[i]), '{')
 			b = append(jKey(b, listKey(ks, k)), '[')
-			b = jItems(b, ks, base, k, res, r)
+			b = jItems(b, ks, base, k, res, r, jSep)
 			b = append(b, ']', '}')
 		}
 		b = append(b, '}')
 	} else {
 		b = append(jKey(b, ks.Refs), '{')
 		b = append(jKey(b, ks.Refs), '[')
-		b = jItems(b, ks, base, k, res, r)
+		b = jItems(b, ks, base, k, res, r, jSep)
 		b = append(b, ']', '}')
 		b = jNull(b, ks.Entities)
 	}
 	b = jNull(b, ks.Resources)
 	b = jNull(b, ks.Links)
 
+	b = jPagingInfo(b, ks, p)
+	return append(b, '}')
+}
+
+// jPagingInfo writes the PagingInfo property: Links, PageNum, PageSize,
+// PagesCount.
+func jPagingInfo(b []byte, ks *keys, p *Paging) []byte {
 	b = append(jKey(b, ks.PagingInfo), '{')
 	b = jKey(b, ks.Links)
 	if len(p.Links) == 0 {
@@ -112,7 +119,7 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 	b = jInt(b, ks.PageNum, int64(p.PageNum))
 	b = jInt(b, ks.PageSize, int64(p.PageSize))
 	b = jInt(b, ks.PagesCount, int64(p.PagesCount))
-	return append(b, '}', '}')
+	return append(b, '}')
 }
 
 // querySvcPageSize ends the preset queries that QuerySvc links to: entities,

@@ -11,35 +11,52 @@ type kindInfo struct {
 
 	queryType string // Type of the querySvc link to the kind's preset query, e.g. "CdpReplicaTaskSessionList"
 	queryPath string // path of that query up to its type, e.g. "/query?type=CdpReplicaTaskSession"
+
+	elem    string    // XML root of the entity, e.g. "NASJob"
+	qlist   string    // Entities element of a query result, e.g. "AgentBackupJob"
+	refPath string    // path of the reference's own Href (Q5)
+	altTyp  string    // the Alternate link's Type from a reference (Q9: "Job")
+	altRef  string    // the Alternate link's Type from an entity (Q9: "JobReference")
+	jlist   [2]string // JSON keys of the entity list by profile (V12, V13)
 }
 
-// kindInfos holds the wire names of every kind, indexed by kind: the CDP
-// kinds as written here, the described kinds from their descriptions.
+// kindInfos holds the wire names of every kind, indexed by kind: CdpPolicy
+// as written here, the described kinds from their descriptions.
 var kindInfos = func() []kindInfo {
-	ks := make([]kindInfo, emcdp.KindCdpReplicaTaskSession+1, len(emcdp.Kinds)+1)
-	ks[emcdp.KindBackupServer] = newKindInfo("BackupServer", "/backupServers/", "BackupServers")
+	ks := make([]kindInfo, emcdp.KindCdpPolicy+1, len(emcdp.Kinds)+1)
 	ks[emcdp.KindCdpPolicy] = newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies")
-	ks[emcdp.KindCdpReplicaSession] = newKindInfo("CdpReplicaSession", "/cdpReplicaSessions/", "CdpReplicaSessions")
-	ks[emcdp.KindCdpReplicaTaskSession] = newKindInfo("CdpReplicaTaskSession", "/cdpReplicaTaskSessions/", "CdpReplicaTaskSessions")
-	for _, d := range emcdp.Descs {
+	for _, d := range emcdp.AllDescs {
 		for len(ks) <= int(d.Kind) {
 			ks = append(ks, kindInfo{})
 		}
-		ks[d.Kind] = newKindInfo(d.Type, d.Path, d.List)
+		ki := newKindInfo(d.Type, d.Path, d.List)
+		if d.Elem != "" {
+			ki.elem = d.Elem
+		}
+		if d.QueryList != "" {
+			ki.qlist = d.QueryList
+		}
+		if d.RefPath != "" {
+			ki.refPath = d.RefPath
+		}
+		if d.AltType != "" {
+			ki.altTyp, ki.altRef = d.AltType, d.AltType+"Reference"
+		}
+		ks[d.Kind] = ki
 	}
 	return ks
 }()
 
 func newKindInfo(typ, coll, list string) kindInfo {
 	return kindInfo{typ: typ, ref: typ + "Reference", coll: coll, list: list,
-		queryType: typ + "List", queryPath: "/query?type=" + typ}
+		queryType: typ + "List", queryPath: "/query?type=" + typ,
+		elem: typ, qlist: list, refPath: coll, altTyp: typ, altRef: typ + "Reference",
+		jlist: [2]string{`"` + list + `":`, `"` + CamelCase(list) + `":`}}
 }
 
 var (
-	kServer  = &kindInfos[emcdp.KindBackupServer]
-	kPolicy  = &kindInfos[emcdp.KindCdpPolicy]
-	kSession = &kindInfos[emcdp.KindCdpReplicaSession]
-	kTask    = &kindInfos[emcdp.KindCdpReplicaTaskSession]
+	kServer = &kindInfos[emcdp.KindBackupServer]
+	kPolicy = &kindInfos[emcdp.KindCdpPolicy]
 )
 
 // kindOf returns the wire names of k, or nil for a value that is not a kind.
@@ -94,9 +111,9 @@ const formatEntity = "?format=Entity"
 // a reference points at its entity and an entity at its reference.
 func alternate(k *kindInfo, base string, id emcdp.ID, name string, r Rep) link {
 	if r == Entity {
-		return idLink("Alternate", k.ref, name, base, k.coll, id, "")
+		return idLink("Alternate", k.altRef, name, base, k.coll, id, "")
 	}
-	return idLink("Alternate", k.typ, name, base, k.coll, id, formatEntity)
+	return idLink("Alternate", k.altTyp, name, base, k.coll, id, formatEntity)
 }
 
 // head is what every key resource writes about itself: its type, id and name,
@@ -123,7 +140,7 @@ func xRef(b []byte, ind int, elem string, h *head, links []link) []byte {
 	b = xAttr(b, "Name", h.name)
 	b = append(b, ` Href="`...)
 	b = appendXMLAttr(b, h.base)
-	b = append(b, h.k.coll...)
+	b = append(b, h.k.refPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, '"')
 	b = xAttr(b, "Type", h.k.ref)
@@ -166,7 +183,7 @@ func jRef(b []byte, ks *keys, h *head, links []link) []byte {
 	b = jString(b, ks.Name, h.name)
 	b = append(jKey(b, ks.Href), '"')
 	b = appendJSONChars(b, h.base)
-	b = append(b, h.k.coll...)
+	b = append(b, h.k.refPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, '"')
 	b = jString(b, ks.Type, h.k.ref)

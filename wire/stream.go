@@ -61,58 +61,10 @@ func (w *ListWriter) Items(dst []byte, base string, res *emcdp.QueryResult) []by
 			}
 			return b
 		}
-		switch w.k {
-		case emcdp.KindBackupServer:
-			for i := range res.BackupServers {
-				dst = jServer(sep(dst), ks, base, &res.BackupServers[i], w.r)
-			}
-		case emcdp.KindCdpPolicy:
-			for i := range res.CdpPolicies {
-				dst = jPolicy(sep(dst), ks, base, &res.CdpPolicies[i], w.r)
-			}
-		case emcdp.KindCdpReplicaSession:
-			for i := range res.PolicySessions {
-				dst = jPolicySession(sep(dst), ks, base, &res.PolicySessions[i], w.r)
-			}
-		case emcdp.KindCdpReplicaTaskSession:
-			for i := range res.TaskSessions {
-				dst = jTaskSession(sep(dst), ks, base, &res.TaskSessions[i], w.r)
-			}
-		default:
-			if d := emcdp.DescOf(w.k); d != nil {
-				for _, it := range res.Items {
-					dst = jDesc(sep(dst), ks, w.e.Profile == V13, base, d, it, w.r)
-				}
-			}
-		}
-		return dst
-	}
-	switch w.k {
-	case emcdp.KindBackupServer:
-		for i := range res.BackupServers {
-			dst = xServer(dst, 1, base, &res.BackupServers[i], w.r)
-		}
-	case emcdp.KindCdpPolicy:
-		for i := range res.CdpPolicies {
-			dst = xPolicy(dst, 1, base, &res.CdpPolicies[i], w.r)
-		}
-	case emcdp.KindCdpReplicaSession:
-		for i := range res.PolicySessions {
-			dst = xPolicySession(dst, 1, base, &res.PolicySessions[i], w.r, kSession.typ)
-		}
-	case emcdp.KindCdpReplicaTaskSession:
-		for i := range res.TaskSessions {
-			dst = xTaskSession(dst, 1, base, &res.TaskSessions[i], w.r)
-		}
-	default:
-		if d := emcdp.DescOf(w.k); d != nil {
-			for _, it := range res.Items {
-				dst = xDesc(dst, 1, base, d, it, w.r)
-			}
-		}
+		return jItems(dst, ks, base, w.k, res, w.r, sep)
 	}
 	w.n += res.Len()
-	return dst
+	return xItems(dst, 1, base, w.k, res, w.r, false)
 }
 
 // Close writes the end of a non-empty answer.

@@ -91,14 +91,6 @@ func xString(b []byte, ind int, name, v string) []byte {
 	return xLeafClose(b, name)
 }
 
-// xOptString writes a text element, or nothing when v is empty.
-func xOptString(b []byte, ind int, name, v string) []byte {
-	if v == "" {
-		return b
-	}
-	return xString(b, ind, name, v)
-}
-
 // xInt writes an integer element.
 func xInt(b []byte, ind int, name string, v int64) []byte {
 	b = xLeafOpen(b, ind, name)

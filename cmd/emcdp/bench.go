@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,10 +31,24 @@ sessions of one job by JobName sorted by EndTime descending, page size 1 and
 5; the job sessions of the last 24 hours; the repositories) over one
 connection, and are skipped when the world has no backup jobs.
 
+Drivers: --driver go (the default) sends the load from this process
+(package loadgen, a goroutine per connection); --driver wrk sends the same
+scenarios through wrk (https://github.com/wg/wrk; Debian and Ubuntu:
+apt-get install wrk), with a generated Lua script that draws the same ids, VM
+names and queries and sets the same headers. wrk costs less CPU per request
+than the Go driver: on a machine shared by client and server, the Go driver's
+own work holds the light ceiling down the most and pushes the other ratios up,
+so wrk's ratios to the ceiling are nearer the server's own. wrk takes whole
+seconds: with it --duration, --warmup and --timeout are rounded up, and a
+request still running at the end of the window is not counted. --driver both
+runs every scenario with each and reports them side by side, each driver's
+ratios against its own ceiling.
+
 Examples:
   go build -o emcdp ./cmd/emcdp && ./emcdp bench
   ./emcdp bench --task-sessions 100000 --duration 5s --scenarios ceiling,entity-xml
   ./emcdp bench --db postgres://postgres@127.0.0.1:5432/emcdp_bench
+  ./emcdp bench --driver both --scenarios ceiling,entity-xml,entity-json
 `
 
 // benchCmd measures the server, run as a child process, against this
@@ -56,6 +71,7 @@ type benchFlags struct {
 	scenarios       string
 	jsonPath        string
 	binary          string
+	driver          string
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet) {
@@ -70,6 +86,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.scenarios, "scenarios", "all", "comma-separated scenarios to run, or all")
 	fs.StringVar(&f.jsonPath, "json", "", "results file (default bench-results/<date>-<store>.json)")
 	fs.StringVar(&f.binary, "emcdp", "", "emcdp binary to run as the server (default: this executable)")
+	fs.StringVar(&f.driver, "driver", "go", "load driver: go (built in), wrk (needs wrk installed) or both")
 }
 
 // benchSettings are the checked flags.
@@ -78,6 +95,8 @@ type benchSettings struct {
 	store     string // "sqlite" or "postgres"
 	scenarios []string
 	plan      datasetPlan
+	drivers   []string // "go", "wrk" or both, in that order
+	wrkPath   string   // the wrk executable, when a driver is wrk
 }
 
 // check validates the flags and fills in the defaults that depend on others.
@@ -106,6 +125,16 @@ func (f *benchFlags) check(now time.Time) (*benchSettings, error) {
 		s.store = "postgres"
 	default:
 		return nil, fmt.Errorf("--db %q: leave it empty for SQLite, or give a postgres:// URL", redact.DatabaseURL(f.db))
+	}
+	switch strings.ToLower(strings.TrimSpace(f.driver)) {
+	case "go":
+		s.drivers = []string{"go"}
+	case "wrk":
+		s.drivers = []string{"wrk"}
+	case "both":
+		s.drivers = []string{"go", "wrk"}
+	default:
+		return nil, fmt.Errorf("--driver %q: use go, wrk or both", f.driver)
 	}
 	var err error
 	if s.scenarios, err = parseScenarios(f.scenarios); err != nil {
@@ -173,6 +202,11 @@ func (c *benchCmd) Run(ctx context.Context, args []string) error {
 	}
 	if _, err := os.Stat(s.binary); err != nil {
 		return fmt.Errorf("--emcdp: %w", err)
+	}
+	if slices.Contains(s.drivers, "wrk") {
+		if s.wrkPath, err = findWrk(); err != nil {
+			return err
+		}
 	}
 	b := &bench{s: s, out: c.Stdout, log: c.Stderr}
 	return b.run(ctx)

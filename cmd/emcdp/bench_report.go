@@ -22,6 +22,7 @@ type benchReport struct {
 	Date        time.Time      `json:"date"`
 	Commit      string         `json:"commit"`
 	Store       string         `json:"store"`
+	Drivers     []string       `json:"drivers"`
 	Machine     machineInfo    `json:"machine"`
 	Dataset     datasetReport  `json:"dataset"`
 	Connections int            `json:"connections"`
@@ -50,6 +51,7 @@ type datasetReport struct {
 // scenarioStat is one scenario's figures; times in milliseconds.
 type scenarioStat struct {
 	Name            string   `json:"name"`
+	Driver          string   `json:"driver"` // go or wrk
 	Request         string   `json:"request"`
 	Connections     int      `json:"connections"`
 	Requests        int64    `json:"requests"`
@@ -74,6 +76,7 @@ func (b *bench) newReport() *benchReport {
 		Date:        time.Now().UTC().Truncate(time.Second),
 		Commit:      buildCommit(),
 		Store:       b.s.store,
+		Drivers:     b.s.drivers,
 		Machine:     readMachine(),
 		Connections: b.s.connections,
 		Duration:    b.s.duration.String(),
@@ -83,27 +86,34 @@ func (b *bench) newReport() *benchReport {
 	}
 }
 
-// add records a scenario's result; the ratio to the ceiling is filled in
-// once the ceiling has run.
-func (r *benchReport) add(sc scenario, res *loadgen.Result, peak, sampled, anon int64) {
+// goStat turns the Go driver's result into the report's figures.
+func goStat(sc scenario, res *loadgen.Result) scenarioStat {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	st := scenarioStat{
-		Name: sc.name, Request: sc.what, Connections: res.Connections, Requests: res.Requests,
+		Name: sc.name, Driver: "go", Request: sc.what, Connections: res.Connections, Requests: res.Requests,
 		RPS: res.RPS(), P50: ms(res.Latency.Quantile(0.5)), P90: ms(res.Latency.Quantile(0.9)),
 		P99: ms(res.Latency.Quantile(0.99)), Max: ms(res.Latency.Max()),
 		StatusErrors: res.StatusErrors, TransportErrors: res.TransportErrors, FirstError: res.FirstError,
-		Bytes: res.Bytes, PeakRSS: peak, SampledRSS: sampled, AnonRSS: anon,
+		Bytes: res.Bytes,
 	}
 	if res.Requests > 0 {
 		st.MeanBody = res.Bytes / res.Requests
 	}
+	return st
+}
+
+// add records a scenario's figures with the server's memory; the ratio to
+// the ceiling measured by the same driver is filled in once that ceiling
+// has run.
+func (r *benchReport) add(st scenarioStat, peak, sampled, anon int64) {
+	st.PeakRSS, st.SampledRSS, st.AnonRSS = peak, sampled, anon
 	for _, c := range r.Scenarios {
-		if c.Name == "ceiling" && c.RPS > 0 {
+		if c.Name == "ceiling" && c.Driver == st.Driver && c.RPS > 0 {
 			v := st.RPS / c.RPS
 			st.CeilingRatio = &v
 		}
 	}
-	if sc.name == "ceiling" {
+	if st.Name == "ceiling" {
 		v := 1.0
 		st.CeilingRatio = &v
 	}
@@ -116,13 +126,23 @@ func (r *benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nemcdp %s on %s, %d task sessions, %d CPUs, %s, %s per scenario\n",
 		r.Commit, r.Store, r.Dataset.TaskSessions, r.Machine.CPUs, r.Machine.GoVersion, r.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tconns\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tvs ceiling\tbody B\tpeak RSS MB\tanon MB\t")
+	// With more than one driver, each scenario has a line per driver.
+	drivers := len(r.Drivers) > 1
+	fmt.Fprint(tw, "scenario\t")
+	if drivers {
+		fmt.Fprint(tw, "driver\t")
+	}
+	fmt.Fprintln(tw, "conns\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tvs ceiling\tbody B\tpeak RSS MB\tanon MB\t")
 	for _, s := range r.Scenarios {
 		ratio := "-"
 		if s.CeilingRatio != nil {
 			ratio = fmt.Sprintf("%.0f %%", *s.CeilingRatio*100)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%d\t%.0f\t%.0f\t\n", s.Name, s.Connections, s.RPS,
+		fmt.Fprintf(tw, "%s\t", s.Name)
+		if drivers {
+			fmt.Fprintf(tw, "%s\t", s.Driver)
+		}
+		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%d\t%.0f\t%.0f\t\n", s.Connections, s.RPS,
 			s.P50, s.P90, s.P99, s.Max, s.StatusErrors+s.TransportErrors, ratio, s.MeanBody, float64(s.PeakRSS)/(1<<20), float64(s.AnonRSS)/(1<<20))
 	}
 	tw.Flush()

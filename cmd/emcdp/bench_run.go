@@ -113,23 +113,21 @@ func (b *bench) run(ctx context.Context) (err error) {
 			fmt.Fprintf(b.log, "%s skipped: the world has no backup jobs\n", sc.name)
 			continue
 		}
-		fmt.Fprintf(b.log, "%-12s %d connections, %s warm-up + %s …\n", sc.name, sc.conns, b.s.warmup, b.s.duration)
-		hwm := srv.resetPeak()
-		res, err := loadgen.Run(ctx, loadgen.Config{
-			BaseURL: srv.url, Connections: sc.conns, Warmup: b.s.warmup, Duration: b.s.duration,
-			Timeout: b.s.timeout, Next: sc.next, Seed: 1,
-			Header: http.Header{"X-RestSvcSessionId": {b.token}},
-		})
-		if err != nil {
-			return err
-		}
-		peak, sampled, anon := srv.peak(hwm)
-		if !srv.alive() {
-			return fmt.Errorf("emcdp serve ended during %s (%v); see %s/serve.log", sc.name, srv.err, b.s.datasetDir())
-		}
-		rep.add(sc, res, peak, sampled, anon)
-		if res.Errors() > 0 {
-			fmt.Fprintf(b.log, "%-12s %d errors, the first: %s\n", sc.name, res.Errors(), res.FirstError)
+		for _, driver := range b.s.drivers {
+			fmt.Fprintf(b.log, "%-12s %s driver, %d connections, %s warm-up + %s …\n", sc.name, driver, sc.conns, b.s.warmup, b.s.duration)
+			hwm := srv.resetPeak()
+			st, err := b.drive(ctx, sc, driver)
+			if err != nil {
+				return err
+			}
+			peak, sampled, anon := srv.peak(hwm)
+			if !srv.alive() {
+				return fmt.Errorf("emcdp serve ended during %s (%v); see %s/serve.log", sc.name, srv.err, b.s.datasetDir())
+			}
+			rep.add(st, peak, sampled, anon)
+			if n := st.StatusErrors + st.TransportErrors; n > 0 {
+				fmt.Fprintf(b.log, "%-12s %d errors, the first: %s\n", sc.name, n, st.FirstError)
+			}
 		}
 	}
 	if err := srv.stop(); err != nil {
@@ -141,6 +139,22 @@ func (b *bench) run(ctx context.Context) (err error) {
 	}
 	fmt.Fprintf(b.out, "results written to %s\n", b.s.jsonPath)
 	return nil
+}
+
+// drive runs one scenario with one driver.
+func (b *bench) drive(ctx context.Context, sc scenario, driver string) (scenarioStat, error) {
+	if driver == "wrk" {
+		return b.runWrk(ctx, sc)
+	}
+	res, err := loadgen.Run(ctx, loadgen.Config{
+		BaseURL: b.srv.url, Connections: sc.conns, Warmup: b.s.warmup, Duration: b.s.duration,
+		Timeout: b.s.timeout, Next: sc.next, Seed: 1,
+		Header: http.Header{"X-RestSvcSessionId": {b.token}},
+	})
+	if err != nil {
+		return scenarioStat{}, err
+	}
+	return goStat(sc, res), nil
 }
 
 // scenarios builds the selected scenarios over the discovered data.

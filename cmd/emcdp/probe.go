@@ -12,15 +12,17 @@ import (
 
 const probeUsage = `Usage: emcdp probe [flags]
 
-Asks a running server for its entry point and exits 0 when it answers 200,
+Asks a running server whether it is ready and exits 0 when it answers 200,
 1 otherwise: the health check of the container image, which holds no other
-program. By default it asks https://127.0.0.1:PORT/api/ with the port of
---listen (EMCDP_LISTEN), so it follows the server's own setting. The server's
-certificate is not verified: the probe checks that it answers, not who it is.
+program. By default it asks https://127.0.0.1:PORT/_emcdp/ready (store
+readable, world in place, simulation running if asked; no token needed) with
+the port of --listen (EMCDP_LISTEN), so it follows the server's own setting.
+The server's certificate is not verified: the probe checks that it answers,
+not who it is.
 
 Examples:
   emcdp probe
-  emcdp probe --url https://em.lab.local:9398/api/
+  emcdp probe --url https://em.lab.local:9398/_emcdp/health
 `
 
 // probeCmd checks that a server answers.
@@ -32,7 +34,7 @@ type probeCmd struct {
 func (c *probeCmd) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("probe", probeUsage, c.Stdout)
 	listen := fs.String("listen", ":9398", "the server's HTTPS listen address; the probe asks its port on 127.0.0.1 when the host is empty or unspecified")
-	url := fs.String("url", "", "URL to ask instead (default: the entry point at --listen)")
+	url := fs.String("url", "", "URL to ask instead (default: the readiness endpoint at --listen)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
 	if err := parseFlags(fs, args, c.Getenv); err != nil {
 		return err
@@ -49,7 +51,7 @@ func (c *probeCmd) Run(ctx context.Context, args []string) error {
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 			host = "127.0.0.1"
 		}
-		target = "https://" + net.JoinHostPort(host, port) + "/api/"
+		target = "https://" + net.JoinHostPort(host, port) + "/_emcdp/ready"
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

@@ -38,8 +38,13 @@ func TestProbe(t *testing.T) {
 		c := &probeCmd{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return env[k] }}
 		return c.Run(context.Background(), args)
 	}
-	if err := probe(nil, "--listen", ":"+port); err != nil {
+	var out strings.Builder
+	c := &probeCmd{Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	if err := c.Run(context.Background(), []string{"--listen", ":" + port}); err != nil {
 		t.Errorf("probe --listen :%s: %v", port, err)
+	}
+	if !strings.Contains(out.String(), "/_emcdp/ready: 200") {
+		t.Errorf("probe asked %q, want the readiness endpoint", out.String())
 	}
 	if err := probe(map[string]string{"EMCDP_LISTEN": "0.0.0.0:" + port}); err != nil {
 		t.Errorf("probe with EMCDP_LISTEN=0.0.0.0:%s: %v", port, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/control"
@@ -75,6 +76,7 @@ type serveFlags struct {
 	controlToken   string
 	metricsAuth    bool
 	journalSize    int
+	taskDelay      time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -105,6 +107,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
 	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
+	fs.DurationVar(&f.taskDelay, "task-delay", action.DefaultDelay, "how long after a write its task applies (0: before the 202 is sent)")
 	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
 	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: half the processors)")
 	fs.IntVar(&f.logonWorkers, "logon-concurrency", 0, "password checks run at once; more wait briefly, then get 503 (default: half the processors)")
@@ -178,7 +181,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	srv, err := server.New(ctx, server.Config{
 		Store: st, World: worldPtr(world, haveWorld), WorldName: worldName(&f),
 		Simulate: f.simulate, TimeScale: f.timeScale, Tick: f.tick,
-		RecordWorld: saveWorld,
+		RecordWorld: saveWorld, TaskDelay: f.taskDelay,
 		Auth: server.AuthConfig{
 			IdleTimeout: f.sessionTimeout, MaxFailures: f.maxFailures, FailureWindow: f.failureWindow,
 			BasicCacheTTL: basicCacheTTL(f.basicCache), HashConcurrency: f.logonWorkers,
