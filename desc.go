@@ -42,6 +42,11 @@ type Desc struct {
 	// the session window only, newest first; its default sort is the
 	// creation time; its name carries its creation time (G9).
 	Session bool
+	// Newest orders a kind that is not a session kind as one: collections
+	// newest first, queries by creation time; it keeps every row.
+	Newest bool
+	// Names is how profiles write the item's name.
+	Names NameForm
 
 	// Props lists the properties; Props[0] is the id (column "id") and
 	// Props[1] the name (column "name"). Elements are written in this order
@@ -132,6 +137,9 @@ type Prop struct {
 	Attr bool
 	// First moves the element to the front in JSON (IsRetry, G10).
 	First bool
+	// Hundredths writes an Int kept in hundredths as a decimal with up to
+	// two fractional digits (a Ratio).
+	Hundredths bool
 	// OmitZero omits the element in XML and writes null in JSON when the
 	// value is absent (a zero DateTime or an empty string).
 	OmitZero bool
@@ -154,13 +162,15 @@ type Prop struct {
 func (p *Prop) Scalar() bool { return p.Ptr == nil }
 
 // Present reports whether v is a present value of p: absent values are zero
-// times and, for nullable properties, empty strings.
+// times and, for nullable properties, empty strings and zero ids.
 func (p *Prop) Present(v Value) bool {
 	switch p.Type {
 	case TypeDateTime:
 		return !v.Time.IsZero()
 	case TypeString:
 		return !p.Null || v.Str != ""
+	case TypeUID:
+		return !p.Null || !v.ID.IsZero()
 	}
 	return true
 }
@@ -177,12 +187,23 @@ type Link struct {
 	EntityOnly bool                // written on the entity only
 	RefOnly    bool                // written on the reference only
 	When       func(item any) bool // nil: always
+	Names      NameForm            // how profiles write Name
 	// PathOf, when set, gives the path by item (a session's job path per
 	// job kind); EntityType and EntityTail, when set, replace Type and Tail
 	// on the entity (a protection group's computers).
 	PathOf                 func(item any) string
 	EntityType, EntityTail string
 }
+
+// NameForm is how the profiles write a name kept in the store (G9).
+type NameForm int8
+
+// The name forms.
+const (
+	NameAsIs    NameForm = iota // as kept
+	NameSession                 // "<owner>@<time>": v13 as kept, v12 and XML the time rounded to whole seconds
+	NamePoint                   // a restore point's time: v13 as kept, v12 and XML "MMM d yyyy h:mmtt"
+)
 
 // ParentPath is a collection of the kind below a parent resource.
 type ParentPath struct {
@@ -274,6 +295,14 @@ func PInt[T any, N ~int | ~int64 | ~int32](name, elem, col string, get func(*T) 
 	return Prop{Field: Field{Name: name, Type: TypeInt, Column: col}, Elem: elem,
 		Get: func(x any) Value { return Value{Int: int64(*get(x.(*T)))} },
 		Set: func(x any, v Value) { *get(x.(*T)) = N(v.Int) }}
+}
+
+// PRatio is a Ratio (Double on the wire) kept in hundredths. It is not a
+// query field: the query service compares integers and times, not doubles.
+func PRatio[T any](elem, col string, get func(*T) *Ratio) Prop {
+	p := PInt("", elem, col, get)
+	p.Hundredths = true
+	return p
 }
 
 // PBool is a Boolean property.

@@ -115,7 +115,7 @@ func LookupField(k Kind, name string) (Field, bool) {
 // none: creation time for the session kinds, the name for the others.
 func DefaultSort(k Kind) Field {
 	if d := KindDesc(k); d != nil {
-		if d.Session {
+		if d.Session || d.Newest {
 			return d.Column("creation_time").Field
 		}
 		return d.Props[1].Field

@@ -106,6 +106,11 @@ type Batch struct {
 	UpdJobSessions       []JobSession
 	NewJobTaskSessions   []JobTaskSession
 	UpdJobTaskSessions   []JobTaskSession
+	Backups              []Backup
+	BackupFiles          []BackupFile
+	RestorePoints        []RestorePoint
+	VmRestorePoints      []VmRestorePoint
+	Retired              []Retired // points and files removed by retention
 	Meta                 map[string]string
 	FinishTasks          []Task    // set Finished with their verdict; each must be Running and the lowest Num of its Target
 	DeleteSessionsBefore time.Time // when not zero, sessions and task sessions of every kind created before it are removed
@@ -116,5 +121,7 @@ func (b *Batch) Len() int {
 	return len(b.BackupServers) + len(b.CdpPolicies) + len(b.NewPolicySessions) + len(b.UpdPolicySessions) +
 		len(b.NewTaskSessions) + len(b.UpdTaskSessions) + len(b.Repositories) + len(b.Jobs) +
 		len(b.NewJobSessions) + len(b.UpdJobSessions) + len(b.NewJobTaskSessions) + len(b.UpdJobTaskSessions) +
-		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) + len(b.Meta) + len(b.FinishTasks)
+		len(b.ProtectionGroups) + len(b.DiscoveredComputers) + len(b.NasJobs) +
+		len(b.Backups) + len(b.BackupFiles) + len(b.RestorePoints) + len(b.VmRestorePoints) + len(b.Retired) +
+		len(b.Meta) + len(b.FinishTasks)
 }

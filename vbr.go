@@ -160,6 +160,11 @@ type JobTaskSession struct {
 	Result           Result
 	Reason           string // empty when none
 	TotalSize        int64
+	// VmRestorePointID names the VM restore point a backup task left,
+	// while it is kept (zero: none, or retired); VmRestorePointName is its
+	// name.
+	VmRestorePointID   ID
+	VmRestorePointName string
 }
 
 // Running reports whether the task has not ended.

@@ -64,7 +64,7 @@ func taskSessionProps(self, parent Kind, vmUID bool) []Prop {
 	if vmUID {
 		vm.Elem = "VmUid"
 	}
-	return append(ps, vm,
+	ps = append(ps, vm,
 		PStr("VmDisplayName", "VmDisplayName", "vm_display_name", func(s *JobTaskSession) *string { return &s.VmDisplayName }).AsAttr(),
 		PUID("JobUid", "", "job_id", KindJob, func(s *JobTaskSession) *ID { return &s.JobID }),
 		PStr("JobName", "", "job_name", func(s *JobTaskSession) *string { return &s.JobName }),
@@ -73,6 +73,10 @@ func taskSessionProps(self, parent Kind, vmUID bool) []Prop {
 		PUID("BackupServerUid", "", "backup_server_id", KindBackupServer, func(s *JobTaskSession) *ID { return &s.BackupServerID }),
 		PStr("BackupServerName", "", "backup_server_name", func(s *JobTaskSession) *string { return &s.BackupServerName }),
 	)
+	if vmUID {
+		ps = append(ps, vmPointProps...)
+	}
+	return ps
 }
 
 // Indexes of the session tables: the window and the default order in both
@@ -189,9 +193,10 @@ var BackupTaskSessionDesc = &Desc{
 		{Rel: "Up", Type: "BackupJobSessionReference", Path: "/backupSessions/",
 			ID: func(i any) ID { return i.(*JobTaskSession).JobSessionID }, Name: func(i any) string { return i.(*JobTaskSession).JobSessionName }},
 		{Alternate: true},
+		vmPointLink,
 	},
 	Parents: []ParentPath{{Pattern: "backupsessions/*/tasksessions", Field: "JobSessionUid"}},
-	Indexes: taskSessionIndexes,
+	Indexes: append(taskSessionIndexes[:len(taskSessionIndexes):len(taskSessionIndexes)], []string{"vm_restore_point_id"}),
 	New:     func() any { return new(JobTaskSession) },
 }
 
@@ -226,17 +231,18 @@ var RepositoryDesc = &Desc{
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { r := i.(*Repository); return r.BackupServerID, r.BackupServerName }),
 		{Alternate: true},
+		{Rel: "Down", Type: "BackupReferenceList", Path: "/repositories/", Tail: "/backups"},
 	},
 	Parents: []ParentPath{{Pattern: "backupservers/*/repositories", Field: "BackupServerUid"}},
 	Indexes: [][]string{{"name", "id"}, {"backup_server_id", "name", "id"}},
 	New:     func() any { return new(Repository) },
 }
 
-// Descs lists the described kinds of the regular VBR world, agents and NAS,
-// whose items the store API carries untyped (Store.Resource,
+// Descs lists the described kinds of the regular VBR world, backups, agents
+// and NAS, whose items the store API carries untyped (Store.Resource,
 // QueryResult.Items), in the order of Kinds. AllDescs adds the CDP kinds.
-var Descs = append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
-	ReplicaTaskSessionDesc, RepositoryDesc}, agentDescs...)
+var Descs = append(append([]*Desc{JobDesc, BackupJobSessionDesc, BackupTaskSessionDesc, ReplicaJobSessionDesc,
+	ReplicaTaskSessionDesc, RepositoryDesc}, backupDescs...), agentDescs...)
 
 // DescOf returns the description of k among Descs, or nil; KindDesc also
 // finds the CDP kinds.
@@ -277,7 +283,7 @@ func Describe(item any) *Desc {
 		}
 		return BackupTaskSessionDesc
 	}
-	return nil
+	return describeBackup(item)
 }
 
 // JobSessionName returns "<owner>@yyyy-MM-dd HH:mm:ss.ffffff", trailing
@@ -295,13 +301,14 @@ const (
 	OpUpsert WriteOp = iota // insert, or replace the row with the same id
 	OpInsert                // insert; an existing id fails the batch
 	OpUpdate                // overwrite the row with the same id; none fails the batch
+	OpDelete                // remove the row with the item's id, if any
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
 // order a store applies them: backup servers, new and updated CDP policy
 // sessions, new and updated CDP task sessions, repositories, protection
 // groups, discovered computers, jobs, NAS jobs, new and updated job
-// sessions, new and updated task sessions.
+// sessions, new and updated task sessions, then backups and their points.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 	for i := range b.BackupServers {
 		if err := fn(BackupServerDesc, OpUpsert, &b.BackupServers[i]); err != nil {
@@ -368,7 +375,10 @@ func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
 	if err := each(len(b.NewJobTaskSessions), OpInsert, func(i int) any { return &b.NewJobTaskSessions[i] }); err != nil {
 		return err
 	}
-	return each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] })
+	if err := each(len(b.UpdJobTaskSessions), OpUpdate, func(i int) any { return &b.UpdJobTaskSessions[i] }); err != nil {
+		return err
+	}
+	return b.eachBackupWrite(fn)
 }
 
 // jobRuns reports whether a job is started, stopped and retried by the job

@@ -39,7 +39,15 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 	d := emcdp.KindDesc(k)
 	windowed := d != nil && d.Session
 	if !windowed {
-		res, err := h.store.Query(c.ctx(), &emcdp.Query{Kind: k})
+		q := &emcdp.Query{Kind: k}
+		if d := emcdp.DescOf(k); d != nil && d.Newest {
+			created := mustField(k, "CreationTimeUTC")
+			q.Sort, q.Desc = &created, true
+		}
+		if parent != nil {
+			q.Filter = parent
+		}
+		res, err := h.store.Query(c.ctx(), q)
 		if err != nil {
 			return err
 		}

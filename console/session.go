@@ -177,11 +177,12 @@ func readJobSession(ctx context.Context, st emcdp.Store, id emcdp.ID, base strin
 			det.Parent = &SessionID{ID: ts.JobSessionID.String(), Name: ts.JobSessionName}
 			return det, nil
 		}
-		// A job session: its task sessions are those of the kind whose
-		// JobSessionUid refers to it.
+		// A job session: its task sessions are those of the session kind
+		// whose JobSessionUid refers to it (a restore point's refers to its
+		// session too, but a restore point is not a task session).
 		for _, c := range emcdp.Descs {
 			f := c.Prop("JobSessionUid")
-			if f == nil || f.Ref != d.Kind {
+			if f == nil || f.Ref != d.Kind || !c.Session {
 				continue
 			}
 			vm := c.Prop("VmDisplayName")

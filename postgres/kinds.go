@@ -103,10 +103,23 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		q, ok := stmts[k]
 		if !ok {
 			q = sqlgen.Upsert(&sqlgen.Postgres, d, op == emcdp.OpUpsert)
-			if op == emcdp.OpUpdate {
+			switch op {
+			case emcdp.OpUpdate:
 				q = sqlgen.Update(&sqlgen.Postgres, d)
+			case emcdp.OpDelete:
+				q = sqlgen.Delete(&sqlgen.Postgres, d)
 			}
 			stmts[k] = q
+		}
+		if op == emcdp.OpDelete {
+			id := d.ID(item)
+			pb.Queue(q, sqlgen.Postgres.IDValue(id))
+			qs = append(qs, queued{op: "remove " + d.Type + " " + id.String()})
+			for _, c := range emcdp.Cleared(d.Kind) {
+				pb.Queue(sqlgen.Clear(&sqlgen.Postgres, c), sqlgen.Postgres.IDValue(id))
+				qs = append(qs, queued{op: "clear " + c.Column + " of " + id.String()})
+			}
+			return nil
 		}
 		args, err := sqlgen.Args(&sqlgen.Postgres, d, item, op == emcdp.OpUpdate, nil)
 		if err != nil {

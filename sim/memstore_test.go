@@ -26,6 +26,10 @@ type memStore struct {
 	jobs      map[emcdp.ID]emcdp.Job
 	jsess     map[emcdp.ID]emcdp.JobSession
 	jtsess    map[emcdp.ID]emcdp.JobTaskSession
+	backups   map[emcdp.ID]emcdp.Backup
+	files     map[emcdp.ID]emcdp.BackupFile
+	rps       map[emcdp.ID]emcdp.RestorePoint
+	vrps      map[emcdp.ID]emcdp.VmRestorePoint
 	nasJobs   map[emcdp.ID]emcdp.NasJob
 	groups    map[emcdp.ID]emcdp.AgentProtectionGroup
 	computers map[emcdp.ID]emcdp.DiscoveredComputer
@@ -40,8 +44,10 @@ func newMemStore() *memStore {
 	return &memStore{servers: map[emcdp.ID]emcdp.BackupServer{}, policies: map[emcdp.ID]emcdp.CdpPolicy{},
 		psess: map[emcdp.ID]emcdp.PolicySession{}, tsess: map[emcdp.ID]emcdp.TaskSession{}, meta: map[string]string{},
 		repos: map[emcdp.ID]emcdp.Repository{}, jobs: map[emcdp.ID]emcdp.Job{}, jsess: map[emcdp.ID]emcdp.JobSession{},
-		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}, nasJobs: map[emcdp.ID]emcdp.NasJob{},
-		groups: map[emcdp.ID]emcdp.AgentProtectionGroup{}, computers: map[emcdp.ID]emcdp.DiscoveredComputer{}}
+		jtsess: map[emcdp.ID]emcdp.JobTaskSession{}, backups: map[emcdp.ID]emcdp.Backup{},
+		files: map[emcdp.ID]emcdp.BackupFile{}, rps: map[emcdp.ID]emcdp.RestorePoint{}, vrps: map[emcdp.ID]emcdp.VmRestorePoint{},
+		nasJobs: map[emcdp.ID]emcdp.NasJob{},
+		groups:  map[emcdp.ID]emcdp.AgentProtectionGroup{}, computers: map[emcdp.ID]emcdp.DiscoveredComputer{}}
 }
 
 func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
@@ -108,6 +114,29 @@ func (m *memStore) Apply(ctx context.Context, b *emcdp.Batch) error {
 	}
 	for _, s := range b.UpdJobTaskSessions {
 		m.jtsess[s.ID] = s
+	}
+	for _, v := range b.Backups {
+		m.backups[v.ID] = v
+	}
+	for _, v := range b.BackupFiles {
+		m.files[v.ID] = v
+	}
+	for _, v := range b.RestorePoints {
+		m.rps[v.ID] = v
+	}
+	for _, v := range b.VmRestorePoints {
+		m.vrps[v.ID] = v
+	}
+	for _, r := range b.Retired {
+		if v, ok := m.vrps[r.ID]; ok {
+			if ts, ok := m.jtsess[v.TaskSessionID]; ok && ts.VmRestorePointID == r.ID {
+				ts.VmRestorePointID, ts.VmRestorePointName = emcdp.ID{}, ""
+				m.jtsess[ts.ID] = ts
+			}
+		}
+		delete(m.files, r.ID)
+		delete(m.rps, r.ID)
+		delete(m.vrps, r.ID)
 	}
 	for _, p := range b.CdpPolicies {
 		m.policies[p.ID] = p

@@ -286,17 +286,19 @@ func TestVBRResume(t *testing.T) {
 }
 
 func TestChainRetention(t *testing.T) {
-	full, inc := point{100, true}, point{10, false}
+	full, inc := point{size: 100, full: true}, point{size: 10}
 	var c chain
 	// forward incremental, 3 points: the old chain goes once a new full
 	// leaves 3 points behind it
 	for _, p := range []point{full, inc, inc, inc, full, inc} {
-		c.add(p, 3, false)
+		c.add(p, 3, false, nil)
 	}
 	if len(c.points) != 6 || c.used != 240 {
 		t.Fatalf("forward chain before the new full has 3 points: %v (%d)", c.points, c.used)
 	}
-	c.add(inc, 3, false)
+	if d := c.add(inc, 3, false, nil); len(d) != 4 {
+		t.Fatalf("forward chain retention dropped %v, want the old full and its 3 increments", d)
+	}
 	if len(c.points) != 3 || c.used != 120 || !c.points[0].full {
 		t.Fatalf("forward chain after retention: %v (%d)", c.points, c.used)
 	}
@@ -304,9 +306,9 @@ func TestChainRetention(t *testing.T) {
 	var f chain
 	for range 10 {
 		if len(f.points) == 0 {
-			f.add(full, 4, true)
+			f.add(full, 4, true, nil)
 		} else {
-			f.add(inc, 4, true)
+			f.add(inc, 4, true, nil)
 		}
 	}
 	if len(f.points) != 4 || f.used != 130 || !f.points[0].full {

@@ -225,6 +225,9 @@ func (g *jobGen) emit(run *vrun, a, t2 time.Time, out *emitter) {
 		row := g.sessionRow(run, vb)
 		if va.phase == phaseNone {
 			out.b.NewJobSessions = append(out.b.NewJobSessions, row)
+			if makesPoints(run.job) {
+				out.b.Backups = append(out.b.Backups, backupRow(run.job))
+			}
 		} else {
 			out.b.UpdJobSessions = append(out.b.UpdJobSessions, row)
 		}
@@ -241,19 +244,39 @@ func (g *jobGen) emit(run *vrun, a, t2 time.Time, out *emitter) {
 			}
 		}
 		if t.point > 0 && ta != phaseEnded && tb == phaseEnded {
-			p := point{size: t.point, full: t.full}
+			p := point{size: t.point, full: t.full, task: t.id}
+			var c *chain
+			var dropped []point
 			if l := run.link; l != nil {
-				c := &l.chains[t.vm]
+				c = &l.chains[t.vm]
+				first := len(c.points) == 0
 				l.used -= c.used
-				c.add(p, l.copy.cycles, true)
+				dropped = c.add(p, l.copy.cycles, true, nil)
 				l.used += c.used
+				g.landPoint(run, t, first, dropped, out)
 			} else {
-				c := &g.chains[t.vm]
+				c = &g.chains[t.vm]
+				first := len(c.points) == 0
 				g.used -= c.used
-				c.add(p, g.j.cycles, g.j.noFull)
+				dropped = c.add(p, g.j.cycles, g.j.noFull, nil)
 				g.used += c.used
+				g.landPoint(run, t, first, dropped, out)
 			}
 		}
+	}
+}
+
+// landPoint writes the rows of the restore point task t left and retires
+// the points its chain dropped.
+func (g *jobGen) landPoint(run *vrun, t *vtask, first bool, dropped []point, out *emitter) {
+	if !makesPoints(run.job) {
+		return
+	}
+	if out.take() {
+		pointRows(&out.b, run, t, g.j.vms[t.vm], first)
+	}
+	if len(dropped) > 0 && out.take() {
+		retire(&out.b, dropped)
 	}
 }
 
@@ -293,6 +316,9 @@ func (g *jobGen) taskRow(run *vrun, t *vtask, ph int) emcdp.JobTaskSession {
 		row.State = emcdp.TaskInProgress
 	case phaseEnded:
 		row.State, row.EndTime, row.Result, row.Reason = emcdp.TaskCompleted, t.end, t.result, t.reason
+		if t.point > 0 && makesPoints(j) {
+			row.VmRestorePointID, row.VmRestorePointName, _ = vmPoint(t, vm)
+		}
 	}
 	return row
 }

@@ -15,6 +15,12 @@ type vbrSnap struct {
 	Jobs  []emcdp.Job
 	Sess  []emcdp.JobSession
 	Tasks []emcdp.JobTaskSession
+
+	Backups []emcdp.Backup
+	Files   []emcdp.BackupFile
+	RPs     []emcdp.RestorePoint
+	VRPs    []emcdp.VmRestorePoint
+
 	// the agents and NAS world (agents.go)
 	AgentJobs []emcdp.Job
 	NasJobs   []emcdp.NasJob
@@ -61,6 +67,22 @@ func readVBR(st *memStore) *vbrSnap {
 	sort.Slice(s.Jobs, func(i, j int) bool { return idLess(s.Jobs[i].ID, s.Jobs[j].ID) })
 	sort.Slice(s.Sess, func(i, j int) bool { return idLess(s.Sess[i].ID, s.Sess[j].ID) })
 	sort.Slice(s.Tasks, func(i, j int) bool { return idLess(s.Tasks[i].ID, s.Tasks[j].ID) })
+	for _, v := range st.backups {
+		s.Backups = append(s.Backups, v)
+	}
+	for _, v := range st.files {
+		s.Files = append(s.Files, v)
+	}
+	for _, v := range st.rps {
+		s.RPs = append(s.RPs, v)
+	}
+	for _, v := range st.vrps {
+		s.VRPs = append(s.VRPs, v)
+	}
+	sort.Slice(s.Backups, func(i, j int) bool { return idLess(s.Backups[i].ID, s.Backups[j].ID) })
+	sort.Slice(s.Files, func(i, j int) bool { return idLess(s.Files[i].ID, s.Files[j].ID) })
+	sort.Slice(s.RPs, func(i, j int) bool { return idLess(s.RPs[i].ID, s.RPs[j].ID) })
+	sort.Slice(s.VRPs, func(i, j int) bool { return idLess(s.VRPs[i].ID, s.VRPs[j].ID) })
 	sort.Slice(s.AgentJobs, func(i, j int) bool { return idLess(s.AgentJobs[i].ID, s.AgentJobs[j].ID) })
 	sort.Slice(s.NasJobs, func(i, j int) bool { return idLess(s.NasJobs[i].ID, s.NasJobs[j].ID) })
 	sort.Slice(s.AgentSess, func(i, j int) bool { return idLess(s.AgentSess[i].ID, s.AgentSess[j].ID) })
@@ -384,7 +406,7 @@ func checkFill(t testing.TB, w *world, s *vbrSnap) {
 				p = point{size: src.vms[vi].full, full: true}
 			}
 			used[j.repo.row.ID] -= c.used
-			c.add(p, cycles, forever)
+			c.add(p, cycles, forever, nil)
 			used[j.repo.row.ID] += c.used
 		}
 	}
@@ -401,4 +423,5 @@ func checkFill(t testing.TB, w *world, s *vbrSnap) {
 			}
 		}
 	}
+	checkPoints(t, w, s)
 }

@@ -41,6 +41,7 @@ type vrun struct {
 type point struct {
 	size int64
 	full bool
+	task emcdp.ID // the task that made it; the ids of its rows derive from it
 }
 
 // chain is a VM's restore points on one repository, oldest first.
@@ -53,7 +54,8 @@ type chain struct {
 // incremental chain drops its oldest full and increments once a newer full
 // leaves at least cycles points; a forever-forward chain merges its oldest
 // increment into the full (whose size stays: changed blocks replace old ones).
-func (c *chain) add(p point, cycles int, forever bool) {
+// It returns the points removed, appended to dropped.
+func (c *chain) add(p point, cycles int, forever bool, dropped []point) []point {
 	c.points = append(c.points, p)
 	c.used += p.size
 	for len(c.points) > cycles {
@@ -62,6 +64,7 @@ func (c *chain) add(p point, cycles int, forever bool) {
 				break
 			}
 			c.used -= c.points[1].size
+			dropped = append(dropped, c.points[1])
 			c.points = append(c.points[:1], c.points[2:]...)
 			continue
 		}
@@ -78,8 +81,10 @@ func (c *chain) add(p point, cycles int, forever bool) {
 		for _, q := range c.points[:k] {
 			c.used -= q.size
 		}
+		dropped = append(dropped, c.points[:k]...)
 		c.points = append(c.points[:0], c.points[k:]...)
 	}
+	return dropped
 }
 
 // episode is a run of problems on some VMs of a job.

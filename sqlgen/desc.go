@@ -205,6 +205,22 @@ func Update(dl *Dialect, d *emcdp.Desc) string {
 	return "UPDATE " + d.Table + " SET " + strings.Join(set, ", ") + " WHERE id = " + dl.Placeholder(len(ps)+1)
 }
 
+// Delete returns the statement removing the row of d whose id is its one
+// argument.
+func Delete(dl *Dialect, d *emcdp.Desc) string {
+	return "DELETE FROM " + d.Table + " WHERE id = " + dl.Placeholder(1)
+}
+
+// Clear returns the statement that sets c's columns absent where c.Column
+// names the removed row, whose id is its one argument.
+func Clear(dl *Dialect, c emcdp.Cascade) string {
+	set := c.Column + " = NULL"
+	for _, col := range c.Also {
+		set += ", " + col + " = NULL"
+	}
+	return "UPDATE " + c.Desc.Table + " SET " + set + " WHERE " + c.Column + " = " + dl.Placeholder(1)
+}
+
 // Args appends the arguments of item's row in column order: ids through
 // IDValue, absent values as nil, times as nanoseconds, structured
 // properties as JSON text. With update, they are those of Update: the

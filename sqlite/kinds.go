@@ -107,14 +107,29 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		st := stmts[k]
 		if st == nil {
 			q := sqlgen.Upsert(&sqlgen.SQLite, d, op == emcdp.OpUpsert)
-			if op == emcdp.OpUpdate {
+			switch op {
+			case emcdp.OpUpdate:
 				q = sqlgen.Update(&sqlgen.SQLite, d)
+			case emcdp.OpDelete:
+				q = sqlgen.Delete(&sqlgen.SQLite, d)
 			}
 			var err error
 			if st, err = a.tx.PrepareContext(a.ctx, q); err != nil {
 				return mapErr(err, "prepare "+d.Type)
 			}
 			stmts[k] = st
+		}
+		if op == emcdp.OpDelete {
+			id := d.ID(item)
+			if _, err := st.ExecContext(a.ctx, sqlgen.SQLite.IDValue(id)); err != nil {
+				return mapErr(err, "remove "+d.Type+" "+id.String())
+			}
+			for _, c := range emcdp.Cleared(d.Kind) {
+				if _, err := a.tx.ExecContext(a.ctx, sqlgen.Clear(&sqlgen.SQLite, c), sqlgen.SQLite.IDValue(id)); err != nil {
+					return mapErr(err, "clear "+c.Column+" of "+id.String())
+				}
+			}
+			return nil
 		}
 		var err error
 		if args, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, args[:0]); err != nil {

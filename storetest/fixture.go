@@ -24,6 +24,11 @@ type Dataset struct {
 	JobSessions  []emcdp.JobSession
 	JobTasks     []emcdp.JobTaskSession
 
+	Backups         []emcdp.Backup
+	BackupFiles     []emcdp.BackupFile
+	RestorePoints   []emcdp.RestorePoint
+	VmRestorePoints []emcdp.VmRestorePoint
+
 	ProtectionGroups []emcdp.AgentProtectionGroup
 	Computers        []emcdp.DiscoveredComputer
 	NasJobs          []emcdp.NasJob // agent backup jobs are among Jobs
@@ -40,6 +45,10 @@ func (d *Dataset) Batch(r *rand.Rand) *emcdp.Batch {
 		Repositories:       slices.Clone(d.Repositories),
 		NewJobSessions:     slices.Clone(d.JobSessions),
 		NewJobTaskSessions: slices.Clone(d.JobTasks),
+		Backups:            slices.Clone(d.Backups),
+		BackupFiles:        slices.Clone(d.BackupFiles),
+		RestorePoints:      slices.Clone(d.RestorePoints),
+		VmRestorePoints:    slices.Clone(d.VmRestorePoints),
 	}
 	for _, j := range d.Jobs {
 		j.Includes = slices.Clone(j.Includes)
@@ -186,6 +195,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 		d.Tasks = append(d.Tasks, t)
 	}
 	addVBR(r, d, policies, sessions, tasks)
+	addBackups(r, d, sessions)
 	addAgents(rand.New(rand.NewPCG(seed^0x5bd1e995, seed)), d, policies)
 	return d
 }

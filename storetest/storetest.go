@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"Atomicity", testAtomicity},
 		{"Updates", testUpdates},
 		{"DeleteSessionsBefore", testPrune},
+		{"Retire", testRetire},
 		{"Meta", testMeta},
 		{"Users", testUsers},
 		{"LogonSessions", testLogonSessions},

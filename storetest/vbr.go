@@ -122,5 +122,6 @@ func (d *Dataset) describedItems(k emcdp.Kind) []any {
 	for i := range d.JobTasks {
 		add(&d.JobTasks[i])
 	}
+	d.backupItems(add)
 	return out
 }

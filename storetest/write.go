@@ -200,6 +200,7 @@ func testPrune(t *testing.T, st emcdp.Store) {
 		t.Fatal(err)
 	}
 	keep := &Dataset{Servers: d.Servers, Policies: d.Policies, Repositories: d.Repositories, Jobs: d.Jobs,
+		Backups: d.Backups, BackupFiles: d.BackupFiles, RestorePoints: d.RestorePoints, VmRestorePoints: d.VmRestorePoints,
 		ProtectionGroups: d.ProtectionGroups, Computers: d.Computers, NasJobs: d.NasJobs}
 	for _, s := range d.JobSessions {
 		if !s.CreationTime.Before(cut) {

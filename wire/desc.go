@@ -1,7 +1,9 @@
 package wire
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -137,6 +139,43 @@ func sessionName(s string, micro bool) string {
 	return s[:at+1] + v12Time(t).Format("2006-01-02 15:04:05")
 }
 
+// profileName returns a name kept in the store as a profile writes it.
+// Link names of no declared form are treated as session names, which
+// leaves other names as they are.
+func profileName(s string, form emcdp.NameForm, micro bool) string {
+	if form == emcdp.NamePoint {
+		return pointName(s, micro)
+	}
+	if form == emcdp.NameSession || form == emcdp.NameAsIs {
+		return sessionName(s, micro)
+	}
+	return s
+}
+
+// pointName returns a restore point's name, kept as its time with
+// microseconds, as a profile writes it (monitoring.md §6): v13 as kept, v12
+// and XML "MMM d yyyy h:mmtt" of the time rounded as v12Time, the day and
+// the hour space-padded to two characters ("Jun 15 2026  5:34AM").
+func pointName(s string, micro bool) string {
+	if micro {
+		return s
+	}
+	t, err := time.Parse(sessionLayout, s)
+	if err != nil {
+		return s
+	}
+	t = v12Time(t)
+	h := t.Hour() % 12
+	if h == 0 {
+		h = 12
+	}
+	ampm := "AM"
+	if t.Hour() >= 12 {
+		ampm = "PM"
+	}
+	return fmt.Sprintf("%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
+}
+
 // descLinks fills a with the links of item in representation r; micro
 // selects the v13 form of names (G9).
 func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Rep, micro bool) []link {
@@ -165,7 +204,7 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 		if l.Name != nil {
 			x.name = l.Name(item)
 			if !d.Ticks {
-				x.name = sessionName(x.name, micro)
+				x.name = profileName(x.name, l.Names, micro)
 			}
 		}
 		links = append(links, x)
@@ -178,8 +217,12 @@ func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
 	if d.EntityPath != "" {
 		h.selfPath = d.EntityPath
 	}
-	if d.Session && !d.Ticks {
-		h.name = sessionName(h.name, micro)
+	if !d.Ticks {
+		form := d.Names
+		if d.Session {
+			form = emcdp.NameSession
+		}
+		h.name = profileName(h.name, form, micro)
 	}
 	return h
 }
@@ -228,6 +271,12 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep, elem 
 		case emcdp.TypeEnum:
 			b = xString(b, in, p.Elem, enumText(p.Enum, v.Int))
 		default:
+			if p.Hundredths {
+				b = xLeafOpen(b, in, p.Elem)
+				b = appendHundredths(b, v.Int)
+				b = xLeafClose(b, p.Elem)
+				continue
+			}
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
@@ -292,6 +341,10 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 		case emcdp.TypeEnum:
 			b = jString(b, key, enumText(p.Enum, v.Int))
 		default:
+			if p.Hundredths {
+				b = appendHundredths(jKey(b, key), v.Int)
+				continue
+			}
 			b = jInt(b, key, v.Int)
 		}
 	}
@@ -317,4 +370,20 @@ func appendTimeProfile(b []byte, t time.Time, micro bool) []byte {
 		b = v12Time(t).AppendFormat(b, "2006-01-02T15:04:05.999")
 	}
 	return append(b, 'Z')
+}
+
+// appendHundredths appends n/100 with up to two fractional digits, trailing
+// zeros trimmed: 148 is 1.48, 150 is 1.5, 200 is 2.
+func appendHundredths(b []byte, n int64) []byte {
+	if n < 0 {
+		b, n = append(b, '-'), -n
+	}
+	b = strconv.AppendInt(b, n/100, 10)
+	if f := n % 100; f != 0 {
+		b = append(b, '.', byte('0'+f/10))
+		if f%10 != 0 {
+			b = append(b, byte('0'+f%10))
+		}
+	}
+	return b
 }
