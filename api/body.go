@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emcdp/emcdp"
 )
@@ -71,6 +72,9 @@ func readBody(c *call, root *shape) (*node, error) {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "Request body is too large: at most %d bytes are accepted", maxBody)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, invalidBody("the body is not valid UTF-8")
+	}
 	isJSON := false
 	if ct := c.r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -94,7 +98,29 @@ func readBody(c *call, root *shape) (*node, error) {
 	if err != nil {
 		return nil, invalidBody(err.Error())
 	}
+	if name := n.withNUL(); name != "" {
+		return nil, invalidBody(fmt.Sprintf("element '%s' holds a NUL character", name))
+	}
 	return n, nil
+}
+
+// withNUL returns the name of the first element whose text or attributes
+// hold a NUL (a JSON \u0000 escape), which no store can keep, or "".
+func (n *node) withNUL() string {
+	if strings.ContainsRune(n.text, 0) {
+		return n.s.name
+	}
+	for _, v := range n.attrs {
+		if strings.ContainsRune(v, 0) {
+			return n.s.name
+		}
+	}
+	for _, k := range n.kids {
+		if name := k.withNUL(); name != "" {
+			return name
+		}
+	}
+	return ""
 }
 
 const veeamNS = "http://www.veeam.com/ent/v1.0"

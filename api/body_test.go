@@ -97,6 +97,9 @@ func TestBodyErrors(t *testing.T) {
 		{`{"ScheduleEnabled":"maybe"}`, "application/json", "ScheduleEnabled must be true or false"},
 		{`{"PolicyScheduleOptions":{"CdpReplica":{"LongTermRetentionHours":"x"}}}`, "application/json", "LongTermRetentionHours must be a whole number"},
 		{`{}`, "text/plain", "Unsupported Content-Type 'text/plain'"},
+		{"{\"Description\":\"\xff\xfe\"}", "application/json", "not valid UTF-8"},
+		{`{"Description":"a\u0000b"}`, "application/json", "element 'Description' holds a NUL character"},
+		{`{"PolicyScheduleOptions":{"CdpReplica":{"LongTermRetentionHours":"1\u0000"}}}`, "application/json", "NUL"},
 		{`<CdpPolicy>` + strings.Repeat(" ", maxBody) + `</CdpPolicy>`, "text/xml", "too large"},
 	} {
 		r, _ := http.NewRequest("PUT", "/api/x", strings.NewReader(c.body))
