@@ -2,9 +2,11 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -262,5 +264,93 @@ func TestManualJobRuns(t *testing.T) {
 	}
 	if after < 4 { // the three manual runs and the schedule's
 		t.Errorf("only %d sessions after the writes began: the schedule stopped", after)
+	}
+}
+
+// TestRPOChangeJudgesFromThenOn changes a policy's RPO through the write
+// side and compares the world with one left alone (actions.md §7.1): what
+// ended before the change is the same; task sessions that start after it
+// are judged against the new RPO, a tight one failing most of them and a
+// loose one clearing every RPO violation.
+func TestRPOChangeJudgesFromThenOn(t *testing.T) {
+	cfg := Config{Seed: 5, Start: t0.Add(-3 * day), Servers: 1, PoliciesPerServer: 1, VMsPerPolicy: 8,
+		WarningRate: 0.15, FailureRate: 0.1, Jobs: JobsConfig{PerServer: -1}}
+	dir := t.TempDir()
+	clk := emcdp.NewManualClock(t0)
+	plain := newWriter(t, openSQLite(t, filepath.Join(dir, "plain.db")), clk, cfg)
+	edited := newWriter(t, openSQLite(t, filepath.Join(dir, "edited.db")), clk, cfg)
+	plain.step(0)
+	edited.step(0)
+	pol := readAll(t, edited.st).Policies[0]
+	rpo := func(secs int) string {
+		return fmt.Sprintf(`{"RPOSeconds":%d,"RPOMinutes":0}`, secs)
+	}
+	if tk := edited.submit(action.OpEditCdpPolicy, "edit", pol.ID, rpo(2)); !tk.Success {
+		t.Fatalf("edit: %s", tk.Message)
+	}
+	tight := clk.Now()
+	for i := 0; i < 8; i++ {
+		plain.step(3 * time.Hour)
+		edited.step(3 * time.Hour)
+	}
+	if tk := edited.submit(action.OpEditCdpPolicy, "edit", pol.ID, rpo(3600)); !tk.Success {
+		t.Fatalf("edit: %s", tk.Message)
+	}
+	loose := clk.Now()
+	for i := 0; i < 8; i++ {
+		plain.step(3 * time.Hour)
+		edited.step(3 * time.Hour)
+	}
+	a, b := readAll(t, plain.st), readAll(t, edited.st)
+	checkWorld(t, b, clk.Now())
+	before := map[emcdp.ID]emcdp.TaskSession{}
+	for _, ts := range a.TSess {
+		before[ts.ID] = ts
+	}
+	violations := func(from, to time.Time) (all, bad int) {
+		for _, ts := range b.TSess {
+			if ts.CreationTime.After(from) && !ts.EndTime.IsZero() && ts.EndTime.Before(to) {
+				all++
+				if strings.HasPrefix(ts.Reason, "RPO was not met") {
+					bad++
+				}
+			}
+		}
+		return all, bad
+	}
+	unchanged := 0
+	for _, ts := range b.TSess {
+		if !ts.EndTime.IsZero() && !ts.EndTime.After(tight) {
+			unchanged++
+			if !reflect.DeepEqual(ts, before[ts.ID]) {
+				t.Errorf("task session %s ended before the change and reads %v %q; left alone %v %q",
+					ts.Name, ts.Result, ts.Reason, before[ts.ID].Result, before[ts.ID].Reason)
+			}
+		}
+	}
+	for _, ps := range b.PSess {
+		if !ps.EndTime.IsZero() && !ps.EndTime.After(tight) {
+			for _, x := range a.PSess {
+				if x.ID == ps.ID && !reflect.DeepEqual(x, ps) {
+					t.Errorf("policy session %s ended before the change and changed", ps.Name)
+				}
+			}
+		}
+	}
+	all, bad := violations(tight, loose)
+	plainBad := 0
+	for _, ts := range a.TSess {
+		if ts.CreationTime.After(tight) && strings.HasPrefix(ts.Reason, "RPO was not met") {
+			plainBad++
+		}
+	}
+	if unchanged == 0 || all == 0 || bad*2 < all || plainBad >= bad {
+		t.Errorf("an RPO of 2 s: %d of %d task sessions miss it (left alone %d); %d ended before", bad, all, plainBad, unchanged)
+	}
+	t.Logf("RPO 2 s: %d of %d task sessions miss it (left alone %d); %d ended before the change", bad, all, plainBad, unchanged)
+	all, bad = violations(loose, clk.Now())
+	t.Logf("RPO 60 min: %d of %d miss it", bad, all)
+	if all == 0 || bad != 0 {
+		t.Errorf("an RPO of 60 min: %d of %d task sessions miss it", bad, all)
 	}
 }
