@@ -144,12 +144,16 @@ func (e *effect) run(j *emcdp.Job, vms []emcdp.ObjectInJob, retry bool) error {
 	e.b.NewJobSessions = append(e.b.NewJobSessions, s)
 	tasks := map[string]emcdp.ID{}
 	for _, o := range vms {
+		size := o.TotalSize // the VM's provisioned size, as scheduled runs write it
+		if size == 0 {
+			size = VMSize(o.HierarchyObjRef)
+		}
 		tasks[o.DisplayName] = e.newID()
 		e.b.NewJobTaskSessions = append(e.b.NewJobTaskSessions, emcdp.JobTaskSession{ID: tasks[o.DisplayName],
 			Name: emcdp.JobSessionName(o.DisplayName, e.at), JobSessionID: s.ID, JobSessionName: s.Name, JobID: j.ID,
 			JobName: j.Name, JobType: j.JobType, BackupServerID: j.BackupServerID, BackupServerName: j.BackupServerName,
 			VmDisplayName: o.DisplayName, VmUID: o.HierarchyObjRef, CreationTime: e.at, State: emcdp.TaskPending,
-			Result: emcdp.ResultNone, TotalSize: VMSize(o.HierarchyObjRef)})
+			Result: emcdp.ResultSuccess, TotalSize: size}) // Success until something goes wrong (monitoring.md §3)
 	}
 	kind := "start"
 	if retry {

@@ -282,25 +282,21 @@ func TestRPOChangeJudgesFromThenOn(t *testing.T) {
 	plain.step(0)
 	edited.step(0)
 	pol := readAll(t, edited.st).Policies[0]
-	rpo := func(secs int) string {
-		return fmt.Sprintf(`{"RPOSeconds":%d,"RPOMinutes":0}`, secs)
+	// setRPO changes the edited world's RPO, lets both worlds run a day,
+	// and returns the instant of the change.
+	setRPO := func(secs int) time.Time {
+		params := fmt.Sprintf(`{"RPOSeconds":%d,"RPOMinutes":0}`, secs)
+		if tk := edited.submit(action.OpEditCdpPolicy, "edit", pol.ID, params); !tk.Success {
+			t.Fatalf("edit: %s", tk.Message)
+		}
+		at := clk.Now()
+		for i := 0; i < 8; i++ {
+			plain.step(3 * time.Hour)
+			edited.step(3 * time.Hour)
+		}
+		return at
 	}
-	if tk := edited.submit(action.OpEditCdpPolicy, "edit", pol.ID, rpo(2)); !tk.Success {
-		t.Fatalf("edit: %s", tk.Message)
-	}
-	tight := clk.Now()
-	for i := 0; i < 8; i++ {
-		plain.step(3 * time.Hour)
-		edited.step(3 * time.Hour)
-	}
-	if tk := edited.submit(action.OpEditCdpPolicy, "edit", pol.ID, rpo(3600)); !tk.Success {
-		t.Fatalf("edit: %s", tk.Message)
-	}
-	loose := clk.Now()
-	for i := 0; i < 8; i++ {
-		plain.step(3 * time.Hour)
-		edited.step(3 * time.Hour)
-	}
+	tight, loose := setRPO(2), setRPO(3600)
 	a, b := readAll(t, plain.st), readAll(t, edited.st)
 	checkWorld(t, b, clk.Now())
 	before := map[emcdp.ID]emcdp.TaskSession{}
