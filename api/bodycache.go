@@ -1,7 +1,9 @@
 package api
 
 import (
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -9,13 +11,13 @@ import (
 )
 
 // DefaultBodyCacheBytes is the size of the body cache that "emcdp serve"
-// gives a store it is the sole writer of: about 10,000 task-session
-// entities (1.0–1.4 KB each, plus bodyEntryOverhead).
+// gives a store it is the sole writer of: 8,192 answers of up to bodySlot
+// bytes (a task-session entity is 1.0–1.4 KB).
 const DefaultBodyCacheBytes = 16 << 20
 
-// bodyEntryOverhead is what an entry costs beyond its body and base URL:
-// the entry, its key, its map slot and its list links, rounded up.
-const bodyEntryOverhead = 192
+// bodySlot is the room of one answer in the cache's slab; a longer answer
+// is not kept.
+const bodySlot = 2048
 
 // bodyKey names one encoded answer. Profile and BOM are the handler's own,
 // so a cache belongs to one handler and they need no place in the key; the
@@ -29,14 +31,18 @@ type bodyKey struct {
 
 type bodyEntry struct {
 	key        bodyKey
-	body       []byte
+	slot, n    int32     // the body is slab[slot*bodySlot:][:n]
 	created    time.Time // the task session's creation time (Change.Before)
 	prev, next *bodyEntry
 }
 
 // bodyCache keeps the encoded answers of GET /cdpReplicaTaskSessions/{id}
-// for task sessions that have ended, least recently used first out past max
-// bytes. A task session that has ended changes only through the writes that
+// for task sessions that have ended, least recently used first out when
+// its slots are taken. The bodies are kept in a slab of max bytes mapped
+// outside the Go heap, so that the cache is exactly its size in memory: on
+// the heap, its bytes would also raise the garbage collector's goal by as
+// much again. Beside the slab, each entry takes about 150 bytes of heap
+// (entry, key and map slot): 1.2 MB for the default's 8,192 slots. A task session that has ended changes only through the writes that
 // emcdp.Change describes (an update of its row, the removal of old sessions,
 // a cleared store), which the store reports to change as they happen; so a
 // cached answer is the answer the store would give. The store reports only
@@ -48,17 +54,33 @@ type bodyEntry struct {
 // may have been read before the change committed, is not stored.
 type bodyCache struct {
 	mu   sync.Mutex
-	max  int
-	size int
+	slab []byte
+	free []int32 // the slots no entry holds
 	gen  uint64
 	m    map[bodyKey]*bodyEntry
 	lru  bodyEntry // sentinel: lru.next is the most recent, lru.prev the least
 }
 
-func newBodyCache(max int) *bodyCache {
-	c := &bodyCache{max: max, m: make(map[bodyKey]*bodyEntry)}
+// newBodyCache returns a cache of size bytes (at least one slot).
+func newBodyCache(size int) *bodyCache {
+	slots := max(1, size/bodySlot)
+	c := &bodyCache{m: make(map[bodyKey]*bodyEntry), free: make([]int32, slots)}
+	for i := range c.free {
+		c.free[i] = int32(slots - 1 - i)
+	}
+	slab, err := syscall.Mmap(-1, 0, slots*bodySlot, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		slab = make([]byte, slots*bodySlot) // on the heap, then
+	} else {
+		runtime.AddCleanup(c, func(b []byte) { _ = syscall.Munmap(b) }, slab)
+	}
+	c.slab = slab
 	c.lru.next, c.lru.prev = &c.lru, &c.lru
 	return c
+}
+
+func (c *bodyCache) body(e *bodyEntry) []byte {
+	return c.slab[int(e.slot)*bodySlot:][:e.n]
 }
 
 // get appends the cached answer of k to dst.
@@ -71,7 +93,7 @@ func (c *bodyCache) get(k *bodyKey, dst []byte) ([]byte, bool) {
 	}
 	c.unlink(e)
 	c.pushFront(e)
-	return append(dst, e.body...), true
+	return append(dst, c.body(e)...), true
 }
 
 // ticket returns the generation to pass to put for a row about to be read.
@@ -82,13 +104,12 @@ func (c *bodyCache) ticket() uint64 {
 }
 
 // put stores a copy of body under k unless a change was reported since
-// ticket t, or the entry alone would exceed the cache.
+// ticket t, or body is longer than a slot.
 func (c *bodyCache) put(t uint64, k bodyKey, created time.Time, body []byte) {
-	cost := len(body) + len(k.base) + bodyEntryOverhead
-	if cost > c.max {
+	if len(body) > bodySlot {
 		return
 	}
-	e := &bodyEntry{key: k, body: append([]byte(nil), body...), created: created}
+	e := &bodyEntry{key: k, n: int32(len(body)), created: created}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t != c.gen {
@@ -97,11 +118,13 @@ func (c *bodyCache) put(t uint64, k bodyKey, created time.Time, body []byte) {
 	if old, ok := c.m[k]; ok {
 		c.remove(old)
 	}
-	for c.size+cost > c.max {
+	if len(c.free) == 0 {
 		c.remove(c.lru.prev)
 	}
+	e.slot = c.free[len(c.free)-1]
+	c.free = c.free[:len(c.free)-1]
+	copy(c.slab[int(e.slot)*bodySlot:], body)
 	c.m[k] = e
-	c.size += cost
 	c.pushFront(e)
 }
 
@@ -112,8 +135,11 @@ func (c *bodyCache) change(ch emcdp.Change) {
 	c.gen++
 	switch {
 	case ch.All:
-		clear(c.m)
-		c.lru.next, c.lru.prev, c.size = &c.lru, &c.lru, 0
+		for e := c.lru.next; e != &c.lru; {
+			next := e.next
+			c.remove(e)
+			e = next
+		}
 		return
 	case !ch.Before.IsZero():
 		for e := c.lru.next; e != &c.lru; {
@@ -143,7 +169,7 @@ func (c *bodyCache) change(ch emcdp.Change) {
 func (c *bodyCache) remove(e *bodyEntry) {
 	c.unlink(e)
 	delete(c.m, e.key)
-	c.size -= len(e.body) + len(e.key.base) + bodyEntryOverhead
+	c.free = append(c.free, e.slot)
 }
 
 func (c *bodyCache) unlink(e *bodyEntry) {

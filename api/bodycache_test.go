@@ -113,30 +113,30 @@ func TestBodyCacheInvalidation(t *testing.T) {
 	}
 }
 
-// TestBodyCacheBounds fills a small cache past its size: it never holds
-// more than its bytes, evicts the least recently used first, and keeps no
-// answer read across a change (the ticket).
+// TestBodyCacheBounds fills a small cache past its slots: it never holds
+// more entries than slots, evicts the least recently used first, keeps no
+// answer longer than a slot, and none read across a change (the ticket).
 func TestBodyCacheBounds(t *testing.T) {
 	body := make([]byte, 1000)
-	cost := len(body) + len("b") + bodyEntryOverhead
-	c := newBodyCache(3 * cost)
+	c := newBodyCache(3 * bodySlot)
 	key := func(i byte) bodyKey { return bodyKey{id: emcdp.ID{i}, base: "b"} }
 	for i := range byte(10) {
+		body[0] = i
 		c.put(c.ticket(), key(i), time.Time{}, body)
 		if i == 5 {
 			c.get(new(key(3)), nil) // 3 is now more recent than 4 and 5
 		}
-		if c.size > c.max {
-			t.Fatalf("after %d puts the cache holds %d bytes, more than its %d", i+1, c.size, c.max)
+		if len(c.m)+len(c.free) != 3 {
+			t.Fatalf("after %d puts: %d entries and %d free slots, want 3 in all", i+1, len(c.m), len(c.free))
 		}
 	}
 	for i := range byte(10) {
-		_, ok := c.get(new(key(i)), nil)
-		if want := i >= 7; ok != want {
-			t.Errorf("entry %d held: %v, want %v", i, ok, want)
+		got, ok := c.get(new(key(i)), nil)
+		if want := i >= 7; ok != want || ok && (len(got) != len(body) || got[0] != i) {
+			t.Errorf("entry %d held: %v (%d bytes), want %v", i, ok, len(got), want)
 		}
 	}
-	c = newBodyCache(3 * cost)
+	c = newBodyCache(3 * bodySlot)
 	c.put(c.ticket(), key(1), time.Time{}, body)
 	c.put(c.ticket(), key(2), time.Time{}, body)
 	c.get(new(key(1)), nil)
@@ -155,8 +155,12 @@ func TestBodyCacheBounds(t *testing.T) {
 	if _, ok := c.get(new(key(9)), nil); ok {
 		t.Error("an answer read before a change was kept")
 	}
-	c.put(c.ticket(), bodyKey{id: emcdp.ID{8}, base: "b"}, time.Time{}, make([]byte, 3*cost))
-	if c.size > c.max {
-		t.Errorf("an answer larger than the cache was kept: %d bytes of %d", c.size, c.max)
+	c.put(c.ticket(), key(8), time.Time{}, make([]byte, bodySlot+1))
+	if _, ok := c.get(new(key(8)), nil); ok {
+		t.Error("an answer longer than a slot was kept")
+	}
+	c.change(emcdp.Change{All: true})
+	if len(c.m) != 0 || len(c.free) != 3 {
+		t.Errorf("after a clear: %d entries, %d free slots", len(c.m), len(c.free))
 	}
 }
