@@ -113,30 +113,31 @@ func TestBodyCacheInvalidation(t *testing.T) {
 	}
 }
 
-// TestBodyCacheBounds fills a small cache past its slots: it never holds
-// more entries than slots, evicts the least recently used first, keeps no
-// answer longer than a slot, and none read across a change (the ticket).
+// TestBodyCacheBounds fills a small cache past its chunks: it never holds
+// more than its chunks, evicts the least recently used first, keeps no
+// answer longer than itself, and none read across a change (the ticket).
 func TestBodyCacheBounds(t *testing.T) {
-	body := make([]byte, 1000)
-	c := newBodyCache(3 * bodySlot)
+	body := make([]byte, 1000) // four chunks
+	const size = 3 * 4 * bodyChunk
+	c := newBodyCache(size)
 	key := func(i byte) bodyKey { return bodyKey{id: emcdp.ID{i}, base: "b"} }
 	for i := range byte(10) {
-		body[0] = i
+		body[0], body[999] = i, i
 		c.put(c.ticket(), key(i), time.Time{}, body)
 		if i == 5 {
 			c.get(new(key(3)), nil) // 3 is now more recent than 4 and 5
 		}
-		if len(c.m)+len(c.free) != 3 {
-			t.Fatalf("after %d puts: %d entries and %d free slots, want 3 in all", i+1, len(c.m), len(c.free))
+		if held := len(c.m)*4 + len(c.free); held != size/bodyChunk || len(c.m) > 3 {
+			t.Fatalf("after %d puts: %d entries and %d free chunks", i+1, len(c.m), len(c.free))
 		}
 	}
 	for i := range byte(10) {
 		got, ok := c.get(new(key(i)), nil)
-		if want := i >= 7; ok != want || ok && (len(got) != len(body) || got[0] != i) {
+		if want := i >= 7; ok != want || ok && (len(got) != len(body) || got[0] != i || got[999] != i) {
 			t.Errorf("entry %d held: %v (%d bytes), want %v", i, ok, len(got), want)
 		}
 	}
-	c = newBodyCache(3 * bodySlot)
+	c = newBodyCache(size)
 	c.put(c.ticket(), key(1), time.Time{}, body)
 	c.put(c.ticket(), key(2), time.Time{}, body)
 	c.get(new(key(1)), nil)
@@ -155,12 +156,12 @@ func TestBodyCacheBounds(t *testing.T) {
 	if _, ok := c.get(new(key(9)), nil); ok {
 		t.Error("an answer read before a change was kept")
 	}
-	c.put(c.ticket(), key(8), time.Time{}, make([]byte, bodySlot+1))
+	c.put(c.ticket(), key(8), time.Time{}, make([]byte, size+1))
 	if _, ok := c.get(new(key(8)), nil); ok {
-		t.Error("an answer longer than a slot was kept")
+		t.Error("an answer longer than the cache was kept")
 	}
 	c.change(emcdp.Change{All: true})
-	if len(c.m) != 0 || len(c.free) != 3 {
-		t.Errorf("after a clear: %d entries, %d free slots", len(c.m), len(c.free))
+	if len(c.m) != 0 || len(c.free) != size/bodyChunk {
+		t.Errorf("after a clear: %d entries, %d free chunks", len(c.m), len(c.free))
 	}
 }
