@@ -23,6 +23,8 @@ func kindRoutes() []route {
 		switch d.Kind {
 		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
+		case emcdp.KindCdpReplicaTaskSession:
+			item.get = (*Handler).cdpTaskSession
 		case emcdp.KindJob:
 			item.post = (*Handler).jobAction
 		}
@@ -89,6 +91,35 @@ func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 		return d.Typed.Read(ctx, h.store, id)
 	}
 	return h.store.Resource(ctx, k, id)
+}
+
+// cdpTaskSession answers /cdpReplicaTaskSessions/{id}, from the body
+// cache when the handler has one and the task session has ended.
+func (h *Handler) cdpTaskSession(c *call, args []string) error {
+	const k = emcdp.KindCdpReplicaTaskSession
+	if h.bodies == nil {
+		return described(k)(h, c, args)
+	}
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	key := bodyKey{id: id, format: c.enc.Format, rep: rep, base: c.base}
+	var hit bool
+	if c.buf, hit = h.bodies.get(&key, c.buf); hit {
+		return nil
+	}
+	t := h.bodies.ticket()
+	v, err := h.store.TaskSession(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, k.String(), id)
+	}
+	start := len(c.buf)
+	c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
+	if !v.Running() {
+		h.bodies.put(t, key, v.CreationTime, c.buf[start:])
+	}
+	return nil
 }
 
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task

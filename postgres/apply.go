@@ -39,6 +39,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if b == nil || b.Len() == 0 && b.DeleteSessionsBefore.IsZero() {
 		return nil
 	}
+	defer db.Applied(b)
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return mapErr(err, "begin write")

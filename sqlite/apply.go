@@ -79,6 +79,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if b == nil {
 		return nil
 	}
+	defer db.Applied(b)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin write")

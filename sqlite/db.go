@@ -35,6 +35,8 @@ type DB struct {
 	path   string
 	closed atomic.Bool
 
+	emcdp.Changes // tells this process's caches what Apply and Clear changed
+
 	mu         sync.Mutex  // guards the counters that schedule ANALYZE and checkpoints
 	sinceStats int         // rows inserted since the planner statistics were refreshed
 	sinceCkpt  int         // rows written since the last idle checkpoint
