@@ -34,19 +34,6 @@ func resource(c *call, args []string) (emcdp.ID, wire.Rep, error) {
 	return id, rep, err
 }
 
-func (h *Handler) cdpPolicy(c *call, args []string) error {
-	id, rep, err := resource(c, args)
-	if err != nil {
-		return err
-	}
-	v, err := h.store.CdpPolicy(c.ctx(), id)
-	if err != nil {
-		return storeErr(err, "CdpPolicy", id)
-	}
-	c.buf = c.enc.CdpPolicy(c.buf, c.base, v, rep)
-	return nil
-}
-
 // policy reads the policy named by the first path id. Includes are a
 // non-key resource: format does not apply to them and is ignored.
 func (h *Handler) policy(c *call, args []string) (*emcdp.CdpPolicy, error) {
@@ -59,31 +46,4 @@ func (h *Handler) policy(c *call, args []string) (*emcdp.CdpPolicy, error) {
 		return nil, storeErr(err, "CdpPolicy", id)
 	}
 	return v, nil
-}
-
-func (h *Handler) includes(c *call, args []string) error {
-	p, err := h.policy(c, args)
-	if err != nil {
-		return err
-	}
-	c.buf = c.enc.ObjectsInJob(c.buf, c.base, p.ID, p.Name, p.Includes)
-	return nil
-}
-
-func (h *Handler) include(c *call, args []string) error {
-	p, err := h.policy(c, args)
-	if err != nil {
-		return err
-	}
-	oid, err := parseID(args[1])
-	if err != nil {
-		return err
-	}
-	for i := range p.Includes {
-		if p.Includes[i].ID == oid {
-			c.buf = c.enc.ObjectInJob(c.buf, c.base, p.ID, p.Name, &p.Includes[i])
-			return nil
-		}
-	}
-	return noSuch("ObjectInJob", oid)
 }
