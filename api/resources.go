@@ -33,17 +33,3 @@ func resource(c *call, args []string) (emcdp.ID, wire.Rep, error) {
 	rep, err := c.rep()
 	return id, rep, err
 }
-
-// policy reads the policy named by the first path id. Includes are a
-// non-key resource: format does not apply to them and is ignored.
-func (h *Handler) policy(c *call, args []string) (*emcdp.CdpPolicy, error) {
-	id, err := parseID(args[0])
-	if err != nil {
-		return nil, err
-	}
-	v, err := h.store.CdpPolicy(c.ctx(), id)
-	if err != nil {
-		return nil, storeErr(err, "CdpPolicy", id)
-	}
-	return v, nil
-}
