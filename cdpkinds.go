@@ -33,16 +33,8 @@ var BackupServerDesc = &Desc{
 		{Rel: "Down", Type: "RepositoryReferenceList", Path: "/backupServers/", Tail: "/repositories"},
 		{Alternate: true, RefOnly: true},
 	},
-	New: func() any { return new(BackupServer) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.BackupServer(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.BackupServers = append(r.BackupServers, BackupServer{})
-			return &r.BackupServers[len(r.BackupServers)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.BackupServers) },
-		At:  func(r *QueryResult, i int) any { return &r.BackupServers[i] },
-	},
+	New:   func() any { return new(BackupServer) },
+	Typed: typed(ResourceStore.BackupServer, func(r *QueryResult) *[]BackupServer { return &r.BackupServers }),
 }
 
 // CdpPolicyDesc describes CdpPolicy (actions.md §4.4 for its entity's
@@ -86,15 +78,7 @@ var CdpPolicyDesc = &Desc{
 	IncludeTable: "policy_objects",
 	IncludeLinks: true,
 	New:          func() any { return new(CdpPolicy) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.CdpPolicy(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.CdpPolicies = append(r.CdpPolicies, CdpPolicy{})
-			return &r.CdpPolicies[len(r.CdpPolicies)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.CdpPolicies) },
-		At:  func(r *QueryResult, i int) any { return &r.CdpPolicies[i] },
-	},
+	Typed:        typed(ResourceStore.CdpPolicy, func(r *QueryResult) *[]CdpPolicy { return &r.CdpPolicies }),
 }
 
 // CdpReplicaSessionDesc describes CdpReplicaSession, a PolicySession.
@@ -126,15 +110,7 @@ var CdpReplicaSessionDesc = &Desc{
 	},
 	Parents: []ParentPath{{Pattern: "cdppolicies/*/cdpreplicasessions", Field: "PolicyUid"}},
 	New:     func() any { return new(PolicySession) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.PolicySession(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.PolicySessions = append(r.PolicySessions, PolicySession{})
-			return &r.PolicySessions[len(r.PolicySessions)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.PolicySessions) },
-		At:  func(r *QueryResult, i int) any { return &r.PolicySessions[i] },
-	},
+	Typed:   typed(ResourceStore.PolicySession, func(r *QueryResult) *[]PolicySession { return &r.PolicySessions }),
 }
 
 // CdpReplicaTaskSessionDesc describes CdpReplicaTaskSession, a TaskSession.
@@ -167,15 +143,7 @@ var CdpReplicaTaskSessionDesc = &Desc{
 	},
 	Parents: []ParentPath{{Pattern: "cdpreplicasessions/*/cdpreplicatasksessions", Field: "PolicySessionUid"}},
 	New:     func() any { return new(TaskSession) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.TaskSession(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.TaskSessions = append(r.TaskSessions, TaskSession{})
-			return &r.TaskSessions[len(r.TaskSessions)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.TaskSessions) },
-		At:  func(r *QueryResult, i int) any { return &r.TaskSessions[i] },
-	},
+	Typed:   typed(ResourceStore.TaskSession, func(r *QueryResult) *[]TaskSession { return &r.TaskSessions }),
 }
 
 // CdpDescs lists the CDP kinds. Their items are read through the store's
@@ -216,6 +184,21 @@ func DescribeAny(item any) *Desc {
 		return CdpReplicaTaskSessionDesc
 	}
 	return Describe(item)
+}
+
+// typed returns the TypedResult of a CDP kind whose store method is read
+// and whose items a QueryResult keeps in the slice that slice returns.
+func typed[T any](read func(ResourceStore, context.Context, ID) (*T, error), slice func(*QueryResult) *[]T) *TypedResult {
+	return &TypedResult{
+		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(read(s, ctx, id)) },
+		Add: func(r *QueryResult) any {
+			p := slice(r)
+			*p = append(*p, *new(T))
+			return &(*p)[len(*p)-1]
+		},
+		Len: func(r *QueryResult) int { return len(*slice(r)) },
+		At:  func(r *QueryResult, i int) any { return &(*slice(r))[i] },
+	}
 }
 
 // asAny returns v as an any, nil (not a nil *T) on an error.
