@@ -219,17 +219,16 @@ func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, byIDStmts[d.Kind], []any{id[:]}, res); err != nil {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := tx.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	if err := loadObjects(ctx, tx, d, []any{it}); err != nil {
 		return nil, err
 	}
-	if d.Len(res) == 0 {
-		return nil, emcdp.ErrNotFound
-	}
-	if err := loadObjects(ctx, tx, d, res); err != nil {
-		return nil, err
-	}
-	return d.At(res, 0), mapErr(tx.Commit(ctx), "end read")
+	return it, mapErr(tx.Commit(ctx), "end read")
 }
 
 // byIDStmts are the statements that read one row of a described kind by id.
@@ -269,16 +268,11 @@ func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args [
 	return mapErr(rows.Err(), "query "+d.Type)
 }
 
-// loadObjects fills the includes of the items of d in res, when d has
-// them, with one query.
-func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, res *emcdp.QueryResult) error {
-	n := d.Len(res)
-	if d.Includes == nil || n == 0 {
+// loadObjects fills the includes of items of d, when d has them, with one
+// query.
+func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
+	if d.Includes == nil || len(items) == 0 {
 		return nil
-	}
-	items := make([]any, n)
-	for i := range items {
-		items[i] = d.At(res, i)
 	}
 	byID := make(map[emcdp.ID]*[]emcdp.ObjectInJob, len(items))
 	ids := make([][16]byte, len(items))

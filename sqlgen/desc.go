@@ -417,6 +417,19 @@ func CreateObjects(dl *Dialect) []string {
 		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)"}
 }
 
+// IncludeOwners returns the items of d in res whose includes a store
+// loads, or nil when d has none.
+func IncludeOwners(d *emcdp.Desc, res *emcdp.QueryResult) []any {
+	if d.Includes == nil {
+		return nil
+	}
+	items := make([]any, d.Len(res))
+	for i := range items {
+		items[i] = d.At(res, i)
+	}
+	return items
+}
+
 // ClearedTables lists the tables a store's Clear empties, children before
 // parents: the world (the includes, then the described kinds' tables), its
 // meta data, the logon sessions and the failed-logon records. Users stay.

@@ -234,17 +234,17 @@ func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback()
-	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = ?", []any{id[:]}, res); err != nil {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	row := tx.QueryRowContext(ctx, "SELECT "+sqlgen.Tables[d.Kind].Cols+" FROM "+d.Table+" WHERE id = ?", id[:])
+	if err := row.Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	if err := loadObjects(ctx, tx, d, []any{it}); err != nil {
 		return nil, err
 	}
-	if d.Len(res) == 0 {
-		return nil, emcdp.ErrNotFound
-	}
-	if err := loadObjects(ctx, tx, d, res); err != nil {
-		return nil, err
-	}
-	return d.At(res, 0), nil
+	return it, nil
 }
 
 // byID reads one item of d, a kind without includes, with the statement
@@ -276,15 +276,11 @@ func scanDesc(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args 
 	return mapErr(rows.Err(), "query "+d.Type)
 }
 
-// loadObjects fills the includes of the items of d in res, when d has
-// them, with one query per chunk of items.
-func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, res *emcdp.QueryResult) error {
+// loadObjects fills the includes of items of d, when d has them, with one
+// query per chunk of items.
+func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
 	if d.Includes == nil {
 		return nil
-	}
-	items := make([]any, d.Len(res))
-	for i := range items {
-		items[i] = d.At(res, i)
 	}
 	const chunk = 500
 	for len(items) > 0 {

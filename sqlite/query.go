@@ -32,7 +32,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err := scanDesc(ctx, tx, d, stmt, c.Args, res); err != nil {
 		return nil, err
 	}
-	if err := loadObjects(ctx, tx, d, res); err != nil {
+	if err := loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res)); err != nil {
 		return nil, err
 	}
 	n := res.Len()
