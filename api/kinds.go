@@ -8,9 +8,22 @@ import (
 	"github.com/emcdp/emcdp"
 )
 
+// writeRoutes are the write endpoints of a described kind (actions.md): the
+// item's PUT and POST, the includes' POST and an include's DELETE.
+type writeRoutes struct {
+	put, post, includesPost, includeDel endpoint
+}
+
+// kindWrites holds the write endpoints of the kinds that have them.
+var kindWrites = map[emcdp.Kind]writeRoutes{
+	emcdp.KindCdpPolicy: {put: (*Handler).policyEdit, post: (*Handler).policyAction,
+		includesPost: (*Handler).policyInclude, includeDel: (*Handler).policyExclude},
+	emcdp.KindJob: {post: (*Handler).jobAction},
+}
+
 // kindRoutes returns the routes of the described kinds, derived from their
 // descriptions: the collection, the item, the collections below a parent,
-// and a job's includes.
+// and the includes, with the write endpoints of kindWrites.
 func kindRoutes() []route {
 	var rs []route
 	for _, d := range emcdp.AllDescs {
@@ -25,16 +38,16 @@ func kindRoutes() []route {
 			item.get = (*Handler).replicaTaskSession
 		case emcdp.KindCdpReplicaTaskSession:
 			item.get = (*Handler).cdpTaskSession
-		case emcdp.KindJob:
-			item.post = (*Handler).jobAction
 		}
+		w := kindWrites[d.Kind]
+		item.put, item.post = w.put, w.post
 		rs = append(rs, item)
 		for _, p := range d.Parents {
 			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field, p.Parent)})
 		}
 		if d.Includes != nil {
-			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind)},
-				route{pattern: seg(coll + "/*/includes/*"), get: describedInclude(d.Kind)})
+			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind), post: w.includesPost},
+				route{pattern: seg(coll + "/*/includes/*"), get: describedInclude(d.Kind), del: w.includeDel})
 		}
 	}
 	return rs
@@ -155,44 +168,43 @@ func childList(k emcdp.Kind, field string, parent emcdp.Kind) endpoint {
 		if pk == 0 {
 			pk = f.Ref
 		}
-		if pd := emcdp.KindDesc(pk); pd != nil {
-			if _, err := h.read(c.ctx(), pk, id); err != nil {
-				return storeErr(err, pd.Type, id)
-			}
-		} else if _, err := h.store.CdpPolicy(c.ctx(), id); err != nil {
-			return storeErr(err, "CdpPolicy", id)
+		if _, err := h.read(c.ctx(), pk, id); err != nil {
+			return storeErr(err, pk.String(), id)
 		}
 		return h.list(c, k, idEquals(k, field, id))
 	}
 }
 
-// owner reads the item named by the first path id, for its includes.
-func (h *Handler) owner(c *call, k emcdp.Kind, args []string) (emcdp.ID, []emcdp.ObjectInJob, error) {
+// owner reads the item of kind k named by the first path id, for its
+// name and includes. Includes are a non-key resource: format does not
+// apply to them and is ignored.
+func (h *Handler) owner(c *call, k emcdp.Kind, args []string) (emcdp.ID, string, []emcdp.ObjectInJob, error) {
 	id, err := parseID(args[0])
 	if err != nil {
-		return id, nil, err
+		return id, "", nil, err
 	}
-	v, err := h.store.Resource(c.ctx(), k, id)
+	v, err := h.read(c.ctx(), k, id)
 	if err != nil {
-		return id, nil, storeErr(err, k.String(), id)
+		return id, "", nil, storeErr(err, k.String(), id)
 	}
-	return id, *emcdp.DescOf(k).Includes(v), nil
+	d := emcdp.KindDesc(k)
+	return id, d.Name(v), *d.Includes(v), nil
 }
 
 func describedIncludes(k emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
-		id, objs, err := h.owner(c, k, args)
+		id, name, objs, err := h.owner(c, k, args)
 		if err != nil {
 			return err
 		}
-		c.buf = c.enc.Includes(c.buf, c.base, k, id, objs)
+		c.buf = c.enc.Includes(c.buf, c.base, k, id, name, objs)
 		return nil
 	}
 }
 
 func describedInclude(k emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
-		id, objs, err := h.owner(c, k, args)
+		id, name, objs, err := h.owner(c, k, args)
 		if err != nil {
 			return err
 		}
@@ -202,7 +214,7 @@ func describedInclude(k emcdp.Kind) endpoint {
 		}
 		for i := range objs {
 			if objs[i].ID == oid {
-				c.buf = c.enc.Include(c.buf, c.base, k, id, &objs[i])
+				c.buf = c.enc.Include(c.buf, c.base, k, id, name, &objs[i])
 				return nil
 			}
 		}

@@ -135,7 +135,8 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		if d.Includes == nil {
 			return nil
 		}
-		pb.Queue("DELETE FROM "+sqlgen.ObjectsTable+" WHERE policy_id = $1", id[:])
+		tbl := sqlgen.IncludeTable(d)
+		pb.Queue("DELETE FROM "+tbl+" WHERE policy_id = $1", id[:])
 		qs = append(qs, queued{op: "replace includes of " + id.String()})
 		objs := *d.Includes(item)
 		for i := range objs {
@@ -144,7 +145,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			if err != nil {
 				return fmt.Errorf("postgres: guest options of object %s: %w", o.ID, err)
 			}
-			pb.Queue("INSERT INTO "+sqlgen.ObjectsTable+" ("+objectCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			pb.Queue("INSERT INTO "+tbl+" ("+objectCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
 				id[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize)
 			qs = append(qs, queued{op: "write object " + o.ID.String() + " of " + id.String()})
 		}
@@ -207,23 +208,27 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d.Includes == nil {
 		return db.byID(ctx, d, id)
 	}
-	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
+	return db.withIncludes(ctx, d, id)
+}
+
+// withIncludes reads one item of d, a kind with includes, and its includes
+// in one read-only repeatable-read transaction, so that they agree.
+func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	tx, err := db.pool.BeginTx(ctx, readTx)
 	if err != nil {
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, stmt, []any{id[:]}, res); err != nil {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := tx.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	if err := loadObjects(ctx, tx, d, []any{it}); err != nil {
 		return nil, err
 	}
-	if len(res.Items) == 0 {
-		return nil, emcdp.ErrNotFound
-	}
-	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
-		return nil, err
-	}
-	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
+	return it, mapErr(tx.Commit(ctx), "end read")
 }
 
 // byIDStmts are the statements that read one row of a described kind by id.
@@ -278,7 +283,7 @@ func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		byID[id] = objs
 		ids[i] = id
 	}
-	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
+	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.IncludeTable(d)+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
 	if err != nil {
 		return mapErr(err, "read includes")
 	}

@@ -28,15 +28,11 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	res := &emcdp.QueryResult{}
-	if d := emcdp.KindDesc(q.Kind); d != nil {
-		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
-		if err == nil {
-			err = loadObjects(ctx, tx, d, res.Items)
-		}
-	} else {
-		err = scanPolicies(ctx, tx, stmt, c.Args, res)
+	d := emcdp.KindDesc(q.Kind)
+	if err := scanDesc(ctx, tx, d, stmt, c.Args, res); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	if err := loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res)); err != nil {
 		return nil, err
 	}
 	n := res.Len()
@@ -47,15 +43,6 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		res.Total = c.Offset + n
 	default:
 		if res.Total, err = count(ctx, tx, t, c); err != nil {
-			return nil, err
-		}
-	}
-	if q.Kind == emcdp.KindCdpPolicy && len(res.CdpPolicies) > 0 {
-		ps := make([]*emcdp.CdpPolicy, len(res.CdpPolicies))
-		for i := range res.CdpPolicies {
-			ps[i] = &res.CdpPolicies[i]
-		}
-		if err := loadIncludes(ctx, tx, ps); err != nil {
 			return nil, err
 		}
 	}
@@ -109,20 +96,4 @@ func count(ctx context.Context, tx pgx.Tx, t sqlgen.Table, c *sqlgen.Clauses) (i
 	var n int64
 	err := tx.QueryRow(ctx, stmt, args...).Scan(&n)
 	return int(n), mapErr(err, "count "+t.Name)
-}
-
-// scanPolicies runs stmt and appends the rows to res.CdpPolicies.
-func scanPolicies(ctx context.Context, tx pgx.Tx, stmt string, args []any, res *emcdp.QueryResult) error {
-	rows, err := tx.Query(ctx, stmt, args...)
-	if err != nil {
-		return mapErr(err, "query CdpPolicy")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
-		if err := scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1]); err != nil {
-			return mapErr(err, "read CdpPolicy")
-		}
-	}
-	return mapErr(rows.Err(), "query CdpPolicy")
 }
