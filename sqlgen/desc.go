@@ -280,7 +280,7 @@ func Placeholders(dl *Dialect, n int) string {
 // descTables adds the tables of the described kinds to m.
 func descTables(m map[emcdp.Kind]Table) map[emcdp.Kind]Table {
 	for _, d := range emcdp.AllDescs {
-		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session}
+		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session, Bucketed: bucketed(d)}
 	}
 	return m
 }

@@ -15,6 +15,9 @@ type Table struct {
 	Name    string
 	Cols    string // the columns a read selects
 	Counted bool   // its row count is kept in row_counts, so an unfiltered count reads one row
+	// Bucketed: its rows are also counted per day of creation in
+	// CountsTable (a session kind whose creation time never changes).
+	Bucketed bool
 }
 
 // Tables maps every kind to its table: CdpPolicy's here, the described

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 )
 
 // Statements of Apply that are not derived from a description. An upsert of
@@ -28,11 +29,14 @@ const (
 	addCount      = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
 )
 
+// addDays adds to the count of a table's rows created on one day.
+var addDays = sqlgen.AddCount(&sqlgen.SQLite)
+
 // writeStmts are the statements of Apply, prepared once on the writer
 // connection when the store opens and reused by every transaction.
 type writeStmts struct {
-	upsertPolicy, deleteObjects, insertObject, upsertMeta, addCount *sql.Stmt
-	all                                                             []*sql.Stmt
+	upsertPolicy, deleteObjects, insertObject, upsertMeta, addCount, addDays *sql.Stmt
+	all                                                                      []*sql.Stmt
 }
 
 func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
@@ -42,7 +46,8 @@ func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
 		q   string
 	}
 	jobs := []job{{&s.upsertPolicy, upsertPolicy}, {&s.deleteObjects, deleteObjects},
-		{&s.insertObject, insertObject}, {&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}}
+		{&s.insertObject, insertObject}, {&s.upsertMeta, upsertMeta}, {&s.addCount, addCount},
+		{&s.addDays, addDays}}
 	for _, j := range jobs {
 		st, err := w.PrepareContext(ctx, j.q)
 		if err != nil {

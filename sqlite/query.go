@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -16,7 +17,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	stmt, c, err := selectStmt(q)
+	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
 	if err != nil {
 		return nil, err
 	}
@@ -28,16 +29,23 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback()
 	res := &emcdp.QueryResult{}
-	if d := emcdp.KindDesc(q.Kind); d != nil {
-		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
-		if err == nil {
-			err = loadObjects(ctx, tx, d, res.Items)
-		}
-	} else {
-		err = scanPolicies(ctx, tx, stmt, c.Args, res)
-	}
+	page, err := seek(ctx, tx, q, c)
 	if err != nil {
 		return nil, err
+	}
+	if page != nil { // nil: the page starts past the last row
+		stmt := selectStmt(t, page)
+		if d := emcdp.KindDesc(q.Kind); d != nil {
+			err = scanDesc(ctx, tx, d, stmt, page.Args, res)
+			if err == nil {
+				err = loadObjects(ctx, tx, d, res.Items)
+			}
+		} else {
+			err = scanPolicies(ctx, tx, stmt, page.Args, res)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	n := res.Len()
 	switch {
@@ -46,7 +54,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
 		res.Total = c.Offset + n
 	default:
-		if res.Total, err = count(ctx, tx, t, c); err != nil {
+		if res.Total, err = count(ctx, tx, q, t, c); err != nil {
 			return nil, err
 		}
 	}
@@ -62,13 +70,32 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	return res, nil
 }
 
-// selectStmt compiles q into the statement that reads its page.
-func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
-	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
-	if err != nil {
-		return "", nil, err
+// seek returns the clauses that read q's page (c, compiled from q). A deep
+// page in creation order without a filter starts inside the day that the
+// counts by day (sqlgen.CountsTable) place its first row in, instead of
+// skipping every earlier row of the index; it is nil when the page starts
+// past the last row.
+func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, error) {
+	if !sqlgen.SeekByCounts(q) {
+		return c, nil
 	}
-	t := sqlgen.Tables[q.Kind]
+	var bucket, before int64
+	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&bucket, &before)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+	}
+	sc, ok, err := sqlgen.Seek(&sqlgen.SQLite, q, bucket, int64(c.Offset)-before)
+	if err != nil || !ok {
+		return c, err
+	}
+	return sc, nil
+}
+
+// selectStmt is the statement that reads the page of c from t.
+func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -78,24 +105,31 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 		// subquery needs only rowids, which every index carries), then
 		// read the page's rows by rowid. Reading whole rows while
 		// skipping would touch the table for every skipped row.
-		stmt := "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
+		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
-		return stmt, c, nil
 	}
 	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
-	return stmt, c, nil
+	return stmt
 }
 
 // count counts the rows matching the compiled filter: from row_counts when
-// there is no filter, otherwise with count(*), which SQLite answers from an
-// index whenever one covers the filter.
-func count(ctx context.Context, tx *sql.Tx, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
+// there is no filter, from the counts by day for a window of creation times
+// that holds whole days, otherwise with count(*), which SQLite answers from
+// an index whenever one covers the filter.
+func count(ctx context.Context, tx *sql.Tx, q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
 	var n int
 	var err error
+	w, window := sqlgen.CreationWindow(q.Kind, q.Filter)
+	stmt, args, byDay := "", []any(nil), false
+	if window {
+		stmt, args, byDay = sqlgen.CountWindow(&sqlgen.SQLite, t, w)
+	}
 	switch {
+	case byDay:
+		err = tx.QueryRowContext(ctx, stmt, args...).Scan(&n)
 	case c.Where == "" && t.Counted:
 		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.Name).Scan(&n)
 	case c.Where == "":
