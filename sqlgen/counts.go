@@ -1,8 +1,11 @@
 package sqlgen
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -122,6 +125,21 @@ func (c Counts) Insert(d *emcdp.Desc, item any) {
 	if Tables[d.Kind].Bucketed {
 		c[CountKey{d.Table, Bucket(Nanos(d.Column("creation_time").Get(item).Time))}]++
 	}
+}
+
+// Keys returns the keys of c in order: by table, then bucket.
+func (c Counts) Keys() []CountKey {
+	ks := make([]CountKey, 0, len(c))
+	for k := range c {
+		ks = append(ks, k)
+	}
+	slices.SortFunc(ks, func(a, b CountKey) int {
+		if a.Table != b.Table {
+			return strings.Compare(a.Table, b.Table)
+		}
+		return cmp.Compare(a.Bucket, b.Bucket)
+	})
+	return ks
 }
 
 // Window is a range of creation times, from Lo (inclusive) to Hi

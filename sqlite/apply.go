@@ -125,7 +125,7 @@ func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 }
 
 // idleCheckpoint copies the WAL into the database file and truncates it once
-// writing has paused after a large write. It does not wait for readers: with
+// writing has paused after a large write, and frees the writer's page cache. It does not wait for readers: with
 // no busy timeout, a reader still using the WAL only leaves part of it for a
 // later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
 // it is not reported.
@@ -149,6 +149,9 @@ func (db *DB) idleCheckpoint() {
 		return
 	}
 	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	// Writing has paused: give back the page cache it filled (see
+	// releaseWriterCache).
+	_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
 		// Never hand the writer back without its busy timeout: drop it,
 		// and the pool opens a fresh one with the full settings.
