@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -79,15 +78,18 @@ func seek(ctx context.Context, tx pgx.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*s
 	if !sqlgen.SeekByCounts(q) {
 		return c, nil
 	}
-	var bucket, before int64
-	err := tx.QueryRow(ctx, sqlgen.SeekBucket(&sqlgen.Postgres, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&bucket, &before)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var usable bool
+	var bucket, before *int64
+	err := tx.QueryRow(ctx, sqlgen.SeekBucket(&sqlgen.Postgres, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
+	switch {
+	case err != nil:
+		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+	case !usable:
+		return c, nil
+	case bucket == nil || before == nil:
 		return nil, nil
 	}
-	if err != nil {
-		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
-	}
-	sc, ok, err := sqlgen.Seek(&sqlgen.Postgres, q, bucket, int64(c.Offset)-before)
+	sc, ok, err := sqlgen.Seek(&sqlgen.Postgres, q, *bucket, int64(c.Offset)-*before)
 	if err != nil || !ok {
 		return c, err
 	}
@@ -118,16 +120,10 @@ func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
 }
 
 // countStmt returns the statement that counts the rows matching the compiled
-// filter: row_counts when there is no filter on a counted table, the counts
-// by day for a window of creation times that holds whole days, otherwise
+// filter: row_counts when there is no filter on a counted table, otherwise
 // count(*), which PostgreSQL answers from an index (index-only for a time
 // window) whenever one covers the filter.
-func countStmt(q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (string, []any) {
-	if w, ok := sqlgen.CreationWindow(q.Kind, q.Filter); ok {
-		if stmt, args, ok := sqlgen.CountWindow(&sqlgen.Postgres, t, w); ok {
-			return stmt, args
-		}
-	}
+func countStmt(t sqlgen.Table, c *sqlgen.Clauses) (string, []any) {
 	switch {
 	case c.Where == "" && t.Counted:
 		return "SELECT n FROM row_counts WHERE tbl = $1", []any{t.Name}
@@ -137,9 +133,20 @@ func countStmt(q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (string, []any
 	return "SELECT count(*) FROM " + t.Name + " WHERE " + c.Where, c.Args[:c.WhereArgs]
 }
 
+// count counts the rows of q (compiled into c): from the counts by day for
+// a window of creation times that holds whole days, while they can be used,
+// otherwise with countStmt.
 func count(ctx context.Context, tx pgx.Tx, q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
-	stmt, args := countStmt(q, t, c)
 	var n int64
+	if w, ok := sqlgen.CreationWindow(q.Kind, q.Filter); ok {
+		if stmt, args, ok := sqlgen.CountWindow(&sqlgen.Postgres, t, w); ok {
+			var usable bool
+			if err := tx.QueryRow(ctx, stmt, args...).Scan(&usable, &n); err != nil || usable {
+				return int(n), mapErr(err, "count "+t.Name)
+			}
+		}
+	}
+	stmt, args := countStmt(t, c)
 	err := tx.QueryRow(ctx, stmt, args...).Scan(&n)
 	return int(n), mapErr(err, "count "+t.Name)
 }

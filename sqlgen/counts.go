@@ -209,10 +209,31 @@ func CreationWindow(k emcdp.Kind, e emcdp.Expr) (w Window, ok bool) {
 	return w, true
 }
 
+// consistent is the SQL condition that the counts of the table named by
+// parameter p agree with its row count in row_counts. Both are kept by this
+// version in the same transactions; a version from before the counts keeps
+// only row_counts, so rows it wrote or removed leave the two apart, and the
+// reads then take the plain way.
+func consistent(dl *Dialect, p int) string {
+	return "(SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + numbered(dl, p) +
+		") = (SELECT n FROM row_counts WHERE tbl = " + numbered(dl, p) + ")"
+}
+
+// numbered is the marker of the n-th parameter that may be used more than
+// once in a statement: SQLite's "?" takes the next parameter each time, its
+// "?NNN" names one.
+func numbered(dl *Dialect, n int) string {
+	if dl.Name == SQLite.Name {
+		return "?" + strconv.Itoa(n)
+	}
+	return dl.Placeholder(n)
+}
+
 // CountWindow returns the statement and arguments that count the rows of
 // table t in window w: the whole days inside it from the counts, the partial
-// days at its ends from the table (ranges that may be empty). ok is false
-// when w holds no whole day, so that the plain count is as cheap.
+// days at its ends from the table (ranges that may be empty). The statement
+// returns whether the counts can be used (consistent), then the count. ok
+// is false when w holds no whole day, so that the plain count is as cheap.
 func CountWindow(dl *Dialect, t Table, w Window) (stmt string, args []any, ok bool) {
 	first, end := int64(math.MinInt64), int64(math.MaxInt64) // whole buckets [first, end)
 	if w.HasLo {
@@ -236,10 +257,10 @@ func CountWindow(dl *Dialect, t Table, w Window) (stmt string, args []any, ok bo
 	if w.HasHi {
 		tailLo, tailHi = end*BucketWidth, w.Hi
 	}
-	p := dl.Placeholder
-	stmt = "SELECT (SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + p(1) + " AND bucket >= " + p(2) +
-		" AND bucket < " + p(3) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " + p(4) +
-		" AND creation_time < " + p(5) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " + p(6) +
+	p := func(n int) string { return numbered(dl, n) }
+	stmt = "SELECT " + consistent(dl, 1) + ", (SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + p(1) +
+		" AND bucket >= " + p(2) + " AND bucket < " + p(3) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " +
+		p(4) + " AND creation_time < " + p(5) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " + p(6) +
 		" AND creation_time < " + p(7) + ")"
 	return stmt, []any{t.Name, first, end, headLo, headHi, tailLo, tailHi}, true
 }
@@ -256,17 +277,19 @@ func SeekByCounts(q *emcdp.Query) bool {
 
 // SeekBucket returns the statement that finds, for a page of q starting at
 // the offset given as its second argument, the bucket holding the page's
-// first row and how many rows of the order come before that bucket; it
-// returns no row when the offset is past the last row. Its first argument
-// is the table's name.
+// first row and how many rows of the order come before that bucket. It
+// returns one row: whether the counts can be used (consistent), then the
+// bucket and the rows before it, both NULL when the offset is past the last
+// row. Its first argument is the table's name.
 func SeekBucket(dl *Dialect, q *emcdp.Query) string {
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
-	return "SELECT bucket, cum - n FROM (SELECT bucket, n, CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " +
-		CountsTable + " WHERE tbl = " + dl.Placeholder(1) + ") AS c WHERE cum > " + dl.Placeholder(2) +
-		" ORDER BY bucket" + dir + " LIMIT 1"
+	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before FROM " +
+		"(SELECT bucket, n, CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
+		" WHERE tbl = " + numbered(dl, 1) + ") AS c WHERE cum > " + numbered(dl, 2) + " ORDER BY bucket" + dir +
+		" LIMIT 1) AS s ON 1 = 1"
 }
 
 // Seek compiles the page of q (SeekByCounts) that starts skip rows into

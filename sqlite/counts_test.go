@@ -36,20 +36,32 @@ func TestCountsStartedFromRows(t *testing.T) {
 	}
 	defer db.Close()
 
+	checkCounts(t, db, "reopened")
+
 	k := emcdp.KindCdpReplicaTaskSession
 	created, _ := emcdp.LookupField(k, "CreationTimeUTC")
 	size, _ := emcdp.LookupField(k, "TotalSize")
 	// A filter that every row passes takes the page off the counts.
 	all := &emcdp.Term{Field: size, Op: emcdp.OpGe, Value: emcdp.Value{Int: 0}}
-	for _, desc := range []bool{false, true} {
-		q := emcdp.Query{Kind: k, Sort: &created, Desc: desc, PageSize: 100, Page: 31}
-		plain := q
-		plain.Filter = all
-		got, want := ids(t, db, &q), ids(t, db, &plain)
-		if len(want) != 100 || !slices.Equal(got, want) {
-			t.Errorf("desc=%v: page from the counts %v, walked %v", desc, got, want)
+	pages := func(label string) {
+		for _, desc := range []bool{false, true} {
+			q := emcdp.Query{Kind: k, Sort: &created, Desc: desc, PageSize: 100, Page: 31}
+			plain := q
+			plain.Filter = all
+			got, want := ids(t, db, &q), ids(t, db, &plain)
+			if len(want) != 100 || !slices.Equal(got, want) {
+				t.Errorf("%s: desc=%v: page from the counts %v, walked %v", label, desc, got, want)
+			}
 		}
 	}
+	pages("reopened")
+	// Rows written by a version that kept no counts leave them apart from
+	// row_counts: pages are then walked, and still right.
+	if _, err := db.w.Exec("UPDATE " + sqlgen.CountsTable + " SET n = n + 40 WHERE bucket = (SELECT min(bucket) FROM " +
+		sqlgen.CountsTable + ")"); err != nil {
+		t.Fatal(err)
+	}
+	pages("inconsistent")
 	mid, err := db.Query(ctx, &emcdp.Query{Kind: k, Filter: all, PageSize: 1, Page: 3000})
 	if err != nil || len(mid.TaskSessions) != 1 {
 		t.Fatalf("middle row: %v", err)
@@ -83,4 +95,58 @@ func ids(t *testing.T, db *DB, q *emcdp.Query) []emcdp.ID {
 		out = append(out, s.ID)
 	}
 	return out
+}
+
+// TestCountsKept checks that the counts by day equal the rows of each day
+// after inserts on new and past days and a prune in the middle of a day.
+func TestCountsKept(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	defer db.Close()
+	if err := storetest.Generate(ctx, db, 6000, 2000, false); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, db, "generated")
+	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 500, Page: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &emcdp.Batch{}
+	for i, s := range res.TaskSessions {
+		s.ID, s.CreationTime = emcdp.NewID(), s.CreationTime.Add(time.Duration(i%7-3)*24*time.Hour)
+		b.NewTaskSessions = append(b.NewTaskSessions, s)
+	}
+	if err := db.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, db, "added")
+	cut := res.TaskSessions[0].CreationTime.Truncate(24 * time.Hour).Add(13 * time.Hour)
+	if err := db.Apply(ctx, &emcdp.Batch{DeleteSessionsBefore: cut}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, db, "pruned")
+}
+
+// checkCounts compares the counts by day of the session tables with their
+// rows.
+func checkCounts(t *testing.T, db *DB, label string) {
+	t.Helper()
+	for _, tbl := range []string{"task_sessions", "policy_sessions"} {
+		q := "SELECT count(*) FROM (SELECT bucket, n FROM " + sqlgen.CountsTable + " WHERE tbl = ? AND n <> 0 EXCEPT " +
+			"SELECT creation_time / ?, count(*) FROM " + tbl + " GROUP BY 1)"
+		var diff, rows int
+		if err := db.r.QueryRow(q, tbl, sqlgen.BucketWidth).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.r.QueryRow("SELECT count(DISTINCT creation_time / ?) FROM "+tbl, sqlgen.BucketWidth).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		if err := db.r.QueryRow("SELECT count(*) FROM "+sqlgen.CountsTable+" WHERE tbl = ? AND n <> 0", tbl).Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 || kept != rows {
+			t.Errorf("%s: %s: %d of %d counted days differ from the %d days of rows", label, tbl, diff, kept, rows)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -79,15 +78,18 @@ func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*
 	if !sqlgen.SeekByCounts(q) {
 		return c, nil
 	}
-	var bucket, before int64
-	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&bucket, &before)
-	if errors.Is(err, sql.ErrNoRows) {
+	var usable bool
+	var bucket, before *int64
+	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
+	switch {
+	case err != nil:
+		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+	case !usable:
+		return c, nil
+	case bucket == nil || before == nil:
 		return nil, nil
 	}
-	if err != nil {
-		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
-	}
-	sc, ok, err := sqlgen.Seek(&sqlgen.SQLite, q, bucket, int64(c.Offset)-before)
+	sc, ok, err := sqlgen.Seek(&sqlgen.SQLite, q, *bucket, int64(c.Offset)-*before)
 	if err != nil || !ok {
 		return c, err
 	}
@@ -129,7 +131,10 @@ func count(ctx context.Context, tx *sql.Tx, q *emcdp.Query, t sqlgen.Table, c *s
 	}
 	switch {
 	case byDay:
-		err = tx.QueryRowContext(ctx, stmt, args...).Scan(&n)
+		var usable bool
+		if err = tx.QueryRowContext(ctx, stmt, args...).Scan(&usable, &n); err == nil && !usable {
+			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
+		}
 	case c.Where == "" && t.Counted:
 		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.Name).Scan(&n)
 	case c.Where == "":
