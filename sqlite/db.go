@@ -108,14 +108,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
-	// One reader per core, each with a 16 MiB page cache: deep pages no
+	// One reader per core, each with an 8 MiB page cache: deep pages no
 	// longer walk the creation-time index (they start inside one day, see
 	// sqlgen.CountsTable), and the whole process stays under 100 MB at a
 	// million task sessions. The file is read through the page cache rather
 	// than memory-mapped, so that mapped database pages do not swell the
 	// resident set.
 	n := max(2, runtime.NumCPU())
-	db.r = sql.OpenDB(connector{dsn: base + "&_txlock=deferred&_query_only=1&_cache_size=-16384&_stmt_cache_size=" +
+	db.r = sql.OpenDB(connector{dsn: base + "&_txlock=deferred&_query_only=1&_cache_size=-8192&_stmt_cache_size=" +
 		strconv.Itoa(readStmtCache)})
 	db.r.SetMaxOpenConns(n)
 	db.r.SetMaxIdleConns(n)
