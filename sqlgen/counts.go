@@ -292,27 +292,35 @@ func SeekBucket(dl *Dialect, q *emcdp.Query) string {
 		" LIMIT 1) AS s ON 1 = 1"
 }
 
-// Seek compiles the page of q (SeekByCounts) that starts skip rows into
-// bucket: the rows from that bucket on in q's order, after skip of them.
-// Offset keeps the page's offset in the whole order. ok is false for a
-// bucket too far from today to be addressed, whose page is read the plain
-// way.
-func Seek(dl *Dialect, q *emcdp.Query, bucket, skip int64) (c *Clauses, ok bool, err error) {
-	if bucket <= -maxBucketed/BucketWidth || bucket >= maxBucketed/BucketWidth {
-		return nil, false, nil
+// Seek returns the clauses that read the page of q (SeekByCounts, compiled
+// into c) from what SeekBucket returned: c itself when the counts cannot be
+// used, nil when the page starts past the last row, otherwise the page from
+// inside its bucket: the rows from that bucket on in q's order, after those
+// of the bucket that come before the page. Offset keeps the page's offset in
+// the whole order. A bucket too far from today to be addressed is read the
+// plain way.
+func Seek(dl *Dialect, q *emcdp.Query, c *Clauses, usable bool, bucket, before *int64) (*Clauses, error) {
+	switch {
+	case !usable:
+		return c, nil
+	case bucket == nil || before == nil:
+		return nil, nil
+	case *bucket <= -maxBucketed/BucketWidth || *bucket >= maxBucketed/BucketWidth:
+		return c, nil
 	}
-	if c, err = Compile(dl, q); err != nil {
-		return nil, false, err
+	sc, err := Compile(dl, q)
+	if err != nil {
+		return nil, err
 	}
 	if q.Desc {
-		c.Where = "creation_time < " + dl.Placeholder(1)
-		c.Args = []any{(bucket + 1) * BucketWidth}
+		sc.Where = "creation_time < " + dl.Placeholder(1)
+		sc.Args = []any{(*bucket + 1) * BucketWidth}
 	} else {
-		c.Where = "creation_time >= " + dl.Placeholder(1)
-		c.Args = []any{bucket * BucketWidth}
+		sc.Where = "creation_time >= " + dl.Placeholder(1)
+		sc.Args = []any{*bucket * BucketWidth}
 	}
-	c.WhereArgs = 1
-	c.Limit = "LIMIT " + dl.Placeholder(2) + " OFFSET " + dl.Placeholder(3)
-	c.Args = append(c.Args, int64(q.PageSize), skip)
-	return c, true, nil
+	sc.WhereArgs = 1
+	sc.Limit = "LIMIT " + dl.Placeholder(2) + " OFFSET " + dl.Placeholder(3)
+	sc.Args = append(sc.Args, int64(q.PageSize), int64(c.Offset)-*before)
+	return sc, nil
 }

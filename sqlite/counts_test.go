@@ -100,31 +100,9 @@ func ids(t *testing.T, db *DB, q *emcdp.Query) []emcdp.ID {
 // TestCountsKept checks that the counts by day equal the rows of each day
 // after inserts on new and past days and a prune in the middle of a day.
 func TestCountsKept(t *testing.T) {
-	ctx := context.Background()
 	db := openTemp(t)
 	defer db.Close()
-	if err := storetest.Generate(ctx, db, 6000, 2000, false); err != nil {
-		t.Fatal(err)
-	}
-	checkCounts(t, db, "generated")
-	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 500, Page: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &emcdp.Batch{}
-	for i, s := range res.TaskSessions {
-		s.ID, s.CreationTime = emcdp.NewID(), s.CreationTime.Add(time.Duration(i%7-3)*24*time.Hour)
-		b.NewTaskSessions = append(b.NewTaskSessions, s)
-	}
-	if err := db.Apply(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	checkCounts(t, db, "added")
-	cut := res.TaskSessions[0].CreationTime.Truncate(24 * time.Hour).Add(13 * time.Hour)
-	if err := db.Apply(ctx, &emcdp.Batch{DeleteSessionsBefore: cut}); err != nil {
-		t.Fatal(err)
-	}
-	checkCounts(t, db, "pruned")
+	storetest.RunCountsKept(t, db, func(t *testing.T, label string) { checkCounts(t, db, label) })
 }
 
 // checkCounts compares the counts by day of the session tables with their

@@ -81,19 +81,10 @@ func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*
 	var usable bool
 	var bucket, before *int64
 	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
-	case !usable:
-		return c, nil
-	case bucket == nil || before == nil:
-		return nil, nil
 	}
-	sc, ok, err := sqlgen.Seek(&sqlgen.SQLite, q, *bucket, int64(c.Offset)-*before)
-	if err != nil || !ok {
-		return c, err
-	}
-	return sc, nil
+	return sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
 }
 
 // selectStmt is the statement that reads the page of c from t.

@@ -52,16 +52,7 @@ func testCreationCounts(t *testing.T, st emcdp.Store) {
 		t.Fatal(err)
 	}
 	keep := &Dataset{Servers: d.Servers, Policies: d.Policies}
-	for _, s := range d.Sessions {
-		if !s.CreationTime.Before(cut) {
-			keep.Sessions = append(keep.Sessions, s)
-		}
-	}
-	for _, s := range d.Tasks {
-		if !s.CreationTime.Before(cut) {
-			keep.Tasks = append(keep.Tasks, s)
-		}
-	}
+	keep.Sessions, keep.Tasks = d.cdpSessionsSince(cut)
 	if len(keep.Tasks) == len(d.Tasks) || len(keep.Tasks) == 0 {
 		t.Fatal("the cut does not divide the task sessions")
 	}
@@ -116,4 +107,52 @@ func checkCreationReads(t *testing.T, st emcdp.Store, d *Dataset, label string) 
 			term(emcdp.OpLt, points[7]), term(emcdp.OpLt, points[5])}}
 		check(t, st, d, emcdp.Query{Kind: k, Filter: f, PageSize: 1, Page: 1}, label+" bounds twice")
 	}
+}
+
+// RunCountsKept writes to a new, empty store what changes its counts of
+// sessions per day of creation (sessions, more of them on new and on past
+// days, a prune in the middle of a day) and calls check after each step,
+// for the store's own comparison of its counts with its rows.
+func RunCountsKept(t *testing.T, st emcdp.Store, check func(t *testing.T, label string)) {
+	ctx := context.Background()
+	if err := Generate(ctx, st, 6000, 2000, false); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "generated")
+	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 500, Page: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &emcdp.Batch{}
+	for i, s := range res.TaskSessions {
+		s.ID, s.CreationTime = emcdp.NewID(), s.CreationTime.Add(time.Duration(i%7-3)*24*time.Hour)
+		b.NewTaskSessions = append(b.NewTaskSessions, s)
+	}
+	if err := st.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "added")
+	cut := res.TaskSessions[0].CreationTime.Truncate(24 * time.Hour).Add(13 * time.Hour)
+	if err := st.Apply(ctx, &emcdp.Batch{DeleteSessionsBefore: cut}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "pruned")
+}
+
+// cdpSessionsSince returns the CDP sessions and task sessions of d created
+// at cut or later: those a prune at cut keeps.
+func (d *Dataset) cdpSessionsSince(cut time.Time) ([]emcdp.PolicySession, []emcdp.TaskSession) {
+	var ss []emcdp.PolicySession
+	var ts []emcdp.TaskSession
+	for _, s := range d.Sessions {
+		if !s.CreationTime.Before(cut) {
+			ss = append(ss, s)
+		}
+	}
+	for _, s := range d.Tasks {
+		if !s.CreationTime.Before(cut) {
+			ts = append(ts, s)
+		}
+	}
+	return ss, ts
 }
