@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,6 +16,9 @@ const (
 	upsertMeta = `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	addCount   = `UPDATE row_counts SET n = n + $1 WHERE tbl = $2`
 )
+
+// addDays adds to the count of a table's rows created on one day.
+var addDays = sqlgen.AddCount(&sqlgen.Postgres)
 
 // Apply writes the batch in one transaction: all of it or none of it. The
 // order is: the new sessions (COPY), the other rows of the described kinds

@@ -77,6 +77,16 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 			return err
 		}
 	}
+	if err := exec(sqlgen.CreateCounts(&sqlgen.Postgres)); err != nil {
+		return err
+	}
+	for _, d := range emcdp.AllDescs {
+		if sqlgen.Tables[d.Kind].Bucketed {
+			if err := exec(sqlgen.InitCounts(d)); err != nil {
+				return err
+			}
+		}
+	}
 	return mapErr(tx.Commit(ctx), "commit schema")
 }
 
@@ -88,6 +98,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	var qs []queued
 	stmts := map[[2]any]string{}
 	inserted := map[string]int64{}
+	days := sqlgen.Counts{}
 	copies := map[*emcdp.Desc][][]any{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
@@ -97,6 +108,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			}
 			copies[d] = append(copies[d], args)
 			inserted[d.Table]++
+			days.Insert(d, item)
 			return nil
 		}
 		k := [2]any{d, op}
@@ -161,11 +173,25 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			}
 		}
 	}
+	// The counts by day of the new rows, in key order, so that replicas
+	// writing at once lock them in the same order; before the prune, which
+	// counts its day again from the rows left.
+	for _, k := range days.Keys() {
+		pb.Queue(addDays, k.Table, k.Bucket, days[k])
+		qs = append(qs, queued{op: "count " + k.Table + " by day"})
+	}
 	if !b.DeleteSessionsBefore.IsZero() {
 		for _, d := range emcdp.AllDescs {
 			if d.Session {
 				pb.Queue("DELETE FROM "+d.Table+" WHERE creation_time < $1", sqlgen.Nanos(b.DeleteSessionsBefore))
 				qs = append(qs, queued{op: "prune " + d.Table, counted: d.Table})
+			}
+			if sqlgen.Tables[d.Kind].Bucketed {
+				stmts, args := sqlgen.PruneCounts(&sqlgen.Postgres, d, sqlgen.Nanos(b.DeleteSessionsBefore))
+				for i, q := range stmts {
+					pb.Queue(q, args[i]...)
+					qs = append(qs, queued{op: "prune the counts of " + d.Table})
+				}
 			}
 		}
 	}

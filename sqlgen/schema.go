@@ -11,13 +11,16 @@ type Table struct {
 	Name    string
 	Cols    string // the columns a read selects
 	Counted bool   // its row count is kept in row_counts, so an unfiltered count reads one row
+	// Bucketed: its rows are also counted per day of creation in
+	// CountsTable (a session kind whose creation time never changes).
+	Bucketed bool
 }
 
 // Tables maps every kind to its table, from its description.
 var Tables = func() map[emcdp.Kind]Table {
 	m := map[emcdp.Kind]Table{}
 	for _, d := range emcdp.AllDescs {
-		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session}
+		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session, Bucketed: bucketed(d)}
 	}
 	return m
 }()

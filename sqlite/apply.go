@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 )
 
 // Statements of Apply that are not derived from a description.
@@ -18,11 +19,14 @@ const (
 	addCount   = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
 )
 
+// addDays adds to the count of a table's rows created on one day.
+var addDays = sqlgen.AddCount(&sqlgen.SQLite)
+
 // writeStmts are the statements of Apply, prepared once on the writer
 // connection when the store opens and reused by every transaction.
 type writeStmts struct {
-	upsertMeta, addCount *sql.Stmt
-	all                  []*sql.Stmt
+	upsertMeta, addCount, addDays *sql.Stmt
+	all                           []*sql.Stmt
 }
 
 func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
@@ -31,7 +35,7 @@ func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}
-	jobs := []job{{&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}}
+	jobs := []job{{&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}, {&s.addDays, addDays}}
 	for _, j := range jobs {
 		st, err := w.PrepareContext(ctx, j.q)
 		if err != nil {
@@ -111,7 +115,7 @@ func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 }
 
 // idleCheckpoint copies the WAL into the database file and truncates it once
-// writing has paused after a large write. It does not wait for readers: with
+// writing has paused after a large write, and frees the writer's page cache. It does not wait for readers: with
 // no busy timeout, a reader still using the WAL only leaves part of it for a
 // later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
 // it is not reported.
@@ -135,6 +139,9 @@ func (db *DB) idleCheckpoint() {
 		return
 	}
 	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	// Writing has paused: give back the page cache it filled (see
+	// releaseWriterCache).
+	_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
 		// Never hand the writer back without its busy timeout: drop it,
 		// and the pool opens a fresh one with the full settings.

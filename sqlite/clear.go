@@ -28,5 +28,8 @@ func (db *DB) Clear(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE row_counts SET n = 0"); err != nil {
 		return mapErr(err, "clear row counts")
 	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+sqlgen.CountsTable); err != nil {
+		return mapErr(err, "clear counts by day")
+	}
 	return mapErr(tx.Commit(), "commit clear")
 }

@@ -61,6 +61,16 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 			return err
 		}
 	}
+	if err := exec(sqlgen.CreateCounts(&sqlgen.SQLite) + " WITHOUT ROWID"); err != nil {
+		return err
+	}
+	for _, d := range emcdp.AllDescs {
+		if sqlgen.Tables[d.Kind].Bucketed {
+			if err := exec(sqlgen.InitCounts(d)); err != nil {
+				return err
+			}
+		}
+	}
 	return mapErr(tx.Commit(), "commit schema")
 }
 
@@ -102,6 +112,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	}()
 	var args []any
 	inserted := map[string]int64{}
+	days := sqlgen.Counts{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		k := key{d, op}
 		st := stmts[k]
@@ -145,6 +156,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		}
 		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
 			inserted[d.Table]++
+			days.Insert(d, item)
 		}
 		if d.Includes != nil {
 			return a.objects(d, id, *d.Includes(item))
@@ -157,6 +169,14 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	for tbl, n := range inserted {
 		if err := a.count(tbl, n); err != nil {
 			return err
+		}
+	}
+	if len(days) > 0 {
+		st := a.stmt(a.st.addDays)
+		for k, n := range days {
+			if _, err := st.ExecContext(a.ctx, k.Table, k.Bucket, n); err != nil {
+				return mapErr(err, "count "+k.Table+" by day")
+			}
 		}
 	}
 	return nil
@@ -203,6 +223,14 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 		if n > 0 && sqlgen.Tables[d.Kind].Counted {
 			if err := a.count(d.Table, -n); err != nil {
 				return err
+			}
+		}
+		if n > 0 && sqlgen.Tables[d.Kind].Bucketed {
+			stmts, args := sqlgen.PruneCounts(&sqlgen.SQLite, d, sqlgen.Nanos(b.DeleteSessionsBefore))
+			for i, q := range stmts {
+				if _, err := a.tx.ExecContext(a.ctx, q, args[i]...); err != nil {
+					return mapErr(err, "prune the counts of "+d.Table)
+				}
 			}
 		}
 	}
