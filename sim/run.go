@@ -39,6 +39,17 @@ func Seed(ctx context.Context, st emcdp.Store, cfg Config, now time.Time, progre
 	return r.sync(ctx, now, progress)
 }
 
+// BulkStore is a store that writes a large insert faster when told where it
+// begins and ends (the SQLite store: indexes built once at the end). The
+// history of a fresh world, and the rest of it after an interruption, is
+// written between BeginBulk and EndBulk. A store must stay correct, and
+// complete its preparation on the next open or BeginBulk/EndBulk pair, when
+// EndBulk never comes (the process was killed).
+type BulkStore interface {
+	BeginBulk(ctx context.Context) error
+	EndBulk(ctx context.Context) error
+}
+
 // runner brings a store's world up to an instant. It keeps the policies'
 // state between runs so that live steps cost only what changed.
 type runner struct {
@@ -243,6 +254,18 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 			r.states = nil // partly advanced: rebuilt on the next run
 		}
 	}()
+	if bs, ok := r.st.(BulkStore); ok && c.from.IsZero() {
+		if err := bs.BeginBulk(ctx); err != nil {
+			return fmt.Errorf("sim: preparing the bulk write: %w", err)
+		}
+		defer func() {
+			if err == nil {
+				if err = bs.EndBulk(ctx); err != nil {
+					err = fmt.Errorf("sim: finishing the bulk write: %w", err)
+				}
+			}
+		}()
+	}
 	cached := r.states != nil && r.at.Equal(c.from) && c.unit == 0 && c.rows == 0 && !c.from.IsZero()
 	if !cached {
 		r.states = nil
