@@ -82,7 +82,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath() +
 		"?_busy_timeout=" + strconv.Itoa(busyTimeoutMillis) + "&_foreign_keys=on&_synchronous=NORMAL"
 	db := &DB{path: abs}
-	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-"+strconv.Itoa(writerCacheKiB), pragmas: writerPragmas})
+	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-" + strconv.Itoa(writerCacheKiB), pragmas: writerPragmas})
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
