@@ -73,7 +73,9 @@ type Config struct {
 	// VMs per job, job result rates and scripted episodes on jobs.
 	Jobs JobsConfig
 
-	// BatchSize is the number of rows written per transaction (default 4000).
+	// BatchSize is the number of rows written per transaction (default
+	// 50,000: a seed's history commits rarely, and each commit rewrites the
+	// index pages it dirtied).
 	// It does not change the data.
 	BatchSize int
 }
@@ -188,7 +190,7 @@ func (c Config) normalize() (Config, error) {
 		return c, fmt.Errorf("sim: Policy: %w", err)
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 4000
+		c.BatchSize = 50000
 	}
 	if len(c.Catalog) == 0 {
 		if c.Servers == 0 {

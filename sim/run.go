@@ -274,17 +274,23 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 	if progress != nil {
 		total = r.estimate(c.from, c.to)
 	}
+	// Batches are written while the next one is generated; the run ends
+	// only once the last one is written, whatever its outcome.
+	w := &batchWriter{st: r.st, done: make(chan error, 1)}
+	defer func() {
+		if werr := w.wait(); err == nil {
+			err = werr
+		}
+	}()
 	out := &emitter{size: r.cfg.BatchSize}
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: runCursor{c.from, c.to, out.unit, out.unitRows}.String()}
-		if err := r.st.Apply(ctx, b); err != nil {
-			return fmt.Errorf("sim: writing sessions: %w", err)
-		}
-		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
-			progress(done, max(total, done))
-		}
-		return nil
+		done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
+		return w.write(ctx, b, func() {
+			if progress != nil {
+				progress(done, max(total, done))
+			}
+		})
 	}
 	live := !c.from.IsZero()
 	var states []unit
@@ -312,16 +318,17 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 	out.unit, out.unitRows = r.units(), 0
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: "", MetaUntil: c.to.Format(time.RFC3339Nano)}
-		if err := r.st.Apply(ctx, b); err != nil {
-			return fmt.Errorf("sim: writing sessions: %w", err)
-		}
-		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
-			progress(done, done)
-		}
-		return nil
+		done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
+		return w.write(ctx, b, func() {
+			if progress != nil {
+				progress(done, done)
+			}
+		})
 	}
 	if err := out.flushNow(ctx); err != nil {
+		return err
+	}
+	if err := w.wait(); err != nil {
 		return err
 	}
 	if c.unit == 0 {
@@ -411,5 +418,39 @@ func (r *runner) loadEvents(ctx context.Context) error {
 		events[id] = evs
 	}
 	r.events, r.rev, r.states = events, rev, nil
+	return nil
+}
+
+// batchWriter applies batches one at a time in a goroutine of its own, so
+// that the next batch is generated while the store writes the last one.
+type batchWriter struct {
+	st      emcdp.Store
+	done    chan error // the outcome of the batch in flight
+	busy    bool       // a batch is in flight
+	written func()     // called once the batch in flight is written
+}
+
+// write waits for the batch in flight, then starts writing a copy of *b
+// (the emitter reuses b), calling written once it is stored.
+func (w *batchWriter) write(ctx context.Context, b *emcdp.Batch, written func()) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	bb := *b
+	w.busy, w.written = true, written
+	go func() { w.done <- w.st.Apply(ctx, &bb) }()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and returns its error.
+func (w *batchWriter) wait() error {
+	if !w.busy {
+		return nil
+	}
+	w.busy = false
+	if err := <-w.done; err != nil {
+		return fmt.Errorf("sim: writing sessions: %w", err)
+	}
+	w.written()
 	return nil
 }

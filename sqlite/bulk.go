@@ -27,7 +27,7 @@ const metaDeferred = "sqlite.deferred_indexes"
 // bulkCacheKiB is the writer's page cache during a bulk load: enough for
 // the tables' primary keys and the pages a large transaction dirties to stay
 // in memory until the commit.
-const bulkCacheKiB = 512 * 1024
+const bulkCacheKiB = 256 * 1024
 
 // BeginBulk prepares the store for a large insert into its session tables:
 // it drops their non-unique secondary indexes (recording them first) and
