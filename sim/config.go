@@ -74,9 +74,9 @@ type Config struct {
 	Jobs JobsConfig
 
 	// BatchSize is the number of rows written per transaction (default
-	// 50,000: a seed's history commits rarely, and each commit rewrites the
-	// index pages it dirtied).
-	// It does not change the data.
+	// 4,000, and 50,000 in a bulk write to a BulkStore, where each commit
+	// rewrites the primary-key pages it dirtied all over). It does not
+	// change the data.
 	BatchSize int
 }
 
@@ -188,9 +188,6 @@ func (c Config) normalize() (Config, error) {
 	var err error
 	if c.Policy, err = c.Policy.withDefaults(PolicySettings{}); err != nil {
 		return c, fmt.Errorf("sim: Policy: %w", err)
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = 50000
 	}
 	if len(c.Catalog) == 0 {
 		if c.Servers == 0 {

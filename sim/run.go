@@ -39,6 +39,14 @@ func Seed(ctx context.Context, st emcdp.Store, cfg Config, now time.Time, progre
 	return r.sync(ctx, now, progress)
 }
 
+// The default rows per transaction (Config.BatchSize): in a bulk write, and
+// otherwise. On PostgreSQL, whose COPY gains nothing from larger batches,
+// 50,000 seeded 20-30 % slower than 4,000 (measured).
+const (
+	bulkBatchSize = 50000
+	batchSize     = 4000
+)
+
 // BulkStore is a store that writes a large insert faster when told where it
 // begins and ends (the SQLite store: indexes built once at the end). The
 // history of a fresh world, and the rest of it after an interruption, is
@@ -254,7 +262,11 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 			r.states = nil // partly advanced: rebuilt on the next run
 		}
 	}()
+	size := r.cfg.BatchSize
 	if bs, ok := r.st.(BulkStore); ok && c.from.IsZero() {
+		if size <= 0 {
+			size = bulkBatchSize
+		}
 		if err := bs.BeginBulk(ctx); err != nil {
 			return fmt.Errorf("sim: preparing the bulk write: %w", err)
 		}
@@ -282,7 +294,10 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 			err = werr
 		}
 	}()
-	out := &emitter{size: r.cfg.BatchSize}
+	if size <= 0 {
+		size = batchSize
+	}
+	out := &emitter{size: size}
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: runCursor{c.from, c.to, out.unit, out.unitRows}.String()}
 		done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
