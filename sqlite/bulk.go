@@ -26,8 +26,9 @@ const metaDeferred = "sqlite.deferred_indexes"
 
 // bulkCacheKiB is the writer's page cache during a bulk load: enough for
 // the tables' primary keys and the pages a large transaction dirties to stay
-// in memory until the commit.
-const bulkCacheKiB = 256 * 1024
+// in memory until the commit. At 1 M task sessions, 256 MiB cost the same
+// CPU and 115 MB more memory (measured).
+const bulkCacheKiB = 128 * 1024
 
 // BeginBulk prepares the store for a large insert into its session tables:
 // it drops their non-unique secondary indexes (recording them first) and
