@@ -74,8 +74,10 @@ type Config struct {
 	// VMs per job, job result rates and scripted episodes on jobs.
 	Jobs JobsConfig
 
-	// BatchSize is the number of rows written per transaction (default 4000).
-	// It does not change the data.
+	// BatchSize is the number of rows written per transaction (default
+	// 4,000, and 50,000 in a bulk write to a BulkStore, where each commit
+	// rewrites the primary-key pages it dirtied all over). It does not
+	// change the data.
 	BatchSize int
 }
 
@@ -187,9 +189,6 @@ func (c Config) normalize() (Config, error) {
 	var err error
 	if c.Policy, err = c.Policy.withDefaults(PolicySettings{}); err != nil {
 		return c, fmt.Errorf("sim: Policy: %w", err)
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = 4000
 	}
 	if len(c.Catalog) == 0 {
 		if c.Servers == 0 {

@@ -39,6 +39,25 @@ func Seed(ctx context.Context, st emcdp.Store, cfg Config, now time.Time, progre
 	return r.sync(ctx, now, progress)
 }
 
+// The default rows per transaction (Config.BatchSize): in a bulk write, and
+// otherwise. On PostgreSQL, whose COPY gains nothing from larger batches,
+// 50,000 seeded 20-30 % slower than 4,000 (measured).
+const (
+	bulkBatchSize = 50000
+	batchSize     = 4000
+)
+
+// BulkStore is a store that writes a large insert faster when told where it
+// begins and ends (the SQLite store: indexes built once at the end). The
+// history of a fresh world, and the rest of it after an interruption, is
+// written between BeginBulk and EndBulk. A store must stay correct, and
+// complete its preparation on the next open or BeginBulk/EndBulk pair, when
+// EndBulk never comes (the process was killed).
+type BulkStore interface {
+	BeginBulk(ctx context.Context) error
+	EndBulk(ctx context.Context) error
+}
+
 // runner brings a store's world up to an instant. It keeps the policies'
 // state between runs so that live steps cost only what changed.
 type runner struct {
@@ -243,6 +262,22 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 			r.states = nil // partly advanced: rebuilt on the next run
 		}
 	}()
+	size := r.cfg.BatchSize
+	if bs, ok := r.st.(BulkStore); ok && c.from.IsZero() {
+		if size <= 0 {
+			size = bulkBatchSize
+		}
+		if err := bs.BeginBulk(ctx); err != nil {
+			return fmt.Errorf("sim: preparing the bulk write: %w", err)
+		}
+		defer func() {
+			if err == nil {
+				if err = bs.EndBulk(ctx); err != nil {
+					err = fmt.Errorf("sim: finishing the bulk write: %w", err)
+				}
+			}
+		}()
+	}
 	cached := r.states != nil && r.at.Equal(c.from) && c.unit == 0 && c.rows == 0 && !c.from.IsZero()
 	if !cached {
 		r.states = nil
@@ -251,17 +286,26 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 	if progress != nil {
 		total = r.estimate(c.from, c.to)
 	}
-	out := &emitter{size: r.cfg.BatchSize}
+	// Batches are written while the next one is generated; the run ends
+	// only once the last one is written, whatever its outcome.
+	w := &batchWriter{st: r.st, done: make(chan error, 1)}
+	defer func() {
+		if werr := w.wait(); err == nil {
+			err = werr
+		}
+	}()
+	if size <= 0 {
+		size = batchSize
+	}
+	out := &emitter{size: size}
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: runCursor{c.from, c.to, out.unit, out.unitRows}.String()}
-		if err := r.st.Apply(ctx, b); err != nil {
-			return fmt.Errorf("sim: writing sessions: %w", err)
-		}
-		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
-			progress(done, max(total, done))
-		}
-		return nil
+		done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
+		return w.write(ctx, b, func() {
+			if progress != nil {
+				progress(done, max(total, done))
+			}
+		})
 	}
 	live := !c.from.IsZero()
 	var states []unit
@@ -289,16 +333,17 @@ func (r *runner) run(ctx context.Context, c runCursor, progress func(done, total
 	out.unit, out.unitRows = r.units(), 0
 	out.flush = func(ctx context.Context, b *emcdp.Batch) error {
 		b.Meta = map[string]string{MetaRun: "", MetaUntil: c.to.Format(time.RFC3339Nano)}
-		if err := r.st.Apply(ctx, b); err != nil {
-			return fmt.Errorf("sim: writing sessions: %w", err)
-		}
-		if progress != nil {
-			done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
-			progress(done, done)
-		}
-		return nil
+		done := out.tasks + len(b.NewTaskSessions) + len(b.NewJobTaskSessions)
+		return w.write(ctx, b, func() {
+			if progress != nil {
+				progress(done, done)
+			}
+		})
 	}
 	if err := out.flushNow(ctx); err != nil {
+		return err
+	}
+	if err := w.wait(); err != nil {
 		return err
 	}
 	if c.unit == 0 {
@@ -388,5 +433,39 @@ func (r *runner) loadEvents(ctx context.Context) error {
 		events[id] = evs
 	}
 	r.events, r.rev, r.states = events, rev, nil
+	return nil
+}
+
+// batchWriter applies batches one at a time in a goroutine of its own, so
+// that the next batch is generated while the store writes the last one.
+type batchWriter struct {
+	st      emcdp.Store
+	done    chan error // the outcome of the batch in flight
+	busy    bool       // a batch is in flight
+	written func()     // called once the batch in flight is written
+}
+
+// write waits for the batch in flight, then starts writing a copy of *b
+// (the emitter reuses b), calling written once it is stored.
+func (w *batchWriter) write(ctx context.Context, b *emcdp.Batch, written func()) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	bb := *b
+	w.busy, w.written = true, written
+	go func() { w.done <- w.st.Apply(ctx, &bb) }()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and returns its error.
+func (w *batchWriter) wait() error {
+	if !w.busy {
+		return nil
+	}
+	w.busy = false
+	if err := <-w.done; err != nil {
+		return fmt.Errorf("sim: writing sessions: %w", err)
+	}
+	w.written()
 	return nil
 }

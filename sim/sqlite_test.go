@@ -3,11 +3,13 @@ package sim
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -127,7 +129,23 @@ func TestSeedKilled(t *testing.T) {
 	cmd.Wait()
 	t.Logf("child: %s", strings.TrimSpace(line))
 
+	// The child was killed inside the bulk write of the history: the store
+	// recorded the indexes it dropped, and opening it builds them again.
+	raw, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deferred string
+	err = raw.QueryRow("SELECT value FROM meta WHERE key = 'sqlite.deferred_indexes'").Scan(&deferred)
+	raw.Close()
+	if err != nil || !strings.Contains(deferred, "task_sessions_created") {
+		t.Fatalf("after the kill: deferred indexes %q, %v; want the task sessions' among them", deferred, err)
+	}
+	fresh := schemaOf(t, openSQLiteFile(t, filepath.Join(t.TempDir(), "fresh.db")))
 	db := openSQLite(t, path)
+	if got := schemaOf(t, openSQLiteFile(t, path)); !slices.Equal(got, fresh) {
+		t.Errorf("reopened after the kill, the schema differs from a fresh store's:\n%s", strings.Join(got, "\n"))
+	}
 	run, err := db.Meta(ctx, MetaRun)
 	if err != nil || run == "" {
 		t.Fatalf("after the kill: run cursor %q, %v (the child finished before it was killed?)", run, err)
@@ -160,23 +178,24 @@ func seedUntilKilled(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &haltingStore{Store: db, report: os.NewFile(3, "report")}
+	st := &haltingStore{DB: db, report: os.NewFile(3, "report")}
 	if err := Seed(context.Background(), st, killConfig(), t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Fatal("the seed completed: it should have halted at policy", killUnit)
 }
 
-// haltingStore passes batches to Store until one that records a run cursor
+// haltingStore passes batches to DB until one that records a run cursor
 // at policy killUnit or later has been applied; then it reports that cursor
-// on report and never returns.
+// on report and never returns. Its other methods, the bulk load's included,
+// are DB's.
 type haltingStore struct {
-	emcdp.Store
+	*sqlite.DB
 	report *os.File
 }
 
 func (h *haltingStore) Apply(ctx context.Context, b *emcdp.Batch) error {
-	if err := h.Store.Apply(ctx, b); err != nil {
+	if err := h.DB.Apply(ctx, b); err != nil {
 		return err
 	}
 	f := strings.Split(b.Meta[MetaRun], "|")

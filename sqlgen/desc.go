@@ -173,6 +173,28 @@ func Upsert(dl *Dialect, d *emcdp.Desc, replace bool) string {
 	return s
 }
 
+// InsertRows returns the statement that inserts n rows of d at once, failing
+// on an existing id; its arguments are those of Args for each row in turn.
+func InsertRows(dl *Dialect, d *emcdp.Desc, n int) string {
+	cols := len(StoredProps(d))
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + d.Table + " (" + DescCols(d) + ") VALUES ")
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := 1; c <= cols; c++ {
+			if c > 1 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(dl.Placeholder(r*cols + c))
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
 // UpdatedProps returns the properties that an update of a row of d writes:
 // the Mutable ones when d marks any (the CDP sessions), else every stored
 // property but the id.

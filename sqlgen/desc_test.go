@@ -46,6 +46,13 @@ func TestDescSQL(t *testing.T) {
 	if ins := Upsert(&SQLite, d, false); strings.Contains(ins, "ON CONFLICT") {
 		t.Errorf("insert %q replaces", ins)
 	}
+	if rows := InsertRows(&Postgres, d, 3); !strings.HasPrefix(rows, Upsert(&Postgres, d, false)+", ($"+strconv.Itoa(n+1)+", ") ||
+		!strings.HasSuffix(rows, ", $"+strconv.Itoa(3*n)+")") || strings.Count(rows, "(") != 4 {
+		t.Errorf("insert of 3 rows %q", rows)
+	}
+	if one := InsertRows(&SQLite, d, 1); one != Upsert(&SQLite, d, false) {
+		t.Errorf("insert of 1 row %q, want %q", one, Upsert(&SQLite, d, false))
+	}
 	if upd := Update(&Postgres, d); !strings.HasPrefix(upd, "UPDATE backup_job_sessions SET name = $1,") || !strings.HasSuffix(upd, "WHERE id = $"+strconv.Itoa(n)) {
 		t.Errorf("update %q", upd)
 	}

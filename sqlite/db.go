@@ -58,6 +58,7 @@ const (
 	idleCheckpointRows = 10000
 	idleCheckpointWait = time.Second
 	busyTimeoutMillis  = 10000
+	writerCacheKiB     = 65536 // the writer's page cache (64 MiB) outside bulk loads
 )
 
 // readStmtCache is how many statements each reader keeps prepared after
@@ -89,7 +90,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath() +
 		"?_busy_timeout=" + strconv.Itoa(busyTimeoutMillis) + "&_foreign_keys=on&_synchronous=NORMAL"
 	db := &DB{path: abs}
-	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536", pragmas: writerPragmas})
+	db.w = sql.OpenDB(connector{dsn: base + "&_journal_mode=WAL&_txlock=immediate&_cache_size=-" + strconv.Itoa(writerCacheKiB), pragmas: writerPragmas})
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -103,6 +104,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	if err := ensureKinds(ctx, db.w); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	// A bulk load that was killed left indexes to build.
+	if err := restoreIndexes(ctx, db.w); err != nil {
 		db.w.Close()
 		return nil, err
 	}

@@ -97,87 +97,199 @@ func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, er
 	return m, mapErr(rows.Err(), "columns of "+table)
 }
 
+// insertChunk is the number of rows that one INSERT statement writes when a
+// batch inserts many rows of one kind in a row: one statement (one call
+// into SQLite, one set of bound parameters) per chunk instead of per row.
+// With the widest described session row it stays far below SQLite's limit
+// of 32,766 parameters.
+const insertChunk = 64
+
 // kinds writes the rows of described kinds in b, each statement prepared
-// once in the transaction.
+// once in the transaction. Consecutive inserts of one kind are written
+// insertChunk rows per statement.
 func (a *applier) kinds(b *emcdp.Batch) error {
-	type key struct {
-		d  *emcdp.Desc
-		op emcdp.WriteOp
-	}
-	stmts := map[key]*sql.Stmt{}
-	defer func() {
-		for _, s := range stmts {
-			s.Close()
-		}
-	}()
-	var args []any
-	inserted := map[string]int64{}
-	days := sqlgen.Counts{}
+	w := kindWriter{a: a, stmts: map[stmtKey]*sql.Stmt{}, inserted: map[string]int64{}, days: sqlgen.Counts{}}
+	defer w.close()
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
-		k := key{d, op}
-		st := stmts[k]
-		if st == nil {
-			q := sqlgen.Upsert(&sqlgen.SQLite, d, op == emcdp.OpUpsert)
-			switch op {
-			case emcdp.OpUpdate:
-				q = sqlgen.Update(&sqlgen.SQLite, d)
-			case emcdp.OpDelete:
-				q = sqlgen.Delete(&sqlgen.SQLite, d)
+		if w.pend != nil && (w.pend != d || op != emcdp.OpInsert) {
+			if err := w.flushInserts(); err != nil {
+				return err
 			}
-			var err error
-			if st, err = a.tx.PrepareContext(a.ctx, q); err != nil {
-				return mapErr(err, "prepare "+d.Type)
-			}
-			stmts[k] = st
 		}
-		if op == emcdp.OpDelete {
-			id := d.ID(item)
-			if _, err := st.ExecContext(a.ctx, sqlgen.SQLite.IDValue(id)); err != nil {
-				return mapErr(err, "remove "+d.Type+" "+id.String())
-			}
-			for _, c := range emcdp.Cleared(d.Kind) {
-				if _, err := a.tx.ExecContext(a.ctx, sqlgen.Clear(&sqlgen.SQLite, c), sqlgen.SQLite.IDValue(id)); err != nil {
-					return mapErr(err, "clear "+c.Column+" of "+id.String())
-				}
-			}
-			return nil
+		if op == emcdp.OpInsert && d.Includes == nil {
+			return w.queueInsert(d, item)
 		}
-		var err error
-		if args, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, args[:0]); err != nil {
-			return fmt.Errorf("sqlite: %w", err)
-		}
-		id := d.ID(item)
-		r, err := st.ExecContext(a.ctx, args...)
-		if op == emcdp.OpUpdate {
-			return updated(r, err, d.Type, id)
-		}
-		if err != nil {
-			return mapErr(err, "write "+d.Type+" "+id.String())
-		}
-		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
-			inserted[d.Table]++
-			days.Insert(d, item)
-		}
-		if d.Includes != nil {
-			return a.objects(d, id, *d.Includes(item))
-		}
-		return nil
+		return w.write(d, op, item)
 	})
+	if err == nil {
+		err = w.flushInserts()
+	}
 	if err != nil {
 		return err
 	}
-	for tbl, n := range inserted {
+	for tbl, n := range w.inserted {
 		if err := a.count(tbl, n); err != nil {
 			return err
 		}
 	}
-	if len(days) > 0 {
+	if len(w.days) > 0 {
 		st := a.stmt(a.st.addDays)
-		for k, n := range days {
+		for k, n := range w.days {
 			if _, err := st.ExecContext(a.ctx, k.Table, k.Bucket, n); err != nil {
 				return mapErr(err, "count "+k.Table+" by day")
 			}
 		}
+	}
+	return nil
+}
+
+// stmtKey names a statement of kindWriter: an operation on a kind, and for
+// inserts the number of rows it writes (0 for one row).
+type stmtKey struct {
+	d    *emcdp.Desc
+	op   emcdp.WriteOp
+	rows int
+}
+
+// kindWriter writes the described rows of one batch: inserts of one kind
+// are queued and written in chunks, everything else row by row.
+type kindWriter struct {
+	a        *applier
+	stmts    map[stmtKey]*sql.Stmt
+	inserted map[string]int64 // rows inserted into counted tables
+	days     sqlgen.Counts    // rows inserted into bucketed tables, by day of creation
+
+	pend  *emcdp.Desc // the kind of the queued inserts; nil: none queued
+	args  []any       // the queued rows' arguments, row after row
+	ids   []emcdp.ID  // the queued rows' ids
+	items []any       // the queued rows
+	one   []any       // arguments of a single row
+}
+
+func (w *kindWriter) close() {
+	for _, s := range w.stmts {
+		s.Close()
+	}
+}
+
+// stmt returns the statement for k, prepared on first use.
+func (w *kindWriter) stmt(k stmtKey) (*sql.Stmt, error) {
+	if st := w.stmts[k]; st != nil {
+		return st, nil
+	}
+	q := sqlgen.Upsert(&sqlgen.SQLite, k.d, k.op == emcdp.OpUpsert)
+	switch {
+	case k.op == emcdp.OpUpdate:
+		q = sqlgen.Update(&sqlgen.SQLite, k.d)
+	case k.op == emcdp.OpDelete:
+		q = sqlgen.Delete(&sqlgen.SQLite, k.d)
+	case k.rows > 1:
+		q = sqlgen.InsertRows(&sqlgen.SQLite, k.d, k.rows)
+	}
+	st, err := w.a.tx.PrepareContext(w.a.ctx, q)
+	if err != nil {
+		return nil, mapErr(err, "prepare "+k.d.Type)
+	}
+	w.stmts[k] = st
+	return st, nil
+}
+
+// queueInsert queues the insert of item, a row of d, writing the queue
+// once it holds insertChunk rows.
+func (w *kindWriter) queueInsert(d *emcdp.Desc, item any) error {
+	var err error
+	if w.args, err = sqlgen.Args(&sqlgen.SQLite, d, item, false, w.args); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	w.pend = d
+	w.ids = append(w.ids, d.ID(item))
+	w.items = append(w.items, item)
+	if len(w.ids) == insertChunk {
+		return w.flushInserts()
+	}
+	return nil
+}
+
+// flushInserts writes the queued inserts in one statement. When it fails,
+// the statement has changed nothing, and the rows are written one by one so
+// that the error names the row at fault.
+func (w *kindWriter) flushInserts() error {
+	d, n := w.pend, len(w.ids)
+	if n == 0 {
+		return nil
+	}
+	defer func() {
+		clear(w.items)
+		w.pend, w.args, w.ids, w.items = nil, w.args[:0], w.ids[:0], w.items[:0]
+	}()
+	st, err := w.stmt(stmtKey{d, emcdp.OpInsert, n})
+	if err != nil {
+		return err
+	}
+	if n > 1 {
+		if _, err := st.ExecContext(w.a.ctx, w.args...); err == nil {
+			w.count(d, w.items...)
+			return nil
+		}
+		for _, it := range w.items {
+			if err := w.write(d, emcdp.OpInsert, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := st.ExecContext(w.a.ctx, w.args...); err != nil {
+		return mapErr(err, "write "+d.Type+" "+w.ids[0].String())
+	}
+	w.count(d, w.items...)
+	return nil
+}
+
+// count adds the inserted rows items of d to its table's counts: the row
+// count when the table is counted, and the counts by day when it is bucketed.
+func (w *kindWriter) count(d *emcdp.Desc, items ...any) {
+	if !sqlgen.Tables[d.Kind].Counted {
+		return
+	}
+	w.inserted[d.Table] += int64(len(items))
+	for _, it := range items {
+		w.days.Insert(d, it)
+	}
+}
+
+// write writes one row of d.
+func (w *kindWriter) write(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
+	st, err := w.stmt(stmtKey{d, op, 1})
+	if err != nil {
+		return err
+	}
+	id := d.ID(item)
+	if op == emcdp.OpDelete {
+		if _, err := st.ExecContext(w.a.ctx, sqlgen.SQLite.IDValue(id)); err != nil {
+			return mapErr(err, "remove "+d.Type+" "+id.String())
+		}
+		for _, c := range emcdp.Cleared(d.Kind) {
+			if _, err := w.a.tx.ExecContext(w.a.ctx, sqlgen.Clear(&sqlgen.SQLite, c), sqlgen.SQLite.IDValue(id)); err != nil {
+				return mapErr(err, "clear "+c.Column+" of "+id.String())
+			}
+		}
+		return nil
+	}
+	if w.one, err = sqlgen.Args(&sqlgen.SQLite, d, item, op == emcdp.OpUpdate, w.one[:0]); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	r, err := st.ExecContext(w.a.ctx, w.one...)
+	if op == emcdp.OpUpdate {
+		return updated(r, err, d.Type, id)
+	}
+	if err != nil {
+		return mapErr(err, "write "+d.Type+" "+id.String())
+	}
+	if op == emcdp.OpInsert {
+		w.count(d, item)
+	}
+	if d.Includes != nil {
+		return w.a.objects(d, id, *d.Includes(item))
 	}
 	return nil
 }

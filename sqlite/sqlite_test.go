@@ -92,6 +92,24 @@ func TestApplyErrors(t *testing.T) {
 	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), ts.ID.String()) {
 		t.Errorf("insert of a stored id: %v, want ErrDuplicate naming %s", err, ts.ID)
 	}
+	// inserts go insertChunk rows per statement: a stored id inside a full
+	// chunk, and an id repeated within the batch, are named all the same
+	many := make([]emcdp.TaskSession, insertChunk+5)
+	for i := range many {
+		many[i] = fresh
+		many[i].ID = emcdp.NewID()
+	}
+	many[insertChunk/2] = ts
+	err = db.Apply(ctx, &emcdp.Batch{NewTaskSessions: many})
+	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), ts.ID.String()) {
+		t.Errorf("insert of a stored id inside a chunk: %v, want ErrDuplicate naming %s", err, ts.ID)
+	}
+	many[insertChunk/2] = fresh
+	many[insertChunk+2] = fresh
+	err = db.Apply(ctx, &emcdp.Batch{NewTaskSessions: many})
+	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), fresh.ID.String()) {
+		t.Errorf("an id inserted twice in a batch: %v, want ErrDuplicate naming %s", err, fresh.ID)
+	}
 	missing := ts
 	missing.ID = emcdp.NewID()
 	err = db.Apply(ctx, &emcdp.Batch{NewTaskSessions: []emcdp.TaskSession{fresh}, UpdTaskSessions: []emcdp.TaskSession{missing}})
@@ -112,6 +130,18 @@ func TestApplyErrors(t *testing.T) {
 	}
 	if got := count(); got != before+1 {
 		t.Errorf("row count %d, want %d", got, before+1)
+	}
+	many[insertChunk/2].ID, many[insertChunk+2].ID = emcdp.NewID(), emcdp.NewID()
+	if err := db.Apply(ctx, &emcdp.Batch{NewTaskSessions: many}); err != nil {
+		t.Fatalf("a batch of more than a chunk: %v", err)
+	}
+	if got := count(); got != before+1+len(many) {
+		t.Errorf("row count %d, want %d", got, before+1+len(many))
+	}
+	for _, w := range many {
+		if got, err := db.TaskSession(ctx, w.ID); err != nil || got.ID != w.ID {
+			t.Fatalf("task session %s of the batch: %v", w.ID, err)
+		}
 	}
 }
 

@@ -1,0 +1,107 @@
+package sqlite
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/storetest"
+)
+
+// indexSQL lists the indexes of the database with their statements.
+func indexSQL(t *testing.T, db *DB) []string {
+	t.Helper()
+	rows, err := db.w.Query("SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestBulk checks that a bulk load drops the session tables' secondary
+// indexes but those that writes read, that rows written meanwhile read the
+// same, and that EndBulk, or the next Open after a load that never ended,
+// builds every index again as it was.
+func TestBulk(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	want := indexSQL(t, db)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	during := indexSQL(t, db)
+	if len(during) >= len(want) {
+		t.Fatalf("%d indexes during the bulk load, %d before", len(during), len(want))
+	}
+	for _, ix := range during {
+		if strings.HasPrefix(ix, "task_sessions_") {
+			t.Errorf("index %s kept during the bulk load", ix)
+		}
+	}
+	if !slices.ContainsFunc(during, func(s string) bool { return strings.Contains(s, "ON backup_task_sessions (vm_restore_point_id)") }) {
+		t.Errorf("the index that removals of VM restore points read was dropped:\n%s", strings.Join(during, "\n"))
+	}
+	if err := storetest.Generate(ctx, db, 3000, 500, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexSQL(t, db); !slices.Equal(got, want) {
+		t.Fatalf("indexes after EndBulk:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
+	if err != nil || res.Total != 3000 {
+		t.Fatalf("total %d, %v; want 3000", res.Total, err)
+	}
+	if err := db.EndBulk(ctx); err != nil { // nothing pending
+		t.Fatal(err)
+	}
+
+	// A load that never ends (the process was killed): the next Open
+	// builds the indexes.
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := indexSQL(t, db); !slices.Equal(got, want) {
+		t.Fatalf("indexes after reopening:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
+		t.Errorf("%s %q after reopening, %v", metaDeferred, v, err)
+	}
+}
+
+func TestIndexNames(t *testing.T) {
+	for _, c := range []struct {
+		stmt, name, table string
+		ok                bool
+	}{
+		{"CREATE INDEX task_sessions_vm ON task_sessions (vm_display_name, creation_time, id)", "task_sessions_vm", "task_sessions", true},
+		{`CREATE INDEX "ix" ON "t"(x)`, "ix", "t", true},
+		{"CREATE TABLE x (a)", "", "", false},
+	} {
+		name, table, ok := indexNames(c.stmt)
+		if name != c.name || table != c.table || ok != c.ok {
+			t.Errorf("indexNames(%q) = %q, %q, %v", c.stmt, name, table, ok)
+		}
+	}
+}
