@@ -191,6 +191,23 @@ func ReportRebuild() []string {
 // read transaction.
 type RowsFunc func(q string, args []any, row func(scan func(dest ...any) error) error) error
 
+// Rows is what both stores' result sets offer (database/sql's and pgx's).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachRow calls row with the scanner of each row of rows.
+func EachRow(rows Rows, row func(scan func(dest ...any) error) error) error {
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // ReadReportFacts reads the figures of one report through rows, which must
 // read one snapshot of the store.
 func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.ReportFacts, error) {

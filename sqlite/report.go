@@ -51,12 +51,7 @@ func (db *DB) ReportFacts(ctx context.Context, p emcdp.ReportPeriod) (*emcdp.Rep
 			return mapErr(err, "report")
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := row(rows.Scan); err != nil {
-				return mapErr(err, "report")
-			}
-		}
-		return mapErr(rows.Err(), "report")
+		return mapErr(sqlgen.EachRow(rows, row), "report")
 	})
 	if err != nil {
 		return nil, err

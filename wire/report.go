@@ -53,7 +53,7 @@ type rfield struct {
 }
 
 func rInt[T int | int64](name string, v T) rfield { return rfield{name: name, n: int64(v)} }
-func rStr(name, v string) rfield                 { return rfield{name: name, s: v, isStr: true} }
+func rStr(name, v string) rfield                  { return rfield{name: name, s: v, isStr: true} }
 
 // key returns the JSON key of a report property in the encoder's profile.
 func (e Encoder) key(name string) string {

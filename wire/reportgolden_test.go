@@ -50,7 +50,14 @@ func TestReportGolden(t *testing.T) {
 		{"report.processedVms", func(e Encoder) []byte { return e.ProcessedVmsReport(nil, r.ProcessedVms) }},
 		{"report.repository", func(e Encoder) []byte { return e.RepositoryReport(nil, r.Repositories) }},
 	}
-	for _, c := range cases {
+	checkVBR2Goldens(t, cases)
+}
+
+// checkVBR2Goldens encodes every case in XML and both JSON profiles and
+// compares each answer with its golden file in testdata/vbr2 byte for byte.
+func checkVBR2Goldens(t *testing.T, cs []vbrCase) {
+	t.Helper()
+	for _, c := range cs {
 		for _, ge := range goldenEncoders {
 			name := c.name + ge.suffix + ".golden"
 			t.Run(name, func(t *testing.T) {
