@@ -20,12 +20,27 @@ type ReportStore interface {
 // ReportPeriod is what a report counts over: runs, tasks and points that
 // ended (points: were created) in [Since, Until], and the calendar days of
 // processed_vms, given by the UTC day number (days since 1970-01-01) of the
-// newest and the number of days back from it.
+// newest and the number of days back from it. Frames names the frames whose
+// figures are wanted; a store may leave the others zero.
 type ReportPeriod struct {
 	Since, Until time.Time
 	LastDay      int64
 	Days         int
+	Frames       ReportFrames
 }
+
+// ReportFrames is a set of the frames of the summary report.
+type ReportFrames uint8
+
+// The frames.
+const (
+	FrameOverview ReportFrames = 1 << iota
+	FrameVmsOverview
+	FrameJobStatistics
+	FrameProcessedVms
+	FrameRepository
+	AllFrames = FrameOverview | FrameVmsOverview | FrameJobStatistics | FrameProcessedVms | FrameRepository
+)
 
 // ReportRun is one finished run (a backup, copy or replica job session) in
 // the period.

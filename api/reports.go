@@ -3,8 +3,8 @@ package api
 import (
 	"strings"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/report"
-	"github.com/emcdp/emcdp/wire"
 )
 
 // reportSummary answers GET /api/reports/summary: the links to the five
@@ -15,30 +15,36 @@ func (h *Handler) reportSummary(c *call, _ []string) error {
 }
 
 // reportFrame answers GET /api/reports/summary/{frame}, the frame's path
-// matched case-insensitively (clients send /Overview, /Job_Statistics):
-// the report computed from the store at the request time.
+// (wire.ReportFrames) matched case-insensitively (clients send /Overview,
+// /Job_Statistics): the frame computed from the store at the request time,
+// reading only the figures it shows.
 func (h *Handler) reportFrame(c *call, args []string) error {
-	frame := -1
-	for i, f := range wire.ReportFrames {
-		if strings.EqualFold(args[0], f.Path) {
-			frame = i
+	var frame emcdp.ReportFrames
+	for _, f := range []struct {
+		path  string
+		frame emcdp.ReportFrames
+	}{{"overview", emcdp.FrameOverview}, {"vms_overview", emcdp.FrameVmsOverview},
+		{"job_statistics", emcdp.FrameJobStatistics}, {"processed_vms", emcdp.FrameProcessedVms},
+		{"repository", emcdp.FrameRepository}} {
+		if strings.EqualFold(args[0], f.path) {
+			frame = f.frame
 		}
 	}
-	if frame < 0 {
+	if frame == 0 {
 		return notFound()
 	}
-	r, err := report.Compute(c.ctx(), h.store, h.clock.Now())
+	r, err := report.Compute(c.ctx(), h.store, h.clock.Now(), frame)
 	if err != nil {
 		return err
 	}
-	switch wire.ReportFrames[frame].Path {
-	case "overview":
+	switch frame {
+	case emcdp.FrameOverview:
 		c.buf = c.enc.OverviewReport(c.buf, &r.Overview)
-	case "vms_overview":
+	case emcdp.FrameVmsOverview:
 		c.buf = c.enc.VmsOverviewReport(c.buf, &r.VmsOverview)
-	case "job_statistics":
+	case emcdp.FrameJobStatistics:
 		c.buf = c.enc.JobStatisticsReport(c.buf, &r.JobStatistics)
-	case "processed_vms":
+	case emcdp.FrameProcessedVms:
 		c.buf = c.enc.ProcessedVmsReport(c.buf, r.ProcessedVms)
 	default:
 		c.buf = c.enc.RepositoryReport(c.buf, r.Repositories)

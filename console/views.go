@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
-	"github.com/emcdp/emcdp/report"
 	"github.com/emcdp/emcdp/query"
+	"github.com/emcdp/emcdp/report"
 )
 
 // Count is one number of the overview with the query service request that
@@ -225,7 +225,7 @@ func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time, limit int)
 	if err := readJobs(ctx, st, now, o); err != nil {
 		return nil, err
 	}
-	if o.Report, err = report.Compute(ctx, st, now); err != nil {
+	if o.Report, err = report.Compute(ctx, st, now, emcdp.AllFrames); err != nil {
 		return nil, err
 	}
 	for _, k := range []emcdp.Kind{emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession,

@@ -20,19 +20,20 @@ const Days = 7
 
 // PeriodAt returns the period of a report requested at now: the runs that
 // ended, and the points created, in the 24 hours up to now, and the seven
-// UTC calendar days ending on now's day.
+// UTC calendar days ending on now's day; every frame is wanted.
 func PeriodAt(now time.Time) emcdp.ReportPeriod {
 	now = now.UTC()
-	return emcdp.ReportPeriod{Since: now.Add(-Period), Until: now, LastDay: dayOf(now), Days: Days}
+	return emcdp.ReportPeriod{Since: now.Add(-Period), Until: now, LastDay: dayOf(now), Days: Days, Frames: emcdp.AllFrames}
 }
 
 // dayOf returns the UTC day number of t (days since 1970-01-01).
 func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
 
 // Compute reads the figures of the report at now from st and computes its
-// five frames.
-func Compute(ctx context.Context, st emcdp.ReportStore, now time.Time) (*emcdp.Report, error) {
+// frames; only those named in frames hold their figures.
+func Compute(ctx context.Context, st emcdp.ReportStore, now time.Time, frames emcdp.ReportFrames) (*emcdp.Report, error) {
 	p := PeriodAt(now)
+	p.Frames = frames
 	f, err := st.ReportFacts(ctx, p)
 	if err != nil {
 		return nil, err

@@ -224,15 +224,20 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 	q := func(format string, n int) string { return fmt.Sprintf(format, ph(n)...) }
 	big := "BIGINT"
 	sum := func(col string) string { return "CAST(COALESCE(sum(" + col + "), 0) AS " + big + ")" }
+	const (
+		ov, vo, js, pv, rp = emcdp.FrameOverview, emcdp.FrameVmsOverview, emcdp.FrameJobStatistics,
+			emcdp.FrameProcessedVms, emcdp.FrameRepository
+	)
 	steps := []struct {
+		need emcdp.ReportFrames // the frames that need the figures of the step
 		q    string
 		args []any
 		row  func(scan func(...any) error) error
 	}{
-		{"SELECT count(*), " + sum("proxy_count") + " FROM backup_servers", nil, func(s func(...any) error) error {
+		{ov, "SELECT count(*), " + sum("proxy_count") + " FROM backup_servers", nil, func(s func(...any) error) error {
 			return s(&f.BackupServers, &f.ProxyServers)
 		}},
-		{"SELECT r.name, r.capacity, r.free_space, COALESCE(s.full_size + s.incr_size, 0) FROM repositories r " +
+		{ov | rp, "SELECT r.name, r.capacity, r.free_space, COALESCE(s.full_size + s.incr_size, 0) FROM repositories r " +
 			"LEFT JOIN report_repo_sizes s ON s.repository_id = r.id ORDER BY " + dl.FoldColumn("r.name") + ", r.id", nil,
 			func(s func(...any) error) error {
 				var r emcdp.ReportRepository
@@ -240,7 +245,7 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 				f.Repositories = append(f.Repositories, r)
 				return err
 			}},
-		{"SELECT job_type, count(*) FROM jobs WHERE schedule_configured AND schedule_enabled GROUP BY job_type", nil,
+		{ov | js, "SELECT job_type, count(*) FROM jobs WHERE schedule_configured AND schedule_enabled GROUP BY job_type", nil,
 			func(s func(...any) error) error {
 				var t, n int
 				if err := s(&t, &n); err != nil {
@@ -254,10 +259,10 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 				}
 				return nil
 			}},
-		{q(`SELECT count(*) FROM (SELECT DISTINCT job_id FROM backup_job_sessions WHERE end_time IS NULL AND job_type <= %s
+		{ov | js, q(`SELECT count(*) FROM (SELECT DISTINCT job_id FROM backup_job_sessions WHERE end_time IS NULL AND job_type <= %s
 			UNION SELECT DISTINCT job_id FROM replica_job_sessions WHERE end_time IS NULL) x`, 1), []any{copies},
 			func(s func(...any) error) error { return s(&f.RunningJobs) }},
-		{q(`SELECT job_name, job_type, creation_time, end_time, result FROM backup_job_sessions
+		{js, q(`SELECT job_name, job_type, creation_time, end_time, result FROM backup_job_sessions
 			WHERE end_time >= %s AND end_time <= %s AND job_type <= %s
 			UNION ALL SELECT job_name, job_type, creation_time, end_time, result FROM replica_job_sessions
 			WHERE end_time >= %s AND end_time <= %s`, 5), []any{since, until, copies, since, until},
@@ -270,7 +275,7 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 				f.Runs = append(f.Runs, r)
 				return err
 			}},
-		{q("SELECT result, count(*) FROM report_vm_latest WHERE end_time >= %s AND end_time <= %s GROUP BY result", 2),
+		{ov, q("SELECT result, count(*) FROM report_vm_latest WHERE end_time >= %s AND end_time <= %s GROUP BY result", 2),
 			[]any{since, until}, func(s func(...any) error) error {
 				var res, n int
 				if err := s(&res, &n); err != nil {
@@ -281,7 +286,7 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 				}
 				return nil
 			}},
-		{q(`SELECT result, count(*) FROM backup_task_sessions WHERE end_time >= %s AND end_time <= %s AND job_type <= %s
+		{vo, q(`SELECT result, count(*) FROM backup_task_sessions WHERE end_time >= %s AND end_time <= %s AND job_type <= %s
 			GROUP BY result`, 3), []any{since, until, copies}, func(s func(...any) error) error {
 			var res, n int
 			if err := s(&res, &n); err != nil {
@@ -293,13 +298,13 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 			}
 			return nil
 		}},
-		{q("SELECT count(*) FROM vm_restore_points WHERE creation_time >= %s AND creation_time <= %s", 2),
+		{vo, q("SELECT count(*) FROM vm_restore_points WHERE creation_time >= %s AND creation_time <= %s", 2),
 			[]any{since, until}, func(s func(...any) error) error { return s(&f.RestorePoints) }},
-		{"SELECT count(*), " + sum("size") + " FROM report_vm_points WHERE points > 0", nil,
+		{vo, "SELECT count(*), " + sum("size") + " FROM report_vm_points WHERE points > 0", nil,
 			func(s func(...any) error) error { return s(&f.BackedUpVms, &f.SourceVmsSize) }},
-		{"SELECT " + sum("full_size") + ", " + sum("incr_size") + " FROM report_repo_sizes", nil,
+		{vo, "SELECT " + sum("full_size") + ", " + sum("incr_size") + " FROM report_repo_sizes", nil,
 			func(s func(...any) error) error { return s(&f.FullBackupPointsSize, &f.IncrementalBackupPointsSize) }},
-		{q("SELECT day, replica, n FROM report_day_counts WHERE day > %s AND day <= %s ORDER BY day DESC", 2),
+		{pv, q("SELECT day, replica, n FROM report_day_counts WHERE day > %s AND day <= %s ORDER BY day DESC", 2),
 			[]any{p.LastDay - int64(p.Days), p.LastDay}, func(s func(...any) error) error {
 				var day int64
 				var replica, n int
@@ -318,6 +323,9 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 			}},
 	}
 	for _, st := range steps {
+		if st.need&p.Frames == 0 {
+			continue
+		}
 		if err := rows(st.q, st.args, st.row); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func TestReportGolden(t *testing.T) {
 	if err := st.Apply(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	r, err := report.Compute(ctx, st, mustTime(t, "2026-06-15T22:01:00Z"))
+	r, err := report.Compute(ctx, st, mustTime(t, "2026-06-15T22:01:00Z"), emcdp.AllFrames)
 	if err != nil {
 		t.Fatal(err)
 	}
