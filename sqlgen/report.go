@@ -18,12 +18,17 @@ import (
 //   - report_vm_latest: per VM, the end time and result of its latest
 //     finished run task (the overview's VM states);
 //   - report_vm_days: the VMs a run task processed with Success or Warning,
-//     per UTC day (end time) and backup/replica; report_day_counts counts
-//     them per day (processed_vms);
+//     per UTC day (end time) and backup/replica (processed_vms);
 //   - report_vm_points: per VM, its kept VM restore points and its size, the
 //     TotalSize of the task of its newest point (vms_overview);
-//   - report_repo_sizes: per repository, Σ BackupSize of its full (vbk) and
+//   - report_backup_sizes: per backup, Σ BackupSize of its full (vbk) and
 //     incremental (vib, vrb) files (vms_overview, repository).
+//
+// No figure is kept in a row that many rows of one batch update: on
+// PostgreSQL every update of a row in one transaction adds a version that the
+// next update walks past, so a per-repository or per-day counter written by a
+// batch of thousands of rows grows quadratic. Sizes are kept per backup and
+// summed per repository when read; processed VMs are counted when read.
 //
 // A VM is named by its display name, as tasks and points carry it. A task
 // of an agent or NAS job is not a run task (emcdp.JobType.IsRunType). Task
@@ -31,7 +36,7 @@ import (
 // goes, every day and every latest end before its creation went with it.
 
 // ReportTables are the names of the report tables, emptied by Clear.
-var ReportTables = []string{"report_vm_latest", "report_vm_days", "report_day_counts", "report_vm_points", "report_repo_sizes"}
+var ReportTables = []string{"report_vm_latest", "report_vm_days", "report_vm_points", "report_backup_sizes"}
 
 // dayNanos is one day in the unit of the time columns.
 const dayNanos = int64(24 * time.Hour)
@@ -46,9 +51,8 @@ func reportTables(dl *Dialect) []string {
 		"CREATE TABLE IF NOT EXISTS report_vm_latest (vm " + text + " PRIMARY KEY, end_time " + big + " NOT NULL, result " + big + " NOT NULL)",
 		"CREATE INDEX IF NOT EXISTS report_vm_latest_end ON report_vm_latest (end_time)",
 		"CREATE TABLE IF NOT EXISTS report_vm_days (day " + big + " NOT NULL, replica " + big + " NOT NULL, vm " + text + " NOT NULL, PRIMARY KEY (day, replica, vm))",
-		"CREATE TABLE IF NOT EXISTS report_day_counts (day " + big + " NOT NULL, replica " + big + " NOT NULL, n " + big + " NOT NULL, PRIMARY KEY (day, replica))",
 		"CREATE TABLE IF NOT EXISTS report_vm_points (vm " + text + " PRIMARY KEY, points " + big + " NOT NULL, size " + big + " NOT NULL, size_time " + big + " NOT NULL)",
-		"CREATE TABLE IF NOT EXISTS report_repo_sizes (repository_id " + id + " PRIMARY KEY, full_size " + big + " NOT NULL, incr_size " + big + " NOT NULL)",
+		"CREATE TABLE IF NOT EXISTS report_backup_sizes (backup_id " + id + " PRIMARY KEY, full_size " + big + " NOT NULL, incr_size " + big + " NOT NULL)",
 		// The runs and tasks that ended in the period, the running runs.
 		"CREATE INDEX IF NOT EXISTS backup_job_sessions_report ON backup_job_sessions (end_time, job_type)",
 		"CREATE INDEX IF NOT EXISTS replica_job_sessions_report ON replica_job_sessions (end_time)",
@@ -68,10 +72,6 @@ const (
 		ON CONFLICT DO NOTHING`
 	taskGone = `DELETE FROM report_vm_days WHERE day < OLD.creation_time / {day};
 		DELETE FROM report_vm_latest WHERE end_time < OLD.creation_time`
-	dayCountAdd = `INSERT INTO report_day_counts (day, replica, n) VALUES (NEW.day, NEW.replica, 1)
-		ON CONFLICT (day, replica) DO UPDATE SET n = report_day_counts.n + 1`
-	dayCountSub = `UPDATE report_day_counts SET n = n - 1 WHERE day = OLD.day AND replica = OLD.replica;
-		DELETE FROM report_day_counts WHERE day = OLD.day AND replica = OLD.replica AND n <= 0`
 	pointAdd = `INSERT INTO report_vm_points (vm, points, size, size_time)
 		SELECT NEW.vm_display_name, 1, COALESCE((SELECT total_size FROM backup_task_sessions WHERE id = NEW.task_session_id), 0), NEW.creation_time
 		WHERE NEW.vm_display_name IS NOT NULL
@@ -80,16 +80,15 @@ const (
 			size_time = CASE WHEN excluded.size_time >= report_vm_points.size_time THEN excluded.size_time ELSE report_vm_points.size_time END`
 	pointSub = `UPDATE report_vm_points SET points = points - 1 WHERE vm = OLD.vm_display_name;
 		DELETE FROM report_vm_points WHERE vm = OLD.vm_display_name AND points <= 0`
-	fileAdd = `INSERT INTO report_repo_sizes (repository_id, full_size, incr_size)
-		SELECT b.repository_id, CASE WHEN NEW.file_type = 'vbk' THEN NEW.backup_size ELSE 0 END,
-			CASE WHEN NEW.file_type = 'vbk' THEN 0 ELSE NEW.backup_size END
-		FROM backups b WHERE b.id = NEW.backup_id
-		ON CONFLICT (repository_id) DO UPDATE SET full_size = report_repo_sizes.full_size + excluded.full_size,
-			incr_size = report_repo_sizes.incr_size + excluded.incr_size`
-	fileSub = `UPDATE report_repo_sizes SET
+	fileAdd = `INSERT INTO report_backup_sizes (backup_id, full_size, incr_size)
+		VALUES (NEW.backup_id, CASE WHEN NEW.file_type = 'vbk' THEN NEW.backup_size ELSE 0 END,
+			CASE WHEN NEW.file_type = 'vbk' THEN 0 ELSE NEW.backup_size END)
+		ON CONFLICT (backup_id) DO UPDATE SET full_size = report_backup_sizes.full_size + excluded.full_size,
+			incr_size = report_backup_sizes.incr_size + excluded.incr_size`
+	fileSub = `UPDATE report_backup_sizes SET
 			full_size = full_size - CASE WHEN OLD.file_type = 'vbk' THEN OLD.backup_size ELSE 0 END,
 			incr_size = incr_size - CASE WHEN OLD.file_type = 'vbk' THEN 0 ELSE OLD.backup_size END
-		WHERE repository_id = (SELECT repository_id FROM backups WHERE id = OLD.backup_id)`
+		WHERE backup_id = OLD.backup_id`
 )
 
 // reportTrigger is one trigger: its name, table, event, the condition on
@@ -110,8 +109,6 @@ func reportTriggers() []reportTrigger {
 		{"report_replica_task_ins", "replica_task_sessions", "INSERT", "NEW.end_time IS NOT NULL", replica},
 		{"report_replica_task_upd", "replica_task_sessions", "UPDATE OF end_time, result", "NEW.end_time IS NOT NULL", replica},
 		{"report_replica_task_del", "replica_task_sessions", "DELETE", "", []string{taskGone}},
-		{"report_day_ins", "report_vm_days", "INSERT", "", []string{dayCountAdd}},
-		{"report_day_del", "report_vm_days", "DELETE", "", []string{dayCountSub}},
 		{"report_point_ins", "vm_restore_points", "INSERT", "", []string{pointAdd}},
 		{"report_point_del", "vm_restore_points", "DELETE", "", []string{pointSub}},
 		{"report_file_ins", "backup_files", "INSERT", "", []string{fileAdd}},
@@ -158,8 +155,7 @@ func ReportSchema(dl *Dialect) []string {
 }
 
 // ReportRebuild returns the statements that fill the report tables from the
-// rows a store holds, run once when it first gets them (after ReportSchema,
-// whose trigger on report_vm_days counts the days).
+// rows a store holds, run once when it first gets them.
 func ReportRebuild() []string {
 	tasks := fmt.Sprintf(`SELECT vm_display_name, end_time, result, 0 AS replica FROM backup_task_sessions
 			WHERE end_time IS NOT NULL AND job_type <= %d
@@ -179,10 +175,10 @@ func ReportRebuild() []string {
 		`UPDATE report_vm_points SET size = COALESCE((SELECT t.total_size FROM vm_restore_points p
 			JOIN backup_task_sessions t ON t.id = p.task_session_id
 			WHERE p.vm_display_name = report_vm_points.vm ORDER BY p.creation_time DESC LIMIT 1), 0)`,
-		`INSERT INTO report_repo_sizes (repository_id, full_size, incr_size)
-		SELECT b.repository_id, sum(CASE WHEN f.file_type = 'vbk' THEN f.backup_size ELSE 0 END),
-			sum(CASE WHEN f.file_type = 'vbk' THEN 0 ELSE f.backup_size END)
-		FROM backup_files f JOIN backups b ON b.id = f.backup_id GROUP BY b.repository_id`,
+		`INSERT INTO report_backup_sizes (backup_id, full_size, incr_size)
+		SELECT backup_id, sum(CASE WHEN file_type = 'vbk' THEN backup_size ELSE 0 END),
+			sum(CASE WHEN file_type = 'vbk' THEN 0 ELSE backup_size END)
+		FROM backup_files GROUP BY backup_id`,
 	}
 }
 
@@ -237,8 +233,10 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 		{ov, "SELECT count(*), " + sum("proxy_count") + " FROM backup_servers", nil, func(s func(...any) error) error {
 			return s(&f.BackupServers, &f.ProxyServers)
 		}},
-		{ov | rp, "SELECT r.name, r.capacity, r.free_space, COALESCE(s.full_size + s.incr_size, 0) FROM repositories r " +
-			"LEFT JOIN report_repo_sizes s ON s.repository_id = r.id ORDER BY " + dl.FoldColumn("r.name") + ", r.id", nil,
+		{ov | rp, "SELECT r.name, r.capacity, r.free_space, COALESCE(s.size, 0) FROM repositories r " +
+			"LEFT JOIN (SELECT b.repository_id, " + sum("x.full_size + x.incr_size") + " AS size FROM report_backup_sizes x " +
+			"JOIN backups b ON b.id = x.backup_id GROUP BY b.repository_id) s ON s.repository_id = r.id " +
+			"ORDER BY " + dl.FoldColumn("r.name") + ", r.id", nil,
 			func(s func(...any) error) error {
 				var r emcdp.ReportRepository
 				err := s(&r.Name, &r.Capacity, &r.FreeSpace, &r.BackupSize)
@@ -302,9 +300,10 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 			[]any{since, until}, func(s func(...any) error) error { return s(&f.RestorePoints) }},
 		{vo, "SELECT count(*), " + sum("size") + " FROM report_vm_points WHERE points > 0", nil,
 			func(s func(...any) error) error { return s(&f.BackedUpVms, &f.SourceVmsSize) }},
-		{vo, "SELECT " + sum("full_size") + ", " + sum("incr_size") + " FROM report_repo_sizes", nil,
+		{vo, "SELECT " + sum("full_size") + ", " + sum("incr_size") + " FROM report_backup_sizes", nil,
 			func(s func(...any) error) error { return s(&f.FullBackupPointsSize, &f.IncrementalBackupPointsSize) }},
-		{pv, q("SELECT day, replica, n FROM report_day_counts WHERE day > %s AND day <= %s ORDER BY day DESC", 2),
+		{pv, q(`SELECT day, replica, count(*) FROM report_vm_days WHERE day > %s AND day <= %s
+			GROUP BY day, replica ORDER BY day DESC`, 2),
 			[]any{p.LastDay - int64(p.Days), p.LastDay}, func(s func(...any) error) error {
 				var day int64
 				var replica, n int
