@@ -92,10 +92,12 @@ const (
 )
 
 // reportTrigger is one trigger: its name, table, event, the condition on
-// the row and the statements it runs.
+// the row (SQLite) or its transition tables (PostgreSQL), and the
+// statements it runs.
 type reportTrigger struct {
 	name, table, event, when string
 	body                     []string
+	stmt                     bool // PostgreSQL: once per statement, when names its transition table
 }
 
 func reportTriggers() []reportTrigger {
@@ -103,17 +105,17 @@ func reportTriggers() []reportTrigger {
 	backup := []string{latestUpsert, strings.ReplaceAll(dayInsert, "{replica}", "0")}
 	replica := []string{latestUpsert, strings.ReplaceAll(dayInsert, "{replica}", "1")}
 	return []reportTrigger{
-		{"report_backup_task_ins", "backup_task_sessions", "INSERT", runTask, backup},
-		{"report_backup_task_upd", "backup_task_sessions", "UPDATE OF end_time, result", runTask, backup},
-		{"report_backup_task_del", "backup_task_sessions", "DELETE", "", []string{taskGone}},
-		{"report_replica_task_ins", "replica_task_sessions", "INSERT", "NEW.end_time IS NOT NULL", replica},
-		{"report_replica_task_upd", "replica_task_sessions", "UPDATE OF end_time, result", "NEW.end_time IS NOT NULL", replica},
-		{"report_replica_task_del", "replica_task_sessions", "DELETE", "", []string{taskGone}},
-		{"report_point_ins", "vm_restore_points", "INSERT", "", []string{pointAdd}},
-		{"report_point_del", "vm_restore_points", "DELETE", "", []string{pointSub}},
-		{"report_file_ins", "backup_files", "INSERT", "", []string{fileAdd}},
-		{"report_file_upd", "backup_files", "UPDATE OF backup_size, file_type, backup_id", "", []string{fileSub, fileAdd}},
-		{"report_file_del", "backup_files", "DELETE", "", []string{fileSub}},
+		{"report_backup_task_ins", "backup_task_sessions", "INSERT", runTask, backup, false},
+		{"report_backup_task_upd", "backup_task_sessions", "UPDATE OF end_time, result", runTask, backup, false},
+		{"report_backup_task_del", "backup_task_sessions", "DELETE", "", []string{taskGone}, false},
+		{"report_replica_task_ins", "replica_task_sessions", "INSERT", "NEW.end_time IS NOT NULL", replica, false},
+		{"report_replica_task_upd", "replica_task_sessions", "UPDATE OF end_time, result", "NEW.end_time IS NOT NULL", replica, false},
+		{"report_replica_task_del", "replica_task_sessions", "DELETE", "", []string{taskGone}, false},
+		{"report_point_ins", "vm_restore_points", "INSERT", "", []string{pointAdd}, false},
+		{"report_point_del", "vm_restore_points", "DELETE", "", []string{pointSub}, false},
+		{"report_file_ins", "backup_files", "INSERT", "", []string{fileAdd}, false},
+		{"report_file_upd", "backup_files", "UPDATE OF backup_size, file_type, backup_id", "", []string{fileSub, fileAdd}, false},
+		{"report_file_del", "backup_files", "DELETE", "", []string{fileSub}, false},
 	}
 }
 
@@ -123,33 +125,81 @@ func fill(s string) string {
 		"{warning}", fmt.Sprint(int(emcdp.ResultWarning))).Replace(s)
 }
 
+// Set-based trigger bodies of PostgreSQL, run once per statement over its
+// transition tables (new_rows, old_rows): a COPY of thousands of task
+// sessions, or the removal of the sessions of a day, runs each once rather
+// than once per row. Rows written one statement each (points, files, the
+// update of a task) keep the row triggers, which a WHEN clause skips
+// without calling a function.
+const (
+	pgLatest = `INSERT INTO report_vm_latest (vm, end_time, result)
+		SELECT DISTINCT ON (vm_display_name) vm_display_name, end_time, result FROM new_rows WHERE {cond}
+		ORDER BY vm_display_name, end_time DESC
+		ON CONFLICT (vm) DO UPDATE SET end_time = excluded.end_time, result = excluded.result
+		WHERE excluded.end_time >= report_vm_latest.end_time`
+	pgDays = `INSERT INTO report_vm_days (day, replica, vm)
+		SELECT DISTINCT end_time / {day}, {replica}, vm_display_name FROM new_rows
+		WHERE {cond} AND result IN ({success}, {warning})
+		ON CONFLICT DO NOTHING`
+	pgTaskGone = `DELETE FROM report_vm_days WHERE day < (SELECT min(creation_time) FROM old_rows) / {day};
+		DELETE FROM report_vm_latest WHERE end_time < (SELECT min(creation_time) FROM old_rows)`
+)
+
+// pgReportTriggers are the triggers of PostgreSQL: the same as
+// reportTriggers, but statement-level (stmt) for the inserts and deletes of
+// task sessions.
+func pgReportTriggers() []reportTrigger {
+	task := func(replica, cond string) []string {
+		r := strings.NewReplacer("{cond}", cond, "{replica}", replica)
+		return []string{r.Replace(pgLatest), r.Replace(pgDays)}
+	}
+	stmt := map[string][]string{
+		"report_backup_task_ins":  task("0", fmt.Sprintf("end_time IS NOT NULL AND job_type <= %d", emcdp.JobImmediateBackupCopy)),
+		"report_replica_task_ins": task("1", "end_time IS NOT NULL"),
+		"report_backup_task_del":  {pgTaskGone},
+		"report_replica_task_del": {pgTaskGone},
+	}
+	ts := reportTriggers()
+	for i := range ts {
+		if body, ok := stmt[ts[i].name]; ok {
+			ts[i].body, ts[i].stmt = body, true
+			ts[i].when = "NEW TABLE AS new_rows"
+			if ts[i].event == "DELETE" {
+				ts[i].when = "OLD TABLE AS old_rows"
+			}
+		}
+	}
+	return ts
+}
+
 // ReportSchema returns the statements that create the report tables,
 // indexes and triggers of dialect dl, each safe to run again.
 func ReportSchema(dl *Dialect) []string {
 	stmts := reportTables(dl)
-	for _, t := range reportTriggers() {
-		body := fill(strings.Join(t.body, ";\n")) + ";"
-		if dl.Name == Postgres.Name {
-			// One function per trigger; its condition is checked inside,
-			// since a WHEN clause of an UPDATE OF trigger cannot say OLD
-			// on an INSERT.
-			cond := ""
-			if t.when != "" {
-				cond = "IF NOT (" + fill(t.when) + ") THEN RETURN NULL; END IF;\n"
+	if dl.Name == Postgres.Name {
+		for _, t := range pgReportTriggers() {
+			each := " FOR EACH ROW"
+			switch {
+			case t.stmt:
+				each = " REFERENCING " + t.when + " FOR EACH STATEMENT"
+			case t.when != "":
+				each += " WHEN (" + fill(t.when) + ")"
 			}
 			stmts = append(stmts,
 				"CREATE OR REPLACE FUNCTION "+t.name+"() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"+
-					cond+body+"\nRETURN NULL;\nEND\n$fn$",
-				"CREATE OR REPLACE TRIGGER "+t.name+" AFTER "+t.event+" ON "+t.table+
-					" FOR EACH ROW EXECUTE FUNCTION "+t.name+"()")
-			continue
+					fill(strings.Join(t.body, ";\n"))+";\nRETURN NULL;\nEND\n$fn$",
+				"CREATE OR REPLACE TRIGGER "+t.name+" AFTER "+t.event+" ON "+t.table+each+
+					" EXECUTE FUNCTION "+t.name+"()")
 		}
+		return stmts
+	}
+	for _, t := range reportTriggers() {
 		when := ""
 		if t.when != "" {
 			when = " WHEN " + fill(t.when)
 		}
 		stmts = append(stmts, "CREATE TRIGGER IF NOT EXISTS "+t.name+" AFTER "+t.event+" ON "+t.table+
-			" FOR EACH ROW"+when+"\nBEGIN\n"+body+"\nEND")
+			" FOR EACH ROW"+when+"\nBEGIN\n"+fill(strings.Join(t.body, ";\n"))+";\nEND")
 	}
 	return stmts
 }
