@@ -86,12 +86,12 @@ type ReportFacts struct {
 	// BackupTasks and SuccessfulBackupTasks count the finished backup
 	// (not replica) run tasks of the period, and those that succeeded.
 	BackupTasks, SuccessfulBackupTasks int
-	RestorePoints                      int   // VM restore points created in the period
-	BackedUpVms                        int   // distinct VMs with at least one kept VM restore point
-	SourceVmsSize                      int64 // Σ of those VMs' size (the TotalSize of the task of their newest point)
-	FullBackupPointsSize               int64 // Σ BackupSize of vbk files
-	IncrementalBackupPointsSize        int64 // Σ BackupSize of vib and vrb files
-	Days                               []ReportDay
+	RestorePoints                      int         // VM restore points created in the period
+	BackedUpVms                        int         // distinct VMs with at least one kept VM restore point
+	SourceVmsSize                      int64       // Σ of those VMs' size (the TotalSize of the task of their newest point)
+	FullBackupPointsSize               int64       // Σ BackupSize of vbk files
+	IncrementalBackupPointsSize        int64       // Σ BackupSize of vib and vrb files
+	Days                               []ReportDay // in no order
 }
 
 // IsRunType reports whether sessions of jobs of this type are runs the

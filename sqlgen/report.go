@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -352,21 +353,22 @@ func ReadReportFacts(dl *Dialect, p emcdp.ReportPeriod, rows RowsFunc) (*emcdp.R
 			func(s func(...any) error) error { return s(&f.BackedUpVms, &f.SourceVmsSize) }},
 		{vo, "SELECT " + sum("full_size") + ", " + sum("incr_size") + " FROM report_backup_sizes", nil,
 			func(s func(...any) error) error { return s(&f.FullBackupPointsSize, &f.IncrementalBackupPointsSize) }},
-		{pv, q(`SELECT day, replica, count(*) FROM report_vm_days WHERE day > %s AND day <= %s
-			GROUP BY day, replica ORDER BY day DESC`, 2),
+		{pv, q("SELECT day, replica, count(*) FROM report_vm_days WHERE day > %s AND day <= %s GROUP BY day, replica", 2),
 			[]any{p.LastDay - int64(p.Days), p.LastDay}, func(s func(...any) error) error {
 				var day int64
 				var replica, n int
 				if err := s(&day, &replica, &n); err != nil {
 					return err
 				}
-				if len(f.Days) == 0 || f.Days[len(f.Days)-1].Day != day {
+				i := slices.IndexFunc(f.Days, func(d emcdp.ReportDay) bool { return d.Day == day })
+				if i < 0 {
+					i = len(f.Days)
 					f.Days = append(f.Days, emcdp.ReportDay{Day: day})
 				}
-				if d := &f.Days[len(f.Days)-1]; replica == 1 {
-					d.Replicated = n
+				if replica == 1 {
+					f.Days[i].Replicated = n
 				} else {
-					d.BackedUp = n
+					f.Days[i].BackedUp = n
 				}
 				return nil
 			}},
