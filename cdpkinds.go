@@ -25,6 +25,7 @@ var BackupServerDesc = &Desc{
 		PStr("Version", "Version", "version", func(s *BackupServer) *string { return &s.Version }),
 		PInt("", "WcfPort", "wcf_port", func(s *BackupServer) *int { return &s.WcfPort }),
 		PStr("", "VbrCertificateThumbprint", "vbr_certificate_thumbprint", func(s *BackupServer) *string { return &s.VbrCertificateThumbprint }),
+		PInt("", "", "proxy_count", func(s *BackupServer) *int { return &s.ProxyCount }),
 	},
 	// The entity writes Alternate first, the reference last.
 	Links: []Link{

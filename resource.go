@@ -12,6 +12,7 @@ type BackupServer struct {
 	Version                  string
 	WcfPort                  int    // the VBR service port EM reaches, 9405
 	VbrCertificateThumbprint string // 40 upper-case hex digits
+	ProxyCount               int    // backup proxies of the server; only counted by the overview report
 }
 
 // CdpPolicy is a CDP replication policy on one backup server.

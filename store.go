@@ -13,6 +13,7 @@ type Store interface {
 	ResourceStore
 	AuthStore
 	TaskStore
+	ReportStore
 	// Apply writes a batch in one transaction: all of it or none of it.
 	Apply(ctx context.Context, b *Batch) error
 	// Meta returns a value written by a Batch, or "" when the key is unset.

@@ -36,6 +36,8 @@ var routes = buildRoutes(append([]route{
 	{pattern: seg("logonsessions/*"), get: (*Handler).logonSession, del: (*Handler).logoff},
 	{pattern: seg("query"), get: (*Handler).query},
 	{pattern: seg("querysvc"), get: (*Handler).querySvc},
+	{pattern: seg("reports/summary"), get: (*Handler).reportSummary},
+	{pattern: seg("reports/summary/*"), get: (*Handler).reportFrame},
 	{pattern: seg("tasks"), get: (*Handler).tasks},
 	{pattern: seg("tasks/*"), get: (*Handler).task, del: (*Handler).deleteTask},
 }, append(agentRoutes(), kindRoutes()...)...))

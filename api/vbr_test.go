@@ -108,6 +108,9 @@ func TestVBRCrawl(t *testing.T) {
 				"/agents/jobs/{id}/includes/{id}",
 				"/nas/jobs/{id}", "/nas/jobs/{id}\\?format=Entity", "/nas/jobs/{id}/backupSessions", "/nas/jobs/{id}/includes/{id}",
 				"/query\\?type=(DiscoveredComputer|AgentProtectionGroup|AgentBackupJob|NasJob)&.*page=2",
+				"/reports/summary", "/reports/summary/overview", "/reports/summary/vms_overview",
+				"/reports/summary/job_statistics", "/reports/summary/processed_vms", "/reports/summary/repository",
+				"/backups", "/backupFiles", "/restorePoints", "/vmRestorePoints", "/backupFiles\\?format=Entity",
 			}
 			for _, s := range shapes {
 				re := regexp.MustCompile("^" + regexp.QuoteMeta(root) + strings.ReplaceAll(s, "{id}", id) + "$")

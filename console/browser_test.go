@@ -233,6 +233,15 @@ func TestConsoleInBrowser(t *testing.T) {
 				t.Errorf("overview shows %s %s; the query service counts %d", s, k, got)
 			}
 		}
+		var runs string
+		b.eval(`document.querySelector('#report dd').textContent.replace(/,/g, '')`, &runs)
+		var js struct{ TotalJobRuns int }
+		if err := srv.Client(t).Get(context.Background(), "/api/reports/summary/job_statistics", &js); err != nil {
+			t.Fatal(err)
+		}
+		if runs != fmt.Sprint(js.TotalJobRuns) {
+			t.Errorf("overview shows %s job runs; the summary report %d", runs, js.TotalJobRuns)
+		}
 		var jobs, repos int
 		b.eval(`document.querySelectorAll('#jobs tbody tr').length`, &jobs)
 		b.eval(`document.querySelectorAll('#repositories tbody tr').length`, &repos)

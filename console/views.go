@@ -19,6 +19,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/query"
+	"github.com/emcdp/emcdp/report"
 )
 
 // Count is one number of the overview with the query service request that
@@ -51,6 +52,9 @@ type Overview struct {
 	Counts       []ResultCounts  `json:"counts"`
 	Jobs         []JobRow        `json:"jobs"`
 	Repositories []RepositoryRow `json:"repositories"`
+	// Report is the summary report at Now, computed as GET
+	// /api/reports/summary/… computes it (package report).
+	Report *emcdp.Report `json:"report"`
 }
 
 // ServerRow is one backup server.
@@ -219,6 +223,9 @@ func ReadOverview(ctx context.Context, st emcdp.Store, now time.Time, limit int)
 	}
 
 	if err := readJobs(ctx, st, now, o); err != nil {
+		return nil, err
+	}
+	if o.Report, err = report.Compute(ctx, st, now, emcdp.AllFrames); err != nil {
 		return nil, err
 	}
 	for _, k := range []emcdp.Kind{emcdp.KindCdpReplicaSession, emcdp.KindCdpReplicaTaskSession,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/client"
 	"github.com/emcdp/emcdp/console"
 	"github.com/emcdp/emcdp/emcdptest"
@@ -67,6 +68,19 @@ func TestOverviewEqualsQueryService(t *testing.T) {
 	do(t, srv, "GET", "/_emcdp/overview", "", http.StatusOK, &o)
 	if len(o.Servers) != 2 || len(o.Policies) != 4 || len(o.Counts) != 6 {
 		t.Fatalf("overview of the demo world: %d servers, %d policies, %d counts", len(o.Servers), len(o.Policies), len(o.Counts))
+	}
+	// The summary report beside them is the API's, at the same instant.
+	c := srv.Client(t)
+	var js emcdp.JobStatisticsReport
+	var vo emcdp.VmsOverviewReport
+	if err := c.Get(context.Background(), "/api/reports/summary/job_statistics", &js); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(context.Background(), "/api/reports/summary/vms_overview", &vo); err != nil {
+		t.Fatal(err)
+	}
+	if o.Report == nil || o.Report.JobStatistics != js || o.Report.VmsOverview != vo || js.TotalJobRuns == 0 {
+		t.Errorf("overview's report %+v, the API's %+v and %+v", o.Report, js, vo)
 	}
 	sum := 0
 	for _, rc := range o.Counts {

@@ -49,6 +49,7 @@ type options struct {
 	off      bool
 	profile  wire.Profile
 	logger   *slog.Logger
+	store    emcdp.Store
 }
 
 // WithScenario seeds the world of a scenario file (see sim/SCENARIO.md)
@@ -84,6 +85,10 @@ func WithoutControl() Option { return func(o *options) { o.off = true } }
 // WithProfile selects the JSON dialect (default v12).
 func WithProfile(p wire.Profile) Option { return func(o *options) { o.profile = p } }
 
+// WithStore serves st, which Start seeds, instead of a fresh SQLite store
+// in a temporary folder (e.g. a PostgreSQL store); the caller closes it.
+func WithStore(st emcdp.Store) Option { return func(o *options) { o.store = st } }
+
 // WithLogger sends the server's log to l (default: discarded).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
@@ -116,11 +121,15 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "emcdp.db"))
-	if err != nil {
-		t.Fatalf("emcdptest: open the store: %v", err)
+	st := o.store
+	if st == nil {
+		db, err := sqlite.Open(ctx, filepath.Join(dir, "emcdp.db"))
+		if err != nil {
+			t.Fatalf("emcdptest: open the store: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		st = db
 	}
-	t.Cleanup(func() { st.Close() })
 
 	s := &Server{User: "tester", Password: randomHex(t, 12)}
 	// The lowest bcrypt cost keeps each logon fast in tests (more so under

@@ -22,7 +22,7 @@ func (db *DB) Clear(ctx context.Context) error {
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing
 	// the old world instead of empty tables.
-	for _, t := range sqlgen.ClearedTables() {
+	for _, t := range append(sqlgen.ClearedTables(), sqlgen.ReportTables...) {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 			return mapErr(err, "clear "+t)
 		}

@@ -92,6 +92,10 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := ensureReports(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	db := &DB{pool: pool}
 	db.bg, db.stop = context.WithCancel(context.Background())
 	return db, nil

@@ -105,7 +105,10 @@ func newWorld(cfg Config, start time.Time) (*world, error) {
 	}
 	for si, ss := range specs {
 		srv := emcdp.BackupServer{ID: newID(r), Name: ss.Name, Description: ss.Description,
-			Port: ss.Port, Version: ss.Version, WcfPort: 9405}
+			Port: ss.Port, Version: ss.Version, WcfPort: 9405, ProxyCount: ss.Proxies}
+		if srv.ProxyCount <= 0 {
+			srv.ProxyCount = 3
+		}
 		srv.VbrCertificateThumbprint = thumbprint(srv.ID)
 		if srv.Port == 0 {
 			srv.Port = 9392

@@ -98,6 +98,7 @@ type ServerSpec struct {
 	Version     string // default 12.3.1.1139
 	Description string
 	Port        int // default 9392
+	Proxies     int // backup proxies, only counted by the overview report (default 3)
 	Policies    []PolicySpec
 	// Repositories and Jobs declare the server's regular VBR world; a
 	// server declared without jobs runs none.

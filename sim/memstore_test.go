@@ -408,3 +408,9 @@ func (m *memStore) DueTasks(ctx context.Context, t time.Time, limit int) ([]emcd
 func (m *memStore) PruneTasks(ctx context.Context, finishedBefore time.Time) (int, error) {
 	return 0, errNoAuth
 }
+
+// The simulator reads no report: the store's report figures are checked
+// against the collections in e2e.
+func (m *memStore) ReportFacts(ctx context.Context, p emcdp.ReportPeriod) (*emcdp.ReportFacts, error) {
+	return nil, errNoAuth
+}

@@ -79,6 +79,7 @@ type serverJSON struct {
 	Version      string           `json:"version"`
 	Description  string           `json:"description"`
 	Port         int              `json:"port"`
+	Proxies      int              `json:"proxies"`
 	Policies     []policyJSON     `json:"policies"`
 	Repositories []repositoryJSON `json:"repositories"`
 	Jobs         []jobJSON        `json:"jobs"`
@@ -169,7 +170,7 @@ func ParseScenario(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("policyDefaults: %w", err)
 	}
 	for i, s := range f.Servers {
-		ss := ServerSpec{Name: s.Name, Version: s.Version, Description: s.Description, Port: s.Port}
+		ss := ServerSpec{Name: s.Name, Version: s.Version, Description: s.Description, Port: s.Port, Proxies: s.Proxies}
 		for j, p := range s.Policies {
 			ps := PolicySpec{Name: p.Name, Description: p.Description}
 			if ps.Settings, err = p.settingsJSON.settings(); err != nil {

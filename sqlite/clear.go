@@ -20,7 +20,7 @@ func (db *DB) Clear(ctx context.Context) error {
 		return mapErr(err, "begin clear")
 	}
 	defer tx.Rollback()
-	for _, t := range sqlgen.ClearedTables() {
+	for _, t := range append(sqlgen.ClearedTables(), sqlgen.ReportTables...) {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 			return mapErr(err, "clear "+t)
 		}

@@ -112,6 +112,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
+	if err := ensureReports(ctx, db.w); err != nil {
+		db.w.Close()
+		return nil, err
+	}
 	if db.st, err = prepareWriteStmts(ctx, db.w); err != nil {
 		db.w.Close()
 		return nil, err

@@ -1,9 +1,6 @@
 package wire
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -114,18 +111,5 @@ func agentCases(t testing.TB, a *agentWorld) []vbrCase {
 // byte, in XML and both JSON profiles.
 func TestAgentGolden(t *testing.T) {
 	a := newAgentWorld(t)
-	for _, c := range agentCases(t, a) {
-		for _, ge := range goldenEncoders {
-			name := c.name + ge.suffix + ".golden"
-			t.Run(name, func(t *testing.T) {
-				want, err := os.ReadFile(filepath.Join("testdata", "vbr2", name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := c.enc(ge.enc); !bytes.Equal(got, want) {
-					t.Errorf("%s differs from its golden file\n got: %s\nwant: %s", name, got, want)
-				}
-			})
-		}
-	}
+	checkVBR2Goldens(t, agentCases(t, a))
 }

@@ -1,9 +1,6 @@
 package wire
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	emcdp "github.com/emcdp/emcdp"
@@ -112,18 +109,5 @@ func TestBackupGolden(t *testing.T) {
 		vbrCase{"repository.entity-backups", func(e Encoder) []byte {
 			return e.Resource(nil, exBase, emcdp.KindRepository, &w.repos[0], Entity)
 		}})
-	for _, c := range cs {
-		for _, ge := range goldenEncoders {
-			name := c.name + ge.suffix + ".golden"
-			t.Run(name, func(t *testing.T) {
-				want, err := os.ReadFile(filepath.Join("testdata", "vbr2", name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := c.enc(ge.enc); !bytes.Equal(got, want) {
-					t.Errorf("%s differs from its golden file\n got: %s\nwant: %s", name, got, want)
-				}
-			})
-		}
-	}
+	checkVBR2Goldens(t, cs)
 }

@@ -35,6 +35,8 @@ var servedHref = regexp.MustCompile(`^(` + strings.Join([]string{
 	`/backupTaskSessions(/{id})?(\?format=Entity)?`,
 	`/replicaSessions(/{id})?(\?format=Entity)?`,
 	`/replicaSessions/{id}/replicaTaskSessions`,
+	`/(backups|restorePoints|vmRestorePoints|backupFiles)(\?format=Entity)?`,
+	`/reports/summary(/(overview|vms_overview|job_statistics|processed_vms|repository))?`,
 }, "|") + `)$`)
 
 var guid = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)

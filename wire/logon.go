@@ -65,31 +65,40 @@ func versionLink(base, version string) link {
 }
 
 // logonLists are the Down links of a logon session that this server serves,
-// in the real order (monitoring.md §11): the reference lists, the query
-// service, then the entity lists.
-var logonLists = [...]struct{ typ, path string }{
-	{"BackupServerReferenceList", "/backupServers"},
-	{"JobReferenceList", "/jobs"},
-	{"RepositoryReferenceList", "/repositories"},
-	{"BackupJobSessionReferenceList", "/backupSessions"},
-	{"ReplicaJobSessionReferenceList", "/replicaSessions"},
-	{"BackupTaskSessionReferenceList", "/backupTaskSessions"},
-	{"ReplicaTaskSessionReferenceList", "/replicaTaskSessions"},
-	{"CdpPolicyReferenceList", "/cdpPolicies"},
-	{"CdpReplicaSessionReferenceList", "/cdpReplicaSessions"},
-	{"CdpReplicaTaskSessionReferenceList", "/cdpReplicaTaskSessions"},
-	{"TaskList", "/tasks"},
-	{"QueryService", "/querySvc"},
-	{"BackupServerList", "/backupServers?format=Entity"},
-	{"JobList", "/jobs?format=Entity"},
-	{"RepositoryList", "/repositories?format=Entity"},
-	{"BackupJobSessionList", "/backupSessions?format=Entity"},
-	{"ReplicaJobSessionList", "/replicaSessions?format=Entity"},
-	{"BackupTaskSessionList", "/backupTaskSessions?format=Entity"},
-	{"ReplicaTaskSessionList", "/replicaTaskSessions?format=Entity"},
-	{"CdpPolicyList", "/cdpPolicies?format=Entity"},
-	{"CdpReplicaSessionList", "/cdpReplicaSessions?format=Entity"},
-	{"CdpReplicaTaskSessionList", "/cdpReplicaTaskSessions?format=Entity"},
+// in the real order (monitoring.md §11): the reference lists, the tasks, the
+// query service and the summary report, then the entity lists.
+var logonLists = [...]struct{ typ, name, path string }{
+	{"BackupServerReferenceList", "", "/backupServers"},
+	{"JobReferenceList", "", "/jobs"},
+	{"RepositoryReferenceList", "", "/repositories"},
+	{"BackupReferenceList", "", "/backups"},
+	{"RestorePointReferenceList", "", "/restorePoints"},
+	{"VmRestorePointReferenceList", "", "/vmRestorePoints"},
+	{"BackupJobSessionReferenceList", "", "/backupSessions"},
+	{"ReplicaJobSessionReferenceList", "", "/replicaSessions"},
+	{"BackupTaskSessionReferenceList", "", "/backupTaskSessions"},
+	{"ReplicaTaskSessionReferenceList", "", "/replicaTaskSessions"},
+	{"BackupFileReferenceList", "", "/backupFiles"},
+	{"CdpPolicyReferenceList", "", "/cdpPolicies"},
+	{"CdpReplicaSessionReferenceList", "", "/cdpReplicaSessions"},
+	{"CdpReplicaTaskSessionReferenceList", "", "/cdpReplicaTaskSessions"},
+	{"TaskList", "", "/tasks"},
+	{"QueryService", "", "/querySvc"},
+	{"Report", "Summary", "/reports/summary"},
+	{"BackupServerList", "", "/backupServers?format=Entity"},
+	{"JobList", "", "/jobs?format=Entity"},
+	{"RepositoryList", "", "/repositories?format=Entity"},
+	{"BackupList", "", "/backups?format=Entity"},
+	{"RestorePointList", "", "/restorePoints?format=Entity"},
+	{"VmRestorePointList", "", "/vmRestorePoints?format=Entity"},
+	{"BackupJobSessionList", "", "/backupSessions?format=Entity"},
+	{"ReplicaJobSessionList", "", "/replicaSessions?format=Entity"},
+	{"BackupTaskSessionList", "", "/backupTaskSessions?format=Entity"},
+	{"ReplicaTaskSessionList", "", "/replicaTaskSessions?format=Entity"},
+	{"BackupFileList", "", "/backupFiles?format=Entity"},
+	{"CdpPolicyList", "", "/cdpPolicies?format=Entity"},
+	{"CdpReplicaSessionList", "", "/cdpReplicaSessions?format=Entity"},
+	{"CdpReplicaTaskSessionList", "", "/cdpReplicaTaskSessions?format=Entity"},
 }
 
 // logonLinks fills a with a logon session's links: Up to the entry point,
@@ -97,7 +106,7 @@ var logonLists = [...]struct{ typ, path string }{
 func logonLinks(a *[len(logonLists) + 2]link, base string, id emcdp.ID) []link {
 	a[0] = pathLink("Up", "EnterpriseManager", base, "/")
 	for i, l := range logonLists {
-		a[i+1] = pathLink("Down", l.typ, base, l.path)
+		a[i+1] = link{rel: "Down", typ: l.typ, name: l.name, base: base, path: l.path}
 	}
 	a[len(a)-1] = idLink("Delete", "", "", base, "/logonSessions/", id, "")
 	return a[:]

@@ -16,7 +16,18 @@ import (
 // finished session of one job and its last five, by JobName sorted by end
 // time descending; the job sessions created in the last 24 hours; and the
 // repositories. They need a world with jobs; without any they are skipped.
-var monitorScenarios = []string{"monitor-last1", "monitor-last5", "monitor-24h", "monitor-repos"}
+//
+// The report scenarios read one frame of the summary report each
+// (monitoring.md §7) over one connection, as exporters poll them; they are
+// skipped in the same case.
+var monitorScenarios = []string{"monitor-last1", "monitor-last5", "monitor-24h", "monitor-repos",
+	"report-overview", "report-vms", "report-jobs", "report-days", "report-repos"}
+
+// reportScenarios maps each report scenario to its frame's path.
+var reportScenarios = []struct{ name, path string }{
+	{"report-overview", "overview"}, {"report-vms", "vms_overview"}, {"report-jobs", "job_statistics"},
+	{"report-days", "processed_vms"}, {"report-repos", "repository"},
+}
 
 // monitorData is what the monitoring scenarios learn about the world.
 type monitorData struct {
@@ -93,4 +104,12 @@ func (b *bench) addMonitorScenarios(all map[string]scenario) {
 	all["monitor-last5"] = scenario{what: `query: BackupJobSession JobName=="<job>" sortDesc=EndTime pageSize=5`, conns: 1, next: last("5")}
 	all["monitor-24h"] = scenario{what: "query: BackupJobSession CreationTime>=<24 h ago>, pageSize=100", conns: 1, next: day}
 	all["monitor-repos"] = scenario{what: "query: Repository, format=Entities", conns: 1, next: repos}
+	for _, rs := range reportScenarios {
+		var next loadgen.Generator
+		if m != nil && len(m.Jobs) > 0 {
+			path := "/api/reports/summary/" + rs.path
+			next = func(*rand.Rand) loadgen.Request { return loadgen.Request{Path: path, Header: json} }
+		}
+		all[rs.name] = scenario{what: "GET " + "/api/reports/summary/" + rs.path + " (JSON)", conns: 1, next: next}
+	}
 }

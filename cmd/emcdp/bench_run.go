@@ -23,7 +23,8 @@ import (
 var scenarioOrder = []string{
 	"ceiling", "ref-xml", "entity-xml", "entity-json", "logon",
 	"query-day", "query-page", "query-vm",
-	"monitor-last1", "monitor-last5", "monitor-24h", "monitor-repos", "collection",
+	"monitor-last1", "monitor-last5", "monitor-24h", "monitor-repos",
+	"report-overview", "report-vms", "report-jobs", "report-days", "report-repos", "collection",
 }
 
 func knownScenario(s string) bool {

@@ -190,6 +190,20 @@ function jobsTable(jobs) {
       el('td', {}, when(j.lastEnded)), el('td', {}, when(j.nextRun))))));
 }
 
+// summaryReport shows the figures of GET /api/reports/summary/… (the same
+// computation, read with the overview).
+function summaryReport(r) {
+  if (!r) return null;
+  const js = r.JobStatistics, ov = r.Overview, vo = r.VmsOverview;
+  const items = [
+    ['Job runs', js.TotalJobRuns], ['Successful', js.SuccessfulJobRuns], ['Warnings', js.WarningsJobRuns], ['Failed', js.FailedJobRuns],
+    ['Running jobs', js.RunningJobs], ['Scheduled jobs', js.ScheduledJobs],
+    ['VMs latest Success', ov.SuccessfulVmLastestStates], ['VMs latest Warning', ov.WarningVmLastestStates], ['VMs latest Failed', ov.FailedVmLastestStates],
+    ['Backed-up VMs', vo.BackedUpVms], ['Restore points', vo.RestorePoints], ['Backup success', vo.SuccessBackupPercents + ' %']];
+  return el('dl', { class: 'totals', id: 'report' }, items.map(([k, n]) =>
+    el('div', {}, el('dt', {}, k), el('dd', {}, typeof n === 'number' ? fmtNum(n) : n))));
+}
+
 function reposTable(repos) {
   return el('table', { id: 'repositories' },
     el('caption', {}, 'Repositories (', repos.length, ')'),
@@ -245,6 +259,7 @@ async function overview(view) {
       el('span', { class: 'sev' }, badge('Failed'), ' ', sev.Failed, ' · ', badge('Warning'), ' ', sev.Warning, ' · ', badge('Success'), ' ', sev.Success,
         ' policies by the state of their running session')),
     el('div', { class: 'scroll' }, counts),
+    el('h3', {}, 'Summary report, last 24 h'), summaryReport(o.report),
     el('h3', {}, 'Resources'), totals,
     el('div', { class: 'scroll' }, servers),
     el('div', { class: 'scroll' }, reposTable(o.repositories || [])),
