@@ -98,8 +98,11 @@ type ServerSpec struct {
 	Version     string // default 12.3.1.1139
 	Description string
 	Port        int // default 9392
-	Proxies     int // backup proxies, only counted by the overview report (default 3)
-	Policies    []PolicySpec
+	// Proxies is the number of backup proxies, only counted by the overview
+	// report (default 3). Left out of the fingerprint when unset, so that
+	// worlds seeded before it existed keep theirs and carry on.
+	Proxies  int `json:",omitempty"`
+	Policies []PolicySpec
 	// Repositories and Jobs declare the server's regular VBR world; a
 	// server declared without jobs runs none.
 	Repositories []RepositorySpec

@@ -26,17 +26,17 @@ var seedBytesCases = []struct {
 	want  string        // SHA-256 of the canonical dump
 }{
 	{"demo", func(*testing.T) Config { return Demo() }, 0,
-		"12008fce0e5584493ff7bf87b267cf02ac8d502b96ebd3abb5d1ce7b3046afe6"},
+		"746d2aba97ffe132cacb736e926d236dbee75d0400b84a947cbda75175ccf57f"},
 	{"generated", func(*testing.T) Config { return generatedBytesConfig(0) }, 0,
-		"6e283c1a90463f5236c37be163a7f01e86954dbd6478100b486d20ff5f8ec1f9"},
+		"e059a45a71024692c2c6164fd01a09c125341f9661cf6ab46ae18ea0f7770ed2"},
 	{"generated-small-batches", func(*testing.T) Config { return generatedBytesConfig(37) }, 0,
-		"6e283c1a90463f5236c37be163a7f01e86954dbd6478100b486d20ff5f8ec1f9"},
+		"e059a45a71024692c2c6164fd01a09c125341f9661cf6ab46ae18ea0f7770ed2"},
 	{"generated-then-later", func(*testing.T) Config { return generatedBytesConfig(0) }, 7*time.Hour + 13*time.Minute,
-		"cd123f1789c3a85586e702c20dfb25b28f90c77e83f9df46028488dea26e1aeb"},
+		"539a20c77318a199181692cc85ff588296145495d53b1118ca10b9cc9074fd9e"},
 	{"vbr-site", func(t *testing.T) Config { return loadExample(t, "vbr-site.json") }, 0,
-		"93f31d07a74ac80b7451aa635f2212296dc5b7da531f244d58801fb7a51c84bc"},
+		"1a5beda74d70c56526d8bb802ba737d34b8a2bcf1e11f095fd86fc799fb820de"},
 	{"multi-site", func(t *testing.T) Config { return loadExample(t, "multi-site.json") }, 0,
-		"fb0876912a0b3bce22ab8a0585e73235f34e4a6fb50a1fdabdd1e32daf3a5488"},
+		"4ea6c4057e659bb2543fade9f01cfb559716a3fbeec205c526b6603042b8cb71"},
 }
 
 func generatedBytesConfig(batch int) Config {
