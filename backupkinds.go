@@ -168,6 +168,17 @@ var vmPointLink = Link{Rel: "Related", Type: "VmRestorePoint", Path: "/vmRestore
 	Name:  func(i any) string { return i.(*JobTaskSession).VmRestorePointName },
 	When:  func(i any) bool { return !i.(*JobTaskSession).VmRestorePointID.IsZero() }}
 
+// sessionPoints are the restore points a backup job session made, read
+// with it from restore_points (indexed on job_session_id), so that a point
+// retention removes leaves no link behind.
+var sessionPoints = &Related{Of: RestorePointDesc, Column: "job_session_id",
+	Refs: func(i any) *[]Ref { return &i.(*JobSession).RestorePoints }}
+
+// sessionPointsLink is a backup job session's link to each restore point it
+// made, after Stop (monitoring.md §2 link 6, Q7).
+var sessionPointsLink = Link{Rel: "Related", Type: "RestorePointReference", Path: "/restorePoints/", Names: NamePoint,
+	Each: func(i any) []Ref { return i.(*JobSession).RestorePoints }}
+
 // Cleared lists the columns that name a row of kind k in other tables:
 // removing the row sets them absent, as a foreign key ON DELETE SET NULL
 // would (a task session's VM restore point after retention).

@@ -65,6 +65,9 @@ type Desc struct {
 	// Includes returns the item's ObjectInJob list (kinds with includes
 	// kept in the objects table), or is nil.
 	Includes func(item any) *[]ObjectInJob
+	// Related, when set, is read by the stores with each item: the rows of
+	// another kind that name the item (a job session's restore points).
+	Related *Related
 
 	// New returns a pointer to a new zero item.
 	New func() any
@@ -175,6 +178,15 @@ func (p *Prop) Present(v Value) bool {
 	return true
 }
 
+// Related names the rows of Of whose Column holds an item's id. A store
+// reads their ids and names with the item, in one indexed read per page,
+// into Refs in CompareGUID order; no row leaves Refs nil.
+type Related struct {
+	Of     *Desc
+	Column string
+	Refs   func(item any) *[]Ref
+}
+
 // Link is one link of a kind. Its Href is base + Path + the id (own id, or
 // ID's) + Tail.
 type Link struct {
@@ -193,6 +205,9 @@ type Link struct {
 	// on the entity (a protection group's computers).
 	PathOf                 func(item any) string
 	EntityType, EntityTail string
+	// Each, when set, writes the link once per Ref, with its id and name
+	// (a job session's restore points); ID and Name are then unused.
+	Each func(item any) []Ref
 }
 
 // NameForm is how the profiles write a name kept in the store (G9).

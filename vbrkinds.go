@@ -156,6 +156,7 @@ var BackupJobSessionDesc = &Desc{
 		{Alternate: true},
 		{Rel: "Down", Type: "BackupTaskSessionReferenceList", Path: "/backupSessions/", Tail: "/taskSessions"},
 		{Rel: "Stop", Path: "/backupSessions/", Tail: "?action=stop"},
+		sessionPointsLink,
 	},
 	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"},
 		{Pattern: "agents/jobs/*/backupsessions", Field: "JobUid", Parent: KindAgentBackupJob},
@@ -163,7 +164,8 @@ var BackupJobSessionDesc = &Desc{
 	// and the sessions of agent and NAS jobs (/agents/backupSessions, /nas/backupSessions)
 	Indexes: append(jobSessionIndexes[:len(jobSessionIndexes):len(jobSessionIndexes)],
 		[]string{"job_type", "creation_time DESC", "id"}),
-	New: func() any { return new(JobSession) },
+	Related: sessionPoints,
+	New:     func() any { return new(JobSession) },
 }
 
 // ReplicaJobSessionDesc describes ReplicaJobSession (monitoring.md §4).

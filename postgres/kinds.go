@@ -195,7 +195,8 @@ func columnsOf(d *emcdp.Desc) []string {
 }
 
 // Resource reads one item of a described kind by id: with one statement,
-// or, for a kind with includes, in one read transaction with them.
+// or, for a kind with includes or related rows, in one read transaction
+// with them.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -204,7 +205,7 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
-	if d.Includes == nil {
+	if d.Includes == nil && d.Related == nil {
 		return db.byID(ctx, d, id)
 	}
 	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
@@ -221,6 +222,9 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 		return nil, emcdp.ErrNotFound
 	}
 	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
+		return nil, err
+	}
+	if err := loadRelated(ctx, tx, d, res.Items); err != nil {
 		return nil, err
 	}
 	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
@@ -292,4 +296,43 @@ func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		*objs = append(*objs, o)
 	}
 	return mapErr(rows.Err(), "read includes")
+}
+
+// loadRelated fills the related refs of items of d, when d has them, with
+// one query over the index on the related column.
+func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
+	rel := d.Related
+	if rel == nil || len(items) == 0 {
+		return nil
+	}
+	byID := make(map[emcdp.ID]*[]emcdp.Ref, len(items))
+	ids := make([][16]byte, len(items))
+	for i, it := range items {
+		id := d.ID(it)
+		refs := rel.Refs(it)
+		*refs = nil
+		byID[id] = refs
+		ids[i] = id
+	}
+	rows, err := tx.Query(ctx, "SELECT "+rel.Column+", id, name FROM "+rel.Of.Table+" WHERE "+rel.Column+" = ANY($1)", ids)
+	if err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(uid(&owner), uid(&r.ID), &r.Name); err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		refs := byID[owner]
+		*refs = append(*refs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	for _, refs := range byID {
+		emcdp.SortRefs(*refs)
+	}
+	return nil
 }

@@ -209,8 +209,8 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 }
 
 // Resource reads one item of a described kind by id: with the statement
-// prepared for it on the reader pool, or, for a kind with includes, in one
-// read transaction with them.
+// prepared for it on the reader pool, or, for a kind with includes or
+// related rows, in one read transaction with them.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
-	if d.Includes == nil {
+	if d.Includes == nil && d.Related == nil {
 		return db.byID(ctx, d, id)
 	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -235,6 +235,9 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 		return nil, emcdp.ErrNotFound
 	}
 	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
+		return nil, err
+	}
+	if err := loadRelated(ctx, tx, d, res.Items); err != nil {
 		return nil, err
 	}
 	return res.Items[0], nil
@@ -308,6 +311,55 @@ func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 		}
 		if err := rows.Err(); err != nil {
 			return mapErr(err, "read includes")
+		}
+	}
+	return nil
+}
+
+// loadRelated fills the related refs of items of d, when d has them, with
+// one query per chunk of items over the index on the related column.
+func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
+	rel := d.Related
+	if rel == nil {
+		return nil
+	}
+	const chunk = 500
+	for len(items) > 0 {
+		part := items[:min(chunk, len(items))]
+		items = items[len(part):]
+		byID := make(map[emcdp.ID]*[]emcdp.Ref, len(part))
+		args := make([]any, len(part))
+		for i, it := range part {
+			id := d.ID(it)
+			refs := rel.Refs(it)
+			*refs = nil
+			byID[id] = refs
+			args[i] = id[:]
+		}
+		q := "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " IN (?" +
+			strings.Repeat(", ?", len(part)-1) + ")"
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		for rows.Next() {
+			var owner emcdp.ID
+			var r emcdp.Ref
+			if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
+				rows.Close()
+				return mapErr(err, "read "+rel.Of.Type)
+			}
+			refs := byID[owner]
+			*refs = append(*refs, r)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		for _, refs := range byID {
+			emcdp.SortRefs(*refs)
 		}
 	}
 	return nil

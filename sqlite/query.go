@@ -33,6 +33,9 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		if err == nil {
 			err = loadObjects(ctx, tx, d, res.Items)
 		}
+		if err == nil {
+			err = loadRelated(ctx, tx, d, res.Items)
+		}
 	} else {
 		err = scanPolicies(ctx, tx, stmt, c.Args, res)
 	}

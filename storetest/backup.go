@@ -88,6 +88,32 @@ func (d *Dataset) backupItems(add func(any)) {
 	}
 }
 
+// fillRelated sets the related refs of d's items (Desc.Related: a backup
+// job session's restore points) as the stores read them.
+func (d *Dataset) fillRelated() {
+	for _, desc := range emcdp.AllDescs {
+		rel := desc.Related
+		if rel == nil {
+			continue
+		}
+		owners := map[emcdp.ID]*[]emcdp.Ref{}
+		for _, it := range d.describedItems(desc.Kind) {
+			refs := rel.Refs(it)
+			*refs = nil
+			owners[desc.ID(it)] = refs
+		}
+		col := rel.Of.Column(rel.Column)
+		for _, it := range d.describedItems(rel.Of.Kind) {
+			if refs := owners[col.Get(it).ID]; refs != nil {
+				*refs = append(*refs, emcdp.Ref{ID: rel.Of.ID(it), Name: rel.Of.Name(it)})
+			}
+		}
+		for _, refs := range owners {
+			emcdp.SortRefs(*refs)
+		}
+	}
+}
+
 // testRetire removes restore points, their VM points and files as
 // retention does, and checks that they disappear from every query and read
 // while the rest stays; retiring a row that is gone changes nothing.
@@ -115,7 +141,21 @@ func testRetire(t *testing.T, st emcdp.Store) {
 	keep.BackupFiles = slices.DeleteFunc(slices.Clone(d.BackupFiles), func(f emcdp.BackupFile) bool { return gone[f.ID] })
 	keep.RestorePoints = slices.DeleteFunc(slices.Clone(d.RestorePoints), func(p emcdp.RestorePoint) bool { return gone[p.ID] })
 	keep.VmRestorePoints = slices.DeleteFunc(slices.Clone(d.VmRestorePoints), func(v emcdp.VmRestorePoint) bool { return gone[v.ID] })
-	for _, k := range []emcdp.Kind{emcdp.KindBackup, emcdp.KindBackupFile, emcdp.KindRestorePoint, emcdp.KindVmRestorePoint} {
+	keep.JobSessions = slices.Clone(d.JobSessions)
+	keep.fillRelated() // a session links only the points still kept
+	linked := 0
+	for _, s := range d.JobSessions {
+		for _, p := range s.RestorePoints {
+			if gone[p.ID] {
+				linked++
+			}
+		}
+	}
+	if linked == 0 {
+		t.Error("no session linked a retired restore point: the dataset does not exercise retention of links")
+	}
+	for _, k := range []emcdp.Kind{emcdp.KindBackup, emcdp.KindBackupFile, emcdp.KindRestorePoint, emcdp.KindVmRestorePoint,
+		emcdp.KindBackupJobSession} {
 		check(t, st, &keep, emcdp.Query{Kind: k}, k.String()+" after retirement")
 	}
 	if _, err := st.Resource(ctx, emcdp.KindRestorePoint, d.RestorePoints[0].ID); !isNotFound(err) {

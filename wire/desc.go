@@ -191,6 +191,13 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 			links = append(links, alternate(ki, base, id, name, r))
 			continue
 		}
+		if l.Each != nil {
+			for _, ref := range l.Each(item) {
+				links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
+					tail: l.Tail, name: profileName(ref.Name, l.Names, micro)})
+			}
+			continue
+		}
 		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
 		if l.PathOf != nil {
 			x.path = l.PathOf(item)
