@@ -336,9 +336,7 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 			byID[id] = refs
 			args[i] = id[:]
 		}
-		q := "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " IN (?" +
-			strings.Repeat(", ?", len(part)-1) + ")"
-		rows, err := tx.QueryContext(ctx, q, args...)
+		rows, err := tx.QueryContext(ctx, relatedStmt(rel, len(part)), args...)
 		if err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
@@ -363,4 +361,10 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 		}
 	}
 	return nil
+}
+
+// relatedStmt reads the related rows of n items: owner id, id and name.
+func relatedStmt(rel *emcdp.Related, n int) string {
+	return "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " IN (?" +
+		strings.Repeat(", ?", n-1) + ")"
 }
