@@ -311,10 +311,14 @@ func TestSessionRestorePointLinks(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", u, w.Code, w.Body)
 		}
-		type links struct{ Links []struct{ Rel, Href, Type string } }
+		type links struct {
+			Links []struct{ Rel, Href, Type string }
+		}
 		var one links
 		var page struct {
-			Entities struct{ BackupJobSessions struct{ BackupJobSessions []links } }
+			Entities struct {
+				BackupJobSessions struct{ BackupJobSessions []links }
+			}
 		}
 		var err error
 		if query {
