@@ -312,11 +312,12 @@ func PInt[T any, N ~int | ~int64 | ~int32](name, elem, col string, get func(*T) 
 		Set: func(x any, v Value) { *get(x.(*T)) = N(v.Int) }}
 }
 
-// PRatio is a Ratio (Double on the wire) kept in hundredths. It is not a
-// query field: the query service compares integers and times, not doubles.
-func PRatio[T any](elem, col string, get func(*T) *Ratio) Prop {
-	p := PInt("", elem, col, get)
-	p.Hundredths = true
+// PRatio is a Ratio kept in hundredths: a Double on the wire and in the
+// query service, which compares it as the double n/100 (its written form).
+func PRatio[T any](name, elem, col string, get func(*T) *Ratio) Prop {
+	p := PInt(name, elem, col, get)
+	p.Type, p.Hundredths = TypeDouble, true
+	p.Get = func(x any) Value { n := int64(*get(x.(*T))); return Value{Int: n, Float: float64(n) / 100} }
 	return p
 }
 

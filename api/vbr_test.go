@@ -379,3 +379,36 @@ func TestSessionRestorePointLinks(t *testing.T) {
 		t.Fatalf("%d links kept, %d dropped by retention: the dataset does not exercise Q7", linked, dropped)
 	}
 }
+
+// TestBackupFileRatioQuery queries the Double fields of backup files: the
+// count matches the files whose written ratio passes the comparison, and a
+// malformed number is a 400 with an Error body naming the field, in XML
+// and JSON.
+func TestBackupFileRatioQuery(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	want := 0
+	for _, bf := range d.BackupFiles {
+		if float64(bf.CompressRatio)/100 > 2 && float64(bf.DeduplicationRatio)/100 <= 3.5 {
+			want++
+		}
+	}
+	if want == 0 || want == len(d.BackupFiles) {
+		t.Fatalf("%d of %d files match: the dataset does not exercise the filter", want, len(d.BackupFiles))
+	}
+	w := f.do(t, req{target: "/api/query?type=BackupFile&filter=CompressRatio>2;DeduplicationRatio<=3.5", token: tok, json: true})
+	var res struct {
+		Refs struct{ Refs []struct{ Name string } }
+	}
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &res) != nil || len(res.Refs.Refs) != want {
+		t.Errorf("CompressRatio>2;DeduplicationRatio<=3.5: %d, %d files, want %d: %.300s", w.Code, len(res.Refs.Refs), want, w.Body)
+	}
+	for _, js := range []bool{false, true} {
+		w := f.do(t, req{target: "/api/query?type=BackupFile&filter=CompressRatio>%221,5%22", token: tok, json: js})
+		body := w.Body.String()
+		if w.Code != http.StatusBadRequest || !strings.Contains(body, "CompressRatio") ||
+			!strings.Contains(body, map[bool]string{false: "<Error ", true: `"StatusCode":400`}[js]) {
+			t.Errorf(`CompressRatio>"1,5" (json %v): %d %.300s`, js, w.Code, body)
+		}
+	}
+}

@@ -186,3 +186,48 @@ func testRetire(t *testing.T, st emcdp.Store) {
 		t.Error("no task linked a retired VM point: the dataset does not exercise clearing")
 	}
 }
+
+// testRatios checks the Double fields of backup files at their edges: a
+// ratio kept as hundredths compares as the double its written form reads
+// as, with literals on and between the hundredths, in the store as in the
+// reference, which must agree with the counts written here.
+func testRatios(t *testing.T, st emcdp.Store) {
+	ctx := context.Background()
+	d := load(t, st, standard())
+	b := &emcdp.Batch{}
+	f := d.BackupFiles[0]
+	f.ID, f.Name, f.CompressRatio, f.DeduplicationRatio = newID(rand.New(rand.NewPCG(3, 4))), "edges.vbk", 207, 110
+	b.BackupFiles = append(b.BackupFiles, f)
+	if err := st.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	d.BackupFiles = append(slices.Clone(d.BackupFiles), f)
+	compress, dedup := mustField(t, emcdp.KindBackupFile, "CompressRatio"), mustField(t, emcdp.KindBackupFile, "DeduplicationRatio")
+	name := mustField(t, emcdp.KindBackupFile, "Name")
+	for _, c := range []struct {
+		f    emcdp.Field
+		op   emcdp.Op
+		v    float64
+		want bool // whether the file with ratios 2.07 and 1.10 matches
+	}{
+		{compress, emcdp.OpEq, 2.07, true}, {compress, emcdp.OpNe, 2.07, false},
+		{compress, emcdp.OpGt, 2.07, false}, {compress, emcdp.OpGe, 2.07, true},
+		{compress, emcdp.OpLt, 2.07, false}, {compress, emcdp.OpLe, 2.07, true},
+		{compress, emcdp.OpGt, 2.069, true}, {compress, emcdp.OpLt, 2.0701, true},
+		{compress, emcdp.OpEq, 2.0700001, false}, {compress, emcdp.OpGt, 1, true},
+		{dedup, emcdp.OpEq, 1.1, true}, {dedup, emcdp.OpLe, 1.0999, false}, {dedup, emcdp.OpGe, 1.1, true},
+	} {
+		term := &emcdp.Term{Field: c.f, Op: c.op, Value: emcdp.Value{Float: c.v}}
+		q := emcdp.Query{Kind: emcdp.KindBackupFile, Filter: &emcdp.And{Terms: []emcdp.Expr{term,
+			&emcdp.Term{Field: name, Op: emcdp.OpEq, Value: emcdp.Value{Str: f.Name}}}}}
+		label := fmt.Sprintf("%s %s %v", c.f.Name, c.op, c.v)
+		res, err := st.Query(ctx, &q)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		if got := res.Len() == 1; got != c.want {
+			t.Errorf("%s: the file with %d/%d matches %v, want %v", label, f.CompressRatio, f.DeduplicationRatio, got, c.want)
+		}
+		check(t, st, d, emcdp.Query{Kind: emcdp.KindBackupFile, Filter: term}, label)
+	}
+}
