@@ -314,7 +314,7 @@ func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		byID[id] = refs
 		ids[i] = id
 	}
-	rows, err := tx.Query(ctx, "SELECT "+rel.Column+", id, name FROM "+rel.Of.Table+" WHERE "+rel.Column+" = ANY($1)", ids)
+	rows, err := tx.Query(ctx, relatedStmt(rel), ids)
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
 	}
@@ -335,4 +335,10 @@ func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		emcdp.SortRefs(*refs)
 	}
 	return nil
+}
+
+// relatedStmt reads the related rows of the items whose ids are bound as
+// $1: owner id, id and name.
+func relatedStmt(rel *emcdp.Related) string {
+	return "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " = ANY($1)"
 }
