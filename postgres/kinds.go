@@ -194,9 +194,11 @@ func columnsOf(d *emcdp.Desc) []string {
 	return cols
 }
 
-// Resource reads one item of a described kind by id: with one statement,
-// or, for a kind with includes or related rows, in one read transaction
-// with them.
+// Resource reads one item of a described kind by id: with one statement
+// (and one for its related rows), or, for a kind with includes, in one read
+// transaction with them. The related rows need no transaction with the
+// item: they are read after it, so a link never names a row removed before
+// the read.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -205,7 +207,7 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
-	if d.Includes == nil && d.Related == nil {
+	if d.Includes == nil {
 		return db.byID(ctx, d, id)
 	}
 	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
@@ -224,9 +226,6 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
 		return nil, err
 	}
-	if err := loadRelated(ctx, tx, d, res.Items); err != nil {
-		return nil, err
-	}
 	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
 }
 
@@ -239,13 +238,20 @@ var byIDStmts = func() map[emcdp.Kind]string {
 	return m
 }()
 
-// byID reads one item of d, a kind without includes, with one statement.
+// byID reads one item of d, a kind without includes, with one statement,
+// then its related rows with one more.
 func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	it := d.New()
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	if err := db.pool.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
 		return nil, notFound(err, "read "+d.Type)
+	}
+	if d.Related != nil {
+		rows, err := db.pool.Query(ctx, relatedStmt(d.Related), [][16]byte{id})
+		if err := addRelated(d.Related, rows, err, map[emcdp.ID]*[]emcdp.Ref{id: d.Related.Refs(it)}); err != nil {
+			return nil, err
+		}
 	}
 	return it, nil
 }
@@ -301,24 +307,32 @@ func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 // loadRelated fills the related refs of items of d, when d has them, with
 // one query over the index on the related column.
 func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
-	rel := d.Related
-	if rel == nil || len(items) == 0 {
+	if d.Related == nil || len(items) == 0 {
 		return nil
 	}
 	byID := make(map[emcdp.ID]*[]emcdp.Ref, len(items))
 	ids := make([][16]byte, len(items))
 	for i, it := range items {
 		id := d.ID(it)
-		refs := rel.Refs(it)
-		*refs = nil
-		byID[id] = refs
+		byID[id] = d.Related.Refs(it)
 		ids[i] = id
 	}
-	rows, err := tx.Query(ctx, relatedStmt(rel), ids)
+	rows, err := tx.Query(ctx, relatedStmt(d.Related), ids)
+	return addRelated(d.Related, rows, err, byID)
+}
+
+// addRelated reads rows of relatedStmt (or its error) into the refs of
+// their owners, in CompareGUID order; an owner without rows gets nil.
+func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, byID map[emcdp.ID]*[]emcdp.Ref) error {
+	if rows != nil {
+		defer rows.Close()
+	}
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
 	}
-	defer rows.Close()
+	for _, refs := range byID {
+		*refs = nil
+	}
 	for rows.Next() {
 		var owner emcdp.ID
 		var r emcdp.Ref

@@ -208,9 +208,11 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 	return nil
 }
 
-// Resource reads one item of a described kind by id: with the statement
-// prepared for it on the reader pool, or, for a kind with includes or
-// related rows, in one read transaction with them.
+// Resource reads one item of a described kind by id: with the statements
+// prepared for it (and its related rows) on the reader pool, or, for a kind
+// with includes, in one read transaction with them. The related rows need
+// no transaction with the item: they are read after it, so a link never
+// names a row removed before the read.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -219,7 +221,7 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d == nil {
 		return nil, emcdp.Errorf(emcdp.EInvalid, "%s is not a described kind", k)
 	}
-	if d.Includes == nil && d.Related == nil {
+	if d.Includes == nil {
 		return db.byID(ctx, d, id)
 	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -237,20 +239,23 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
 		return nil, err
 	}
-	if err := loadRelated(ctx, tx, d, res.Items); err != nil {
-		return nil, err
-	}
 	return res.Items[0], nil
 }
 
 // byID reads one item of d, a kind without includes, with the statement
-// prepared for it on the reader pool.
+// prepared for it on the reader pool, then its related rows with theirs.
 func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	it := d.New()
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	if err := db.rs.byID[d.Kind].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
 		return nil, notFound(err, "read "+d.Type)
+	}
+	if d.Related != nil {
+		rows, err := db.rs.related[d.Kind].QueryContext(ctx, id[:])
+		if err := addRelated(d.Related, rows, err, map[emcdp.ID]*[]emcdp.Ref{id: d.Related.Refs(it)}); err != nil {
+			return nil, err
+		}
 	}
 	return it, nil
 }
@@ -319,8 +324,7 @@ func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 // loadRelated fills the related refs of items of d, when d has them, with
 // one query per chunk of items over the index on the related column.
 func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
-	rel := d.Related
-	if rel == nil {
+	if d.Related == nil {
 		return nil
 	}
 	const chunk = 500
@@ -331,34 +335,41 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 		args := make([]any, len(part))
 		for i, it := range part {
 			id := d.ID(it)
-			refs := rel.Refs(it)
-			*refs = nil
-			byID[id] = refs
+			byID[id] = d.Related.Refs(it)
 			args[i] = id[:]
 		}
-		rows, err := tx.QueryContext(ctx, relatedStmt(rel, len(part)), args...)
-		if err != nil {
+		rows, err := tx.QueryContext(ctx, relatedStmt(d.Related, len(part)), args...)
+		if err := addRelated(d.Related, rows, err, byID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRelated reads rows of relatedStmt (or its error) into the refs of
+// their owners, in CompareGUID order; an owner without rows gets nil.
+func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, byID map[emcdp.ID]*[]emcdp.Ref) error {
+	if err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	defer rows.Close()
+	for _, refs := range byID {
+		*refs = nil
+	}
+	for rows.Next() {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
-		for rows.Next() {
-			var owner emcdp.ID
-			var r emcdp.Ref
-			if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
-				rows.Close()
-				return mapErr(err, "read "+rel.Of.Type)
-			}
-			refs := byID[owner]
-			*refs = append(*refs, r)
-		}
-		if err := rows.Close(); err != nil {
-			return mapErr(err, "read "+rel.Of.Type)
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err, "read "+rel.Of.Type)
-		}
-		for _, refs := range byID {
-			emcdp.SortRefs(*refs)
-		}
+		refs := byID[owner]
+		*refs = append(*refs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	for _, refs := range byID {
+		emcdp.SortRefs(*refs)
 	}
 	return nil
 }
