@@ -249,7 +249,7 @@ func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error)
 	}
 	if d.Related != nil {
 		rows, err := db.pool.Query(ctx, relatedStmt(d.Related), [][16]byte{id})
-		if err := addRelated(d.Related, rows, err, map[emcdp.ID]*[]emcdp.Ref{id: d.Related.Refs(it)}); err != nil {
+		if err := addRelated(d.Related, rows, err, sqlgen.NewRelated(d, it)); err != nil {
 			return nil, err
 		}
 	}
@@ -310,28 +310,28 @@ func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 	if d.Related == nil || len(items) == 0 {
 		return nil
 	}
-	byID := make(map[emcdp.ID]*[]emcdp.Ref, len(items))
-	ids := make([][16]byte, len(items))
-	for i, it := range items {
-		id := d.ID(it)
-		byID[id] = d.Related.Refs(it)
-		ids[i] = id
-	}
-	rows, err := tx.Query(ctx, relatedStmt(d.Related), ids)
-	return addRelated(d.Related, rows, err, byID)
+	m := sqlgen.NewRelated(d, items...)
+	rows, err := tx.Query(ctx, relatedStmt(d.Related), relatedIDs(m))
+	return addRelated(d.Related, rows, err, m)
 }
 
-// addRelated reads rows of relatedStmt (or its error) into the refs of
-// their owners, in CompareGUID order; an owner without rows gets nil.
-func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, byID map[emcdp.ID]*[]emcdp.Ref) error {
+// relatedIDs binds the owner ids of m as a uuid array.
+func relatedIDs(m sqlgen.Related) [][16]byte {
+	ids := m.IDs()
+	out := make([][16]byte, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// addRelated reads rows of relatedStmt (or its error) into m.
+func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, m sqlgen.Related) error {
 	if rows != nil {
 		defer rows.Close()
 	}
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
-	}
-	for _, refs := range byID {
-		*refs = nil
 	}
 	for rows.Next() {
 		var owner emcdp.ID
@@ -339,16 +339,10 @@ func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, byID map[emcdp.ID]
 		if err := rows.Scan(uid(&owner), uid(&r.ID), &r.Name); err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
-		refs := byID[owner]
-		*refs = append(*refs, r)
+		m.Add(owner, r)
 	}
-	if err := rows.Err(); err != nil {
-		return mapErr(err, "read "+rel.Of.Type)
-	}
-	for _, refs := range byID {
-		emcdp.SortRefs(*refs)
-	}
-	return nil
+	m.Sort()
+	return mapErr(rows.Err(), "read "+rel.Of.Type)
 }
 
 // relatedStmt reads the related rows of the items whose ids are bound as

@@ -253,7 +253,7 @@ func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error)
 	}
 	if d.Related != nil {
 		rows, err := db.rs.related[d.Kind].QueryContext(ctx, id[:])
-		if err := addRelated(d.Related, rows, err, map[emcdp.ID]*[]emcdp.Ref{id: d.Related.Refs(it)}); err != nil {
+		if err := addRelated(d.Related, rows, err, sqlgen.NewRelated(d, it)); err != nil {
 			return nil, err
 		}
 	}
@@ -331,47 +331,35 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 	for len(items) > 0 {
 		part := items[:min(chunk, len(items))]
 		items = items[len(part):]
-		byID := make(map[emcdp.ID]*[]emcdp.Ref, len(part))
-		args := make([]any, len(part))
-		for i, it := range part {
-			id := d.ID(it)
-			byID[id] = d.Related.Refs(it)
-			args[i] = id[:]
+		m := sqlgen.NewRelated(d, part...)
+		args := make([]any, 0, len(part))
+		for _, id := range m.IDs() {
+			args = append(args, id[:])
 		}
-		rows, err := tx.QueryContext(ctx, relatedStmt(d.Related, len(part)), args...)
-		if err := addRelated(d.Related, rows, err, byID); err != nil {
+		rows, err := tx.QueryContext(ctx, relatedStmt(d.Related, len(args)), args...)
+		if err := addRelated(d.Related, rows, err, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addRelated reads rows of relatedStmt (or its error) into the refs of
-// their owners, in CompareGUID order; an owner without rows gets nil.
-func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, byID map[emcdp.ID]*[]emcdp.Ref) error {
+// addRelated reads rows of relatedStmt (or its error) into m.
+func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m sqlgen.Related) error {
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
 	}
 	defer rows.Close()
-	for _, refs := range byID {
-		*refs = nil
-	}
 	for rows.Next() {
 		var owner emcdp.ID
 		var r emcdp.Ref
 		if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
-		refs := byID[owner]
-		*refs = append(*refs, r)
+		m.Add(owner, r)
 	}
-	if err := rows.Err(); err != nil {
-		return mapErr(err, "read "+rel.Of.Type)
-	}
-	for _, refs := range byID {
-		emcdp.SortRefs(*refs)
-	}
-	return nil
+	m.Sort()
+	return mapErr(rows.Err(), "read "+rel.Of.Type)
 }
 
 // relatedStmt reads the related rows of n items: owner id, id and name.
