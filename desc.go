@@ -140,9 +140,6 @@ type Prop struct {
 	Attr bool
 	// First moves the element to the front in JSON (IsRetry, G10).
 	First bool
-	// Hundredths writes an Int kept in hundredths as a decimal with up to
-	// two fractional digits (a Ratio).
-	Hundredths bool
 	// OmitZero omits the element in XML and writes null in JSON when the
 	// value is absent (a zero DateTime or an empty string).
 	OmitZero bool
@@ -316,7 +313,7 @@ func PInt[T any, N ~int | ~int64 | ~int32](name, elem, col string, get func(*T) 
 // query service, which compares it as the double n/100 (its written form).
 func PRatio[T any](name, elem, col string, get func(*T) *Ratio) Prop {
 	p := PInt(name, elem, col, get)
-	p.Type, p.Hundredths = TypeDouble, true
+	p.Type = TypeDouble
 	p.Get = func(x any) Value { n := int64(*get(x.(*T))); return Value{Int: n, Float: float64(n) / 100} }
 	return p
 }
