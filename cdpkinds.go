@@ -6,12 +6,11 @@ import (
 	"time"
 )
 
-// The descriptions of the CDP kinds (BackupServer, CdpReplicaSession,
-// CdpReplicaTaskSession). Their tables and indexes are made by the numbered
-// migrations (Migrated); their times keep 7 fractional digits in every
-// profile and their names are written as stored (Ticks); the store API
-// returns their structs (Typed). CdpPolicy is not described: its
-// PolicyScheduleOptions and includes are written by hand.
+// The descriptions of the CDP kinds (BackupServer, CdpPolicy,
+// CdpReplicaSession, CdpReplicaTaskSession). Their tables and indexes are
+// made by the numbered migrations (Migrated); their times keep 7 fractional
+// digits in every profile and their names are written as stored (Ticks);
+// the store API returns their structs (Typed).
 
 // BackupServerDesc describes BackupServer (monitoring.md §11).
 var BackupServerDesc = &Desc{
@@ -34,16 +33,52 @@ var BackupServerDesc = &Desc{
 		{Rel: "Down", Type: "RepositoryReferenceList", Path: "/backupServers/", Tail: "/repositories"},
 		{Alternate: true, RefOnly: true},
 	},
-	New: func() any { return new(BackupServer) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.BackupServer(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.BackupServers = append(r.BackupServers, BackupServer{})
-			return &r.BackupServers[len(r.BackupServers)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.BackupServers) },
-		At:  func(r *QueryResult, i int) any { return &r.BackupServers[i] },
+	New:   func() any { return new(BackupServer) },
+	Typed: typed(ResourceStore.BackupServer, func(r *QueryResult) *[]BackupServer { return &r.BackupServers }),
+}
+
+// CdpPolicyDesc describes CdpPolicy (actions.md §4.4 for its entity's
+// links). Its PolicyScheduleOptions and CdpPolicyInfo are structured
+// elements written by the wire's writers for *CdpScheduleOptions and
+// *CdpPolicy; its includes live in policy_objects and link Delete and Up.
+var CdpPolicyDesc = &Desc{
+	Kind: KindCdpPolicy, Type: "CdpPolicy", Path: "/cdpPolicies/", List: "CdpPolicies",
+	Table: "cdp_policies", Migrated: true, Ticks: true,
+	Props: []Prop{
+		PID(KindCdpPolicy, func(p *CdpPolicy) *ID { return &p.ID }),
+		PStr("Name", "", "name", func(p *CdpPolicy) *string { return &p.Name }),
+		PConst("PolicyType", PolicyType),
+		PStr("", "Platform", "platform", func(p *CdpPolicy) *string { return &p.Platform }),
+		POptStr("Description", "Description", "description", func(p *CdpPolicy) *string { return &p.Description }),
+		PBool("ScheduleConfigured", "ScheduleConfigured", "schedule_configured", func(p *CdpPolicy) *bool { return &p.ScheduleConfigured }),
+		PBool("ScheduleEnabled", "ScheduleEnabled", "schedule_enabled", func(p *CdpPolicy) *bool { return &p.ScheduleEnabled }),
+		PTime("NextRun", "NextRun", "next_run", func(p *CdpPolicy) *time.Time { return &p.NextRun }).Opt(),
+		PJSON("PolicyScheduleOptions", "schedule_options", func(p *CdpPolicy) *CdpScheduleOptions { return &p.Options }),
+		PWhole[CdpPolicy]("CdpPolicyInfo"),
+		PJSON("", "guest_options", func(p *CdpPolicy) *GuestProcessingOptions { return &p.Guest }),
+		PUID("BackupServerUid", "", "backup_server_id", KindBackupServer, func(p *CdpPolicy) *ID { return &p.BackupServerID }),
+		PStr("BackupServerName", "", "backup_server_name", func(p *CdpPolicy) *string { return &p.BackupServerName }),
 	},
+	QueryOrder: []string{"UID", "Name", "Description", "NextRun", "ScheduleConfigured", "ScheduleEnabled",
+		"BackupServerUid", "BackupServerName"},
+	Links: []Link{
+		srvLink(func(i any) (ID, string) { p := i.(*CdpPolicy); return p.BackupServerID, p.BackupServerName }),
+		{Alternate: true},
+		{Rel: "Edit", Type: "CdpPolicyReference", Path: "/cdpPolicies/", Name: func(i any) string { return i.(*CdpPolicy).Name },
+			EntityOnly: true},
+		{Rel: "Down", Type: "ObjectInJobList", Path: "/cdpPolicies/", Tail: "/includes", EntityOnly: true},
+		{Rel: "Create", Type: "ObjectInJob", Path: "/cdpPolicies/", Tail: "/includes", EntityOnly: true},
+		{Rel: "Down", Type: "CdpReplicaSessionReferenceList", Path: "/cdpPolicies/", Tail: "/cdpReplicaSessions", EntityOnly: true},
+		{Rel: "Disable", Path: "/cdpPolicies/", Tail: "?action=disable", EntityOnly: true,
+			When: func(i any) bool { return i.(*CdpPolicy).ScheduleEnabled }},
+		{Rel: "Enable", Path: "/cdpPolicies/", Tail: "?action=enable", EntityOnly: true,
+			When: func(i any) bool { return !i.(*CdpPolicy).ScheduleEnabled }},
+	},
+	Includes:     func(i any) *[]ObjectInJob { return &i.(*CdpPolicy).Includes },
+	IncludeTable: "policy_objects",
+	IncludeLinks: true,
+	New:          func() any { return new(CdpPolicy) },
+	Typed:        typed(ResourceStore.CdpPolicy, func(r *QueryResult) *[]CdpPolicy { return &r.CdpPolicies }),
 }
 
 // CdpReplicaSessionDesc describes CdpReplicaSession, a PolicySession.
@@ -75,15 +110,7 @@ var CdpReplicaSessionDesc = &Desc{
 	},
 	Parents: []ParentPath{{Pattern: "cdppolicies/*/cdpreplicasessions", Field: "PolicyUid"}},
 	New:     func() any { return new(PolicySession) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.PolicySession(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.PolicySessions = append(r.PolicySessions, PolicySession{})
-			return &r.PolicySessions[len(r.PolicySessions)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.PolicySessions) },
-		At:  func(r *QueryResult, i int) any { return &r.PolicySessions[i] },
-	},
+	Typed:   typed(ResourceStore.PolicySession, func(r *QueryResult) *[]PolicySession { return &r.PolicySessions }),
 }
 
 // CdpReplicaTaskSessionDesc describes CdpReplicaTaskSession, a TaskSession.
@@ -116,22 +143,14 @@ var CdpReplicaTaskSessionDesc = &Desc{
 	},
 	Parents: []ParentPath{{Pattern: "cdpreplicasessions/*/cdpreplicatasksessions", Field: "PolicySessionUid"}},
 	New:     func() any { return new(TaskSession) },
-	Typed: &TypedResult{
-		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(s.TaskSession(ctx, id)) },
-		Add: func(r *QueryResult) any {
-			r.TaskSessions = append(r.TaskSessions, TaskSession{})
-			return &r.TaskSessions[len(r.TaskSessions)-1]
-		},
-		Len: func(r *QueryResult) int { return len(r.TaskSessions) },
-		At:  func(r *QueryResult, i int) any { return &r.TaskSessions[i] },
-	},
+	Typed:   typed(ResourceStore.TaskSession, func(r *QueryResult) *[]TaskSession { return &r.TaskSessions }),
 }
 
-// CdpDescs lists the described CDP kinds. Their items are read through the
-// store's typed methods (BackupServer, PolicySession, TaskSession) and the
+// CdpDescs lists the CDP kinds. Their items are read through the store's
+// typed methods (BackupServer, CdpPolicy, PolicySession, TaskSession) and the
 // typed slices of QueryResult, not Resource and Items, so they are not among
 // Descs.
-var CdpDescs = []*Desc{BackupServerDesc, CdpReplicaSessionDesc, CdpReplicaTaskSessionDesc}
+var CdpDescs = []*Desc{BackupServerDesc, CdpPolicyDesc, CdpReplicaSessionDesc, CdpReplicaTaskSessionDesc}
 
 // AllDescs lists every described kind in the order of Kinds: the CDP kinds,
 // then Descs.
@@ -141,8 +160,8 @@ var AllDescs = func() []*Desc {
 	return ds
 }()
 
-// KindDesc returns the description of any described kind k, CDP or not, or
-// nil (CdpPolicy).
+// KindDesc returns the description of any kind k, CDP or not, or nil for a
+// value that is not a kind.
 func KindDesc(k Kind) *Desc {
 	for _, d := range AllDescs {
 		if d.Kind == k {
@@ -157,12 +176,29 @@ func DescribeAny(item any) *Desc {
 	switch item.(type) {
 	case *BackupServer:
 		return BackupServerDesc
+	case *CdpPolicy:
+		return CdpPolicyDesc
 	case *PolicySession:
 		return CdpReplicaSessionDesc
 	case *TaskSession:
 		return CdpReplicaTaskSessionDesc
 	}
 	return Describe(item)
+}
+
+// typed returns the TypedResult of a CDP kind whose store method is read
+// and whose items a QueryResult keeps in the slice that slice returns.
+func typed[T any](read func(ResourceStore, context.Context, ID) (*T, error), slice func(*QueryResult) *[]T) *TypedResult {
+	return &TypedResult{
+		Read: func(ctx context.Context, s ResourceStore, id ID) (any, error) { return asAny(read(s, ctx, id)) },
+		Add: func(r *QueryResult) any {
+			p := slice(r)
+			*p = append(*p, *new(T))
+			return &(*p)[len(*p)-1]
+		},
+		Len: func(r *QueryResult) int { return len(*slice(r)) },
+		At:  func(r *QueryResult, i int) any { return &(*slice(r))[i] },
+	}
 }
 
 // asAny returns v as an any, nil (not a nil *T) on an error.

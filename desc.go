@@ -62,9 +62,20 @@ type Desc struct {
 	// Indexes lists the column lists indexed in both stores, beyond the
 	// primary key on id. A string column is indexed case-insensitively.
 	Indexes [][]string
-	// Includes returns the item's ObjectInJob list (kinds with includes
-	// kept in the objects table), or is nil.
-	Includes func(item any) *[]ObjectInJob
+	// Includes returns the item's ObjectInJob list (kinds with includes),
+	// or is nil. IncludeTable names the table that keeps them when it is
+	// not the shared one (sqlgen.ObjectsTable): a CDP policy's
+	// policy_objects, made by the numbered migrations. IncludeLinks gives
+	// the items of the includes collection their links, Delete (the item)
+	// and Up (the owner's entity), as a CDP policy's have (actions.md
+	// §4.4); a job's have none.
+	Includes     func(item any) *[]ObjectInJob
+	IncludeTable string
+	IncludeLinks bool
+	// QueryOrder lists the query names in the catalogue's order when it is
+	// not the order of Props (a CDP policy's catalogue lists NextRun before
+	// ScheduleConfigured, its elements write it after ScheduleEnabled).
+	QueryOrder []string
 	// Related, when set, is read by the stores with each item: the rows of
 	// another kind that name the item (a job session's restore points).
 	Related *Related

@@ -6,13 +6,13 @@
 // order the query service compares them by, identifiers, errors, the clock,
 // and the Store interface that every persistence backend implements.
 //
-// The kinds of the VBR world are described once each by a Desc (desc.go,
-// vbrkinds.go): names, properties with their query names, columns and wire
-// elements, links, collection paths and indexes. The query catalogue, both
-// stores' schemas and statements, the wire encoders, the routes and the store
-// suite are generic code over the descriptions, so that a property or a kind
-// is added in its description (docs/kinds.md). The CDP kinds keep their
-// hand-written code.
+// Every kind is described once by a Desc (desc.go; cdpkinds.go,
+// vbrkinds.go, backupkinds.go, agentkinds.go): names, properties with their
+// query names, columns and wire elements, links, collection paths, includes
+// and indexes. The query catalogue, both stores' schemas and statements, the
+// wire encoders, the routes and the store suite are generic code over the
+// descriptions, so that a property or a kind is added in its description
+// (docs/kinds.md).
 //
 // The package imports nothing of the module. Everything else points at it.
 package emcdp

@@ -49,27 +49,6 @@ type Field struct {
 	Null   bool      // the column may hold NULL (an absent value)
 }
 
-// The columns shared by every store's schema. Times are int64 nanoseconds
-// since the Unix epoch (UTC); enums are their positions; optional strings are
-// NULL when empty; ids are stored so that their order is the order of the
-// lower-case string form.
-// The catalogue of CdpPolicy, the one kind not described (its columns are
-// shared by every store's schema: times are int64 nanoseconds since the Unix
-// epoch; optional strings are NULL when empty; ids are stored so that their
-// order is the order of the lower-case string form).
-var policyFields = []Field{
-	withRef(Field{Name: "UID", Type: TypeUID, Column: "id"}, KindCdpPolicy),
-	{Name: "Name", Type: TypeString, Column: "name"},
-	{Name: "Description", Type: TypeString, Column: "description", Null: true},
-	{Name: "NextRun", Type: TypeDateTime, Column: "next_run", Null: true},
-	{Name: "ScheduleConfigured", Type: TypeBool, Column: "schedule_configured"},
-	{Name: "ScheduleEnabled", Type: TypeBool, Column: "schedule_enabled"},
-	{Name: "BackupServerUid", Type: TypeUID, Ref: KindBackupServer, Column: "backup_server_id"},
-	{Name: "BackupServerName", Type: TypeString, Column: "backup_server_name"},
-}
-
-func withRef(f Field, k Kind) Field { f.Ref = k; return f }
-
 // descFields are the catalogues of the described kinds, from their Props.
 var descFields = func() map[Kind][]Field {
 	m := map[Kind][]Field{}
@@ -79,19 +58,16 @@ var descFields = func() map[Kind][]Field {
 				m[d.Kind] = append(m[d.Kind], p.Field)
 			}
 		}
+		for i, name := range d.QueryOrder {
+			m[d.Kind][i] = d.Prop(name).Field
+		}
 	}
 	return m
 }()
 
 // Fields returns the catalogue of a kind, in documented order.
 func Fields(k Kind) []Field {
-	if fs, ok := descFields[k]; ok {
-		return fs
-	}
-	if k == KindCdpPolicy {
-		return policyFields
-	}
-	return nil
+	return descFields[k]
 }
 
 // LookupField finds a field of kind k by name, case-insensitively, accepting
@@ -119,11 +95,12 @@ func LookupField(k Kind, name string) (Field, bool) {
 // DefaultSort returns the field that a kind is ordered by when a query names
 // none: creation time for the session kinds, the name for the others.
 func DefaultSort(k Kind) Field {
-	if d := KindDesc(k); d != nil {
-		if d.Session || d.Newest {
-			return d.Column("creation_time").Field
-		}
-		return d.Props[1].Field
+	d := KindDesc(k)
+	if d == nil {
+		return Field{}
 	}
-	return policyFields[1]
+	if d.Session || d.Newest {
+		return d.Column("creation_time").Field
+	}
+	return d.Props[1].Field
 }

@@ -20,7 +20,7 @@ const (
 // Kinds lists every served kind in a fixed order (the order of querySvc
 // links): the CDP kinds, then the kinds of Descs.
 var Kinds = func() []Kind {
-	ks := []Kind{KindCdpPolicy}
+	var ks []Kind
 	for _, d := range AllDescs {
 		ks = append(ks, d.Kind)
 	}

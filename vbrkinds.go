@@ -315,11 +315,16 @@ const (
 )
 
 // EachWrite calls fn for every row of a described kind that b writes, in the
-// order a store applies them: backup servers, new and updated CDP policy
+// order a store applies them: CDP policies, backup servers, new and updated CDP policy
 // sessions, new and updated CDP task sessions, repositories, protection
 // groups, discovered computers, jobs, NAS jobs, new and updated job
 // sessions, new and updated task sessions, then backups and their points.
 func (b *Batch) EachWrite(fn func(d *Desc, op WriteOp, item any) error) error {
+	for i := range b.CdpPolicies {
+		if err := fn(CdpPolicyDesc, OpUpsert, &b.CdpPolicies[i]); err != nil {
+			return err
+		}
+	}
 	for i := range b.BackupServers {
 		if err := fn(BackupServerDesc, OpUpsert, &b.BackupServers[i]); err != nil {
 			return err

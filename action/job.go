@@ -134,26 +134,33 @@ func (e *effect) lastSession(j *emcdp.Job) (*emcdp.JobSession, []emcdp.JobTaskSe
 }
 
 // run starts a job session at the effect's time with one Pending task per
-// VM (actions.md §7.2); the simulator's live mode carries it on.
+// VM (actions.md §7.2); the event names them, so that the simulator carries
+// the run on to its end.
 func (e *effect) run(j *emcdp.Job, vms []emcdp.ObjectInJob, retry bool) error {
 	_, _, typ := sessionKinds(j)
 	s := emcdp.JobSession{ID: e.newID(), Name: emcdp.JobSessionName(j.Name, e.at), JobID: j.ID, JobName: j.Name,
 		JobType: j.JobType, BackupServerID: j.BackupServerID, BackupServerName: j.BackupServerName, CreationTime: e.at,
 		State: emcdp.SessionWorking, Result: emcdp.ResultNone, IsRetry: retry}
 	e.b.NewJobSessions = append(e.b.NewJobSessions, s)
+	tasks := map[string]emcdp.ID{}
 	for _, o := range vms {
-		e.b.NewJobTaskSessions = append(e.b.NewJobTaskSessions, emcdp.JobTaskSession{ID: e.newID(),
+		size := o.TotalSize // the VM's provisioned size, as scheduled runs write it
+		if size == 0 {
+			size = VMSize(o.HierarchyObjRef)
+		}
+		tasks[o.DisplayName] = e.newID()
+		e.b.NewJobTaskSessions = append(e.b.NewJobTaskSessions, emcdp.JobTaskSession{ID: tasks[o.DisplayName],
 			Name: emcdp.JobSessionName(o.DisplayName, e.at), JobSessionID: s.ID, JobSessionName: s.Name, JobID: j.ID,
 			JobName: j.Name, JobType: j.JobType, BackupServerID: j.BackupServerID, BackupServerName: j.BackupServerName,
 			VmDisplayName: o.DisplayName, VmUID: o.HierarchyObjRef, CreationTime: e.at, State: emcdp.TaskPending,
-			Result: emcdp.ResultNone, TotalSize: VMSize(o.HierarchyObjRef)})
+			Result: emcdp.ResultSuccess, TotalSize: size}) // Success until something goes wrong (monitoring.md §3)
 	}
 	kind := "start"
 	if retry {
 		kind = "retry"
 	}
 	e.t.Related = emcdp.TaskRelated{Type: typ, ID: s.ID, Name: s.Name}
-	return e.event(emcdp.WorldEvent{Kind: kind, Session: s.ID})
+	return e.event(emcdp.WorldEvent{Kind: kind, Session: s.ID, Tasks: tasks})
 }
 
 // stop ends a running session Failed at the effect's time; its unfinished

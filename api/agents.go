@@ -20,7 +20,7 @@ func agentRoutes() []route {
 // agentObject answers one included object of an agent backup job, the
 // Href its entity writes, as an ObjectInAgentBackupJob.
 func (h *Handler) agentObject(c *call, args []string) error {
-	id, objs, err := h.owner(c, emcdp.KindAgentBackupJob, args)
+	id, _, objs, err := h.owner(c, emcdp.KindAgentBackupJob, args)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,12 @@ type Config struct {
 	// read-only root filesystem does no harm). Empty: the system's temporary
 	// folder.
 	SpillDir string
+	// BodyCacheBytes, when positive, bounds a cache of the encoded answers
+	// of GET /cdpReplicaTaskSessions/{id} for ended task sessions (see
+	// bodyCache). It is used only when Store reports its changes
+	// (emcdp.ChangeNotifier) and must be set only when no other process
+	// writes to Store: "emcdp serve" sets DefaultBodyCacheBytes on SQLite.
+	BodyCacheBytes int
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -110,6 +116,7 @@ type Handler struct {
 	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
 
 	spillDir    string      // where large answers are built (see spillIfLarge)
+	bodies      *bodyCache  // nil: no cache
 	spillWarned atomic.Bool // the failure to spill has been logged
 }
 
@@ -129,6 +136,10 @@ func newHandler(cfg Config) *Handler {
 		observe: cfg.Observe,
 	}
 	h.spillDir = cfg.SpillDir
+	if n, ok := cfg.Store.(emcdp.ChangeNotifier); ok && cfg.BodyCacheBytes > 0 {
+		h.bodies = newBodyCache(cfg.BodyCacheBytes)
+		n.OnChange(h.bodies.change)
+	}
 	h.actions = cfg.Actions
 	if h.clock == nil {
 		h.clock = emcdp.SystemClock{}
@@ -257,6 +268,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cap(c.buf) <= maxPooled {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
+	}
+	if !h.log.Enabled(ctx, slog.LevelInfo) {
+		return // spares the redaction and formatting of a line that is not written
 	}
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),
 		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),

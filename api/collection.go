@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -14,9 +15,11 @@ import (
 // paging, so rows written meanwhile neither repeat nor shift the reading),
 // and once the answer passes spillAt bytes it goes on in an unlinked
 // temporary file in Config.SpillDir, so memory stays flat however large the
-// answer grows. The answer is sent with its Content-Length once complete, as
-// clients need. When no file can be made there, the answer stays in memory
-// up to maxMemoryAnswer bytes, and a larger one is refused with 503.
+// answer grows (two chunks are in memory at once: the next is read while
+// the last is written). The answer is sent with its Content-Length once
+// complete, as clients need. When no file can be made there, the answer
+// stays in memory up to maxMemoryAnswer bytes, and a larger one is refused
+// with 503.
 const (
 	listChunk       = 2000
 	spillAt         = 4 << 20
@@ -72,21 +75,53 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 	if empty {
 		return nil
 	}
-	for res.Len() > 0 {
-		c.buf = w.Items(c.buf, c.base, res)
-		if err := h.spillIfLarge(c); err != nil {
-			return err
+	for {
+		// The next chunk is read while this one is written: the store's
+		// reading and the encoding take about as long as each other, and
+		// each keeps one core busy.
+		var next <-chan chunk
+		if res.Len() == listChunk {
+			next = h.readChunk(c.ctx(), *q, &emcdp.And{Terms: []emcdp.Expr{base, after(k, created, res)}})
 		}
-		if res.Len() < listChunk {
+		c.buf = w.Items(c.buf, c.base, res)
+		err := h.spillIfLarge(c)
+		if next == nil {
+			if err != nil {
+				return err
+			}
 			break
 		}
-		q.Filter = &emcdp.And{Terms: []emcdp.Expr{base, after(k, created, res)}}
-		if res, err = h.store.Query(c.ctx(), q); err != nil {
+		r := <-next // also after an error, so that no read outlives the call
+		if err != nil {
 			return err
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if res = r.res; res.Len() == 0 {
+			break
 		}
 	}
 	c.buf = w.Close(c.buf)
 	return nil
+}
+
+// chunk is a chunk of a collection read by readChunk.
+type chunk struct {
+	res *emcdp.QueryResult
+	err error
+}
+
+// readChunk reads the chunk of q (a copy, whose filter becomes filter) in
+// its own goroutine; the chunk arrives on the channel returned.
+func (h *Handler) readChunk(ctx context.Context, q emcdp.Query, filter emcdp.Expr) <-chan chunk {
+	q.Filter = filter
+	ch := make(chan chunk, 1)
+	go func() {
+		res, err := h.store.Query(ctx, &q)
+		ch <- chunk{res, err}
+	}()
+	return ch
 }
 
 // after is the filter of the rows that follow the last row of res in the

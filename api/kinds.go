@@ -8,9 +8,22 @@ import (
 	"github.com/emcdp/emcdp"
 )
 
+// writeRoutes are the write endpoints of a described kind (actions.md): the
+// item's PUT and POST, the includes' POST and an include's DELETE.
+type writeRoutes struct {
+	put, post, includesPost, includeDel endpoint
+}
+
+// kindWrites holds the write endpoints of the kinds that have them.
+var kindWrites = map[emcdp.Kind]writeRoutes{
+	emcdp.KindCdpPolicy: {put: (*Handler).policyEdit, post: (*Handler).policyAction,
+		includesPost: (*Handler).policyInclude, includeDel: (*Handler).policyExclude},
+	emcdp.KindJob: {post: (*Handler).jobAction},
+}
+
 // kindRoutes returns the routes of the described kinds, derived from their
 // descriptions: the collection, the item, the collections below a parent,
-// and a job's includes.
+// and the includes, with the write endpoints of kindWrites.
 func kindRoutes() []route {
 	var rs []route
 	for _, d := range emcdp.AllDescs {
@@ -23,16 +36,18 @@ func kindRoutes() []route {
 		switch d.Kind {
 		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
-		case emcdp.KindJob:
-			item.post = (*Handler).jobAction
+		case emcdp.KindCdpReplicaTaskSession:
+			item.get = (*Handler).cdpTaskSession
 		}
+		w := kindWrites[d.Kind]
+		item.put, item.post = w.put, w.post
 		rs = append(rs, item)
 		for _, p := range d.Parents {
 			rs = append(rs, route{pattern: seg(p.Pattern), get: childList(d.Kind, p.Field, p.Parent)})
 		}
 		if d.Includes != nil {
-			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind)},
-				route{pattern: seg(coll + "/*/includes/*"), get: describedInclude(d.Kind)})
+			rs = append(rs, route{pattern: seg(coll + "/*/includes"), get: describedIncludes(d.Kind), post: w.includesPost},
+				route{pattern: seg(coll + "/*/includes/*"), get: describedInclude(d.Kind), del: w.includeDel})
 		}
 	}
 	return rs
@@ -91,6 +106,35 @@ func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	return h.store.Resource(ctx, k, id)
 }
 
+// cdpTaskSession answers /cdpReplicaTaskSessions/{id}, from the body
+// cache when the handler has one and the task session has ended.
+func (h *Handler) cdpTaskSession(c *call, args []string) error {
+	const k = emcdp.KindCdpReplicaTaskSession
+	if h.bodies == nil {
+		return described(k)(h, c, args)
+	}
+	id, rep, err := resource(c, args)
+	if err != nil {
+		return err
+	}
+	key := bodyKey{id: id, format: c.enc.Format, rep: rep, base: c.base}
+	var hit bool
+	if c.buf, hit = h.bodies.get(&key, c.buf); hit {
+		return nil
+	}
+	t := h.bodies.ticket()
+	v, err := h.store.TaskSession(c.ctx(), id)
+	if err != nil {
+		return storeErr(err, k.String(), id)
+	}
+	start := len(c.buf)
+	c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
+	if !v.Running() {
+		h.bodies.put(t, key, v.CreationTime, c.buf[start:])
+	}
+	return nil
+}
+
 // replicaTaskSession answers /replicaTaskSessions/{id}: a replica task
 // session, or else the CDP task session with that id (quirk Q1, whose
 // entity Href uses this path).
@@ -124,44 +168,43 @@ func childList(k emcdp.Kind, field string, parent emcdp.Kind) endpoint {
 		if pk == 0 {
 			pk = f.Ref
 		}
-		if pd := emcdp.KindDesc(pk); pd != nil {
-			if _, err := h.read(c.ctx(), pk, id); err != nil {
-				return storeErr(err, pd.Type, id)
-			}
-		} else if _, err := h.store.CdpPolicy(c.ctx(), id); err != nil {
-			return storeErr(err, "CdpPolicy", id)
+		if _, err := h.read(c.ctx(), pk, id); err != nil {
+			return storeErr(err, pk.String(), id)
 		}
 		return h.list(c, k, idEquals(k, field, id))
 	}
 }
 
-// owner reads the item named by the first path id, for its includes.
-func (h *Handler) owner(c *call, k emcdp.Kind, args []string) (emcdp.ID, []emcdp.ObjectInJob, error) {
+// owner reads the item of kind k named by the first path id, for its
+// name and includes. Includes are a non-key resource: format does not
+// apply to them and is ignored.
+func (h *Handler) owner(c *call, k emcdp.Kind, args []string) (emcdp.ID, string, []emcdp.ObjectInJob, error) {
 	id, err := parseID(args[0])
 	if err != nil {
-		return id, nil, err
+		return id, "", nil, err
 	}
-	v, err := h.store.Resource(c.ctx(), k, id)
+	v, err := h.read(c.ctx(), k, id)
 	if err != nil {
-		return id, nil, storeErr(err, k.String(), id)
+		return id, "", nil, storeErr(err, k.String(), id)
 	}
-	return id, *emcdp.DescOf(k).Includes(v), nil
+	d := emcdp.KindDesc(k)
+	return id, d.Name(v), *d.Includes(v), nil
 }
 
 func describedIncludes(k emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
-		id, objs, err := h.owner(c, k, args)
+		id, name, objs, err := h.owner(c, k, args)
 		if err != nil {
 			return err
 		}
-		c.buf = c.enc.Includes(c.buf, c.base, k, id, objs)
+		c.buf = c.enc.Includes(c.buf, c.base, k, id, name, objs)
 		return nil
 	}
 }
 
 func describedInclude(k emcdp.Kind) endpoint {
 	return func(h *Handler, c *call, args []string) error {
-		id, objs, err := h.owner(c, k, args)
+		id, name, objs, err := h.owner(c, k, args)
 		if err != nil {
 			return err
 		}
@@ -171,7 +214,7 @@ func describedInclude(k emcdp.Kind) endpoint {
 		}
 		for i := range objs {
 			if objs[i].ID == oid {
-				c.buf = c.enc.Include(c.buf, c.base, k, id, &objs[i])
+				c.buf = c.enc.Include(c.buf, c.base, k, id, name, &objs[i])
 				return nil
 			}
 		}

@@ -80,7 +80,21 @@ func actionParam(c *call, kind string, names []string, expected string) (string,
 	return "", emcdp.Errorf(emcdp.EInvalid, "Unknown action '%s' for %s; expected %s", clip(v), kind, expected)
 }
 
-// policyWrite serves POST /cdpPolicies/{id}?action=disable|enable (W2, W3).
+// policy reads the policy named by the first path id, which a write
+// names.
+func (h *Handler) policy(c *call, args []string) (*emcdp.CdpPolicy, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, err
+	}
+	v, err := h.store.CdpPolicy(c.ctx(), id)
+	if err != nil {
+		return nil, storeErr(err, "CdpPolicy", id)
+	}
+	return v, nil
+}
+
+// policyAction serves POST /cdpPolicies/{id}?action=disable|enable (W2, W3).
 func (h *Handler) policyAction(c *call, args []string) error {
 	if err := h.mayWrite(c); err != nil {
 		return err

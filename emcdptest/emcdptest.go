@@ -146,7 +146,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		Store: st, World: &world, WorldName: o.name,
 		Simulate: o.simulate, TimeScale: o.scale, Paused: !o.simulate,
 		Auth:    server.AuthConfig{SoleWriter: true},
-		API:     api.Config{Profile: o.profile},
+		API:     api.Config{Profile: o.profile, BodyCacheBytes: api.DefaultBodyCacheBytes},
 		HTTP:    api.ServerConfig{Addr: "127.0.0.1:0", HTTPAddr: httpAddr, DataDir: dir, SweepInterval: -1},
 		Control: control.Config{Enabled: !o.off, Token: s.ControlToken},
 		Logger:  o.logger,

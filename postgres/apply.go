@@ -2,36 +2,30 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/jackc/pgx/v5"
 )
 
-// Statements of Apply that are not derived from a description. An upsert of
-// a policy replaces every column.
+// Statements of Apply that are not derived from a description.
 const (
-	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
-		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
-		description = excluded.description, schedule_configured = excluded.schedule_configured,
-		schedule_enabled = excluded.schedule_enabled, next_run = excluded.next_run,
-		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
-	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = $1`
-	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
-	upsertMeta    = `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
-	addCount      = `UPDATE row_counts SET n = n + $1 WHERE tbl = $2`
+	upsertMeta = `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	addCount   = `UPDATE row_counts SET n = n + $1 WHERE tbl = $2`
 )
 
+// addDays adds to the count of a table's rows created on one day.
+var addDays = sqlgen.AddCount(&sqlgen.Postgres)
+
 // Apply writes the batch in one transaction: all of it or none of it. The
-// order is: policies (with their Includes), the new sessions (COPY), the
-// other rows of the described kinds (Batch.EachWrite), the removal of old
-// sessions, then meta. Updating a session that does
-// not exist fails the batch with an error wrapping emcdp.ErrNotFound;
-// inserting one that exists fails it with an error wrapping ErrDuplicate.
+// order is: the new sessions (COPY), the other rows of the described kinds
+// with their includes (Batch.EachWrite), the removal of old sessions, then
+// meta. Updating a session that does not exist fails the batch with an
+// error wrapping emcdp.ErrNotFound; inserting one that exists fails it with
+// an error wrapping ErrDuplicate.
 func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := db.check(); err != nil {
 		return err
@@ -39,13 +33,14 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if b == nil || b.Len() == 0 && b.DeleteSessionsBefore.IsZero() {
 		return nil
 	}
+	defer db.Applied(b)
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return mapErr(err, "begin write")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := applier{ctx: ctx, tx: tx}
-	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.policies, a.kinds, a.meta} {
+	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.kinds, a.meta} {
 		if err := step(b); err != nil {
 			return err
 		}
@@ -96,39 +91,6 @@ func (a *applier) send(pb *pgx.Batch, qs []queued) (map[string]int64, error) {
 		}
 	}
 	return deleted, mapErr(br.Close(), "write")
-}
-
-// policies upserts the policies, replacing each policy's includes.
-func (a *applier) policies(b *emcdp.Batch) error {
-	pb := &pgx.Batch{}
-	var qs []queued
-	for i := range b.CdpPolicies {
-		v := &b.CdpPolicies[i]
-		opts, err := json.Marshal(v.Options)
-		if err != nil {
-			return fmt.Errorf("postgres: schedule options of policy %s: %w", v.ID, err)
-		}
-		guest, err := json.Marshal(v.Guest)
-		if err != nil {
-			return fmt.Errorf("postgres: guest options of policy %s: %w", v.ID, err)
-		}
-		pb.Queue(upsertPolicy, uid(&v.ID), v.Name, uid(&v.BackupServerID), v.BackupServerName, v.Platform,
-			optStr(v.Description), v.ScheduleConfigured, v.ScheduleEnabled, optTime(v.NextRun), string(opts), string(guest))
-		pb.Queue(deleteObjects, uid(&v.ID))
-		qs = append(qs, queued{op: "write policy " + v.ID.String()}, queued{op: "replace includes of policy " + v.ID.String()})
-		for j := range v.Includes {
-			o := &v.Includes[j]
-			g, err := json.Marshal(o.Guest)
-			if err != nil {
-				return fmt.Errorf("postgres: guest options of object %s: %w", o.ID, err)
-			}
-			// The object belongs to the policy it is written with.
-			pb.Queue(insertObject, uid(&v.ID), uid(&o.ID), o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize)
-			qs = append(qs, queued{op: "write object " + o.ID.String() + " of policy " + v.ID.String()})
-		}
-	}
-	_, err := a.send(pb, qs)
-	return err
 }
 
 // copyRows inserts n rows into tbl with COPY. A row whose id exists fails

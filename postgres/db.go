@@ -34,6 +34,8 @@ type DB struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
 
+	emcdp.Changes // tells this process's caches what Apply and Clear changed
+
 	// Background maintenance (VACUUM ANALYZE after bulk inserts).
 	stop       context.CancelFunc
 	bg         context.Context

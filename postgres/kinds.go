@@ -77,6 +77,16 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 			return err
 		}
 	}
+	if err := exec(sqlgen.CreateCounts(&sqlgen.Postgres)); err != nil {
+		return err
+	}
+	for _, d := range emcdp.AllDescs {
+		if sqlgen.Tables[d.Kind].Bucketed {
+			if err := exec(sqlgen.InitCounts(d)); err != nil {
+				return err
+			}
+		}
+	}
 	return mapErr(tx.Commit(ctx), "commit schema")
 }
 
@@ -88,6 +98,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	var qs []queued
 	stmts := map[[2]any]string{}
 	inserted := map[string]int64{}
+	days := sqlgen.Counts{}
 	copies := map[*emcdp.Desc][][]any{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
@@ -97,6 +108,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			}
 			copies[d] = append(copies[d], args)
 			inserted[d.Table]++
+			days.Insert(d, item)
 			return nil
 		}
 		k := [2]any{d, op}
@@ -135,7 +147,8 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		if d.Includes == nil {
 			return nil
 		}
-		pb.Queue("DELETE FROM "+sqlgen.ObjectsTable+" WHERE policy_id = $1", id[:])
+		tbl := sqlgen.IncludeTable(d)
+		pb.Queue("DELETE FROM "+tbl+" WHERE policy_id = $1", id[:])
 		qs = append(qs, queued{op: "replace includes of " + id.String()})
 		objs := *d.Includes(item)
 		for i := range objs {
@@ -144,7 +157,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			if err != nil {
 				return fmt.Errorf("postgres: guest options of object %s: %w", o.ID, err)
 			}
-			pb.Queue("INSERT INTO "+sqlgen.ObjectsTable+" ("+objectCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			pb.Queue("INSERT INTO "+tbl+" ("+objectCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
 				id[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize)
 			qs = append(qs, queued{op: "write object " + o.ID.String() + " of " + id.String()})
 		}
@@ -160,11 +173,25 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			}
 		}
 	}
+	// The counts by day of the new rows, in key order, so that replicas
+	// writing at once lock them in the same order; before the prune, which
+	// counts its day again from the rows left.
+	for _, k := range days.Keys() {
+		pb.Queue(addDays, k.Table, k.Bucket, days[k])
+		qs = append(qs, queued{op: "count " + k.Table + " by day"})
+	}
 	if !b.DeleteSessionsBefore.IsZero() {
 		for _, d := range emcdp.AllDescs {
 			if d.Session {
 				pb.Queue("DELETE FROM "+d.Table+" WHERE creation_time < $1", sqlgen.Nanos(b.DeleteSessionsBefore))
 				qs = append(qs, queued{op: "prune " + d.Table, counted: d.Table})
+			}
+			if sqlgen.Tables[d.Kind].Bucketed {
+				stmts, args := sqlgen.PruneCounts(&sqlgen.Postgres, d, sqlgen.Nanos(b.DeleteSessionsBefore))
+				for i, q := range stmts {
+					pb.Queue(q, args[i]...)
+					qs = append(qs, queued{op: "prune the counts of " + d.Table})
+				}
 			}
 		}
 	}
@@ -210,23 +237,27 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d.Includes == nil {
 		return db.byID(ctx, d, id)
 	}
-	stmt := "SELECT " + sqlgen.Tables[k].Cols + " FROM " + d.Table + " WHERE id = $1"
+	return db.withIncludes(ctx, d, id)
+}
+
+// withIncludes reads one item of d, a kind with includes, and its includes
+// in one read-only repeatable-read transaction, so that they agree.
+func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	tx, err := db.pool.BeginTx(ctx, readTx)
 	if err != nil {
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, stmt, []any{id[:]}, res); err != nil {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := tx.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	if err := loadObjects(ctx, tx, d, []any{it}); err != nil {
 		return nil, err
 	}
-	if len(res.Items) == 0 {
-		return nil, emcdp.ErrNotFound
-	}
-	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
-		return nil, err
-	}
-	return res.Items[0], mapErr(tx.Commit(ctx), "end read")
+	return it, mapErr(tx.Commit(ctx), "end read")
 }
 
 // byIDStmts are the statements that read one row of a described kind by id.
@@ -288,7 +319,7 @@ func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		byID[id] = objs
 		ids[i] = id
 	}
-	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
+	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM "+sqlgen.IncludeTable(d)+" WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
 	if err != nil {
 		return mapErr(err, "read includes")
 	}

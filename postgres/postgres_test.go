@@ -178,3 +178,10 @@ func TestClear(t *testing.T) {
 	defer db.Close()
 	storetest.RunClear(t, db)
 }
+
+func TestChanges(t *testing.T) {
+	testURL(t)
+	db := openFresh(t)
+	defer db.Close()
+	storetest.RunChanges(t, db)
+}

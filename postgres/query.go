@@ -16,7 +16,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	stmt, c, err := selectStmt(q)
+	c, err := sqlgen.Compile(&sqlgen.Postgres, q)
 	if err != nil {
 		return nil, err
 	}
@@ -28,19 +28,23 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	res := &emcdp.QueryResult{}
-	if d := emcdp.KindDesc(q.Kind); d != nil {
-		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
+	page, err := seek(ctx, tx, q, c)
+	if err != nil {
+		return nil, err
+	}
+	if page != nil { // nil: the page starts past the last row
+		stmt := selectStmt(t, page)
+		d := emcdp.KindDesc(q.Kind)
+		err = scanDesc(ctx, tx, d, stmt, page.Args, res)
 		if err == nil {
-			err = loadObjects(ctx, tx, d, res.Items)
+			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
 		if err == nil {
 			err = loadRelated(ctx, tx, d, res.Items)
 		}
-	} else {
-		err = scanPolicies(ctx, tx, stmt, c.Args, res)
-	}
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	n := res.Len()
 	switch {
@@ -49,48 +53,52 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
 		res.Total = c.Offset + n
 	default:
-		if res.Total, err = count(ctx, tx, t, c); err != nil {
-			return nil, err
-		}
-	}
-	if q.Kind == emcdp.KindCdpPolicy && len(res.CdpPolicies) > 0 {
-		ps := make([]*emcdp.CdpPolicy, len(res.CdpPolicies))
-		for i := range res.CdpPolicies {
-			ps[i] = &res.CdpPolicies[i]
-		}
-		if err := loadIncludes(ctx, tx, ps); err != nil {
+		if res.Total, err = count(ctx, tx, q, t, c); err != nil {
 			return nil, err
 		}
 	}
 	return res, mapErr(tx.Commit(ctx), "end read")
 }
 
-// selectStmt compiles q into the statement that reads its page.
+// seek returns the clauses that read q's page (c, compiled from q). A deep
+// page in creation order without a filter starts inside the day that the
+// counts by day (sqlgen.CountsTable) place its first row in, instead of
+// skipping every earlier row of the index; it is nil when the page starts
+// past the last row.
+func seek(ctx context.Context, tx pgx.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, error) {
+	if !sqlgen.SeekByCounts(q) {
+		return c, nil
+	}
+	var usable bool
+	var bucket, before *int64
+	err := tx.QueryRow(ctx, sqlgen.SeekBucket(&sqlgen.Postgres, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
+	if err != nil {
+		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+	}
+	return sqlgen.Seek(&sqlgen.Postgres, q, c, usable, bucket, before)
+}
+
+// selectStmt is the statement that reads the page of c from t.
 //
 // A page after the first is read as a deferred join: the ids of the page are
 // found first, skipping the earlier rows inside an index (an index-only scan
 // when the filter and order are covered by one), and only the page's rows are
 // then read from the table. Reading whole rows just to skip them would visit
 // the table once per skipped row.
-func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
-	c, err := sqlgen.Compile(&sqlgen.Postgres, q)
-	if err != nil {
-		return "", nil, err
-	}
-	t := sqlgen.Tables[q.Kind]
+func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
 	}
 	if c.Offset > 0 {
 		inner := "SELECT id FROM " + t.Name + where + " ORDER BY " + c.OrderBy + " " + c.Limit
-		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy, c, nil
+		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy
 	}
 	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
-	return stmt, c, nil
+	return stmt
 }
 
 // countStmt returns the statement that counts the rows matching the compiled
@@ -107,25 +115,20 @@ func countStmt(t sqlgen.Table, c *sqlgen.Clauses) (string, []any) {
 	return "SELECT count(*) FROM " + t.Name + " WHERE " + c.Where, c.Args[:c.WhereArgs]
 }
 
-func count(ctx context.Context, tx pgx.Tx, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
-	stmt, args := countStmt(t, c)
+// count counts the rows of q (compiled into c): from the counts by day for
+// a window of creation times that holds whole days, while they can be used,
+// otherwise with countStmt.
+func count(ctx context.Context, tx pgx.Tx, q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
 	var n int64
-	err := tx.QueryRow(ctx, stmt, args...).Scan(&n)
-	return int(n), mapErr(err, "count "+t.Name)
-}
-
-// scanPolicies runs stmt and appends the rows to res.CdpPolicies.
-func scanPolicies(ctx context.Context, tx pgx.Tx, stmt string, args []any, res *emcdp.QueryResult) error {
-	rows, err := tx.Query(ctx, stmt, args...)
-	if err != nil {
-		return mapErr(err, "query CdpPolicy")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
-		if err := scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1]); err != nil {
-			return mapErr(err, "read CdpPolicy")
+	if w, ok := sqlgen.CreationWindow(q.Kind, q.Filter); ok {
+		if stmt, args, ok := sqlgen.CountWindow(&sqlgen.Postgres, t, w); ok {
+			var usable bool
+			if err := tx.QueryRow(ctx, stmt, args...).Scan(&usable, &n); err != nil || usable {
+				return int(n), mapErr(err, "count "+t.Name)
+			}
 		}
 	}
-	return mapErr(rows.Err(), "query CdpPolicy")
+	stmt, args := countStmt(t, c)
+	err := tx.QueryRow(ctx, stmt, args...).Scan(&n)
+	return int(n), mapErr(err, "count "+t.Name)
 }

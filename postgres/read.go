@@ -31,49 +31,16 @@ func (db *DB) CdpPolicy(ctx context.Context, id emcdp.ID) (*emcdp.CdpPolicy, err
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	tx, err := db.pool.BeginTx(ctx, readTx)
+	v, err := db.withIncludes(ctx, emcdp.CdpPolicyDesc, id)
 	if err != nil {
-		return nil, mapErr(err, "begin read")
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	v := new(emcdp.CdpPolicy)
-	if err := scanPolicy(tx.QueryRow(ctx, "SELECT "+policyCols+" FROM cdp_policies WHERE id = $1", uid(&id)), v); err != nil {
-		return nil, notFound(err, "read policy")
-	}
-	if err := loadIncludes(ctx, tx, []*emcdp.CdpPolicy{v}); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return v.(*emcdp.CdpPolicy), nil
 }
 
 // readTx is the mode of reads that take more than one statement: a
 // consistent snapshot, read-only.
 var readTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-
-// loadIncludes fills the Includes of the given policies with one query.
-func loadIncludes(ctx context.Context, tx pgx.Tx, ps []*emcdp.CdpPolicy) error {
-	byID := make(map[emcdp.ID]*emcdp.CdpPolicy, len(ps))
-	ids := make([][16]byte, len(ps))
-	for i, p := range ps {
-		byID[p.ID] = p
-		ids[i] = p.ID
-		p.Includes = nil
-	}
-	rows, err := tx.Query(ctx, "SELECT "+objectCols+" FROM policy_objects WHERE policy_id = ANY($1) ORDER BY "+objectOrder, ids)
-	if err != nil {
-		return mapErr(err, "read policy includes")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o emcdp.ObjectInJob
-		if err := scanObject(rows, &o); err != nil {
-			return mapErr(err, "read policy includes")
-		}
-		p := byID[o.PolicyID]
-		p.Includes = append(p.Includes, o)
-	}
-	return mapErr(rows.Err(), "read policy includes")
-}
 
 // PolicySession reads one policy session by id.
 func (db *DB) PolicySession(ctx context.Context, id emcdp.ID) (*emcdp.PolicySession, error) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/emcdp/emcdp/storetest"
 )
 
@@ -49,11 +50,11 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		"Repositories": "repositories",
 	}
 	for name, q := range storetest.MonitoringQueries() {
-		stmt, c, err := selectStmt(&q)
+		c, err := sqlgen.Compile(&sqlgen.Postgres, &q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := explain(t, db, stmt, c.Args...)
+		p := explain(t, db, selectStmt(sqlgen.Tables[q.Kind], c), c.Args...)
 		checkPlan(t, name, p, want[name])
 		if q.Kind == emcdp.KindBackupJobSession && (strings.Contains(p, "Seq Scan") || strings.Contains(p, "Sort ")) {
 			t.Errorf("%s: plan %q scans or sorts", name, p)

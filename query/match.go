@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"sort"
-	"time"
 
 	"github.com/emcdp/emcdp"
 )
@@ -20,9 +19,9 @@ import (
 //   - UIDs compare by ID bytes, enums by position, DateTimes in time order,
 //     Booleans by equality.
 //
-// item is a *emcdp.BackupServer, *emcdp.CdpPolicy, *emcdp.PolicySession or
-// *emcdp.TaskSession; a nil e matches everything, and an item of another
-// type, or a field the item does not have, matches nothing.
+// item is a pointer to the struct of a described kind (emcdp.DescribeAny);
+// a nil e matches everything, and an item of another type, or a field the
+// item does not have, matches nothing.
 func Match(e emcdp.Expr, item any) bool {
 	switch e := e.(type) {
 	case nil:
@@ -172,10 +171,9 @@ func idOf(item any) []byte {
 // in column "id".
 var idField = emcdp.Field{Type: emcdp.TypeUID, Column: "id"}
 
-// ItemID returns the id of item (a *emcdp.BackupServer, *emcdp.CdpPolicy,
-// *emcdp.PolicySession or *emcdp.TaskSession), the key that breaks sort
-// ties; ok is false, with a zero id, for a value of any other type. It
-// lets code that holds items of mixed or unknown kind, such as a store
+// ItemID returns the id of item (a pointer to the struct of a described
+// kind), the key that breaks sort ties; ok is false, with a zero id, for a
+// value of any other type. It lets code that holds items of mixed or unknown kind, such as a store
 // test comparing pages, name them without a field catalogue.
 func ItemID(item any) (id emcdp.ID, ok bool) {
 	v, _, ok := valueOf(item, idField)
@@ -244,32 +242,6 @@ func lowerASCII(c byte) byte {
 // valueOf reads field f of item by its column name. present is false for
 // an absent value; ok is false when the item has no such field.
 func valueOf(item any, f emcdp.Field) (v emcdp.Value, present, ok bool) {
-	str := func(s string) (emcdp.Value, bool, bool) { return emcdp.Value{Str: s}, true, true }
-	opt := func(s string) (emcdp.Value, bool, bool) { return emcdp.Value{Str: s}, s != "", true }
-	id := func(x emcdp.ID) (emcdp.Value, bool, bool) { return emcdp.Value{ID: x}, true, true }
-	tm := func(t time.Time) (emcdp.Value, bool, bool) { return emcdp.Value{Time: t}, !t.IsZero(), true }
-	boolean := func(b bool) (emcdp.Value, bool, bool) { return emcdp.Value{Bool: b}, true, true }
-	switch it := item.(type) {
-	case *emcdp.CdpPolicy:
-		switch f.Column {
-		case "id":
-			return id(it.ID)
-		case "name":
-			return str(it.Name)
-		case "description":
-			return opt(it.Description)
-		case "next_run":
-			return tm(it.NextRun)
-		case "schedule_configured":
-			return boolean(it.ScheduleConfigured)
-		case "schedule_enabled":
-			return boolean(it.ScheduleEnabled)
-		case "backup_server_id":
-			return id(it.BackupServerID)
-		case "backup_server_name":
-			return str(it.BackupServerName)
-		}
-	}
 	if d := emcdp.DescribeAny(item); d != nil {
 		if p := d.Column(f.Column); p != nil && p.Scalar() {
 			v := p.Get(item)

@@ -66,6 +66,16 @@ type sessionState struct {
 	worst   emcdp.Result
 	failure string
 	ended   emcdp.Result // the worst result of its tasks that ended so far
+	// endedFailure is the failure message of the first of them that failed
+	endedFailure string
+}
+
+// end counts a task of the session that ended.
+func (c *sessionState) end(o *openTask) {
+	c.ended = c.ended.Worse(o.t.result)
+	if o.t.result == emcdp.ResultFailed && c.endedFailure == "" {
+		c.endedFailure = o.g.v.name + ": " + o.t.reason
+	}
 }
 
 // policyState is one policy's share of the world at an instant: its session
@@ -87,6 +97,9 @@ type policyState struct {
 	pol      emcdp.CdpPolicy
 	disabled bool
 	anchor   time.Time
+	// rules judge the lag of task sessions once a write changed the
+	// RPO or RPO reporting (judge.go); nil: the drawn verdicts stand.
+	rules *rpoRules
 }
 
 func newPolicyState(p *policyDef, cfg Config, events []emcdp.WorldEvent) *policyState {
@@ -139,7 +152,7 @@ func (ps *policyState) advanceTo(ctx context.Context, t2 time.Time, out *emitter
 				out.b.UpdTaskSessions = append(out.b.UpdTaskSessions, ps.taskRow(&g.open, t2))
 			}
 			if g.open.sessID == ps.cur.id {
-				ps.cur.ended = ps.cur.ended.Worse(g.open.t.result)
+				ps.cur.end(&g.open)
 			}
 			g.hasOpen = false
 		}
@@ -162,6 +175,7 @@ func (ps *policyState) advanceTo(ctx context.Context, t2 time.Time, out *emitter
 					break
 				}
 				tk := g.pop()
+				ps.judge(&tk)
 				ps.cur.worst = ps.cur.worst.Worse(tk.result)
 				if tk.result == emcdp.ResultFailed && ps.cur.failure == "" {
 					ps.cur.failure = g.v.name + ": " + tk.reason
@@ -192,7 +206,7 @@ func (ps *policyState) advanceTo(ctx context.Context, t2 time.Time, out *emitter
 			if o.t.end.After(t2) {
 				o.g.open, o.g.hasOpen = *o, true
 			} else {
-				ps.cur.ended = ps.cur.ended.Worse(o.t.result)
+				ps.cur.end(o)
 			}
 		}
 		if err := out.maybeFlush(ctx); err != nil {
@@ -235,6 +249,14 @@ func (ps *policyState) policyAt(t time.Time) emcdp.CdpPolicy {
 func (ps *policyState) apply(ev *emcdp.WorldEvent, out *emitter) {
 	if ev.Policy != nil {
 		ps.pol = *ev.Policy
+		cur := rulesOf(&ps.p.pol.Options)
+		if ps.rules != nil {
+			cur = *ps.rules
+		}
+		if r := rulesOf(&ps.pol.Options); r != cur {
+			ps.rules = &r
+			ps.rejudge(ev.At)
+		}
 	}
 	switch ev.Kind {
 	case "disable":
@@ -310,6 +332,7 @@ func (ps *policyState) endAll(t time.Time, out *emitter, vm string) {
 func (ps *policyState) adopt(g *vmGen, ev *emcdp.WorldEvent, out *emitter) {
 	g.next, g.point, g.peeked, g.hasOpen = ev.At, ev.At.Add(g.lt), false, false
 	tk := g.pop()
+	ps.judge(&tk)
 	o := openTask{t: tk, sessID: ps.cur.id, sessStart: ps.anchor.Add(time.Duration(ps.cur.j) * day), g: g}
 	if id, ok := ev.Tasks[g.v.name]; ok {
 		o.t.id = id

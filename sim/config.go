@@ -3,7 +3,8 @@
 // keeps the world moving on a Clock so that polling clients see sessions start,
 // run and end.
 //
-// The world is a pure function of its Config and its start instant: every VM
+// The world is a pure function of its Config, its start instant and the world
+// events the writes recorded (actions.md §7, replayed at their instants): every VM
 // has its own seeded generator that yields its task sessions one after the
 // other, and every policy rolls its sessions over every 24 hours. Writing the
 // history and stepping live are the same operation (advance the generators from

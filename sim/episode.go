@@ -143,5 +143,5 @@ func rpoReason(s PolicySettings, r emcdp.Result) string {
 	if r == emcdp.ResultFailed {
 		n = s.FailPeriods
 	}
-	return fmt.Sprintf("RPO was not met for %d consecutive periods", n)
+	return missedReason(n)
 }

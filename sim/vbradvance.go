@@ -16,32 +16,36 @@ type vbrState struct {
 	at   time.Time // the instant the state reflects; zero: before anything
 	free []int64   // per repository: the FreeSpace the store holds
 
-	// The writes' toggles of the jobs' schedules (world events, in order),
-	// and the ScheduleEnabled each left.
-	toggles []toggle
+	// The writes' job events (toggles, starts, retries, stops) in task
+	// order, and the ScheduleEnabled the toggles left.
+	events  []jobEvent
 	next    int
 	enabled map[emcdp.ID]bool
+	byJob   map[emcdp.ID]*jobGen
 }
 
-// toggle is a write's toggle of one job's schedule.
-type toggle struct {
+// jobEvent is a write's world event on one job.
+type jobEvent struct {
 	job emcdp.ID
 	ev  emcdp.WorldEvent
 }
 
 func newVBRState(vs *vbrServer, cfg *Config, start time.Time, events map[emcdp.ID][]emcdp.WorldEvent) *vbrState {
-	s := &vbrState{vs: vs, enabled: map[emcdp.ID]bool{}}
+	s := &vbrState{vs: vs, enabled: map[emcdp.ID]bool{}, byJob: map[emcdp.ID]*jobGen{}}
 	for _, j := range vs.jobs {
 		for _, ev := range events[j.row.ID] {
-			if ev.Kind == "toggle" && ev.Enabled != nil {
-				s.toggles = append(s.toggles, toggle{j.row.ID, ev})
+			switch ev.Kind {
+			case "toggle", "start", "retry", "stop":
+				s.events = append(s.events, jobEvent{j.row.ID, ev})
 			}
 		}
 	}
-	sort.Slice(s.toggles, func(a, b int) bool { return s.toggles[a].ev.Task < s.toggles[b].ev.Task })
+	sort.SliceStable(s.events, func(a, b int) bool { return s.events[a].ev.Task < s.events[b].ev.Task })
 	for _, j := range vs.jobs {
 		if j.row.JobType != emcdp.JobImmediateBackupCopy {
-			s.gens = append(s.gens, newJobGen(j, cfg, start))
+			g := newJobGen(j, cfg, start)
+			s.gens = append(s.gens, g)
+			s.byJob[j.row.ID] = g
 		}
 	}
 	for _, rd := range vs.repos {
@@ -56,15 +60,34 @@ func newVBRState(vs *vbrServer, cfg *Config, start time.Time, events map[emcdp.I
 // whose FreeSpace changed as restore points landed and retention removed
 // old ones.
 func (s *vbrState) advance(ctx context.Context, t2 time.Time, out *emitter, live bool) error {
-	for s.next < len(s.toggles) && !s.toggles[s.next].ev.At.After(t2) {
-		tg := &s.toggles[s.next]
-		if err := s.advanceTo(ctx, tg.ev.At, out, live); err != nil {
+	for s.next < len(s.events) && !s.events[s.next].ev.At.After(t2) {
+		je := &s.events[s.next]
+		if err := s.advanceTo(ctx, je.ev.At, out, live); err != nil {
 			return err
 		}
-		s.enabled[tg.job] = *tg.ev.Enabled
+		s.apply(je, out)
 		s.next++
 	}
 	return s.advanceTo(ctx, t2, out, live)
+}
+
+// apply applies one job event at its instant (actions.md §7.2).
+func (s *vbrState) apply(je *jobEvent, out *emitter) {
+	g := s.byJob[je.job]
+	switch je.ev.Kind {
+	case "toggle":
+		if je.ev.Enabled != nil {
+			s.enabled[je.job] = *je.ev.Enabled
+		}
+	case "start", "retry":
+		if g != nil {
+			g.startManual(&je.ev, out)
+		}
+	case "stop":
+		if g != nil {
+			g.stopRun(&je.ev)
+		}
+	}
 }
 
 // jobAt is a job's row at t, with the schedule flag the writes left.
@@ -91,7 +114,7 @@ func (s *vbrState) advanceTo(ctx context.Context, t2 time.Time, out *emitter, li
 		if on, ok := s.enabled[g.j.row.ID]; ok && !on {
 			// a toggled-off schedule starts no run: the runs due are dropped
 			for g.next != nil && !g.next.start.After(t2) {
-				g.next = g.draw(g.next)
+				g.drop()
 			}
 		}
 		g.advance(a, t2, out)
@@ -157,8 +180,13 @@ func (g *jobGen) advance(a, t2 time.Time, out *emitter) {
 		var run *vrun
 		switch {
 		case g.next != nil && !g.next.start.After(t2) && (len(g.pending) == 0 || !g.pending[0].start.Before(g.next.start)):
+			if g.busy(g.next.start) {
+				g.drop()
+				continue
+			}
 			run = g.next
 			g.next = g.draw(run)
+			g.last = run
 		case len(g.pending) > 0 && !g.pending[0].start.After(t2):
 			run = g.pending[0]
 			g.pending[0] = nil
@@ -283,7 +311,7 @@ func (g *jobGen) landPoint(run *vrun, t *vtask, first bool, dropped []point, out
 // sessionRow is a run's job session as it reads in view v.
 func (g *jobGen) sessionRow(run *vrun, v sessView) emcdp.JobSession {
 	j := run.job
-	row := emcdp.JobSession{ID: run.id, Name: emcdp.SessionName(j.row.Name, run.start), JobID: j.row.ID,
+	row := emcdp.JobSession{ID: run.id, Name: run.name(j.row.Name, run.start), JobID: j.row.ID,
 		JobName: j.row.Name, JobType: j.row.JobType, BackupServerID: j.row.BackupServerID,
 		BackupServerName: j.row.BackupServerName, CreationTime: run.start, State: emcdp.SessionStarting,
 		Result: emcdp.ResultNone, Progress: v.progress, IsRetry: run.retry}
@@ -299,12 +327,21 @@ func (g *jobGen) sessionRow(run *vrun, v sessView) emcdp.JobSession {
 	return row
 }
 
+// name is the name of a session or task of the run: as a write names the
+// ones it starts (with microseconds, monitoring.md G9) for a manual run.
+func (run *vrun) name(owner string, t time.Time) string {
+	if run.manual {
+		return emcdp.JobSessionName(owner, t)
+	}
+	return emcdp.SessionName(owner, t)
+}
+
 // taskRow is a task session as it reads in phase ph.
 func (g *jobGen) taskRow(run *vrun, t *vtask, ph int) emcdp.JobTaskSession {
 	j := run.job
 	vm := g.j.vms[t.vm] // a copy's tasks are of the source job's VMs
-	row := emcdp.JobTaskSession{ID: t.id, Name: emcdp.SessionName(vm.name, t.created), JobSessionID: run.id,
-		JobSessionName: emcdp.SessionName(j.row.Name, run.start), JobID: j.row.ID, JobName: j.row.Name,
+	row := emcdp.JobTaskSession{ID: t.id, Name: run.name(vm.name, t.created), JobSessionID: run.id,
+		JobSessionName: run.name(j.row.Name, run.start), JobID: j.row.ID, JobName: j.row.Name,
 		JobType: j.row.JobType, BackupServerID: j.row.BackupServerID, BackupServerName: j.row.BackupServerName,
 		VmDisplayName: vm.name, VmUID: vm.ref, CreationTime: t.created, State: emcdp.TaskPending,
 		Result: emcdp.ResultSuccess, TotalSize: t.size}

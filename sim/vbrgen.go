@@ -33,6 +33,8 @@ type vrun struct {
 	working time.Time // Starting until then
 	end     time.Time
 	retry   bool
+	manual  bool  // started by a write (actions.md §7.2), not by the schedule
+	src     *vrun // for a copy: the run it copies
 	tasks   []vtask
 	result  emcdp.Result
 }
@@ -126,6 +128,8 @@ type jobGen struct {
 	used     int64
 	hasPoint []bool // per VM: a restore point was drawn
 	retries  int    // retries so far after the last scheduled run
+	last     *vrun  // the last scheduled run or automatic retry started
+	manual   *vrun  // the last run a write started
 	lastSlot time.Time
 	fullDate time.Time // the last date a synthetic full was drawn for
 }
@@ -234,7 +238,7 @@ func (g *jobGen) draw(prev *vrun) *vrun {
 		synthetic = true
 		g.fullDate = run.start.Truncate(day)
 	}
-	g.plan(run, vms, results, synthetic)
+	g.plan(g.r, run, vms, results, synthetic)
 	for _, l := range g.links {
 		if c := l.drawCopy(run, g); c != nil {
 			g.insertPending(c)
@@ -264,23 +268,7 @@ func (g *jobGen) outcomes(start time.Time, vms []int, retry bool, prev *vrun) []
 	for i := range out {
 		out[i].result = emcdp.ResultSuccess
 	}
-	scripted := false
-	for _, e := range g.j.episodes {
-		if !e.ep.covers(start) {
-			continue
-		}
-		scripted = true
-		for i, v := range vms {
-			if e.vms[v] && e.ep.Result > out[i].result {
-				reason := e.ep.Reason
-				if reason == "" {
-					reason = scriptedReason(e.ep.Result, g.j.vms[v].name)
-				}
-				out[i] = outcome{e.ep.Result, reason}
-			}
-		}
-	}
-	if scripted {
+	if g.scripted(start, vms, out) {
 		return out
 	}
 	if retry {
@@ -316,6 +304,28 @@ func (g *jobGen) outcomes(start time.Time, vms []int, retry bool, prev *vrun) []
 	return out
 }
 
+// scripted sets the outcomes of the scripted episodes covering start and
+// reports whether any does.
+func (g *jobGen) scripted(start time.Time, vms []int, out []outcome) bool {
+	scripted := false
+	for _, e := range g.j.episodes {
+		if !e.ep.covers(start) {
+			continue
+		}
+		scripted = true
+		for i, v := range vms {
+			if e.vms[v] && e.ep.Result > out[i].result {
+				reason := e.ep.Reason
+				if reason == "" {
+					reason = scriptedReason(e.ep.Result, g.j.vms[v].name)
+				}
+				out[i] = outcome{e.ep.Result, reason}
+			}
+		}
+	}
+	return scripted
+}
+
 // beginEpisode starts a random episode on 1–3 of n VMs, with a geometric
 // length in runs.
 func (g *jobGen) beginEpisode(ep *episode, r *rand.Rand, warnShare float64, n int, reason func(emcdp.Result, int, float64) string) {
@@ -346,11 +356,11 @@ func (g *jobGen) beginEpisode(ep *episode, r *rand.Rand, warnShare float64, n in
 	}
 }
 
-// plan lays a run's tasks out on the job's concurrent slots: the first
-// tasks start together 20–60 s after the session, each next one when a slot
-// frees; a task waits a few seconds Pending before it works.
-func (g *jobGen) plan(run *vrun, vms []int, res []outcome, synthetic bool) {
-	j, r := g.j, g.r
+// plan lays a run's tasks out on the job's concurrent slots, drawing from
+// r: the first tasks start together 20–60 s after the session, each next one
+// when a slot frees; a task waits a few seconds Pending before it works.
+func (g *jobGen) plan(r *rand.Rand, run *vrun, vms []int, res []outcome, synthetic bool) {
+	j := g.j
 	run.working = us(run.start.Add(jitter(r, 5*time.Second, 15*time.Second)))
 	k := min(j.concurrency, len(vms))
 	free := make([]time.Time, k)
@@ -438,7 +448,7 @@ func (l *copyLink) drawCopy(src *vrun, g *jobGen) *vrun {
 	}
 	r := l.r
 	start := maxTime(src.end, l.lastEnd).Add(jitter(r, time.Minute, 5*time.Minute))
-	run := &vrun{id: newID(r), job: l.copy, link: l, start: us(start)}
+	run := &vrun{id: newID(r), job: l.copy, link: l, start: us(start), src: src}
 	run.working = us(run.start.Add(jitter(r, 3*time.Second, 10*time.Second)))
 	out := make([]outcome, len(vms))
 	for i := range out {

@@ -16,6 +16,7 @@ type task struct {
 	end    time.Time
 	result emcdp.Result
 	reason string
+	lag    time.Duration // peak lag (judge.go); 0: the verdict is not about lag
 }
 
 // Episode shape: warning episodes last 2 task sessions on average (a disk
@@ -56,6 +57,7 @@ func episodeRates(warn, fail float64) (start, warnShare float64) {
 // Problems come in episodes; scripted episodes take precedence.
 type vmGen struct {
 	v           *vmDef
+	s           PolicySettings // the policy's own, which the drawn verdicts follow
 	r           *rand.Rand
 	lt          time.Duration // long-term restore point interval
 	next        time.Time     // start of the next session
@@ -91,6 +93,7 @@ type openTask struct {
 func newVMGen(v *vmDef, p *policyDef, cfg Config) *vmGen {
 	g := &vmGen{
 		v:           v,
+		s:           p.settings,
 		r:           newRand(v.seed, 2),
 		lt:          time.Duration(p.settings.LongTermRetentionHours) * time.Hour,
 		next:        v.firstStart,
@@ -148,12 +151,14 @@ func (g *vmGen) draw() task {
 		}
 		// the session ends just before the episode begins
 		t.result, t.reason, _ = g.outcome()
+		setLag(&t, g.s, g.warnReason, g.failReason)
 		t.end = emcdp.Ticks(from.Add(-g.gap()))
 		g.next = from
 		return t
 	}
 	var restart bool
 	t.result, t.reason, restart = g.outcome()
+	setLag(&t, g.s, g.warnReason, g.failReason)
 	t.end = planned
 	if span := planned.Sub(s); restart && span > 2*minRun {
 		t.end = emcdp.Ticks(s.Add(5*time.Minute + time.Duration(g.r.Int64N(int64(span*8/10-5*time.Minute)))))

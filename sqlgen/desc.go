@@ -277,14 +277,6 @@ func Placeholders(dl *Dialect, n int) string {
 	return sb.String()
 }
 
-// descTables adds the tables of the described kinds to m.
-func descTables(m map[emcdp.Kind]Table) map[emcdp.Kind]Table {
-	for _, d := range emcdp.AllDescs {
-		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session}
-	}
-	return m
-}
-
 // SetColumn stores the value v that a driver read from p's column into item:
 // nil is the absent (zero) value; ids come as 16 bytes, times and integers as
 // integers, booleans as booleans or integers, strings and JSON as text.
@@ -402,8 +394,17 @@ func InitCount(d *emcdp.Desc) string {
 }
 
 // ObjectsTable keeps the includes (ObjectInJob) of the described kinds that
-// have them, with the columns of ObjectCols; policy_id holds the owner's id.
+// have them and name no IncludeTable of their own, with the columns of
+// ObjectCols; policy_id holds the owner's id.
 const ObjectsTable = "job_objects"
+
+// IncludeTable returns the table that keeps the includes of d.
+func IncludeTable(d *emcdp.Desc) string {
+	if d.IncludeTable != "" {
+		return d.IncludeTable
+	}
+	return ObjectsTable
+}
 
 // CreateObjects returns the statements that create ObjectsTable.
 func CreateObjects(dl *Dialect) []string {
@@ -416,14 +417,31 @@ func CreateObjects(dl *Dialect) []string {
 		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)"}
 }
 
+// IncludeOwners returns the items of d in res whose includes a store
+// loads, or nil when d has none.
+func IncludeOwners(d *emcdp.Desc, res *emcdp.QueryResult) []any {
+	if d.Includes == nil {
+		return nil
+	}
+	items := make([]any, d.Len(res))
+	for i := range items {
+		items[i] = d.At(res, i)
+	}
+	return items
+}
+
 // ClearedTables lists the tables a store's Clear empties, children before
-// parents: the world (the described kinds' tables and the includes, then
-// the policies), its meta data, the logon sessions and the failed-logon
-// records. Users stay.
+// parents: the world (the includes, then the described kinds' tables), its
+// meta data, the logon sessions and the failed-logon records. Users stay.
 func ClearedTables() []string {
-	var ts []string
+	ts := []string{ObjectsTable}
+	for _, d := range emcdp.AllDescs {
+		if d.IncludeTable != "" {
+			ts = append(ts, d.IncludeTable)
+		}
+	}
 	for i := len(emcdp.AllDescs) - 1; i >= 0; i-- {
 		ts = append(ts, emcdp.AllDescs[i].Table)
 	}
-	return append(ts, ObjectsTable, "policy_objects", "cdp_policies", "meta", "tasks", "logon_sessions", "logon_failures")
+	return append(ts, "meta", "tasks", "logon_sessions", "logon_failures")
 }

@@ -4,35 +4,29 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 )
 
-// Statements of Apply that are not derived from a description. An upsert of
-// a policy replaces every column.
+// Statements of Apply that are not derived from a description.
 const (
-	upsertPolicy = `INSERT INTO cdp_policies (` + policyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, backup_server_id = excluded.backup_server_id,
-		backup_server_name = excluded.backup_server_name, platform = excluded.platform,
-		description = excluded.description, schedule_configured = excluded.schedule_configured,
-		schedule_enabled = excluded.schedule_enabled, next_run = excluded.next_run,
-		schedule_options = excluded.schedule_options, guest_options = excluded.guest_options`
-	deleteObjects = `DELETE FROM policy_objects WHERE policy_id = ?`
-	insertObject  = `INSERT INTO policy_objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	upsertMeta    = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
-	addCount      = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
+	upsertMeta = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	addCount   = `UPDATE row_counts SET n = n + ? WHERE tbl = ?`
 )
+
+// addDays adds to the count of a table's rows created on one day.
+var addDays = sqlgen.AddCount(&sqlgen.SQLite)
 
 // writeStmts are the statements of Apply, prepared once on the writer
 // connection when the store opens and reused by every transaction.
 type writeStmts struct {
-	upsertPolicy, deleteObjects, insertObject, upsertMeta, addCount *sql.Stmt
-	all                                                             []*sql.Stmt
+	upsertMeta, addCount, addDays *sql.Stmt
+	all                           []*sql.Stmt
 }
 
 func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
@@ -41,8 +35,7 @@ func prepareWriteStmts(ctx context.Context, w *sql.DB) (*writeStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}
-	jobs := []job{{&s.upsertPolicy, upsertPolicy}, {&s.deleteObjects, deleteObjects},
-		{&s.insertObject, insertObject}, {&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}}
+	jobs := []job{{&s.upsertMeta, upsertMeta}, {&s.addCount, addCount}, {&s.addDays, addDays}}
 	for _, j := range jobs {
 		st, err := w.PrepareContext(ctx, j.q)
 		if err != nil {
@@ -68,10 +61,11 @@ func (s *writeStmts) close() error {
 const analyzeEvery = 50000
 
 // Apply writes the batch in one transaction: all of it or none of it. The
-// order is: policies (with their Includes), the rows of the described kinds
-// (Batch.EachWrite), meta, then the removal of old sessions. Updating a session that does not exist fails the batch with an
-// error wrapping emcdp.ErrNotFound; inserting one that exists fails it with
-// an error wrapping ErrDuplicate.
+// order is: the rows of the described kinds with their includes
+// (Batch.EachWrite), meta, then the removal of old sessions. Updating a
+// session that does not exist fails the batch with an error wrapping
+// emcdp.ErrNotFound; inserting one that exists fails it with an error
+// wrapping ErrDuplicate.
 func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := db.check(); err != nil {
 		return err
@@ -79,6 +73,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if b == nil {
 		return nil
 	}
+	defer db.Applied(b)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin write")
@@ -120,7 +115,7 @@ func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 }
 
 // idleCheckpoint copies the WAL into the database file and truncates it once
-// writing has paused after a large write. It does not wait for readers: with
+// writing has paused after a large write, and frees the writer's page cache. It does not wait for readers: with
 // no busy timeout, a reader still using the WAL only leaves part of it for a
 // later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
 // it is not reported.
@@ -144,6 +139,9 @@ func (db *DB) idleCheckpoint() {
 		return
 	}
 	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	// Writing has paused: give back the page cache it filled (see
+	// releaseWriterCache).
+	_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
 		// Never hand the writer back without its busy timeout: drop it,
 		// and the pool opens a fresh one with the full settings.
@@ -162,47 +160,10 @@ type applier struct {
 func (a *applier) stmt(s *sql.Stmt) *sql.Stmt { return a.tx.StmtContext(a.ctx, s) }
 
 func (a *applier) run(b *emcdp.Batch) error {
-	steps := []func(*emcdp.Batch) error{a.policies, a.kinds, a.meta, a.pruneKinds, a.finishTasks}
+	steps := []func(*emcdp.Batch) error{a.kinds, a.meta, a.pruneKinds, a.finishTasks}
 	for _, step := range steps {
 		if err := step(b); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func (a *applier) policies(b *emcdp.Batch) error {
-	if len(b.CdpPolicies) == 0 {
-		return nil
-	}
-	up, del, ins := a.stmt(a.st.upsertPolicy), a.stmt(a.st.deleteObjects), a.stmt(a.st.insertObject)
-	for i := range b.CdpPolicies {
-		v := &b.CdpPolicies[i]
-		opts, err := json.Marshal(v.Options)
-		if err != nil {
-			return fmt.Errorf("sqlite: schedule options of policy %s: %w", v.ID, err)
-		}
-		guest, err := json.Marshal(v.Guest)
-		if err != nil {
-			return fmt.Errorf("sqlite: guest options of policy %s: %w", v.ID, err)
-		}
-		if _, err := up.ExecContext(a.ctx, v.ID[:], v.Name, v.BackupServerID[:], v.BackupServerName, v.Platform,
-			optStr(v.Description), v.ScheduleConfigured, v.ScheduleEnabled, optTime(v.NextRun), string(opts), string(guest)); err != nil {
-			return mapErr(err, "write policy "+v.ID.String())
-		}
-		if _, err := del.ExecContext(a.ctx, v.ID[:]); err != nil {
-			return mapErr(err, "replace includes of policy "+v.ID.String())
-		}
-		for j := range v.Includes {
-			o := &v.Includes[j]
-			g, err := json.Marshal(o.Guest)
-			if err != nil {
-				return fmt.Errorf("sqlite: guest options of object %s: %w", o.ID, err)
-			}
-			// The object belongs to the policy it is written with.
-			if _, err := ins.ExecContext(a.ctx, v.ID[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize); err != nil {
-				return mapErr(err, "write object "+o.ID.String()+" of policy "+v.ID.String())
-			}
 		}
 	}
 	return nil

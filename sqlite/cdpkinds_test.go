@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +81,8 @@ func TestMigratedColumnAdded(t *testing.T) {
 
 // TestRowsOfMigratedSchema checks that rows written to the CDP tables as
 // their migrations define them (absent values NULL, times in nanoseconds,
-// enums by position) read back through the descriptions unchanged.
+// enums by position, options as JSON text, a policy's includes in
+// policy_objects) read back through the descriptions unchanged.
 func TestRowsOfMigratedSchema(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
@@ -94,10 +97,22 @@ func TestRowsOfMigratedSchema(t *testing.T) {
 	ts := emcdp.TaskSession{ID: emcdp.NewID(), Name: "vm1", PolicySessionID: ps.ID, PolicySessionName: ps.Name, PolicyID: ps.PolicyID,
 		BackupServerID: srv.ID, BackupServerName: srv.Name, VmDisplayName: "vm1", CreationTime: created,
 		EndTime: created.Add(time.Hour), State: emcdp.TaskCompleted, Result: emcdp.ResultWarning, TotalSize: 7}
+	pol := emcdp.CdpPolicy{ID: ps.PolicyID, Name: "p", BackupServerID: srv.ID, BackupServerName: srv.Name, Platform: "VMware",
+		ScheduleConfigured: true, Options: emcdp.CdpScheduleOptions{RPOSeconds: 15, LongTermRetHours: 8},
+		Guest:    emcdp.GuestProcessingOptions{VssSnapshotMode: "Disabled"},
+		Includes: []emcdp.ObjectInJob{{ID: emcdp.NewID(), PolicyID: ps.PolicyID, HierarchyObjRef: "urn:VMware:Vm:x.vm-1", Name: "vm1", DisplayName: "vm1", TotalSize: 9}}}
+	pol.Options.RPOSchedule[2][5] = 1
+	opts, _ := json.Marshal(pol.Options)
+	guest, _ := json.Marshal(pol.Guest)
+	o := &pol.Includes[0]
 	stmts := []struct {
 		q    string
 		args []any
 	}{
+		{"INSERT INTO cdp_policies (id, name, backup_server_id, backup_server_name, platform, description, schedule_configured, schedule_enabled, next_run, schedule_options, guest_options) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
+			[]any{pol.ID[:], pol.Name, srv.ID[:], srv.Name, pol.Platform, pol.ScheduleConfigured, pol.ScheduleEnabled, string(opts), string(guest)}},
+		{"INSERT INTO policy_objects (policy_id, id, hierarchy_obj_ref, name, display_name, guest_options, total_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			[]any{pol.ID[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, `{"VssSnapshotMode":"","IsCopyOnly":false,"WindowsCredentialsID":"","LinuxCredentialsID":""}`, o.TotalSize}},
 		{"INSERT INTO backup_servers (id, name, description, port, version, wcf_port, vbr_certificate_thumbprint) VALUES (?, ?, NULL, ?, ?, ?, ?)",
 			[]any{srv.ID[:], srv.Name, srv.Port, srv.Version, srv.WcfPort, srv.VbrCertificateThumbprint}},
 		{"INSERT INTO policy_sessions (id, name, policy_id, policy_name, backup_server_id, backup_server_name, creation_time, end_time, state, result, progress, failure_message, is_retry) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)",
@@ -118,5 +133,20 @@ func TestRowsOfMigratedSchema(t *testing.T) {
 	}
 	if got, err := db.TaskSession(ctx, ts.ID); err != nil || *got != ts {
 		t.Errorf("task session: %+v, %v\nwant %+v", got, err, ts)
+	}
+	if got, err := db.CdpPolicy(ctx, pol.ID); err != nil || !reflect.DeepEqual(*got, pol) {
+		t.Errorf("policy: %+v, %v\nwant %+v", got, err, pol)
+	}
+	// A policy written through the store keeps its includes in the
+	// migrated policy_objects table, not in the one of the jobs.
+	pol.Includes = append(pol.Includes, emcdp.ObjectInJob{ID: emcdp.NewID(), PolicyID: pol.ID, Name: "vm2"})
+	if err := db.Apply(ctx, &emcdp.Batch{CdpPolicies: []emcdp.CdpPolicy{pol}}); err != nil {
+		t.Fatal(err)
+	}
+	for tbl, want := range map[string]int{"policy_objects": 2, sqlgen.ObjectsTable: 0} {
+		var n int
+		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+tbl).Scan(&n); err != nil || n != want {
+			t.Errorf("%s holds %d rows (%v), want %d", tbl, n, err, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
 )
 
@@ -13,6 +14,7 @@ func (db *DB) Clear(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
+	defer db.Changed(emcdp.Change{All: true})
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin clear")
@@ -25,6 +27,9 @@ func (db *DB) Clear(ctx context.Context) error {
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE row_counts SET n = 0"); err != nil {
 		return mapErr(err, "clear row counts")
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+sqlgen.CountsTable); err != nil {
+		return mapErr(err, "clear counts by day")
 	}
 	return mapErr(tx.Commit(), "commit clear")
 }

@@ -61,6 +61,16 @@ func ensureKinds(ctx context.Context, w *sql.DB) error {
 			return err
 		}
 	}
+	if err := exec(sqlgen.CreateCounts(&sqlgen.SQLite) + " WITHOUT ROWID"); err != nil {
+		return err
+	}
+	for _, d := range emcdp.AllDescs {
+		if sqlgen.Tables[d.Kind].Bucketed {
+			if err := exec(sqlgen.InitCounts(d)); err != nil {
+				return err
+			}
+		}
+	}
 	return mapErr(tx.Commit(), "commit schema")
 }
 
@@ -102,6 +112,7 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 	}()
 	var args []any
 	inserted := map[string]int64{}
+	days := sqlgen.Counts{}
 	err := b.EachWrite(func(d *emcdp.Desc, op emcdp.WriteOp, item any) error {
 		k := key{d, op}
 		st := stmts[k]
@@ -145,9 +156,10 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 		}
 		if op == emcdp.OpInsert && sqlgen.Tables[d.Kind].Counted {
 			inserted[d.Table]++
+			days.Insert(d, item)
 		}
 		if d.Includes != nil {
-			return a.objects(id, *d.Includes(item))
+			return a.objects(d, id, *d.Includes(item))
 		}
 		return nil
 	})
@@ -159,12 +171,21 @@ func (a *applier) kinds(b *emcdp.Batch) error {
 			return err
 		}
 	}
+	if len(days) > 0 {
+		st := a.stmt(a.st.addDays)
+		for k, n := range days {
+			if _, err := st.ExecContext(a.ctx, k.Table, k.Bucket, n); err != nil {
+				return mapErr(err, "count "+k.Table+" by day")
+			}
+		}
+	}
 	return nil
 }
 
-// objects replaces the includes of the owner id.
-func (a *applier) objects(owner emcdp.ID, objs []emcdp.ObjectInJob) error {
-	if _, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+sqlgen.ObjectsTable+" WHERE policy_id = ?", owner[:]); err != nil {
+// objects replaces the includes of the owner id, an item of d.
+func (a *applier) objects(d *emcdp.Desc, owner emcdp.ID, objs []emcdp.ObjectInJob) error {
+	tbl := sqlgen.IncludeTable(d)
+	if _, err := a.tx.ExecContext(a.ctx, "DELETE FROM "+tbl+" WHERE policy_id = ?", owner[:]); err != nil {
 		return mapErr(err, "replace includes of "+owner.String())
 	}
 	for i := range objs {
@@ -173,7 +194,7 @@ func (a *applier) objects(owner emcdp.ID, objs []emcdp.ObjectInJob) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: guest options of object %s: %w", o.ID, err)
 		}
-		if _, err := a.tx.ExecContext(a.ctx, "INSERT INTO "+sqlgen.ObjectsTable+" ("+objectCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+		if _, err := a.tx.ExecContext(a.ctx, "INSERT INTO "+tbl+" ("+objectCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
 			owner[:], o.ID[:], o.HierarchyObjRef, o.Name, o.DisplayName, string(g), o.TotalSize); err != nil {
 			return mapErr(err, "write object "+o.ID.String()+" of "+owner.String())
 		}
@@ -204,6 +225,14 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 				return err
 			}
 		}
+		if n > 0 && sqlgen.Tables[d.Kind].Bucketed {
+			stmts, args := sqlgen.PruneCounts(&sqlgen.SQLite, d, sqlgen.Nanos(b.DeleteSessionsBefore))
+			for i, q := range stmts {
+				if _, err := a.tx.ExecContext(a.ctx, q, args[i]...); err != nil {
+					return mapErr(err, "prune the counts of "+d.Table)
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -224,22 +253,28 @@ func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 	if d.Includes == nil {
 		return db.byID(ctx, d, id)
 	}
+	return db.withIncludes(ctx, d, id)
+}
+
+// withIncludes reads one item of d, a kind with includes, and its includes
+// in one read transaction, so that they agree.
+func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, mapErr(err, "begin read")
 	}
 	defer tx.Rollback()
-	res := &emcdp.QueryResult{}
-	if err := scanDesc(ctx, tx, d, "SELECT "+sqlgen.DescCols(d)+" FROM "+d.Table+" WHERE id = ?", []any{id[:]}, res); err != nil {
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	row := tx.QueryRowContext(ctx, "SELECT "+sqlgen.Tables[d.Kind].Cols+" FROM "+d.Table+" WHERE id = ?", id[:])
+	if err := row.Scan(sr.Into(it)...); err != nil {
+		return nil, notFound(err, "read "+d.Type)
+	}
+	if err := loadObjects(ctx, tx, d, []any{it}); err != nil {
 		return nil, err
 	}
-	if len(res.Items) == 0 {
-		return nil, emcdp.ErrNotFound
-	}
-	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
-		return nil, err
-	}
-	return res.Items[0], nil
+	return it, nil
 }
 
 // byID reads one item of d, a kind without includes, with the statement
@@ -296,7 +331,7 @@ func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 			byID[id] = objs
 			args[i] = id[:]
 		}
-		q := "SELECT " + objectCols + " FROM " + sqlgen.ObjectsTable + " WHERE policy_id IN (?" +
+		q := "SELECT " + objectCols + " FROM " + sqlgen.IncludeTable(d) + " WHERE policy_id IN (?" +
 			strings.Repeat(", ?", len(part)-1) + ") ORDER BY " + objectOrder
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {

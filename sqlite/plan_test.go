@@ -50,16 +50,25 @@ func TestQueryPlans(t *testing.T) {
 	}
 	want := map[string]struct{ page, count string }{
 		"DayWindow":     {"USING INDEX task_sessions_created ", "USING COVERING INDEX task_sessions_created"},
-		"DeepPage":      {"SCAN task_sessions USING COVERING INDEX task_sessions_created_desc", ""},
+		"DeepPage":      {"SEARCH task_sessions USING COVERING INDEX task_sessions_created_desc (creation_time<?)", ""},
 		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
 		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
 	}
 	for name, q := range storetest.HotQueries() {
-		stmt, c, err := selectStmt(&q)
+		c, err := sqlgen.Compile(&sqlgen.SQLite, &q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := plan(t, db, stmt, c.Args...)
+		page := c
+		if sqlgen.SeekByCounts(&q) {
+			// A page of these 30,000 rows, placed by the counts by day.
+			q.Page = 100
+			if c, err = sqlgen.Compile(&sqlgen.SQLite, &q); err != nil {
+				t.Fatal(err)
+			}
+			page = seekPage(t, db, &q, c)
+		}
+		p := plan(t, db, selectStmt(sqlgen.Tables[q.Kind], page), page.Args...)
 		if c.Offset > 0 {
 			// A deep page skips its offset over the covering index and
 			// then sorts only the page's rows; the skip must not sort.
@@ -133,4 +142,19 @@ func TestHistogramPlan(t *testing.T) {
 	if !strings.Contains(p, "INDEX task_sessions_histogram") {
 		t.Errorf("by VM: %s", p)
 	}
+}
+
+// seekPage returns the clauses of q's page placed by the counts by day.
+func seekPage(t *testing.T, db *DB, q *emcdp.Query, c *sqlgen.Clauses) *sqlgen.Clauses {
+	t.Helper()
+	tx, err := db.r.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	page, err := seek(context.Background(), tx, q, c)
+	if err != nil || page == nil {
+		t.Fatalf("seek %v: %v, %v", q, page, err)
+	}
+	return page
 }

@@ -16,7 +16,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	stmt, c, err := selectStmt(q)
+	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
 	if err != nil {
 		return nil, err
 	}
@@ -28,19 +28,23 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback()
 	res := &emcdp.QueryResult{}
-	if d := emcdp.KindDesc(q.Kind); d != nil {
-		err = scanDesc(ctx, tx, d, stmt, c.Args, res)
+	page, err := seek(ctx, tx, q, c)
+	if err != nil {
+		return nil, err
+	}
+	if page != nil { // nil: the page starts past the last row
+		stmt := selectStmt(t, page)
+		d := emcdp.KindDesc(q.Kind)
+		err = scanDesc(ctx, tx, d, stmt, page.Args, res)
 		if err == nil {
-			err = loadObjects(ctx, tx, d, res.Items)
+			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
 		if err == nil {
 			err = loadRelated(ctx, tx, d, res.Items)
 		}
-	} else {
-		err = scanPolicies(ctx, tx, stmt, c.Args, res)
-	}
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	n := res.Len()
 	switch {
@@ -49,29 +53,33 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
 		res.Total = c.Offset + n
 	default:
-		if res.Total, err = count(ctx, tx, t, c); err != nil {
-			return nil, err
-		}
-	}
-	if q.Kind == emcdp.KindCdpPolicy && len(res.CdpPolicies) > 0 {
-		ps := make([]*emcdp.CdpPolicy, len(res.CdpPolicies))
-		for i := range res.CdpPolicies {
-			ps[i] = &res.CdpPolicies[i]
-		}
-		if err := loadIncludes(ctx, tx, ps); err != nil {
+		if res.Total, err = count(ctx, tx, q, t, c); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
 }
 
-// selectStmt compiles q into the statement that reads its page.
-func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
-	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
-	if err != nil {
-		return "", nil, err
+// seek returns the clauses that read q's page (c, compiled from q). A deep
+// page in creation order without a filter starts inside the day that the
+// counts by day (sqlgen.CountsTable) place its first row in, instead of
+// skipping every earlier row of the index; it is nil when the page starts
+// past the last row.
+func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, error) {
+	if !sqlgen.SeekByCounts(q) {
+		return c, nil
 	}
-	t := sqlgen.Tables[q.Kind]
+	var usable bool
+	var bucket, before *int64
+	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
+	if err != nil {
+		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+	}
+	return sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
+}
+
+// selectStmt is the statement that reads the page of c from t.
+func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -81,24 +89,34 @@ func selectStmt(q *emcdp.Query) (string, *sqlgen.Clauses, error) {
 		// subquery needs only rowids, which every index carries), then
 		// read the page's rows by rowid. Reading whole rows while
 		// skipping would touch the table for every skipped row.
-		stmt := "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
+		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
-		return stmt, c, nil
 	}
 	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}
-	return stmt, c, nil
+	return stmt
 }
 
 // count counts the rows matching the compiled filter: from row_counts when
-// there is no filter, otherwise with count(*), which SQLite answers from an
-// index whenever one covers the filter.
-func count(ctx context.Context, tx *sql.Tx, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
+// there is no filter, from the counts by day for a window of creation times
+// that holds whole days, otherwise with count(*), which SQLite answers from
+// an index whenever one covers the filter.
+func count(ctx context.Context, tx *sql.Tx, q *emcdp.Query, t sqlgen.Table, c *sqlgen.Clauses) (int, error) {
 	var n int
 	var err error
+	w, window := sqlgen.CreationWindow(q.Kind, q.Filter)
+	stmt, args, byDay := "", []any(nil), false
+	if window {
+		stmt, args, byDay = sqlgen.CountWindow(&sqlgen.SQLite, t, w)
+	}
 	switch {
+	case byDay:
+		var usable bool
+		if err = tx.QueryRowContext(ctx, stmt, args...).Scan(&usable, &n); err == nil && !usable {
+			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
+		}
 	case c.Where == "" && t.Counted:
 		err = tx.QueryRowContext(ctx, "SELECT n FROM row_counts WHERE tbl = ?", t.Name).Scan(&n)
 	case c.Where == "":
@@ -107,20 +125,4 @@ func count(ctx context.Context, tx *sql.Tx, t sqlgen.Table, c *sqlgen.Clauses) (
 		err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+c.Where, c.Args[:c.WhereArgs]...).Scan(&n)
 	}
 	return n, mapErr(err, "count "+t.Name)
-}
-
-// scanPolicies runs stmt and appends the rows to res.CdpPolicies.
-func scanPolicies(ctx context.Context, tx *sql.Tx, stmt string, args []any, res *emcdp.QueryResult) error {
-	rows, err := tx.QueryContext(ctx, stmt, args...)
-	if err != nil {
-		return mapErr(err, "query CdpPolicy")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		res.CdpPolicies = append(res.CdpPolicies, emcdp.CdpPolicy{})
-		if err := scanPolicy(rows, &res.CdpPolicies[len(res.CdpPolicies)-1]); err != nil {
-			return mapErr(err, "read CdpPolicy")
-		}
-	}
-	return mapErr(rows.Err(), "query CdpPolicy")
 }

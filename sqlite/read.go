@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/emcdp/emcdp"
 )
@@ -30,58 +29,11 @@ func (db *DB) CdpPolicy(ctx context.Context, id emcdp.ID) (*emcdp.CdpPolicy, err
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	v, err := db.withIncludes(ctx, emcdp.CdpPolicyDesc, id)
 	if err != nil {
-		return nil, mapErr(err, "begin read")
-	}
-	defer tx.Rollback()
-	v := new(emcdp.CdpPolicy)
-	if err := scanPolicy(tx.QueryRowContext(ctx, "SELECT "+policyCols+" FROM cdp_policies WHERE id = ?", id[:]), v); err != nil {
-		return nil, notFound(err, "read policy")
-	}
-	if err := loadIncludes(ctx, tx, []*emcdp.CdpPolicy{v}); err != nil {
 		return nil, err
 	}
-	return v, nil
-}
-
-// loadIncludes fills the Includes of the given policies with one query per
-// chunk of policies.
-func loadIncludes(ctx context.Context, tx *sql.Tx, ps []*emcdp.CdpPolicy) error {
-	const chunk = 500
-	for len(ps) > 0 {
-		part := ps[:min(chunk, len(ps))]
-		ps = ps[len(part):]
-		byID := make(map[emcdp.ID]*emcdp.CdpPolicy, len(part))
-		args := make([]any, len(part))
-		for i, p := range part {
-			byID[p.ID] = p
-			args[i] = p.ID[:]
-			p.Includes = nil
-		}
-		q := "SELECT " + objectCols + " FROM policy_objects WHERE policy_id IN (?" +
-			strings.Repeat(", ?", len(part)-1) + ") ORDER BY " + objectOrder
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return mapErr(err, "read policy includes")
-		}
-		for rows.Next() {
-			var o emcdp.ObjectInJob
-			if err := scanObject(rows, &o); err != nil {
-				rows.Close()
-				return mapErr(err, "read policy includes")
-			}
-			p := byID[o.PolicyID]
-			p.Includes = append(p.Includes, o)
-		}
-		if err := rows.Close(); err != nil {
-			return mapErr(err, "read policy includes")
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err, "read policy includes")
-		}
-	}
-	return nil
+	return v.(*emcdp.CdpPolicy), nil
 }
 
 // PolicySession reads one policy session by id.

@@ -120,3 +120,9 @@ func TestClear(t *testing.T) {
 	defer db.Close()
 	storetest.RunClear(t, db)
 }
+
+func TestChanges(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	storetest.RunChanges(t, db)
+}

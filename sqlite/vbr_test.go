@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/emcdp/emcdp/storetest"
 )
 
@@ -36,11 +37,11 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		"Repositories": "USING INDEX repositories_name_id",
 	}
 	for name, q := range storetest.MonitoringQueries() {
-		stmt, c, err := selectStmt(&q)
+		c, err := sqlgen.Compile(&sqlgen.SQLite, &q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkPlan(t, name, plan(t, db, stmt, c.Args...), want[name])
+		checkPlan(t, name, plan(t, db, selectStmt(sqlgen.Tables[q.Kind], c), c.Args...), want[name])
 		res, err := db.Query(ctx, &q)
 		if err != nil || res.Len() == 0 {
 			t.Errorf("%s: %d items, %v", name, res.Len(), err)

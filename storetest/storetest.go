@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"Semantics", testSemantics},
 		{"Sort", testSort},
 		{"Paging", testPaging},
+		{"CreationCounts", testCreationCounts},
 		{"Collection", testCollection},
 		{"Atomicity", testAtomicity},
 		{"Updates", testUpdates},

@@ -215,16 +215,7 @@ func testPrune(t *testing.T, st emcdp.Store) {
 	if len(keep.JobTasks) == len(d.JobTasks) || len(keep.JobTasks) == 0 || len(keep.JobSessions) == len(d.JobSessions) {
 		t.Fatal("the job sessions do not straddle the cut")
 	}
-	for _, s := range d.Sessions {
-		if !s.CreationTime.Before(cut) {
-			keep.Sessions = append(keep.Sessions, s)
-		}
-	}
-	for _, s := range d.Tasks {
-		if !s.CreationTime.Before(cut) {
-			keep.Tasks = append(keep.Tasks, s)
-		}
-	}
+	keep.Sessions, keep.Tasks = d.cdpSessionsSince(cut)
 	if len(keep.Tasks) == len(d.Tasks) || len(keep.Tasks) == 0 || len(keep.Sessions) == len(d.Sessions) {
 		t.Fatal("the dataset does not straddle the cut")
 	}

@@ -155,11 +155,13 @@ func goldenCases(t testing.TB) []goldenCase {
 	add("policySession.entity-running", func(e Encoder) []byte { return e.PolicySession(nil, base, &w.sessions[0], Entity) })
 	add("taskSession.entity-running", func(e Encoder) []byte { return e.TaskSession(nil, base, &w.tasks[0], Entity) })
 	add("objectsInJob", func(e Encoder) []byte {
-		return e.ObjectsInJob(nil, base, w.policies[0].ID, w.policies[0].Name, w.policies[0].Includes)
+		return e.Includes(nil, base, emcdp.KindCdpPolicy, w.policies[0].ID, w.policies[0].Name, w.policies[0].Includes)
 	})
-	add("objectsInJob.empty", func(e Encoder) []byte { return e.ObjectsInJob(nil, base, w.policies[1].ID, w.policies[1].Name, nil) })
+	add("objectsInJob.empty", func(e Encoder) []byte {
+		return e.Includes(nil, base, emcdp.KindCdpPolicy, w.policies[1].ID, w.policies[1].Name, nil)
+	})
 	add("objectInJob", func(e Encoder) []byte {
-		return e.ObjectInJob(nil, base, w.policies[0].ID, w.policies[0].Name, &w.policies[0].Includes[0])
+		return e.Include(nil, base, emcdp.KindCdpPolicy, w.policies[0].ID, w.policies[0].Name, &w.policies[0].Includes[0])
 	})
 	add("logonSession", func(e Encoder) []byte { return e.LogonSession(nil, base, &w.logons[0]) })
 	add("logonSessions", func(e Encoder) []byte { return e.LogonSessions(nil, base, w.logons) })

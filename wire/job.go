@@ -60,6 +60,10 @@ func xStructured(b []byte, ind int, base, elem string, v any) []byte {
 		}
 	case *emcdp.NasJob:
 		return xNasStructured(b, ind, base, elem, j)
+	case *emcdp.CdpScheduleOptions:
+		return xPolicySchedule(b, ind, j)
+	case *emcdp.CdpPolicy:
+		return xPolicyInfo(b, ind, base, j)
 	}
 	return b
 }
@@ -87,6 +91,10 @@ func jStructured(b []byte, ks *keys, micro bool, base, elem string, v any) []byt
 		}
 	case *emcdp.NasJob:
 		return jNasStructured(b, ks, micro, base, elem, j)
+	case *emcdp.CdpScheduleOptions:
+		return jPolicySchedule(b, ks, j)
+	case *emcdp.CdpPolicy:
+		return jPolicyInfo(b, ks, base, j)
 	}
 	return append(b, "null"...)
 }
@@ -488,9 +496,11 @@ func jLinkedJobs(b []byte, jk map[string]string, j *emcdp.Job) []byte {
 	return append(b, ']', '}')
 }
 
-// Includes writes the includes of a job (GET /jobs/{id}/includes).
-func (e Encoder) Includes(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID, v []emcdp.ObjectInJob) []byte {
-	o := owner{coll: kindOf(k).coll, id: ownerID}
+// Includes writes the includes of an item of kind k (GET /jobs/{id}/includes,
+// /cdpPolicies/{id}/includes); ownerName names the owner's entity in the
+// Up link of a kind whose includes have links (Desc.IncludeLinks).
+func (e Encoder) Includes(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID, ownerName string, v []emcdp.ObjectInJob) []byte {
+	o := includesOwner(k, ownerID, ownerName)
 	dst = e.begin(dst)
 	if e.json() {
 		dst = append(dst, '{')
@@ -502,12 +512,13 @@ func (e Encoder) Includes(dst []byte, base string, k emcdp.Kind, ownerID emcdp.I
 	return e.end(dst)
 }
 
-// Include writes one included object of a job (GET /jobs/{id}/includes/{oid}).
-func (e Encoder) Include(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID, v *emcdp.ObjectInJob) []byte {
+// Include writes one included object of an item of kind k
+// (GET /jobs/{id}/includes/{oid}, /cdpPolicies/{id}/includes/{oid}).
+func (e Encoder) Include(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID, ownerName string, v *emcdp.ObjectInJob) []byte {
 	if v == nil {
 		return e.nothing(dst)
 	}
-	o := owner{coll: kindOf(k).coll, id: ownerID}
+	o := includesOwner(k, ownerID, ownerName)
 	dst = e.begin(dst)
 	if e.json() {
 		dst = jObjectInJob(dst, e.keys(), base, &o, v)
@@ -515,6 +526,14 @@ func (e Encoder) Include(dst []byte, base string, k emcdp.Kind, ownerID emcdp.ID
 		dst = xObjectInJob(dst, 0, base, &o, v)
 	}
 	return e.end(dst)
+}
+
+// includesOwner returns the owner of the includes collection of an item of
+// kind k: its items link to the owner when k's description says so.
+func includesOwner(k emcdp.Kind, id emcdp.ID, name string) owner {
+	ki := kindOf(k)
+	d := emcdp.KindDesc(k)
+	return owner{coll: ki.coll, id: id, name: name, upType: ki.typ, links: d != nil && d.IncludeLinks}
 }
 
 // xRetention writes GfsRetentionPolicy (defaults) and SimpleRetentionPolicy.

@@ -40,15 +40,13 @@ type keys struct {
 	// The entity list keys under Entities, in the real server's order.
 	EntityLists []string
 
-	// CdpPolicy; the described kinds' keys are made from their
-	// descriptions (descKeys).
-	PolicyType, Description                                                                   string
-	Platform, ScheduleConfigured, ScheduleEnabled, NextRun, PolicyScheduleOptions, CdpReplica string
-	RecoveryPointObjectiveSeconds, RecoveryPointObjectiveMinutes, RPOSchedule, Enabled        string
-	TimePeriods, Days, Value, RPOReporting, MarkAsWarning, MarkAsFailed                       string
-	RPOThresholdSeconds, RPOThresholdMinutes, ShortTermRetentionMinutes                       string
-	ShortTermRetentionHours, LongTermRetentionHours, LongTermRetentionKeepDays                string
-	LongTermRetentionSchedule, CdpPolicyInfo, CdpReplicaPolicyInfo, Includes                  string
+	// The structured elements of CdpPolicy; the described kinds' own
+	// elements have their keys made from their descriptions (descKeys).
+	CdpReplica, RecoveryPointObjectiveSeconds, RecoveryPointObjectiveMinutes, RPOSchedule, Enabled string
+	TimePeriods, Days, Value, RPOReporting, MarkAsWarning, MarkAsFailed                            string
+	RPOThresholdSeconds, RPOThresholdMinutes, ShortTermRetentionMinutes                            string
+	ShortTermRetentionHours, LongTermRetentionHours, LongTermRetentionKeepDays                     string
+	LongTermRetentionSchedule, CdpReplicaPolicyInfo, Includes                                      string
 	// ObjectInJob and guest processing.
 	ObjectInJobs, ObjectInJobId, HierarchyObjRef, DisplayName, GuestProcessingOptions string
 	VssSnapshotOptions, VssSnapshotMode, IsCopyOnly, WindowsCredentialsId             string
@@ -90,10 +88,7 @@ func newKeys(conv func(string) string) *keys {
 		Refs: k("Refs"), Entities: k("Entities"), Resources: k("Resources"), PagingInfo: k("PagingInfo"),
 		PageNum: k("PageNum"), PageSize: k("PageSize"), PagesCount: k("PagesCount"),
 
-		PolicyType:  k("PolicyType"),
-		Description: k("Description"), Platform: k("Platform"), ScheduleConfigured: k("ScheduleConfigured"),
-		ScheduleEnabled: k("ScheduleEnabled"), NextRun: k("NextRun"),
-		PolicyScheduleOptions: k("PolicyScheduleOptions"), CdpReplica: k("CdpReplica"),
+		CdpReplica:                    k("CdpReplica"),
 		RecoveryPointObjectiveSeconds: k("RecoveryPointObjectiveSeconds"),
 		RecoveryPointObjectiveMinutes: k("RecoveryPointObjectiveMinutes"),
 		RPOSchedule:                   k("RPOSchedule"), Enabled: k("Enabled"),
@@ -105,8 +100,8 @@ func newKeys(conv func(string) string) *keys {
 		LongTermRetentionHours:    k("LongTermRetentionHours"),
 		LongTermRetentionKeepDays: k("LongTermRetentionKeepDays"),
 		LongTermRetentionSchedule: k("LongTermRetentionSchedule"),
-		CdpPolicyInfo:             k("CdpPolicyInfo"), CdpReplicaPolicyInfo: k("CdpReplicaPolicyInfo"),
-		Includes: k("Includes"),
+		CdpReplicaPolicyInfo:      k("CdpReplicaPolicyInfo"),
+		Includes:                  k("Includes"),
 
 		ObjectInJobs: k("ObjectInJobs"), ObjectInJobId: k("ObjectInJobId"),
 		HierarchyObjRef: k("HierarchyObjRef"), DisplayName: k("DisplayName"),

@@ -34,9 +34,6 @@ func listKey(ks *keys, k emcdp.Kind) string {
 
 // itemCount returns the number of items of kind k in res.
 func itemCount(k emcdp.Kind, res *emcdp.QueryResult) int {
-	if k == emcdp.KindCdpPolicy {
-		return len(res.CdpPolicies)
-	}
 	if d := emcdp.KindDesc(k); d != nil {
 		return d.Len(res)
 	}
@@ -58,12 +55,6 @@ func xList(b []byte, ind int, elem, base string, k emcdp.Kind, res *emcdp.QueryR
 
 // xItems writes the items of kind k at indent ind.
 func xItems(b []byte, ind int, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep, q2 bool) []byte {
-	if k == emcdp.KindCdpPolicy {
-		for i := range res.CdpPolicies {
-			b = xPolicy(b, ind, base, &res.CdpPolicies[i], r)
-		}
-		return b
-	}
 	d := emcdp.KindDesc(k)
 	if d == nil {
 		return b
@@ -80,12 +71,6 @@ func xItems(b []byte, ind int, base string, k emcdp.Kind, res *emcdp.QueryResult
 
 // jItems writes the items of kind k as array members, each after sep.
 func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep, sep func([]byte) []byte) []byte {
-	if k == emcdp.KindCdpPolicy {
-		for i := range res.CdpPolicies {
-			b = jPolicy(sep(b), ks, base, &res.CdpPolicies[i], r)
-		}
-		return b
-	}
 	d := emcdp.KindDesc(k)
 	if d == nil {
 		return b

@@ -8,44 +8,7 @@ func (e Encoder) CdpPolicy(dst []byte, base string, v *emcdp.CdpPolicy, r Rep) [
 	if v == nil {
 		return e.nothing(dst)
 	}
-	dst = e.begin(dst)
-	if e.json() {
-		dst = jPolicy(dst, e.keys(), base, v, r)
-	} else {
-		dst = xPolicy(dst, 0, base, v, r)
-	}
-	return e.end(dst)
-}
-
-// ObjectsInJob writes the includes of a policy (GET /cdpPolicies/{id}/includes);
-// each item links Delete (itself) and Up (the policy's entity, named policyName).
-func (e Encoder) ObjectsInJob(dst []byte, base string, policyID emcdp.ID, policyName string, v []emcdp.ObjectInJob) []byte {
-	o := policyOwner(policyID, policyName)
-	dst = e.begin(dst)
-	if e.json() {
-		ks := e.keys()
-		dst = append(dst, '{')
-		dst = jObjectsInJob(dst, ks, base, &o, v)
-		dst = append(dst, '}')
-	} else {
-		dst = xObjectsInJob(dst, 0, "ObjectsInJob", base, &o, v)
-	}
-	return e.end(dst)
-}
-
-// ObjectInJob writes one included object (GET /cdpPolicies/{id}/includes/{objectId}).
-func (e Encoder) ObjectInJob(dst []byte, base string, policyID emcdp.ID, policyName string, v *emcdp.ObjectInJob) []byte {
-	if v == nil {
-		return e.nothing(dst)
-	}
-	o := policyOwner(policyID, policyName)
-	dst = e.begin(dst)
-	if e.json() {
-		dst = jObjectInJob(dst, e.keys(), base, &o, v)
-	} else {
-		dst = xObjectInJob(dst, 0, base, &o, v)
-	}
-	return e.end(dst)
+	return e.Resource(dst, base, emcdp.KindCdpPolicy, v, r)
 }
 
 // owner is the policy or job whose includes are written: its collection
@@ -60,10 +23,6 @@ type owner struct {
 	links  bool
 }
 
-func policyOwner(id emcdp.ID, name string) owner {
-	return owner{coll: kPolicy.coll, id: id, name: name, upType: kPolicy.typ, links: true}
-}
-
 // objectLinks fills a with the links of an included object, or returns none.
 func objectLinks(a *[2]link, base string, o *owner, v *emcdp.ObjectInJob) []link {
 	if !o.links {
@@ -74,50 +33,8 @@ func objectLinks(a *[2]link, base string, o *owner, v *emcdp.ObjectInJob) []link
 	return a[:]
 }
 
-func policyHead(base string, v *emcdp.CdpPolicy) head {
-	return head{k: kPolicy, base: base, id: v.ID, name: v.Name, selfPath: kPolicy.coll}
-}
-
-// policyLinks fills a with the policy's links: Up to its backup server,
-// Alternate, and for the entity (actions.md §4.4) Edit, Down to its
-// includes, Create (an include), Down to its sessions, and Disable or
-// Enable by ScheduleEnabled.
-func policyLinks(a *[7]link, base string, v *emcdp.CdpPolicy, r Rep) []link {
-	a[0] = idLink("Up", kServer.ref, v.BackupServerName, base, kServer.coll, v.BackupServerID, "")
-	a[1] = alternate(kPolicy, base, v.ID, v.Name, r)
-	if r != Entity {
-		return a[:2]
-	}
-	a[2] = idLink("Edit", kPolicy.ref, v.Name, base, kPolicy.coll, v.ID, "")
-	a[3] = idLink("Down", "ObjectInJobList", "", base, kPolicy.coll, v.ID, "/includes")
-	a[4] = idLink("Create", "ObjectInJob", "", base, kPolicy.coll, v.ID, "/includes")
-	a[5] = idLink("Down", "CdpReplicaSessionReferenceList", "", base, kPolicy.coll, v.ID, "/cdpReplicaSessions")
-	if v.ScheduleEnabled {
-		a[6] = idLink("Disable", "", "", base, kPolicy.coll, v.ID, "?action=disable")
-	} else {
-		a[6] = idLink("Enable", "", "", base, kPolicy.coll, v.ID, "?action=enable")
-	}
-	return a[:]
-}
-
-func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
-	h := policyHead(base, v)
-	var a [7]link
-	links := policyLinks(&a, base, v, r)
-	if r != Entity {
-		return xRef(b, ind, refElem(ind), &h, links)
-	}
-	const elem = "CdpPolicy"
-	b = xEntityOpen(b, ind, elem, &h, links)
-	in := ind + 1
-	b = xString(b, in, "PolicyType", emcdp.PolicyType)
-	b = xString(b, in, "Platform", v.Platform)
-	b = xString(b, in, "Description", v.Description)
-	b = xBool(b, in, "ScheduleConfigured", v.ScheduleConfigured)
-	b = xBool(b, in, "ScheduleEnabled", v.ScheduleEnabled)
-	b = xTime(b, in, "NextRun", v.NextRun)
-
-	o := &v.Options
+// xPolicySchedule writes a policy's PolicyScheduleOptions.
+func xPolicySchedule(b []byte, in int, o *emcdp.CdpScheduleOptions) []byte {
 	b = xStart(b, in, "PolicyScheduleOptions", false)
 	b = xStart(b, in+1, "CdpReplica", false)
 	c := in + 2
@@ -134,15 +51,18 @@ func xPolicy(b []byte, ind int, base string, v *emcdp.CdpPolicy, r Rep) []byte {
 	b = xInt(b, c, "LongTermRetentionKeepDays", int64(o.LongTermRetKeepDays))
 	b = xSchedule(b, c, "LongTermRetentionSchedule", o.LongTermSchedEnable, &o.LongTermSchedule)
 	b = xClose(b, in+1, "CdpReplica")
-	b = xClose(b, in, "PolicyScheduleOptions")
+	return xClose(b, in, "PolicyScheduleOptions")
+}
 
+// xPolicyInfo writes a policy's CdpPolicyInfo: its Includes, without
+// links, and its guest processing options.
+func xPolicyInfo(b []byte, in int, base string, v *emcdp.CdpPolicy) []byte {
 	b = xStart(b, in, "CdpPolicyInfo", false)
 	b = xStart(b, in+1, "CdpReplicaPolicyInfo", false)
 	b = xObjectsInJob(b, in+2, "Includes", base, &owner{coll: kPolicy.coll, id: v.ID}, v.Includes)
 	b = xGuest(b, in+2, &v.Guest)
 	b = xClose(b, in+1, "CdpReplicaPolicyInfo")
-	b = xClose(b, in, "CdpPolicyInfo")
-	return xClose(b, ind, elem)
+	return xClose(b, in, "CdpPolicyInfo")
 }
 
 // weekDays are the Day names of a TimePeriods element, Sunday first.
@@ -244,23 +164,9 @@ func appendObjectHref(b []byte, esc func([]byte, string) []byte, base, coll stri
 	return objectID.AppendTo(b)
 }
 
-func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte {
-	h := policyHead(base, v)
-	var a [7]link
-	links := policyLinks(&a, base, v, r)
-	if r != Entity {
-		return jRef(b, ks, &h, links)
-	}
+// jPolicySchedule writes the value of a policy's PolicyScheduleOptions.
+func jPolicySchedule(b []byte, ks *keys, o *emcdp.CdpScheduleOptions) []byte {
 	b = append(b, '{')
-	b = jString(b, ks.PolicyType, emcdp.PolicyType)
-	b = jString(b, ks.Platform, v.Platform)
-	b = jString(b, ks.Description, v.Description)
-	b = jBool(b, ks.ScheduleConfigured, v.ScheduleConfigured)
-	b = jBool(b, ks.ScheduleEnabled, v.ScheduleEnabled)
-	b = jTime(b, ks.NextRun, v.NextRun)
-
-	o := &v.Options
-	b = append(jKey(b, ks.PolicyScheduleOptions), '{')
 	b = append(jKey(b, ks.CdpReplica), '{')
 	b = jInt(b, ks.RecoveryPointObjectiveSeconds, int64(o.RPOSeconds))
 	b = jInt(b, ks.RecoveryPointObjectiveMinutes, int64(o.RPOMinutes))
@@ -274,16 +180,18 @@ func jPolicy(b []byte, ks *keys, base string, v *emcdp.CdpPolicy, r Rep) []byte 
 	b = jInt(b, ks.LongTermRetentionHours, int64(o.LongTermRetHours))
 	b = jInt(b, ks.LongTermRetentionKeepDays, int64(o.LongTermRetKeepDays))
 	b = jSchedule(b, ks, ks.LongTermRetentionSchedule, o.LongTermSchedEnable, &o.LongTermSchedule)
-	b = append(b, '}', '}')
+	return append(b, '}', '}')
+}
 
-	b = append(jKey(b, ks.CdpPolicyInfo), '{')
+// jPolicyInfo writes the value of a policy's CdpPolicyInfo.
+func jPolicyInfo(b []byte, ks *keys, base string, v *emcdp.CdpPolicy) []byte {
+	b = append(b, '{')
 	b = append(jKey(b, ks.CdpReplicaPolicyInfo), '{')
 	b = append(jKey(b, ks.Includes), '{')
 	b = jObjectsInJob(b, ks, base, &owner{coll: kPolicy.coll, id: v.ID}, v.Includes)
 	b = append(b, '}')
 	b = jGuest(b, ks, &v.Guest)
-	b = append(b, '}', '}')
-	return jEntityTail(b, ks, &h, "", links)
+	return append(b, '}', '}')
 }
 
 // jSchedule writes a schedule object: TimePeriods (its Days list, each day

@@ -20,11 +20,10 @@ type kindInfo struct {
 	jlist   [2]string // JSON keys of the entity list by profile (V12, V13)
 }
 
-// kindInfos holds the wire names of every kind, indexed by kind: CdpPolicy
-// as written here, the described kinds from their descriptions.
+// kindInfos holds the wire names of every kind, indexed by kind, from
+// their descriptions.
 var kindInfos = func() []kindInfo {
-	ks := make([]kindInfo, emcdp.KindCdpPolicy+1, len(emcdp.Kinds)+1)
-	ks[emcdp.KindCdpPolicy] = newKindInfo("CdpPolicy", "/cdpPolicies/", "CdpPolicies")
+	ks := make([]kindInfo, 0, len(emcdp.Kinds)+1)
 	for _, d := range emcdp.AllDescs {
 		for len(ks) <= int(d.Kind) {
 			ks = append(ks, kindInfo{})

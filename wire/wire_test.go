@@ -208,7 +208,7 @@ func TestNothingToWrite(t *testing.T) {
 			"policy":     e.CdpPolicy(nil, exBase, nil, Entity),
 			"session":    e.PolicySession(nil, exBase, nil, Entity),
 			"task":       e.TaskSession(nil, exBase, nil, Reference),
-			"object":     e.ObjectInJob(nil, exBase, emcdp.ID{}, "", nil),
+			"object":     e.Include(nil, exBase, emcdp.KindCdpPolicy, emcdp.ID{}, "", nil),
 			"logon":      e.LogonSession(nil, exBase, nil),
 			"list kind":  e.List(nil, exBase, emcdp.Kind(0), res, Entity),
 			"list nil":   e.List(nil, exBase, emcdp.KindCdpPolicy, nil, Entity),

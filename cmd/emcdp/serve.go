@@ -198,6 +198,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			// writable anyway, rather than in a temporary folder that a
 			// read-only root filesystem lacks.
 			SpillDir: f.store.Data,
+			// As sole writer, this process hears of every change to the
+			// store, so ended task sessions' answers may be kept.
+			BodyCacheBytes: bodyCacheBytes(soleWriter),
 		},
 		HTTP: api.ServerConfig{
 			Addr: f.listen, HTTPAddr: f.httpListen,
@@ -362,4 +365,13 @@ func randomPassword(n int) (string, error) {
 		b[i] = alphabet[v.Int64()]
 	}
 	return string(b), nil
+}
+
+// bodyCacheBytes is the body cache of the API (api.Config.BodyCacheBytes):
+// on only when this process is the store's sole writer.
+func bodyCacheBytes(soleWriter bool) int {
+	if !soleWriter {
+		return 0
+	}
+	return api.DefaultBodyCacheBytes
 }

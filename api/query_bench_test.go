@@ -1,0 +1,55 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
+)
+
+// benchQuery measures the handler answering GET path with the query of the
+// bench's scenarios, on the benchmark store.
+func benchQuery(b *testing.B, path string) {
+	st := benchStore(b)
+	defer st.Close()
+	ctx := context.Background()
+	svc := &auth.Service{Store: st, Clock: emcdp.SystemClock{}}
+	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: "bench", UserKey: "bench", Created: time.Now().UTC(), LastSeen: time.Now().UTC()}
+	if err := st.CreateLogonSession(ctx, ls); err != nil {
+		b.Fatal(err)
+	}
+	r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/"+path, nil)
+	r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
+	h := NewHandler(Config{Store: st, Auth: svc})
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, r)
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
+
+// BenchmarkQueryDay: a whole day's window, the first page of 100.
+func BenchmarkQueryDay(b *testing.B) {
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -20)
+	f := `CreationTimeUTC>="` + day.Format(time.RFC3339) + `";CreationTimeUTC<"` + day.AddDate(0, 0, 1).Format(time.RFC3339) + `"`
+	benchQuery(b, "query?type=CdpReplicaTaskSession&filter="+url.QueryEscape(f)+"&pageSize=100")
+}
+
+// BenchmarkQueryDeepPage: the middle page of 100 in creation order, newest
+// first.
+func BenchmarkQueryDeepPage(b *testing.B) {
+	benchQuery(b, "query?type=CdpReplicaTaskSession&sortDesc=CreationTimeUTC&page=500&pageSize=100")
+}
+
+// BenchmarkCollection: every task session of the session window.
+func BenchmarkCollection(b *testing.B) {
+	benchQuery(b, "cdpReplicaTaskSessions")
+}
