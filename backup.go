@@ -1,6 +1,9 @@
 package emcdp
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The backups of the regular VBR world (monitoring.md §6, vbr-domain.md §6):
 // one Backup per job and repository; per successful VM task one BackupFile
@@ -80,4 +83,15 @@ type VmRestorePoint struct {
 // "yyyy-MM-dd HH:mm:ss.ffffff", trailing zeros of the fraction trimmed.
 func PointName(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.999999")
+}
+
+// Ref names an item of another kind by id and (stored) name, as a link does.
+type Ref struct {
+	ID   ID
+	Name string
+}
+
+// SortRefs orders refs by id as the product lists them (CompareGUID).
+func SortRefs(refs []Ref) {
+	slices.SortFunc(refs, func(a, b Ref) int { return CompareGUID(a.ID, b.ID) })
 }

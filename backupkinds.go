@@ -58,8 +58,8 @@ var BackupFileDesc = &Desc{
 		PStr("", "FilePath", "file_path", func(f *BackupFile) *string { return &f.FilePath }),
 		PInt("BackupSize", "BackupSize", "backup_size", func(f *BackupFile) *int64 { return &f.BackupSize }),
 		PInt("DataSize", "DataSize", "data_size", func(f *BackupFile) *int64 { return &f.DataSize }),
-		PRatio("DeduplicationRatio", "dedup_ratio", func(f *BackupFile) *Ratio { return &f.DeduplicationRatio }),
-		PRatio("CompressRatio", "compress_ratio", func(f *BackupFile) *Ratio { return &f.CompressRatio }),
+		PRatio("DeduplicationRatio", "DeduplicationRatio", "dedup_ratio", func(f *BackupFile) *Ratio { return &f.DeduplicationRatio }),
+		PRatio("CompressRatio", "CompressRatio", "compress_ratio", func(f *BackupFile) *Ratio { return &f.CompressRatio }),
 		PTime("CreationTimeUTC", "CreationTimeUtc", "creation_time", func(f *BackupFile) *time.Time { return &f.CreationTime }),
 		PStr("FileType", "FileType", "file_type", func(f *BackupFile) *string { return &f.FileType }),
 		PUID("BackupUid", "", "backup_id", KindBackup, func(f *BackupFile) *ID { return &f.BackupID }),
@@ -167,6 +167,17 @@ var vmPointLink = Link{Rel: "Related", Type: "VmRestorePoint", Path: "/vmRestore
 	ID:    func(i any) ID { return i.(*JobTaskSession).VmRestorePointID },
 	Name:  func(i any) string { return i.(*JobTaskSession).VmRestorePointName },
 	When:  func(i any) bool { return !i.(*JobTaskSession).VmRestorePointID.IsZero() }}
+
+// sessionPoints are the restore points a backup job session made, read
+// with it from restore_points (indexed on job_session_id), so that a point
+// retention removes leaves no link behind.
+var sessionPoints = &Related{Of: RestorePointDesc, Column: "job_session_id",
+	Refs: func(i any) *[]Ref { return &i.(*JobSession).RestorePoints }}
+
+// sessionPointsLink is a backup job session's link to each restore point it
+// made, after Stop (monitoring.md §2 link 6, Q7).
+var sessionPointsLink = Link{Rel: "Related", Type: "RestorePointReference", Path: "/restorePoints/", Names: NamePoint,
+	Each: func(i any) []Ref { return i.(*JobSession).RestorePoints }}
 
 // Cleared lists the columns that name a row of kind k in other tables:
 // removing the row sets them absent, as a foreign key ON DELETE SET NULL

@@ -76,6 +76,9 @@ type Desc struct {
 	// not the order of Props (a CDP policy's catalogue lists NextRun before
 	// ScheduleConfigured, its elements write it after ScheduleEnabled).
 	QueryOrder []string
+	// Related, when set, is read by the stores with each item: the rows of
+	// another kind that name the item (a job session's restore points).
+	Related *Related
 
 	// New returns a pointer to a new zero item.
 	New func() any
@@ -148,9 +151,6 @@ type Prop struct {
 	Attr bool
 	// First moves the element to the front in JSON (IsRetry, G10).
 	First bool
-	// Hundredths writes an Int kept in hundredths as a decimal with up to
-	// two fractional digits (a Ratio).
-	Hundredths bool
 	// OmitZero omits the element in XML and writes null in JSON when the
 	// value is absent (a zero DateTime or an empty string).
 	OmitZero bool
@@ -186,6 +186,15 @@ func (p *Prop) Present(v Value) bool {
 	return true
 }
 
+// Related names the rows of Of whose Column holds an item's id. A store
+// reads their ids and names with the item, in one indexed read per page,
+// into Refs in CompareGUID order; no row leaves Refs nil.
+type Related struct {
+	Of     *Desc
+	Column string
+	Refs   func(item any) *[]Ref
+}
+
 // Link is one link of a kind. Its Href is base + Path + the id (own id, or
 // ID's) + Tail.
 type Link struct {
@@ -204,6 +213,9 @@ type Link struct {
 	// on the entity (a protection group's computers).
 	PathOf                 func(item any) string
 	EntityType, EntityTail string
+	// Each, when set, writes the link once per Ref, with its id and name
+	// (a job session's restore points); ID and Name are then unused.
+	Each func(item any) []Ref
 }
 
 // NameForm is how the profiles write a name kept in the store (G9).
@@ -308,11 +320,12 @@ func PInt[T any, N ~int | ~int64 | ~int32](name, elem, col string, get func(*T) 
 		Set: func(x any, v Value) { *get(x.(*T)) = N(v.Int) }}
 }
 
-// PRatio is a Ratio (Double on the wire) kept in hundredths. It is not a
-// query field: the query service compares integers and times, not doubles.
-func PRatio[T any](elem, col string, get func(*T) *Ratio) Prop {
-	p := PInt("", elem, col, get)
-	p.Hundredths = true
+// PRatio is a Ratio kept in hundredths: a Double on the wire and in the
+// query service, which compares it as the double n/100 (its written form).
+func PRatio[T any](name, elem, col string, get func(*T) *Ratio) Prop {
+	p := PInt(name, elem, col, get)
+	p.Type = TypeDouble
+	p.Get = func(x any) Value { n := int64(*get(x.(*T))); return Value{Int: n, Float: float64(n) / 100} }
 	return p
 }
 

@@ -13,6 +13,9 @@ const (
 	TypeInt                // Int and Long
 	TypeBool               // equality only
 	TypeEnum               // compared by position in Field.Enum
+	// TypeDouble is a Double kept as an integer of hundredths (a Ratio),
+	// compared as the double its written form reads as.
+	TypeDouble
 )
 
 func (t FieldType) String() string {
@@ -29,6 +32,8 @@ func (t FieldType) String() string {
 		return "Boolean"
 	case TypeEnum:
 		return "Enum"
+	case TypeDouble:
+		return "Double"
 	}
 	return "?"
 }

@@ -45,13 +45,15 @@ func (*Term) filterExpr() {}
 
 // Value is a typed literal. Which member is meaningful follows the field type:
 // TypeString: Str (compared case-insensitively); TypeUID: ID; TypeDateTime:
-// Time; TypeInt: Int; TypeBool: Bool; TypeEnum: Int (the position).
+// Time; TypeInt: Int; TypeBool: Bool; TypeEnum: Int (the position);
+// TypeDouble: Float (an item's value also holds its hundredths in Int).
 type Value struct {
-	Str  string
-	ID   ID
-	Time time.Time
-	Int  int64
-	Bool bool
+	Str   string
+	ID    ID
+	Time  time.Time
+	Int   int64
+	Bool  bool
+	Float float64
 }
 
 // Query is a parsed request of the query service, or a collection read

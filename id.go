@@ -99,3 +99,25 @@ func (id ID) put(b []byte) {
 
 // IsZero reports whether id is the all-zero ID, which names nothing.
 func (id ID) IsZero() bool { return id == ID{} }
+
+// sqlGUIDOrder lists the bytes of an ID (in the order of its text form) in
+// the order SQL Server compares uniqueidentifiers (.NET's SqlGuid): the
+// last six bytes first, then the two before them, then the third, second
+// and first groups, each byte by byte in the order SQL Server stores them,
+// low byte first.
+var sqlGUIDOrder = [16]int{10, 11, 12, 13, 14, 15, 8, 9, 7, 6, 5, 4, 3, 2, 1, 0}
+
+// CompareGUID compares a and b as SQL Server orders uniqueidentifiers,
+// the order in which the product lists rows it reads by one (a job
+// session's restore points, docs/compatibility.md): -1, 0 or +1.
+func CompareGUID(a, b ID) int {
+	for _, i := range sqlGUIDOrder {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

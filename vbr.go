@@ -135,6 +135,11 @@ type JobSession struct {
 	Progress         int
 	FailureMessage   string // empty: written null (monitoring.md §2)
 	IsRetry          bool
+	// RestorePoints names the restore points the session made that are
+	// kept, in CompareGUID order of their ids (Q7). It is no column: the
+	// stores read it with the session from the points themselves, so that
+	// retention removes a link with its point; nil when there are none.
+	RestorePoints []Ref
 }
 
 // Running reports whether the session has not ended.

@@ -100,28 +100,36 @@ var (
 	}
 )
 
-// JobDesc describes Job (monitoring.md §8).
-var JobDesc = &Desc{
-	Kind: KindJob, Type: "Job", Path: "/jobs/", List: "Jobs", Table: "jobs",
-	Props: []Prop{
-		PID(KindJob, func(j *Job) *ID { return &j.ID }),
+// jobProps are the properties of a kind whose items are Jobs (jobs, agent
+// backup jobs), self naming it: nextRun is NextRun's query name (empty: not
+// a query field), and more are stored after the schedule.
+func jobProps(self Kind, nextRun string, more ...Prop) []Prop {
+	ps := []Prop{
+		PID(self, func(j *Job) *ID { return &j.ID }),
 		PStr("Name", "", "name", func(j *Job) *string { return &j.Name }),
 		PEnum("JobType", "JobType", "job_type", JobTypeNames, func(j *Job) *JobType { return &j.JobType }),
 		PStr("Platform", "Platform", "platform", func(j *Job) *string { return &j.Platform }),
 		POptStr("Description", "Description", "description", func(j *Job) *string { return &j.Description }),
 		PBool("ScheduleConfigured", "ScheduleConfigured", "schedule_configured", func(j *Job) *bool { return &j.ScheduleConfigured }),
 		PBool("ScheduleEnabled", "ScheduleEnabled", "schedule_enabled", func(j *Job) *bool { return &j.ScheduleEnabled }),
-		PTime("NextRun", "NextRun", "next_run", func(j *Job) *time.Time { return &j.NextRun }).Opt(),
+		PTime(nextRun, "NextRun", "next_run", func(j *Job) *time.Time { return &j.NextRun }).Opt(),
 		PWhole[Job]("JobScheduleOptions"),
 		PWhole[Job]("JobInfo"),
 		PUID("BackupServerUid", "", "backup_server_id", KindBackupServer, func(j *Job) *ID { return &j.BackupServerID }),
 		PStr("BackupServerName", "", "backup_server_name", func(j *Job) *string { return &j.BackupServerName }),
 		PUID("", "", "repository_id", KindRepository, func(j *Job) *ID { return &j.RepositoryID }),
 		PJSON("", "schedule", func(j *Job) *JobSchedule { return &j.Schedule }),
-		PJSON("", "source_jobs", func(j *Job) *[]ID { return &j.SourceJobIDs }),
+	}
+	ps = append(ps, more...)
+	return append(ps,
 		PJSON("", "retention", func(j *Job) *JobRetention { return &j.Retention }),
-		PJSON("", "guest_options", func(j *Job) *GuestProcessingOptions { return &j.Guest }),
-	},
+		PJSON("", "guest_options", func(j *Job) *GuestProcessingOptions { return &j.Guest }))
+}
+
+// JobDesc describes Job (monitoring.md §8).
+var JobDesc = &Desc{
+	Kind: KindJob, Type: "Job", Path: "/jobs/", List: "Jobs", Table: "jobs",
+	Props: jobProps(KindJob, "NextRun", PJSON("", "source_jobs", func(j *Job) *[]ID { return &j.SourceJobIDs })),
 	Links: []Link{
 		srvLink(func(i any) (ID, string) { j := i.(*Job); return j.BackupServerID, j.BackupServerName }),
 		{Alternate: true},
@@ -156,6 +164,7 @@ var BackupJobSessionDesc = &Desc{
 		{Alternate: true},
 		{Rel: "Down", Type: "BackupTaskSessionReferenceList", Path: "/backupSessions/", Tail: "/taskSessions"},
 		{Rel: "Stop", Path: "/backupSessions/", Tail: "?action=stop"},
+		sessionPointsLink,
 	},
 	Parents: []ParentPath{{Pattern: "jobs/*/backupsessions", Field: "JobUid"},
 		{Pattern: "agents/jobs/*/backupsessions", Field: "JobUid", Parent: KindAgentBackupJob},
@@ -163,7 +172,8 @@ var BackupJobSessionDesc = &Desc{
 	// and the sessions of agent and NAS jobs (/agents/backupSessions, /nas/backupSessions)
 	Indexes: append(jobSessionIndexes[:len(jobSessionIndexes):len(jobSessionIndexes)],
 		[]string{"job_type", "creation_time DESC", "id"}),
-	New: func() any { return new(JobSession) },
+	Related: sessionPoints,
+	New:     func() any { return new(JobSession) },
 }
 
 // ReplicaJobSessionDesc describes ReplicaJobSession (monitoring.md §4).

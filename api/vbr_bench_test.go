@@ -49,6 +49,11 @@ func benchVBRStore(b *testing.B) emcdp.Store {
 // GET /backupTaskSessions/{id}, so that the generic path through the
 // descriptions compares with the CDP kinds' hand-written one.
 func benchGetBackupTaskSession(b *testing.B, format string, json bool) {
+	benchGetDescribed(b, emcdp.BackupTaskSessionDesc, format, json)
+}
+
+// benchGetDescribed runs GET {d.Path}{id}{format} over 1,000 items of d.
+func benchGetDescribed(b *testing.B, d *emcdp.Desc, format string, json bool) {
 	st := benchVBRStore(b)
 	defer st.Close()
 	ctx := context.Background()
@@ -57,13 +62,13 @@ func benchGetBackupTaskSession(b *testing.B, format string, json bool) {
 	if err := st.CreateLogonSession(ctx, ls); err != nil {
 		b.Fatal(err)
 	}
-	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupTaskSession, PageSize: 1000, Page: 37})
+	res, err := st.Query(ctx, &emcdp.Query{Kind: d.Kind, PageSize: 1000, Page: 2})
 	if err != nil || len(res.Items) == 0 {
-		b.Fatalf("no backup task sessions: %v", err)
+		b.Fatalf("no %s: %v", d.List, err)
 	}
 	reqs := make([]*http.Request, len(res.Items))
 	for i, it := range res.Items {
-		r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/backupTaskSessions/"+it.(*emcdp.JobTaskSession).ID.String()+format, nil)
+		r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api"+d.Path+d.ID(it).String()+format, nil)
 		r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
 		if json {
 			r.Header.Set("Accept", "application/json")
@@ -89,4 +94,10 @@ func BenchmarkGetBackupTaskSessionEntityXML(b *testing.B) {
 }
 func BenchmarkGetBackupTaskSessionEntityJSON(b *testing.B) {
 	benchGetBackupTaskSession(b, "?format=Entity", true)
+}
+
+// BenchmarkGetBackupJobSessionEntityJSON reads a job session by id with
+// its restore-point links (Desc.Related).
+func BenchmarkGetBackupJobSessionEntityJSON(b *testing.B) {
+	benchGetDescribed(b, emcdp.BackupJobSessionDesc, "?format=Entity", true)
 }

@@ -290,3 +290,128 @@ func TestVBRErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionRestorePointLinks checks Q7 after retention: a backup job
+// session's entity, read by id and through the query service, links with
+// Related exactly the restore points that name it and are kept, in the
+// product's order, and each link answers 200; the retired points are gone.
+func TestSessionRestorePointLinks(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	b := &emcdp.Batch{}
+	gone := map[emcdp.ID]bool{}
+	for i := 0; i < len(d.RestorePoints); i += 2 {
+		gone[d.RestorePoints[i].ID] = true
+		b.Retired = append(b.Retired, emcdp.Retired{Kind: emcdp.KindVmRestorePoint, ID: d.VmRestorePoints[i].ID},
+			emcdp.Retired{Kind: emcdp.KindRestorePoint, ID: d.RestorePoints[i].ID},
+			emcdp.Retired{Kind: emcdp.KindBackupFile, ID: d.BackupFiles[i].ID})
+	}
+	if err := f.st.Apply(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	related := func(u string, query bool) []string {
+		w := f.do(t, req{target: u, token: tok, json: true})
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", u, w.Code, w.Body)
+		}
+		type links struct {
+			Links []struct{ Rel, Href, Type string }
+		}
+		var one links
+		var page struct {
+			Entities struct {
+				BackupJobSessions struct{ BackupJobSessions []links }
+			}
+		}
+		var err error
+		if query {
+			err = json.Unmarshal(w.Body.Bytes(), &page)
+			if n := len(page.Entities.BackupJobSessions.BackupJobSessions); n != 1 {
+				t.Fatalf("GET %s: %d sessions", u, n)
+			}
+			one = page.Entities.BackupJobSessions.BackupJobSessions[0]
+		} else {
+			err = json.Unmarshal(w.Body.Bytes(), &one)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range one.Links {
+			if l.Rel == "Related" && l.Type == "RestorePointReference" {
+				out = append(out, l.Href)
+			}
+		}
+		return out
+	}
+	const root = "http://example.com/api"
+	linked, dropped := 0, 0
+	for _, s := range d.JobSessions {
+		if emcdp.Describe(&s) != emcdp.BackupJobSessionDesc {
+			continue
+		}
+		var want []emcdp.Ref
+		for _, p := range d.RestorePoints {
+			if p.JobSessionID == s.ID && !gone[p.ID] {
+				want = append(want, emcdp.Ref{ID: p.ID})
+			}
+		}
+		for _, p := range s.RestorePoints {
+			if gone[p.ID] {
+				dropped++
+			}
+		}
+		emcdp.SortRefs(want)
+		var hrefs []string
+		for _, p := range want {
+			hrefs = append(hrefs, root+"/restorePoints/"+p.ID.String())
+		}
+		byID := related(root+"/backupSessions/"+s.ID.String()+"?format=Entity", false)
+		byQuery := related(root+"/query?type=BackupJobSession&format=Entities&filter=Id=="+s.ID.String(), true)
+		if !slices.Equal(byID, hrefs) || !slices.Equal(byQuery, hrefs) {
+			t.Errorf("session %s links %v by id and %v by query, want %v", s.Name, byID, byQuery, hrefs)
+		}
+		for _, h := range byID {
+			if w := f.do(t, req{target: h, token: tok}); w.Code != http.StatusOK {
+				t.Errorf("GET %s: %d", h, w.Code)
+			}
+		}
+		linked += len(hrefs)
+	}
+	if linked < 2 || dropped == 0 {
+		t.Fatalf("%d links kept, %d dropped by retention: the dataset does not exercise Q7", linked, dropped)
+	}
+}
+
+// TestBackupFileRatioQuery queries the Double fields of backup files: the
+// count matches the files whose written ratio passes the comparison, and a
+// malformed number is a 400 with an Error body naming the field, in XML
+// and JSON.
+func TestBackupFileRatioQuery(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	want := 0
+	for _, bf := range d.BackupFiles {
+		if float64(bf.CompressRatio)/100 > 2 && float64(bf.DeduplicationRatio)/100 <= 3.5 {
+			want++
+		}
+	}
+	if want == 0 || want == len(d.BackupFiles) {
+		t.Fatalf("%d of %d files match: the dataset does not exercise the filter", want, len(d.BackupFiles))
+	}
+	w := f.do(t, req{target: "/api/query?type=BackupFile&filter=CompressRatio>2;DeduplicationRatio<=3.5", token: tok, json: true})
+	var res struct {
+		Refs struct{ Refs []struct{ Name string } }
+	}
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &res) != nil || len(res.Refs.Refs) != want {
+		t.Errorf("CompressRatio>2;DeduplicationRatio<=3.5: %d, %d files, want %d: %.300s", w.Code, len(res.Refs.Refs), want, w.Body)
+	}
+	for _, js := range []bool{false, true} {
+		w := f.do(t, req{target: "/api/query?type=BackupFile&filter=CompressRatio>%221,5%22", token: tok, json: js})
+		body := w.Body.String()
+		if w.Code != http.StatusBadRequest || !strings.Contains(body, "CompressRatio") ||
+			!strings.Contains(body, map[bool]string{false: "<Error ", true: `"StatusCode":400`}[js]) {
+			t.Errorf(`CompressRatio>"1,5" (json %v): %d %.300s`, js, w.Code, body)
+		}
+	}
+}

@@ -228,6 +228,8 @@ func fieldOf(p *emcdp.Prop, v emcdp.Value) Field {
 		return timeField(p.Name, v.Time)
 	case emcdp.TypeInt:
 		f.Value = fmt.Sprint(v.Int)
+	case emcdp.TypeDouble:
+		f.Value = fmt.Sprint(v.Float)
 	case emcdp.TypeBool:
 		f.Value = fmt.Sprint(v.Bool)
 	case emcdp.TypeEnum:

@@ -221,8 +221,11 @@ func columnsOf(d *emcdp.Desc) []string {
 	return cols
 }
 
-// Resource reads one item of a described kind by id: with one statement,
-// or, for a kind with includes, in one read transaction with them.
+// Resource reads one item of a described kind by id: with one statement
+// (and one for its related rows), or, for a kind with includes, in one read
+// transaction with them. The related rows need no transaction with the
+// item: they are read after it, so a link never names a row removed before
+// the read.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -266,13 +269,20 @@ var byIDStmts = func() map[emcdp.Kind]string {
 	return m
 }()
 
-// byID reads one item of d, a kind without includes, with one statement.
+// byID reads one item of d, a kind without includes, with one statement,
+// then its related rows with one more.
 func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	it := d.New()
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	if err := db.pool.QueryRow(ctx, byIDStmts[d.Kind], id[:]).Scan(sr.Into(it)...); err != nil {
 		return nil, notFound(err, "read "+d.Type)
+	}
+	if d.Related != nil {
+		rows, err := db.pool.Query(ctx, relatedStmt(d.Related), [][16]byte{id})
+		if err := addRelated(d.Related, rows, err, sqlgen.NewRelated(d, it)); err != nil {
+			return nil, err
+		}
 	}
 	return it, nil
 }
@@ -323,4 +333,51 @@ func loadObjects(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 		*objs = append(*objs, o)
 	}
 	return mapErr(rows.Err(), "read includes")
+}
+
+// loadRelated fills the related refs of items of d, when d has them, with
+// one query over the index on the related column.
+func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) error {
+	if d.Related == nil || len(items) == 0 {
+		return nil
+	}
+	m := sqlgen.NewRelated(d, items...)
+	rows, err := tx.Query(ctx, relatedStmt(d.Related), relatedIDs(m))
+	return addRelated(d.Related, rows, err, m)
+}
+
+// relatedIDs binds the owner ids of m as a uuid array.
+func relatedIDs(m sqlgen.Related) [][16]byte {
+	ids := m.IDs()
+	out := make([][16]byte, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// addRelated reads rows of relatedStmt (or its error) into m.
+func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, m sqlgen.Related) error {
+	if rows != nil {
+		defer rows.Close()
+	}
+	if err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	for rows.Next() {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(uid(&owner), uid(&r.ID), &r.Name); err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		m.Add(owner, r)
+	}
+	m.Sort()
+	return mapErr(rows.Err(), "read "+rel.Of.Type)
+}
+
+// relatedStmt reads the related rows of the items whose ids are bound as
+// $1: owner id, id and name.
+func relatedStmt(rel *emcdp.Related) string {
+	return "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " = ANY($1)"
 }

@@ -39,6 +39,9 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		if err == nil {
 			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
+		if err == nil {
+			err = loadRelated(ctx, tx, d, res.Items)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,23 @@ func TestMonitoringQueryPlans(t *testing.T) {
 	if err := storetest.GenerateVBR(ctx, db, 60000, 10000); err != nil {
 		t.Fatal(err)
 	}
+	// restore points of the sessions, so that their read by session is
+	// planned over a filled table
+	sess, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupJobSession, PageSize: 5000, Page: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := &emcdp.Batch{}
+	for _, it := range sess.Items {
+		s := it.(*emcdp.JobSession)
+		for range 4 {
+			points.RestorePoints = append(points.RestorePoints, emcdp.RestorePoint{ID: emcdp.NewID(),
+				Name: emcdp.PointName(s.CreationTime), JobSessionID: s.ID, BackupDate: s.CreationTime})
+		}
+	}
+	if err := db.Apply(ctx, points); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +63,12 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		if err != nil || res.Len() == 0 {
 			t.Errorf("%s: %d items, %v", name, res.Len(), err)
 		}
+	}
+	ids := [][16]byte{emcdp.NewID(), emcdp.NewID()}
+	p := explain(t, db, relatedStmt(emcdp.BackupJobSessionDesc.Related), ids)
+	checkPlan(t, "session restore points", p, "restore_points_job_session_id")
+	if strings.Contains(p, "Seq Scan") {
+		t.Errorf("session restore points: plan %q scans", p)
 	}
 }
 

@@ -76,6 +76,8 @@ func FormatValue(f emcdp.Field, v emcdp.Value) string {
 		return formatDateTime(v.Time)
 	case emcdp.TypeInt:
 		return strconv.FormatInt(v.Int, 10)
+	case emcdp.TypeDouble:
+		return strconv.FormatFloat(v.Float, 'g', -1, 64)
 	case emcdp.TypeBool:
 		return strconv.FormatBool(v.Bool)
 	case emcdp.TypeEnum:

@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"cmp"
 	"sort"
 
 	"github.com/emcdp/emcdp"
@@ -190,6 +191,8 @@ func compare(t emcdp.FieldType, a, b emcdp.Value) int {
 		return a.Time.Compare(b.Time)
 	case emcdp.TypeInt, emcdp.TypeEnum:
 		return cmpInt(a.Int, b.Int)
+	case emcdp.TypeDouble:
+		return cmp.Compare(a.Float, b.Float)
 	case emcdp.TypeBool:
 		switch {
 		case a.Bool == b.Bool:

@@ -286,6 +286,12 @@ func typedValue(k emcdp.Kind, f emcdp.Field, vt token) (emcdp.Value, *syntaxErro
 			return emcdp.Value{}, wrong("an integer")
 		}
 		return emcdp.Value{Int: n}, nil
+	case emcdp.TypeDouble:
+		x, ok := parseDouble(s)
+		if !ok {
+			return emcdp.Value{}, wrong("a number such as 1.5")
+		}
+		return emcdp.Value{Float: x}, nil
 	case emcdp.TypeBool:
 		switch {
 		case strings.EqualFold(s, "true"):

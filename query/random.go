@@ -64,6 +64,8 @@ func canonicalValue(f emcdp.Field, v emcdp.Value) emcdp.Value {
 		return emcdp.Value{Time: emcdp.Ticks(v.Time)}
 	case emcdp.TypeInt, emcdp.TypeEnum:
 		return emcdp.Value{Int: v.Int}
+	case emcdp.TypeDouble:
+		return emcdp.Value{Float: v.Float}
 	case emcdp.TypeBool:
 		return emcdp.Value{Bool: v.Bool}
 	}
@@ -109,6 +111,12 @@ func RandomValue(r *rand.Rand, f emcdp.Field) emcdp.Value {
 			return emcdp.Value{Int: int64(r.Intn(100000))}
 		}
 		return emcdp.Value{Int: -int64(r.Intn(10))}
+	case emcdp.TypeDouble:
+		// hundredths, as stored, and values between them
+		if r.Intn(2) == 0 {
+			return emcdp.Value{Float: float64(r.Intn(1000)-100) / 100}
+		}
+		return emcdp.Value{Float: (r.Float64() - 0.1) * 10}
 	case emcdp.TypeBool:
 		return emcdp.Value{Bool: r.Intn(2) == 0}
 	case emcdp.TypeEnum:

@@ -39,6 +39,10 @@ type Dialect struct {
 	FoldValue func(s string) any
 	// IDValue returns the argument bound for an id.
 	IDValue func(id emcdp.ID) any
+	// Hundredths returns the double a column of hundredths stands for:
+	// the integer converted exactly, then divided by 100 with IEEE
+	// rounding, as Go's float64(n)/100 (TypeDouble).
+	Hundredths func(col string) string
 	// NullsSmallest is true when the engine already sorts NULL before every
 	// value (first ascending, last descending), so that no NULLS clause is
 	// written and plain indexes keep serving the order.
@@ -54,6 +58,7 @@ var SQLite = Dialect{
 	FoldColumn:    func(col string) string { return col },
 	FoldValue:     func(s string) any { return s },
 	IDValue:       func(id emcdp.ID) any { return id[:] },
+	Hundredths:    func(col string) string { return "(" + col + " / 100.0)" },
 	NullsSmallest: true,
 }
 
@@ -67,6 +72,7 @@ var Postgres = Dialect{
 	FoldColumn:  func(col string) string { return "lower(" + col + ` COLLATE "C")` },
 	FoldValue:   func(s string) any { return FoldASCII(s) },
 	IDValue:     func(id emcdp.ID) any { return id[:] },
+	Hundredths:  func(col string) string { return "(" + col + "::float8 / 100)" },
 }
 
 // FoldASCII lower-cases the ASCII letters of s and leaves every other byte as
@@ -287,6 +293,9 @@ func (g *gen) term(t *emcdp.Term) error {
 		arg = Nanos(t.Value.Time)
 	case emcdp.TypeInt, emcdp.TypeEnum:
 		arg = t.Value.Int
+	case emcdp.TypeDouble:
+		col = g.d.Hundredths(col)
+		arg = t.Value.Float
 	case emcdp.TypeBool:
 		if t.Op != emcdp.OpEq && t.Op != emcdp.OpNe {
 			return emcdp.Errorf(emcdp.EInvalid, "operator %s is not defined on Boolean field '%s'", t.Op, f.Name)

@@ -349,9 +349,11 @@ func (a *applier) pruneKinds(b *emcdp.Batch) error {
 	return nil
 }
 
-// Resource reads one item of a described kind by id: with the statement
-// prepared for it on the reader pool, or, for a kind with includes, in one
-// read transaction with them.
+// Resource reads one item of a described kind by id: with the statements
+// prepared for it (and its related rows) on the reader pool, or, for a kind
+// with includes, in one read transaction with them. The related rows need
+// no transaction with the item: they are read after it, so a link never
+// names a row removed before the read.
 func (db *DB) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -388,13 +390,19 @@ func (db *DB) withIncludes(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any
 }
 
 // byID reads one item of d, a kind without includes, with the statement
-// prepared for it on the reader pool.
+// prepared for it on the reader pool, then its related rows with theirs.
 func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error) {
 	it := d.New()
 	sr := sqlgen.GetScanRow(d)
 	defer sr.Put(d)
 	if err := db.rs.byID[d.Kind].QueryRowContext(ctx, id[:]).Scan(sr.Into(it)...); err != nil {
 		return nil, notFound(err, "read "+d.Type)
+	}
+	if d.Related != nil {
+		rows, err := db.rs.related[d.Kind].QueryContext(ctx, id[:])
+		if err := addRelated(d.Related, rows, err, sqlgen.NewRelated(d, it)); err != nil {
+			return nil, err
+		}
 	}
 	return it, nil
 }
@@ -458,4 +466,51 @@ func loadObjects(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 		}
 	}
 	return nil
+}
+
+// loadRelated fills the related refs of items of d, when d has them, with
+// one query per chunk of items over the index on the related column.
+func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) error {
+	if d.Related == nil {
+		return nil
+	}
+	const chunk = 500
+	for len(items) > 0 {
+		part := items[:min(chunk, len(items))]
+		items = items[len(part):]
+		m := sqlgen.NewRelated(d, part...)
+		args := make([]any, 0, len(part))
+		for _, id := range m.IDs() {
+			args = append(args, id[:])
+		}
+		rows, err := tx.QueryContext(ctx, relatedStmt(d.Related, len(args)), args...)
+		if err := addRelated(d.Related, rows, err, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRelated reads rows of relatedStmt (or its error) into m.
+func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m sqlgen.Related) error {
+	if err != nil {
+		return mapErr(err, "read "+rel.Of.Type)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
+			return mapErr(err, "read "+rel.Of.Type)
+		}
+		m.Add(owner, r)
+	}
+	m.Sort()
+	return mapErr(rows.Err(), "read "+rel.Of.Type)
+}
+
+// relatedStmt reads the related rows of n items: owner id, id and name.
+func relatedStmt(rel *emcdp.Related, n int) string {
+	return "SELECT " + rel.Column + ", id, name FROM " + rel.Of.Table + " WHERE " + rel.Column + " IN (?" +
+		strings.Repeat(", ?", n-1) + ")"
 }

@@ -16,11 +16,12 @@ import (
 type readStmts struct {
 	logon, user *sql.Stmt
 	byID        map[emcdp.Kind]*sql.Stmt // described kinds
+	related     map[emcdp.Kind]*sql.Stmt // their related rows (Desc.Related), by one owner id
 	all         []*sql.Stmt
 }
 
 func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
-	s := &readStmts{byID: map[emcdp.Kind]*sql.Stmt{}}
+	s := &readStmts{byID: map[emcdp.Kind]*sql.Stmt{}, related: map[emcdp.Kind]*sql.Stmt{}}
 	type job struct {
 		dst **sql.Stmt
 		q   string
@@ -45,6 +46,15 @@ func prepareReadStmts(ctx context.Context, r *sql.DB) (*readStmts, error) {
 			return nil, mapErr(err, "prepare")
 		}
 		s.byID[d.Kind] = st
+		s.all = append(s.all, st)
+		if d.Related == nil {
+			continue
+		}
+		if st, err = r.PrepareContext(ctx, relatedStmt(d.Related, 1)); err != nil {
+			s.close()
+			return nil, mapErr(err, "prepare")
+		}
+		s.related[d.Kind] = st
 		s.all = append(s.all, st)
 	}
 	return s, nil

@@ -47,6 +47,9 @@ func TestMonitoringQueryPlans(t *testing.T) {
 			t.Errorf("%s: %d items, %v", name, res.Len(), err)
 		}
 	}
+	a, b := emcdp.NewID(), emcdp.NewID()
+	checkPlan(t, "session restore points", plan(t, db, relatedStmt(emcdp.BackupJobSessionDesc.Related, 2), a[:], b[:]),
+		"USING INDEX restore_points_job_session_id (job_session_id=?)")
 }
 
 // TestKindColumnAdded checks that a described property added after a

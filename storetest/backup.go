@@ -88,6 +88,32 @@ func (d *Dataset) backupItems(add func(any)) {
 	}
 }
 
+// fillRelated sets the related refs of d's items (Desc.Related: a backup
+// job session's restore points) as the stores read them.
+func (d *Dataset) fillRelated() {
+	for _, desc := range emcdp.AllDescs {
+		rel := desc.Related
+		if rel == nil {
+			continue
+		}
+		owners := map[emcdp.ID]*[]emcdp.Ref{}
+		for _, it := range d.describedItems(desc.Kind) {
+			refs := rel.Refs(it)
+			*refs = nil
+			owners[desc.ID(it)] = refs
+		}
+		col := rel.Of.Column(rel.Column)
+		for _, it := range d.describedItems(rel.Of.Kind) {
+			if refs := owners[col.Get(it).ID]; refs != nil {
+				*refs = append(*refs, emcdp.Ref{ID: rel.Of.ID(it), Name: rel.Of.Name(it)})
+			}
+		}
+		for _, refs := range owners {
+			emcdp.SortRefs(*refs)
+		}
+	}
+}
+
 // testRetire removes restore points, their VM points and files as
 // retention does, and checks that they disappear from every query and read
 // while the rest stays; retiring a row that is gone changes nothing.
@@ -115,7 +141,21 @@ func testRetire(t *testing.T, st emcdp.Store) {
 	keep.BackupFiles = slices.DeleteFunc(slices.Clone(d.BackupFiles), func(f emcdp.BackupFile) bool { return gone[f.ID] })
 	keep.RestorePoints = slices.DeleteFunc(slices.Clone(d.RestorePoints), func(p emcdp.RestorePoint) bool { return gone[p.ID] })
 	keep.VmRestorePoints = slices.DeleteFunc(slices.Clone(d.VmRestorePoints), func(v emcdp.VmRestorePoint) bool { return gone[v.ID] })
-	for _, k := range []emcdp.Kind{emcdp.KindBackup, emcdp.KindBackupFile, emcdp.KindRestorePoint, emcdp.KindVmRestorePoint} {
+	keep.JobSessions = slices.Clone(d.JobSessions)
+	keep.fillRelated() // a session links only the points still kept
+	linked := 0
+	for _, s := range d.JobSessions {
+		for _, p := range s.RestorePoints {
+			if gone[p.ID] {
+				linked++
+			}
+		}
+	}
+	if linked == 0 {
+		t.Error("no session linked a retired restore point: the dataset does not exercise retention of links")
+	}
+	for _, k := range []emcdp.Kind{emcdp.KindBackup, emcdp.KindBackupFile, emcdp.KindRestorePoint, emcdp.KindVmRestorePoint,
+		emcdp.KindBackupJobSession} {
 		check(t, st, &keep, emcdp.Query{Kind: k}, k.String()+" after retirement")
 	}
 	if _, err := st.Resource(ctx, emcdp.KindRestorePoint, d.RestorePoints[0].ID); !isNotFound(err) {
@@ -144,5 +184,50 @@ func testRetire(t *testing.T, st emcdp.Store) {
 	}
 	if cleared == 0 {
 		t.Error("no task linked a retired VM point: the dataset does not exercise clearing")
+	}
+}
+
+// testRatios checks the Double fields of backup files at their edges: a
+// ratio kept as hundredths compares as the double its written form reads
+// as, with literals on and between the hundredths, in the store as in the
+// reference, which must agree with the counts written here.
+func testRatios(t *testing.T, st emcdp.Store) {
+	ctx := context.Background()
+	d := load(t, st, standard())
+	b := &emcdp.Batch{}
+	f := d.BackupFiles[0]
+	f.ID, f.Name, f.CompressRatio, f.DeduplicationRatio = newID(rand.New(rand.NewPCG(3, 4))), "edges.vbk", 207, 110
+	b.BackupFiles = append(b.BackupFiles, f)
+	if err := st.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	d.BackupFiles = append(slices.Clone(d.BackupFiles), f)
+	compress, dedup := mustField(t, emcdp.KindBackupFile, "CompressRatio"), mustField(t, emcdp.KindBackupFile, "DeduplicationRatio")
+	name := mustField(t, emcdp.KindBackupFile, "Name")
+	for _, c := range []struct {
+		f    emcdp.Field
+		op   emcdp.Op
+		v    float64
+		want bool // whether the file with ratios 2.07 and 1.10 matches
+	}{
+		{compress, emcdp.OpEq, 2.07, true}, {compress, emcdp.OpNe, 2.07, false},
+		{compress, emcdp.OpGt, 2.07, false}, {compress, emcdp.OpGe, 2.07, true},
+		{compress, emcdp.OpLt, 2.07, false}, {compress, emcdp.OpLe, 2.07, true},
+		{compress, emcdp.OpGt, 2.069, true}, {compress, emcdp.OpLt, 2.0701, true},
+		{compress, emcdp.OpEq, 2.0700001, false}, {compress, emcdp.OpGt, 1, true},
+		{dedup, emcdp.OpEq, 1.1, true}, {dedup, emcdp.OpLe, 1.0999, false}, {dedup, emcdp.OpGe, 1.1, true},
+	} {
+		term := &emcdp.Term{Field: c.f, Op: c.op, Value: emcdp.Value{Float: c.v}}
+		q := emcdp.Query{Kind: emcdp.KindBackupFile, Filter: &emcdp.And{Terms: []emcdp.Expr{term,
+			&emcdp.Term{Field: name, Op: emcdp.OpEq, Value: emcdp.Value{Str: f.Name}}}}}
+		label := fmt.Sprintf("%s %s %v", c.f.Name, c.op, c.v)
+		res, err := st.Query(ctx, &q)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		if got := res.Len() == 1; got != c.want {
+			t.Errorf("%s: the file with %d/%d matches %v, want %v", label, f.CompressRatio, f.DeduplicationRatio, got, c.want)
+		}
+		check(t, st, d, emcdp.Query{Kind: emcdp.KindBackupFile, Filter: term}, label)
 	}
 }

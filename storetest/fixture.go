@@ -197,6 +197,7 @@ func NewDataset(seed uint64, servers, policies, sessions, tasks int) *Dataset {
 	addVBR(r, d, policies, sessions, tasks)
 	addBackups(r, d, sessions)
 	addAgents(rand.New(rand.NewPCG(seed^0x5bd1e995, seed)), d, policies)
+	d.fillRelated()
 	return d
 }
 

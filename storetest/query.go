@@ -46,6 +46,8 @@ func literalFrom(r *rand.Rand, f emcdp.Field, item any) emcdp.Value {
 		return emcdp.Value{Time: v.Time}
 	case emcdp.TypeBool:
 		return emcdp.Value{Bool: v.Bool}
+	case emcdp.TypeDouble:
+		return emcdp.Value{Float: v.Float}
 	}
 	return emcdp.Value{Int: v.Int}
 }
@@ -67,6 +69,8 @@ func randomLiteral(r *rand.Rand, f emcdp.Field, items []any) emcdp.Value {
 		return emcdp.Value{Bool: r.IntN(2) == 0}
 	case emcdp.TypeEnum:
 		return emcdp.Value{Int: int64(r.IntN(len(f.Enum)))}
+	case emcdp.TypeDouble:
+		return emcdp.Value{Float: pick(r, []float64{-1, 0, 1, 1.5, 2.07, 2.075, 1e3})}
 	}
 	return emcdp.Value{Int: pick(r, []int64{-1, 0, 9392, 1 << 30, 1<<40 + 1})}
 }

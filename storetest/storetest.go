@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"Updates", testUpdates},
 		{"DeleteSessionsBefore", testPrune},
 		{"Retire", testRetire},
+		{"Ratios", testRatios},
 		{"Meta", testMeta},
 		{"Users", testUsers},
 		{"LogonSessions", testLogonSessions},

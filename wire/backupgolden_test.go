@@ -96,12 +96,22 @@ func TestBackupGolden(t *testing.T) {
 	b := newBackupWorld(t, w)
 	bts1 := w.ts[0]
 	bts1.VmRestorePointID, bts1.VmRestorePointName = b.vrps[0].ID, b.vrps[0].Name
+	bjs1 := w.js[0]
+	for _, p := range b.rps {
+		bjs1.RestorePoints = append(bjs1.RestorePoints, emcdp.Ref{ID: p.ID, Name: p.Name})
+	}
 	cs := append(backupCases(b),
 		vbrCase{"backupTaskSession.reference-related", func(e Encoder) []byte {
 			return e.Resource(nil, exBase, emcdp.KindBackupTaskSession, &bts1, Reference)
 		}},
 		vbrCase{"backupTaskSession.entity-related", func(e Encoder) []byte {
 			return e.Resource(nil, exBase, emcdp.KindBackupTaskSession, &bts1, Entity)
+		}},
+		vbrCase{"backupJobSession.reference-related", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindBackupJobSession, &bjs1, Reference)
+		}},
+		vbrCase{"backupJobSession.entity-related", func(e Encoder) []byte {
+			return e.Resource(nil, exBase, emcdp.KindBackupJobSession, &bjs1, Entity)
 		}},
 		vbrCase{"repository.reference-backups", func(e Encoder) []byte {
 			return e.Resource(nil, exBase, emcdp.KindRepository, &w.repos[0], Reference)

@@ -191,6 +191,13 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 			links = append(links, alternate(ki, base, id, name, r))
 			continue
 		}
+		if l.Each != nil {
+			for _, ref := range l.Each(item) {
+				links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
+					tail: l.Tail, name: profileName(ref.Name, l.Names, micro)})
+			}
+			continue
+		}
 		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
 		if l.PathOf != nil {
 			x.path = l.PathOf(item)
@@ -270,13 +277,11 @@ func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep, elem 
 			b = xBool(b, in, p.Elem, v.Bool)
 		case emcdp.TypeEnum:
 			b = xString(b, in, p.Elem, enumText(p.Enum, v.Int))
+		case emcdp.TypeDouble:
+			b = xLeafOpen(b, in, p.Elem)
+			b = appendHundredths(b, v.Int)
+			b = xLeafClose(b, p.Elem)
 		default:
-			if p.Hundredths {
-				b = xLeafOpen(b, in, p.Elem)
-				b = appendHundredths(b, v.Int)
-				b = xLeafClose(b, p.Elem)
-				continue
-			}
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
@@ -340,11 +345,9 @@ func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any,
 			b = jBool(b, key, v.Bool)
 		case emcdp.TypeEnum:
 			b = jString(b, key, enumText(p.Enum, v.Int))
+		case emcdp.TypeDouble:
+			b = appendHundredths(jKey(b, key), v.Int)
 		default:
-			if p.Hundredths {
-				b = appendHundredths(jKey(b, key), v.Int)
-				continue
-			}
 			b = jInt(b, key, v.Int)
 		}
 	}

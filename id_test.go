@@ -1,0 +1,57 @@
+package emcdp_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+)
+
+// TestSortRefsRealOrder checks the order of a job session's restore-point
+// links against the real replies (docs/compatibility.md): the six Related
+// links of a v12 session and the two of a v13 session, as served. Neither
+// is in text order; both are in SQL Server's uniqueidentifier order.
+func TestSortRefsRealOrder(t *testing.T) {
+	for _, served := range [][]string{
+		{"457eac86-dcef-45e7-8c97-04554c19ef31", "079d0003-d98a-442c-83e8-04bdee5d643b",
+			"c5445aa0-c1dc-4ba9-8f83-06b641cffb76", "d3edc537-5f11-4418-99bd-091fdf473f8b",
+			"95dd8033-58f8-4f0c-a52c-0a442fa9b585", "6342119f-11d0-490b-b830-0e1748e4a015"},
+		{"b41e7ea1-350d-41e2-b3e9-1f613f14bc6a", "d6987049-73a3-44ab-b110-596f09a7f295"},
+	} {
+		var refs []emcdp.Ref
+		for _, s := range served {
+			id, ok := emcdp.ParseID(s)
+			if !ok {
+				t.Fatal(s)
+			}
+			refs = append(refs, emcdp.Ref{ID: id})
+		}
+		got := slices.Clone(refs)
+		slices.Reverse(got)
+		emcdp.SortRefs(got)
+		if !slices.Equal(got, refs) {
+			t.Errorf("sorted %v, served %v", got, refs)
+		}
+	}
+}
+
+// TestCompareGUID checks the byte groups of SQL Server's order: the last
+// six bytes decide first, then the fourth group, then the third, second
+// and first groups, each low byte first (.NET's SqlGuid).
+func TestCompareGUID(t *testing.T) {
+	less := [][2]string{
+		{"ffffffff-ffff-ffff-ffff-000000000000", "00000000-0000-0000-0000-000000000001"}, // node first
+		{"ffffffff-ffff-ffff-0000-000000000001", "00000000-0000-0000-0001-000000000001"}, // then clock sequence
+		{"ffffffff-ffff-ff00-0001-000000000001", "00000000-0000-0001-0001-000000000001"}, // third group: low byte first
+		{"ffffffff-ff00-0001-0001-000000000001", "00000000-0001-0001-0001-000000000001"}, // second group
+		{"ffffff00-0001-0001-0001-000000000001", "00000001-0001-0001-0001-000000000001"}, // first group: low byte first
+		{"00000100-0001-0001-0001-000000000001", "00000001-0001-0001-0001-000000000001"}, // not numeric order
+	}
+	for _, c := range less {
+		a, _ := emcdp.ParseID(c[0])
+		b, _ := emcdp.ParseID(c[1])
+		if emcdp.CompareGUID(a, b) != -1 || emcdp.CompareGUID(b, a) != 1 || emcdp.CompareGUID(a, a) != 0 {
+			t.Errorf("CompareGUID(%s, %s) = %d, want -1", a, b, emcdp.CompareGUID(a, b))
+		}
+	}
+}
