@@ -73,6 +73,13 @@ func cloneScenario(t *testing.T, st emcdp.Store, restart bool) (clone, source jo
 		t.Errorf("the clone's run processed %d VMs, its source has %d", n, len(src.Includes))
 	}
 	w.step(2 * day)
+	v, err := st.Resource(ctx, emcdp.KindJob, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := v.(*emcdp.Job); !j.ScheduleEnabled || !j.NextRun.After(clk.Now()) {
+		t.Errorf("the clone turned on reads ScheduleEnabled=%v NextRun=%v at %v", j.ScheduleEnabled, j.NextRun, clk.Now())
+	}
 	return readRuns(t, st, id), readRuns(t, st, src.ID), on, clk.Now()
 }
 
@@ -111,4 +118,52 @@ func TestClonedJobRuns(t *testing.T) {
 	if !reflect.DeepEqual(plainSrc, srcA) {
 		t.Errorf("the clone changed its source's runs: %d sessions, %d without it", len(srcA.Sess), len(plainSrc.Sess))
 	}
+}
+
+// TestToggledOnJobRuns checks that a job the world began with disabled
+// starts running on its schedule once a write turns it on, and not before.
+func TestToggledOnJobRuns(t *testing.T) {
+	cfg := Config{Seed: 3, Start: t0.Add(-2 * day), NoRandomEpisodes: true, Catalog: []ServerSpec{{Name: "a",
+		Jobs: []JobSpec{{Name: "j", Type: emcdp.JobBackup, VMs: []VMSpec{{Name: "vm-1"}, {Name: "vm-2"}},
+			At: 22 * time.Hour, Disabled: true}}}}}
+	clk := emcdp.NewManualClock(t0)
+	w := newWriter(t, openSQLite(t, filepath.Join(t.TempDir(), "a.db")), clk, cfg)
+	w.step(0)
+	w.step(day)
+	job := jobRow(t, w.st)
+	if r := readRuns(t, w.st, job.ID); job.ScheduleEnabled || len(r.Sess) != 0 {
+		t.Fatalf("the disabled job (ScheduleEnabled=%v) ran %d sessions", job.ScheduleEnabled, len(r.Sess))
+	}
+	if tk := w.submit(action.OpUpdateJob, "toggle", job.ID, ""); !tk.Success {
+		t.Fatalf("toggle: %s", tk.Message)
+	}
+	on := clk.Now()
+	for range 3 * 24 {
+		w.step(time.Hour)
+	}
+	r := readRuns(t, w.st, job.ID)
+	for _, s := range r.Sess {
+		if !s.CreationTime.After(on) || s.Running() || len(r.Tasks[s.ID]) != 2 {
+			t.Errorf("session %s (%v, %d tasks) of a job turned on at %v", s.Name, s.State, len(r.Tasks[s.ID]), on)
+		}
+	}
+	if len(r.Sess) != 3 {
+		t.Errorf("a daily job turned on ran %d sessions in three days", len(r.Sess))
+	}
+	if j := jobRow(t, w.st); !j.ScheduleEnabled || !j.NextRun.After(clk.Now()) {
+		t.Errorf("the job turned on reads ScheduleEnabled=%v NextRun=%v at %v", j.ScheduleEnabled, j.NextRun, clk.Now())
+	}
+}
+
+// jobRow reads the one job of a store.
+func jobRow(t *testing.T, st emcdp.Store) emcdp.Job {
+	t.Helper()
+	res, err := st.Query(context.Background(), &emcdp.Query{Kind: emcdp.KindJob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Items) != 1 {
+		t.Fatalf("the store holds %d jobs", len(res.Items))
+	}
+	return *res.Items[0].(*emcdp.Job)
 }
