@@ -24,19 +24,7 @@ func cloneScenario(t *testing.T, st emcdp.Store, restart bool) (clone, source jo
 	clk := emcdp.NewManualClock(t0)
 	w := newWriter(t, st, clk, cfg)
 	w.step(0)
-	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindJob})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var src *emcdp.Job
-	for _, it := range res.Items {
-		if j := it.(*emcdp.Job); j.JobType == emcdp.JobBackup && j.ScheduleEnabled && len(j.Includes) >= 3 && src == nil {
-			src = j
-		}
-	}
-	if src == nil {
-		t.Fatal("the world has no enabled backup job with three VMs")
-	}
+	src := manualJob(t, st)
 	params, err := json.Marshal(action.Clone{Kind: "BackupJobCloneInfo", JobName: src.Name + " clone"})
 	if err != nil {
 		t.Fatal(err)
