@@ -14,7 +14,8 @@ import (
 // TestWritesJobRuns checks, on each store, that job sessions started and
 // retried by writes run to their ends in the simulated world (actions.md
 // §7.2) on a stopped clock moved by the control API, across a restart into
-// live mode, and that an RPO change judges the task sessions after it
+// live mode, that a clone runs the same way and on its schedule once it
+// is turned on, and that an RPO change judges the task sessions after it
 // against the new RPO (§7.1).
 func TestWritesJobRuns(t *testing.T) {
 	bin := buildBinary(t)
@@ -198,6 +199,20 @@ func writesJobRuns(t *testing.T, bin, db string) {
 	}
 	if !reflect.DeepEqual(got, failed) {
 		t.Errorf("the retry processed %v; the stopped run failed %v", got, failed)
+	}
+
+	// A clone of the job is part of the world: once its schedule is toggled
+	// on, a start runs to its end, and its schedule starts runs.
+	repo := c.get("/repositories?format=Entity")["Repositories"].([]any)[0].(map[string]any)["UID"].(string)
+	clone := c.finish(c.write("POST", jpath+"?action=clone", "application/json",
+		`{"BackupJobCloneInfo":{"JobName":"runs clone","FolderName":"x","RepositoryUid":"`+repo+`"}}`))
+	ok(t, clone, true, "Ok")
+	jpath = strings.TrimPrefix(strings.TrimSuffix(linkOf(t, clone, "Related"), "?format=Entity"), r.base)
+	ok(t, c.finish(c.write("POST", jpath+"?action=toggleScheduleEnabled", "", "")), true, "Ok")
+	toEnd(act("start"))
+	clock(`{"advance": "48h"}`)
+	if n := len(c.get(jpath + "/backupSessions")["Refs"].([]any)); n < 3 {
+		t.Errorf("two days after its schedule was turned on the clone has %d sessions", n)
 	}
 
 	// An RPO of 2 s: most task sessions that start after the change miss it.

@@ -4,7 +4,8 @@
 // run and end.
 //
 // The world is a pure function of its Config, its start instant and the world
-// events the writes recorded (actions.md §7, replayed at their instants): every VM
+// events the writes recorded (actions.md §7, replayed at their instants; a clone
+// event adds the job row it names, as the write stored it): every VM
 // has its own seeded generator that yields its task sessions one after the
 // other, and every policy rolls its sessions over every 24 hours. Writing the
 // history and stepping live are the same operation (advance the generators from

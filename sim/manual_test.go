@@ -139,30 +139,34 @@ func (w *writer) runToEnd(job, sess emcdp.ID) jobRuns {
 	}
 }
 
+// manualJob returns the first enabled backup job of three or more VMs of
+// the manualConfig world.
+func manualJob(t *testing.T, st emcdp.Store) *emcdp.Job {
+	t.Helper()
+	res, err := st.Query(context.Background(), &emcdp.Query{Kind: emcdp.KindJob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range res.Items {
+		if j := it.(*emcdp.Job); j.JobType == emcdp.JobBackup && j.ScheduleEnabled && len(j.Includes) >= 3 {
+			return j
+		}
+	}
+	t.Fatal("the world has no enabled backup job with three VMs")
+	return nil
+}
+
 // manualScenario starts a job, runs it to its end, starts it again and
 // stops it when some of its tasks are done, retries it and runs the retry
 // to its end. restart, when set, replaces the stepper and the write side
 // part-way, as a new process on the same store would. It returns the job's
 // sessions as they read at the end.
 func manualScenario(t *testing.T, st emcdp.Store, restart bool) jobRuns {
-	ctx := context.Background()
 	cfg := manualConfig()
 	clk := emcdp.NewManualClock(t0)
 	w := newWriter(t, st, clk, cfg)
 	w.step(0)
-	res, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindJob})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var job *emcdp.Job
-	for _, it := range res.Items {
-		if j := it.(*emcdp.Job); j.JobType == emcdp.JobBackup && j.ScheduleEnabled && len(j.Includes) >= 3 && job == nil {
-			job = j
-		}
-	}
-	if job == nil {
-		t.Fatal("the world has no enabled backup job with three VMs")
-	}
+	job := manualJob(t, st)
 	start := w.submit(action.OpStartJob, "start", job.ID, "")
 	for i := 0; !start.Success; i++ { // a scheduled run is going: wait for it
 		if i > 48 {

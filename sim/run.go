@@ -69,7 +69,8 @@ type runner struct {
 	at     time.Time
 
 	rev    string                          // MetaWorldRev when events was read
-	events map[emcdp.ID][]emcdp.WorldEvent // the writes' effects, by policy
+	events map[emcdp.ID][]emcdp.WorldEvent // the writes' effects, by policy or job
+	clones map[emcdp.ID]*emcdp.Job         // the jobs clone events made, as stored
 }
 
 // unit is one independently generated part of the world: a CDP policy, or
@@ -90,7 +91,7 @@ func (r *runner) newUnit(i int) unit {
 		return newPolicyState(p, r.cfg, r.events[p.pol.ID])
 	}
 	if i -= len(r.w.policies); i < len(r.w.vbr) {
-		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start, r.events)
+		return newVBRState(r.w.vbr[i], &r.cfg, r.w.start, r.events, r.clones)
 	}
 	return &agentState{as: r.w.agents[i-len(r.w.vbr)], start: r.w.start}
 }
@@ -397,9 +398,10 @@ func (r *runner) estimate(from, to time.Time) int {
 	return int(n)
 }
 
-// loadEvents reads the world events of the policies when a write recorded
-// one since the last read; the units are then rebuilt, so that each replays
-// its events from the start.
+// loadEvents reads the world events of the policies and jobs when a write
+// recorded one since the last read, with those of the jobs clone events
+// made and their rows; the units are then rebuilt, so that each replays its
+// events from the start.
 func (r *runner) loadEvents(ctx context.Context) error {
 	rev, err := r.st.Meta(ctx, emcdp.MetaWorldRev)
 	if err != nil {
@@ -417,8 +419,9 @@ func (r *runner) loadEvents(ctx context.Context) error {
 			ids = append(ids, j.row.ID)
 		}
 	}
-	events := map[emcdp.ID][]emcdp.WorldEvent{}
-	for _, id := range ids {
+	events, clones := map[emcdp.ID][]emcdp.WorldEvent{}, map[emcdp.ID]*emcdp.Job{}
+	for i := 0; i < len(ids); i++ { // ids grows by the clones
+		id := ids[i]
 		v, err := r.st.Meta(ctx, emcdp.WorldEventsKey(id))
 		if err != nil {
 			return fmt.Errorf("sim: reading the store's state: %w", err)
@@ -431,8 +434,22 @@ func (r *runner) loadEvents(ctx context.Context) error {
 			return fmt.Errorf("sim: malformed world events of %s in the store: %w", id, err)
 		}
 		events[id] = evs
+		for _, ev := range evs {
+			if ev.Kind != "clone" || ev.Session.IsZero() || clones[ev.Session] != nil {
+				continue
+			}
+			v, err := r.st.Resource(ctx, emcdp.KindJob, ev.Session)
+			if errors.Is(err, emcdp.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("sim: reading the job cloned by task-%d: %w", ev.Task, err)
+			}
+			clones[ev.Session] = v.(*emcdp.Job)
+			ids = append(ids, ev.Session)
+		}
 	}
-	r.events, r.rev, r.states = events, rev, nil
+	r.events, r.clones, r.rev, r.states = events, clones, rev, nil
 	return nil
 }
 

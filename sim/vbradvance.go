@@ -12,16 +12,19 @@ import (
 // of its jobs and what the store holds of its repositories.
 type vbrState struct {
 	vs   *vbrServer
-	gens []*jobGen // the jobs that run on their own (copies come from their sources)
+	cfg  *Config
+	gens []*jobGen // the jobs that run on their own (copies come from their sources), clones last
 	at   time.Time // the instant the state reflects; zero: before anything
 	free []int64   // per repository: the FreeSpace the store holds
 
-	// The writes' job events (toggles, starts, retries, stops) in task
-	// order, and the ScheduleEnabled the toggles left.
+	// The writes' job events (toggles, starts, retries, stops, clones) in
+	// task order, the ScheduleEnabled the toggles left, and the rows of the
+	// jobs the clones made.
 	events  []jobEvent
 	next    int
 	enabled map[emcdp.ID]bool
 	byJob   map[emcdp.ID]*jobGen
+	clones  map[emcdp.ID]*emcdp.Job
 }
 
 // jobEvent is a write's world event on one job.
@@ -30,13 +33,26 @@ type jobEvent struct {
 	ev  emcdp.WorldEvent
 }
 
-func newVBRState(vs *vbrServer, cfg *Config, start time.Time, events map[emcdp.ID][]emcdp.WorldEvent) *vbrState {
-	s := &vbrState{vs: vs, enabled: map[emcdp.ID]bool{}, byJob: map[emcdp.ID]*jobGen{}}
+// newVBRState returns the server's world at start, to replay events (by
+// job) on; clones are the rows of the jobs clone events made, by id.
+func newVBRState(vs *vbrServer, cfg *Config, start time.Time, events map[emcdp.ID][]emcdp.WorldEvent,
+	clones map[emcdp.ID]*emcdp.Job) *vbrState {
+	s := &vbrState{vs: vs, cfg: cfg, enabled: map[emcdp.ID]bool{}, byJob: map[emcdp.ID]*jobGen{}, clones: clones}
+	ids := make([]emcdp.ID, 0, len(vs.jobs))
 	for _, j := range vs.jobs {
-		for _, ev := range events[j.row.ID] {
+		ids = append(ids, j.row.ID)
+	}
+	for i := 0; i < len(ids); i++ { // ids grows by the clones, whose events follow
+		for _, ev := range events[ids[i]] {
 			switch ev.Kind {
+			case "clone":
+				if clones[ev.Session] == nil {
+					continue
+				}
+				ids = append(ids, ev.Session)
+				fallthrough
 			case "toggle", "start", "retry", "stop":
-				s.events = append(s.events, jobEvent{j.row.ID, ev})
+				s.events = append(s.events, jobEvent{ids[i], ev})
 			}
 		}
 	}
@@ -78,6 +94,9 @@ func (s *vbrState) apply(je *jobEvent, out *emitter) {
 	case "toggle":
 		if je.ev.Enabled != nil {
 			s.enabled[je.job] = *je.ev.Enabled
+			if *je.ev.Enabled && g != nil {
+				g.schedule(je.ev.At)
+			}
 		}
 	case "start", "retry":
 		if g != nil {
@@ -87,6 +106,8 @@ func (s *vbrState) apply(je *jobEvent, out *emitter) {
 		if g != nil {
 			g.stopRun(&je.ev)
 		}
+	case "clone":
+		s.addClone(g, s.clones[je.ev.Session], je.ev.At)
 	}
 }
 
@@ -123,8 +144,8 @@ func (s *vbrState) advanceTo(ctx context.Context, t2 time.Time, out *emitter, li
 		}
 	}
 	if live {
-		for _, j := range s.vs.jobs {
-			if !j.nextSlot(a).Equal(j.nextSlot(t2)) && out.take() {
+		for _, g := range s.gens { // the others run on no schedule
+			if j := g.j; !j.nextSlot(a).Equal(j.nextSlot(t2)) && out.take() {
 				out.b.Jobs = append(out.b.Jobs, s.jobAt(j, t2))
 			}
 		}
