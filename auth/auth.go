@@ -88,6 +88,7 @@ type Service struct {
 	SoleWriter bool
 
 	sessions sessionCache
+	renewing renewals
 
 	gateOnce sync.Once
 	gate     chan struct{} // one token per hashing slot
@@ -268,9 +269,10 @@ func (s *Service) authenticateToken(ctx context.Context, tok string, read *readS
 		return nil, err
 	}
 	now := s.Clock.Now()
-	if now.Sub(ls.LastSeen) >= s.touchInterval() {
+	if now.Sub(ls.LastSeen) >= s.touchInterval() && s.renewing.claim(id, now, s.touchInterval()) {
 		now = emcdp.Ticks(now)
 		if err := s.Store.TouchLogonSession(ctx, id, now); err != nil {
+			s.renewing.release(id)
 			if errors.Is(err, emcdp.ErrNotFound) { // logged off meanwhile
 				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 			}
