@@ -92,9 +92,11 @@ func scanLogon(row pgx.Row, id emcdp.ID) (*emcdp.LogonSession, error) {
 }
 
 // TaskSessionWithLogon reads the logon session logon and the task session
-// id in one round trip: both statements go out in one pipelined batch and
-// each runs as its own statement, as the two separate reads would, so a
-// logoff or a write that committed before the batch was sent is seen.
+// id in one round trip: both statements go out in one pipelined batch, which
+// the server runs as one implicit read-only transaction; at the default
+// isolation (read committed) each statement takes its own snapshot as the
+// two separate reads would, so a logoff or a write that committed before the
+// batch was sent is seen.
 func (db *DB) TaskSessionWithLogon(ctx context.Context, logon, id emcdp.ID) (*emcdp.LogonSession, *emcdp.TaskSession, error) {
 	if err := db.check(); err != nil {
 		return nil, nil, err
