@@ -93,7 +93,7 @@ func scanLogon(row pgx.Row, id emcdp.ID) (*emcdp.LogonSession, error) {
 
 // TaskSessionWithLogon reads the logon session logon and the task session
 // id in one round trip: both statements go out in one pipelined batch, which
-// the server runs as one implicit read-only transaction; at the default
+// the server runs as one implicit transaction of two reads; at the default
 // isolation (read committed) each statement takes its own snapshot as the
 // two separate reads would, so a logoff or a write that committed before the
 // batch was sent is seen.
