@@ -126,3 +126,15 @@ func (b *Batch) Len() int {
 		len(b.Backups) + len(b.BackupFiles) + len(b.RestorePoints) + len(b.VmRestorePoints) + len(b.Retired) +
 		len(b.Meta) + len(b.FinishTasks)
 }
+
+// LogonTaskSessionReader is implemented by a store that can read a logon
+// session and a CDP task session in one round trip. Where replicas share the
+// store, every request by token reads its logon session, so that a logoff or
+// an expiry at one replica ends it at all; reading the task session a GET
+// asks for in the same round trip halves the round trips of that request
+// without remembering anything between requests.
+type LogonTaskSessionReader interface {
+	// TaskSessionWithLogon reads the logon session logon (nil when there is
+	// none) and the task session id (nil when there is none) together.
+	TaskSessionWithLogon(ctx context.Context, logon, id ID) (*LogonSession, *TaskSession, error)
+}

@@ -115,8 +115,11 @@ type Handler struct {
 	seq      atomic.Uint64
 	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
 
-	spillDir    string      // where large answers are built (see spillIfLarge)
-	bodies      *bodyCache  // nil: no cache
+	spillDir string     // where large answers are built (see spillIfLarge)
+	bodies   *bodyCache // nil: no cache
+	// withLogon, when not nil, reads a task session and the request's logon
+	// session in one round trip (see authenticate).
+	withLogon   emcdp.LogonTaskSessionReader
 	spillWarned atomic.Bool // the failure to spill has been logged
 }
 
@@ -146,6 +149,11 @@ func newHandler(cfg Config) *Handler {
 	}
 	if h.auth == nil {
 		h.auth = &auth.Service{Store: cfg.Store, Clock: h.clock}
+	}
+	// Only where every request reads its logon session from the store: a
+	// sole writer remembers them, and a body cache hit reads nothing.
+	if j, ok := cfg.Store.(emcdp.LogonTaskSessionReader); ok && h.bodies == nil && !h.auth.SoleWriter && any(h.auth.Store) == any(cfg.Store) {
+		h.withLogon = j
 	}
 	if h.actions == nil {
 		h.actions = &action.Service{Store: cfg.Store, World: h.clock}
@@ -209,6 +217,10 @@ type call struct {
 	spilled int64
 	// msg is the text of an Error answer (see fail).
 	msg string
+	// read is the task session read with the logon session (see
+	// authenticate); readDone tells that it was, nil read meaning none.
+	read     *emcdp.TaskSession
+	readDone bool
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }

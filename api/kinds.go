@@ -37,7 +37,7 @@ func kindRoutes() []route {
 		case emcdp.KindReplicaTaskSession:
 			item.get = (*Handler).replicaTaskSession
 		case emcdp.KindCdpReplicaTaskSession:
-			item.get = (*Handler).cdpTaskSession
+			item.get, item.readsTask = (*Handler).cdpTaskSession, true
 		}
 		w := kindWrites[d.Kind]
 		item.put, item.post = w.put, w.post
@@ -110,6 +110,17 @@ func (h *Handler) read(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, err
 // cache when the handler has one and the task session has ended.
 func (h *Handler) cdpTaskSession(c *call, args []string) error {
 	const k = emcdp.KindCdpReplicaTaskSession
+	if c.readDone {
+		id, rep, err := resource(c, args)
+		if err != nil {
+			return err
+		}
+		if c.read == nil {
+			return noSuch(k.String(), id)
+		}
+		c.buf = c.enc.Resource(c.buf, c.base, k, c.read, rep)
+		return nil
+	}
 	if h.bodies == nil {
 		return described(k)(h, c, args)
 	}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/wire"
 )
 
@@ -19,11 +20,14 @@ type endpoint func(h *Handler, c *call, args []string) error
 type route struct {
 	pattern []string
 	public  bool // served without authentication
-	get     endpoint
-	put     endpoint
-	post    endpoint
-	del     endpoint
-	allow   string
+	// readsTask: GET reads the task session the path's id names (see
+	// Handler.authenticate).
+	readsTask bool
+	get       endpoint
+	put       endpoint
+	post      endpoint
+	del       endpoint
+	allow     string
 }
 
 // routes is the routing table. Paths are matched on their segments after
@@ -137,13 +141,41 @@ func (h *Handler) dispatch(c *call) error {
 	c.segs = segs
 	c.params = parseParams(c.r.URL.RawQuery)
 	if !rt.public {
-		caller, err := h.auth.Authenticate(c.r)
+		caller, err := h.authenticate(c, rt, args)
 		if err != nil {
 			return err
 		}
 		c.caller = caller
 	}
 	return ep(h, c, args)
+}
+
+// authenticate identifies the caller. A GET of a task session by token, on
+// a store that reads both in one round trip, reads the logon session and the
+// task session together and keeps the task session in c for the endpoint;
+// either read is one statement as it would be alone, so nothing is served
+// that a separate read would not have served.
+func (h *Handler) authenticate(c *call, rt *route, args []string) (*auth.Caller, error) {
+	if h.withLogon == nil || !rt.readsTask || (c.r.Method != http.MethodGet && c.r.Method != http.MethodHead) {
+		return h.auth.Authenticate(c.r)
+	}
+	logon, ok := auth.SessionID(c.r)
+	if !ok {
+		return h.auth.Authenticate(c.r)
+	}
+	id, err := parseID(args[0])
+	if err != nil {
+		return h.auth.Authenticate(c.r)
+	}
+	ls, ts, err := h.withLogon.TaskSessionWithLogon(c.ctx(), logon, id)
+	if err != nil {
+		return nil, err
+	}
+	caller, err := h.auth.AuthenticateRead(c.r, ls)
+	if err == nil {
+		c.read, c.readDone = ts, true
+	}
+	return caller, err
 }
 
 // qparam is one decoded name=value pair of the query string.

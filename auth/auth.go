@@ -88,6 +88,7 @@ type Service struct {
 	SoleWriter bool
 
 	sessions sessionCache
+	renewing renewals
 
 	gateOnce sync.Once
 	gate     chan struct{} // one token per hashing slot
@@ -189,10 +190,35 @@ func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.Logo
 // credentials, which are also tried when the token sent is not live. A live session is renewed. Failures are *emcdp.Error with
 // code EUnauthorized; store failures are passed through.
 func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
+	return s.authenticate(r, nil)
+}
+
+// SessionID returns the id of the logon session whose token r carries: the
+// one Authenticate looks up first.
+func SessionID(r *http.Request) (emcdp.ID, bool) {
+	tok, ok := sessionToken(r)
+	if !ok {
+		return emcdp.ID{}, false
+	}
+	return ParseToken(tok)
+}
+
+// AuthenticateRead is Authenticate for a request whose logon session,
+// SessionID(r), the caller has just read from Store (ls; nil when there is
+// none), together with what the request asks for, in one round trip. Expiry,
+// renewal and the fall-back to Basic credentials are Authenticate's.
+func (s *Service) AuthenticateRead(r *http.Request, ls *emcdp.LogonSession) (*Caller, error) {
+	return s.authenticate(r, &readSession{ls: ls})
+}
+
+// readSession is a logon session already read from the store (nil ls: none).
+type readSession struct{ ls *emcdp.LogonSession }
+
+func (s *Service) authenticate(r *http.Request, read *readSession) (*Caller, error) {
 	ctx := r.Context()
 	user, pw, basic := r.BasicAuth()
 	if tok, ok := sessionToken(r); ok {
-		c, err := s.authenticateToken(ctx, tok)
+		c, err := s.authenticateToken(ctx, tok, read)
 		// A dead token does not hide valid Basic credentials sent with it:
 		// any one valid means of authentication suffices.
 		if err == nil || !basic || emcdp.ErrorCode(err) != emcdp.EUnauthorized {
@@ -233,19 +259,20 @@ func sessionToken(r *http.Request) (string, bool) {
 	return "", false
 }
 
-func (s *Service) authenticateToken(ctx context.Context, tok string) (*Caller, error) {
+func (s *Service) authenticateToken(ctx context.Context, tok string, read *readSession) (*Caller, error) {
 	id, ok := ParseToken(tok)
 	if !ok {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}
-	ls, err := s.live(ctx, id)
+	ls, err := s.live(ctx, id, read)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
-	if now.Sub(ls.LastSeen) >= s.touchInterval() {
+	if now.Sub(ls.LastSeen) >= s.touchInterval() && s.renewing.claim(id, now, s.touchInterval()) {
 		now = emcdp.Ticks(now)
 		if err := s.Store.TouchLogonSession(ctx, id, now); err != nil {
+			s.renewing.release(id)
 			if errors.Is(err, emcdp.ErrNotFound) { // logged off meanwhile
 				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 			}
@@ -259,9 +286,9 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (*Caller, e
 	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}, nil
 }
 
-// live reads a session and reports EUnauthorized when it is unknown or idle
-// for too long.
-func (s *Service) live(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+// live reads a session, unless read holds it already, and reports
+// EUnauthorized when it is unknown or idle for too long.
+func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*emcdp.LogonSession, error) {
 	if s.SoleWriter {
 		if ls, ok := s.sessions.get(id); ok {
 			if s.expired(&ls) {
@@ -271,7 +298,16 @@ func (s *Service) live(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, e
 			return &ls, nil
 		}
 	}
-	ls, err := s.Store.LogonSession(ctx, id)
+	var ls *emcdp.LogonSession
+	var err error
+	switch {
+	case read == nil:
+		ls, err = s.Store.LogonSession(ctx, id)
+	case read.ls == nil || read.ls.ID != id:
+		err = emcdp.ErrNotFound
+	default:
+		ls = read.ls
+	}
 	if errors.Is(err, emcdp.ErrNotFound) {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}

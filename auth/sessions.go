@@ -65,3 +65,46 @@ func (c *sessionCache) dropIdleLocked(t time.Time) {
 		}
 	}
 }
+
+// renewalSlots is the number of sessions whose last renewal by this process
+// is remembered at once; sessions whose ids share a slot displace each
+// other, which costs only a renewal more.
+const renewalSlots = 256
+
+// renewals remembers, for a few sessions, when this process last began to
+// write their LastSeen. Requests that read a session while its renewal is on
+// the way see the old LastSeen; without this every one of them would write
+// it again. A session is still read from the store on every request, so
+// skipping a renewal never keeps a session alive that was ended elsewhere,
+// and the stored LastSeen is never more than TouchInterval behind the last
+// request, as without it.
+type renewals struct {
+	slots [renewalSlots]struct {
+		mu sync.Mutex
+		id emcdp.ID
+		at time.Time
+	}
+}
+
+// claim reports whether the caller should renew session id at now: not when
+// this process began to renew it less than interval before now.
+func (r *renewals) claim(id emcdp.ID, now time.Time, interval time.Duration) bool {
+	sl := &r.slots[id[0]]
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.id == id && now.Sub(sl.at) < interval {
+		return false
+	}
+	sl.id, sl.at = id, now
+	return true
+}
+
+// release forgets a renewal that failed, so that the next request renews.
+func (r *renewals) release(id emcdp.ID) {
+	sl := &r.slots[id[0]]
+	sl.mu.Lock()
+	if sl.id == id {
+		sl.id = emcdp.ID{}
+	}
+	sl.mu.Unlock()
+}

@@ -109,3 +109,58 @@ func mustParseToken(t *testing.T, tok string) emcdp.ID {
 	}
 	return id
 }
+
+// TestRenewalOncePerInterval checks that requests which read a session while
+// this process is renewing it do not renew it again, that the renewal resumes
+// after the interval, and that a session ended elsewhere is refused whether
+// or not a renewal is due.
+func TestRenewalOncePerInterval(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ls, tok, err := f.svc.Logon(ctx, "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Second)
+	stale, err := f.store.LogonSession(ctx, ls.ID) // read before the renewal below
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		s := *stale
+		if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.store.touches.Load(); n != 1 {
+		t.Fatalf("%d renewals by requests within one interval, want 1", n)
+	}
+	f.clock.Advance(2 * time.Second)
+	s := *stale
+	if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.store.touches.Load(); n != 2 {
+		t.Fatalf("%d renewals after the interval, want 2", n)
+	}
+
+	// Logged off elsewhere: refused when the read finds nothing, and when a
+	// read from before the logoff is renewed.
+	if err := f.store.DeleteLogonSession(ctx, ls.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AuthenticateRead(request(tok, ""), nil); code(err) != emcdp.EUnauthorized {
+		t.Errorf("no session read: %v, want 401", err)
+	}
+	f.clock.Advance(2 * time.Second)
+	s = *stale
+	if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); code(err) != emcdp.EUnauthorized {
+		t.Errorf("renewal of a session logged off meanwhile: %v, want 401", err)
+	}
+	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+		t.Errorf("after the logoff: %v, want 401", err)
+	}
+}

@@ -285,7 +285,27 @@ func TestTwoReplicas(t *testing.T) {
 		t.Errorf("task session at the first replica differs: %d\n%s\nsecond replica:\n%s", status, body2, body)
 	}
 
-	// Log off at the second replica; the first then refuses the token.
+	// A change made outside both replicas shows at once in the task
+	// session each serves by id (which reads it with the logon session).
+	renamed := "renamed by another writer"
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(context.Background(), "UPDATE task_sessions SET vm_display_name = $1 WHERE id = $2", renamed, m[2])
+	conn.Close(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*replica{a, b} {
+		u := strings.Replace(href, b.base, r.base, 1)
+		if status, _, body = do(t, "GET", u+"?format=Entity", auth); status != http.StatusOK || !strings.Contains(body, renamed) {
+			t.Errorf("task session at %s after the change: %d %s", r.base, status, body)
+		}
+	}
+
+	// Log off at the second replica; the first then refuses the token, for
+	// a query and for a task session by id alike.
 	status, _, body = do(t, "DELETE", b.base+"/logonSessions/"+id, auth)
 	if status != http.StatusNoContent {
 		t.Fatalf("logoff at the second replica: %d %s", status, body)
@@ -293,6 +313,10 @@ func TestTwoReplicas(t *testing.T) {
 	for _, r := range []*replica{a, b} {
 		if status, _, body = do(t, "GET", r.base+"/query?type=CdpReplicaTaskSession", auth); status != http.StatusUnauthorized {
 			t.Errorf("%s after logoff: %d %s; want 401", r.base, status, body)
+		}
+		u := strings.Replace(href, b.base, r.base, 1)
+		if status, _, body = do(t, "GET", u, auth); status != http.StatusUnauthorized {
+			t.Errorf("task session at %s after logoff: %d %s; want 401", r.base, status, body)
 		}
 	}
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -64,21 +65,65 @@ func (db *DB) CreateLogonSession(ctx context.Context, s *emcdp.LogonSession) err
 	return mapErr(err, "create logon session")
 }
 
+// logonByHash reads a logon session by the hash of its id.
+const logonByHash = "SELECT user_name, user_key, created, last_seen FROM logon_sessions WHERE id_hash = $1"
+
 // LogonSession reads a logon session by id, looked up by its hash, or
 // ErrNotFound.
 func (db *DB) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
 	if err := db.check(); err != nil {
 		return nil, err
 	}
-	s := &emcdp.LogonSession{ID: id}
-	var created, seen int64
-	err := db.pool.QueryRow(ctx, "SELECT user_name, user_key, created, last_seen FROM logon_sessions WHERE id_hash = $1",
-		emcdp.LogonSessionKey(id)).Scan(&s.UserName, &s.UserKey, &created, &seen)
+	s, err := scanLogon(db.pool.QueryRow(ctx, logonByHash, emcdp.LogonSessionKey(id)), id)
 	if err != nil {
 		return nil, notFound(err, "read logon session")
 	}
+	return s, nil
+}
+
+func scanLogon(row pgx.Row, id emcdp.ID) (*emcdp.LogonSession, error) {
+	s := &emcdp.LogonSession{ID: id}
+	var created, seen int64
+	if err := row.Scan(&s.UserName, &s.UserKey, &created, &seen); err != nil {
+		return nil, err
+	}
 	s.Created, s.LastSeen = fromNanos(created), fromNanos(seen)
 	return s, nil
+}
+
+// TaskSessionWithLogon reads the logon session logon and the task session
+// id in one round trip: both statements go out in one pipelined batch, which
+// the server runs as one implicit transaction of two reads; at the default
+// isolation (read committed) each statement takes its own snapshot as the
+// two separate reads would, so a logoff or a write that committed before the
+// batch was sent is seen.
+func (db *DB) TaskSessionWithLogon(ctx context.Context, logon, id emcdp.ID) (*emcdp.LogonSession, *emcdp.TaskSession, error) {
+	if err := db.check(); err != nil {
+		return nil, nil, err
+	}
+	d := emcdp.CdpReplicaTaskSessionDesc
+	var b pgx.Batch
+	b.Queue(logonByHash, emcdp.LogonSessionKey(logon))
+	b.Queue(byIDStmts[d.Kind], id[:])
+	res := db.pool.SendBatch(ctx, &b)
+	defer res.Close()
+	ls, err := scanLogon(res.QueryRow(), logon)
+	if err != nil {
+		if err = notFound(err, "read logon session"); !errors.Is(err, emcdp.ErrNotFound) {
+			return nil, nil, err
+		}
+		ls = nil
+	}
+	it := d.New()
+	sr := sqlgen.GetScanRow(d)
+	defer sr.Put(d)
+	if err := res.QueryRow().Scan(sr.Into(it)...); err != nil {
+		if err = notFound(err, "read "+d.Type); !errors.Is(err, emcdp.ErrNotFound) {
+			return nil, nil, err
+		}
+		return ls, nil, nil
+	}
+	return ls, it.(*emcdp.TaskSession), nil
 }
 
 // touchLogon moves last_seen forward, writing nothing when it is already at
