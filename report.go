@@ -32,7 +32,8 @@ type ReportPeriod struct {
 // ReportFrames is a set of the frames of the summary report.
 type ReportFrames uint8
 
-// The frames.
+// The frames, in the order of their links (wire.ReportFrames, whose index
+// the api turns into a frame by shifting FrameOverview).
 const (
 	FrameOverview ReportFrames = 1 << iota
 	FrameVmsOverview

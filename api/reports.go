@@ -5,6 +5,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/report"
+	"github.com/emcdp/emcdp/wire"
 )
 
 // reportSummary answers GET /api/reports/summary: the links to the five
@@ -20,14 +21,9 @@ func (h *Handler) reportSummary(c *call, _ []string) error {
 // reading only the figures it shows.
 func (h *Handler) reportFrame(c *call, args []string) error {
 	var frame emcdp.ReportFrames
-	for _, f := range []struct {
-		path  string
-		frame emcdp.ReportFrames
-	}{{"overview", emcdp.FrameOverview}, {"vms_overview", emcdp.FrameVmsOverview},
-		{"job_statistics", emcdp.FrameJobStatistics}, {"processed_vms", emcdp.FrameProcessedVms},
-		{"repository", emcdp.FrameRepository}} {
-		if strings.EqualFold(args[0], f.path) {
-			frame = f.frame
+	for i, f := range wire.ReportFrames {
+		if strings.EqualFold(args[0], f.Path) {
+			frame = emcdp.FrameOverview << i // the flags follow wire.ReportFrames' order
 		}
 	}
 	if frame == 0 {
