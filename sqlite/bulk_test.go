@@ -29,10 +29,21 @@ func indexSQL(t *testing.T, db *DB) []string {
 	return out
 }
 
+// writerCache returns the writer's page cache setting (negative: KiB).
+func writerCache(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.w.QueryRow("PRAGMA cache_size").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // TestBulk checks that a bulk load drops the session tables' secondary
 // indexes but those that writes read, that rows written meanwhile read the
 // same, and that EndBulk, or the next Open after a load that never ended,
-// builds every index again as it was.
+// builds every index again as it was, and leaves the writer with its usual
+// page cache (not the bulk load's, nor the smaller one of the index builds).
 func TestBulk(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
@@ -61,6 +72,9 @@ func TestBulk(t *testing.T) {
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after EndBulk:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	if c := writerCache(t, db); c != -writerCacheKiB {
+		t.Errorf("writer cache_size %d after EndBulk, want %d", c, -writerCacheKiB)
+	}
 	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
 	if err != nil || res.Total != 3000 {
 		t.Fatalf("total %d, %v; want 3000", res.Total, err)
@@ -84,6 +98,9 @@ func TestBulk(t *testing.T) {
 	defer db.Close()
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after reopening:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if c := writerCache(t, db); c != -writerCacheKiB {
+		t.Errorf("writer cache_size %d after reopening, want %d", c, -writerCacheKiB)
 	}
 	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
 		t.Errorf("%s %q after reopening, %v", metaDeferred, v, err)
