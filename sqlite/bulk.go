@@ -96,6 +96,9 @@ func (db *DB) EndBulk(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
+	if _, err := db.w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(writerCacheKiB)); err != nil {
+		return mapErr(err, "cache size")
+	}
 	return restoreIndexes(ctx, db.w)
 }
 
@@ -109,14 +112,9 @@ const sortCacheKiB = 8192
 
 // restoreIndexes creates, in one transaction, the indexes that a bulk load
 // recorded as dropped and that do not exist, then analyses their tables and
-// forgets the record. It leaves the writer with its usual page cache.
-func restoreIndexes(ctx context.Context, w *sql.DB) (err error) {
-	defer func() {
-		_, cerr := w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(writerCacheKiB))
-		if err == nil {
-			err = mapErr(cerr, "cache size")
-		}
-	}()
+// forgets the record. Having built any, it leaves the writer with its usual
+// page cache.
+func restoreIndexes(ctx context.Context, w *sql.DB) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin index build")
@@ -160,6 +158,9 @@ func restoreIndexes(ctx context.Context, w *sql.DB) (err error) {
 	}
 	if _, err := tx.ExecContext(ctx, "PRAGMA threads=0"); err != nil {
 		return mapErr(err, "threads")
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(writerCacheKiB)); err != nil {
+		return mapErr(err, "cache size")
 	}
 	return mapErr(tx.Commit(), "commit index build")
 }
