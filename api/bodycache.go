@@ -49,6 +49,7 @@ type bodyKey struct {
 type bodyEntry struct {
 	key        bodyKey
 	n          int32   // the packed body's length
+	size       int32   // the body's length
 	chunks     []int32 // the packed body, in these chunks of the slab in order
 	created    int64   // the task session's creation time in Unix nanoseconds (Change.Before)
 	prev, next *bodyEntry
@@ -134,7 +135,7 @@ func (c *bodyCache) get(s *bodyShape, id emcdp.ID, dst []byte) ([]byte, bool) {
 	c.pushFront(e)
 	p := c.packed(buf[:0], e)
 	c.mu.Unlock()
-	return d.unpack(dst, p), true
+	return d.unpack(dst, p, int(e.size)), true
 }
 
 // ticket returns the generation to pass to put for a row about to be read.
@@ -183,7 +184,7 @@ func (c *bodyCache) put(t uint64, s *bodyShape, id emcdp.ID, created time.Time, 
 		return
 	}
 	k := bodyKey{id: id, shape: d.idx}
-	e := &bodyEntry{key: k, n: int32(len(p)), created: created.UnixNano(), chunks: make([]int32, need)}
+	e := &bodyEntry{key: k, n: int32(len(p)), size: int32(len(body)), created: created.UnixNano(), chunks: make([]int32, need)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t != c.gen {

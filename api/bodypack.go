@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
 // The body cache keeps each answer packed: as copies from its shape's
@@ -120,30 +121,33 @@ func packTag(dst []byte, op, n int) []byte {
 	return binary.AppendUvarint(append(dst, byte(op<<6)), uint64(n))
 }
 
-// unpack appends the body that p, packed against d, stands for to dst.
-func (d *bodyDict) unpack(dst, p []byte) []byte {
+// unpack appends the body of n bytes that p, packed against d, stands for
+// to dst. It grows dst once and copies each operation in place.
+func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	w := start
 	for i := 0; i < len(p); {
 		tag := p[i]
 		i++
-		n := int(tag & 63)
-		if n == 0 {
-			v, k := binary.Uvarint(p[i:])
-			n, i = int(v), i+k
+		k := int(tag & 63)
+		if k == 0 {
+			v, m := binary.Uvarint(p[i:])
+			k, i = int(v), i+m
 		}
 		if tag>>6 == packLiteral {
-			dst = append(dst, p[i:i+n]...)
-			i += n
+			w += copy(dst[w:], p[i:i+k])
+			i += k
 			continue
 		}
-		v, k := binary.Uvarint(p[i:])
+		v, m := binary.Uvarint(p[i:])
 		off := int(v)
-		i += k
+		i += m
 		if tag>>6 == packDict {
-			dst = append(dst, d.body[off:off+n]...)
+			w += copy(dst[w:], d.body[off:off+k])
 		} else {
-			dst = append(dst, dst[start+off:start+off+n]...)
+			w += copy(dst[w:], dst[start+off:start+off+k])
 		}
 	}
-	return dst
+	return dst[:w]
 }

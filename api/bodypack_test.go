@@ -45,7 +45,7 @@ func TestBodyPack(t *testing.T) {
 					continue
 				}
 				p := d.pack([]byte("prefix"), body)
-				got := d.unpack([]byte("before"), p[len("prefix"):])
+				got := d.unpack([]byte("before"), p[len("prefix"):], len(body))
 				if !bytes.Equal(got[len("before"):], body) || string(got[:len("before")]) != "before" {
 					t.Fatalf("format %d rep %d session %d: unpacked\n%s\nwant\n%s", f, rep, i, got, body)
 				}
@@ -68,8 +68,46 @@ func FuzzBodyPack(f *testing.F) {
 	f.Add([]byte{}, bytes.Repeat([]byte{0}, 300))
 	f.Fuzz(func(t *testing.T, dict, body []byte) {
 		d := newBodyDict(dict, 0)
-		if got := d.unpack(nil, d.pack(nil, body)); !bytes.Equal(got, body) {
+		if got := d.unpack(nil, d.pack(nil, body), len(body)); !bytes.Equal(got, body) {
 			t.Fatalf("unpacked %q, want %q", got, body)
 		}
 	})
+}
+
+// benchBodies returns the XML entities of n ended task sessions.
+func benchBodies(n int) [][]byte {
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = wire.Encoder{}.TaskSession(nil, "https://127.0.0.1:9398/api", packSession(i), wire.Entity)
+	}
+	return bodies
+}
+
+// BenchmarkBodyCacheGet measures a hit: the lookup, the gathering of the
+// packed body from its chunks and the unpacking.
+func BenchmarkBodyCacheGet(b *testing.B) {
+	bodies := benchBodies(1000)
+	c := newBodyCache(DefaultBodyCacheBytes)
+	s := &bodyShape{base: "https://127.0.0.1:9398/api", rep: wire.Entity}
+	for i, body := range bodies {
+		c.put(c.ticket(), s, emcdp.ID{byte(i), byte(i >> 8)}, time.Time{}, body)
+	}
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, ok := c.get(s, emcdp.ID{byte(i % 1000), byte(i % 1000 >> 8)}, buf); !ok {
+			b.Fatal("miss")
+		}
+	}
+}
+
+// BenchmarkBodyCachePut measures what a miss adds: packing and storing.
+func BenchmarkBodyCachePut(b *testing.B) {
+	bodies := benchBodies(1000)
+	c := newBodyCache(DefaultBodyCacheBytes)
+	s := &bodyShape{base: "https://127.0.0.1:9398/api", rep: wire.Entity}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c.put(c.ticket(), s, emcdp.ID{byte(i % 1000), byte(i % 1000 >> 8)}, time.Time{}, bodies[i%1000])
+	}
 }
