@@ -296,7 +296,7 @@ func (h *Handler) write(c *call) int {
 		c.w.WriteHeader(c.status)
 		return 0
 	}
-	hd["Content-Type"] = []string{c.enc.ContentType()}
+	hd["Content-Type"] = contentTypes[c.enc.Format]
 	if c.spill != nil {
 		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
 		c.w.WriteHeader(c.status)
@@ -307,6 +307,13 @@ func (h *Handler) write(c *call) int {
 	c.w.WriteHeader(c.status)
 	n, _ := c.w.Write(c.buf)
 	return n
+}
+
+// contentTypes is the Content-Type of each format's answers, one slice
+// shared by all of them (net/http only reads a header map's slices).
+var contentTypes = [...][]string{
+	wire.XML:  {wire.Encoder{Format: wire.XML}.ContentType()},
+	wire.JSON: {wire.Encoder{Format: wire.JSON}.ContentType()},
 }
 
 // negotiate picks JSON when application/json appears anywhere in Accept.

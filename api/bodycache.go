@@ -3,6 +3,7 @@ package api
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -11,42 +12,57 @@ import (
 )
 
 // DefaultBodyCacheBytes is the size of the body cache that "emcdp serve"
-// gives a store it is the sole writer of: 8,192 XML task-session entities
-// (1.4 KB, six chunks each) or 12,288 references (1.0 KB, four chunks).
-const DefaultBodyCacheBytes = 12 << 20
+// gives a store it is the sole writer of: packed (bodypack.go), an XML
+// task-session entity takes about 300 bytes (five chunks), a reference
+// about 250 (four), so it holds about 26,000 answers.
+const DefaultBodyCacheBytes = 8 << 20
 
-// bodyChunk is the unit of the cache's slab: an answer takes as many
+// bodyChunk is the unit of the cache's slab: a packed answer takes as many
 // chunks as it needs, anywhere in the slab.
-const bodyChunk = 256
+const bodyChunk = 64
 
 // maxCachedBody is the longest answer kept.
 const maxCachedBody = 16 << 10
 
-// bodyKey names one encoded answer. Profile and BOM are the handler's own,
-// so a cache belongs to one handler and they need no place in the key; the
-// base URL does, since every Href of the body is built on it.
-type bodyKey struct {
-	id     emcdp.ID
+// maxBodyShapes bounds the shapes (format, representation, base URL) that
+// the cache keeps answers of: each has its dictionary, and the base URL
+// comes from the request's Host. Answers of further shapes are not kept.
+const maxBodyShapes = 64
+
+// bodyShape is what every answer of one dictionary has in common. Profile
+// and BOM are the handler's own, so a cache belongs to one handler and they
+// need no place here; the base URL does, since every Href of the body is
+// built on it.
+type bodyShape struct {
 	format wire.Format
 	rep    wire.Rep
 	base   string
 }
 
+// bodyKey names one encoded answer: the task session and the number of its
+// shape's dictionary.
+type bodyKey struct {
+	id    emcdp.ID
+	shape uint16
+}
+
 type bodyEntry struct {
 	key        bodyKey
-	chunks     []int32 // the body, n bytes, in these chunks of the slab in order
-	n          int
-	created    time.Time // the task session's creation time (Change.Before)
+	n          int32   // the packed body's length
+	size       int32   // the body's length
+	chunks     []int32 // the packed body, in these chunks of the slab in order
+	created    int64   // the task session's creation time in Unix nanoseconds (Change.Before)
 	prev, next *bodyEntry
 }
 
 // bodyCache keeps the encoded answers of GET /cdpReplicaTaskSessions/{id}
 // for task sessions that have ended, least recently used first out when
-// its chunks are taken. The bodies are kept in a slab mapped outside the Go
-// heap, so that the cache costs exactly its size: on the heap, its bytes
-// would also raise the garbage collector's goal by as much again. Beside
-// the slab, each entry takes about 180 bytes of heap (entry, chunk list,
-// key and map slot): 1.5 MB for 8,192 entries.
+// its chunks are taken. The answers are packed against their shape's
+// dictionary (bodypack.go) and kept in a slab mapped outside the Go heap,
+// so that the cache costs exactly its size: on the heap, its bytes would
+// also raise the garbage collector's goal by as much again. Beside the
+// slab, each entry takes about 150 bytes of heap (entry, chunk list, map
+// slot), and each shape about 18 KB (its dictionary and hash table).
 //
 // A task session that has ended changes only through the writes that
 // emcdp.Change describes (an update of its row, the removal of old
@@ -54,12 +70,16 @@ type bodyEntry struct {
 // happen; so a cached answer is the answer the store would give. The store
 // reports only its own process's writes, so the cache is for a sole writer
 // (serve on SQLite, where "emcdp seed" beside the server only adds sessions
-// and ends running ones), never for replicas sharing a database.
+// and ends running ones), never for replicas sharing a database. The
+// dictionaries are not answers: a change leaves them.
 //
 // An answer is stored with the ticket taken before its row was read: a
 // change reported in between raises the generation and the answer, which
 // may have been read before the change committed, is not stored.
 type bodyCache struct {
+	// shapes is read without a lock; a new shape replaces the map under mu.
+	shapes atomic.Pointer[map[bodyShape]*bodyDict]
+
 	mu   sync.Mutex
 	slab []byte
 	free []int32 // the chunks no entry holds
@@ -83,12 +103,13 @@ func newBodyCache(size int) *bodyCache {
 	}
 	c.slab = slab
 	c.lru.next, c.lru.prev = &c.lru, &c.lru
+	c.shapes.Store(&map[bodyShape]*bodyDict{})
 	return c
 }
 
-// appendBody appends the body of e to dst.
-func (c *bodyCache) appendBody(dst []byte, e *bodyEntry) []byte {
-	n := e.n
+// packed appends the packed body of e to dst.
+func (c *bodyCache) packed(dst []byte, e *bodyEntry) []byte {
+	n := int(e.n)
 	for _, ch := range e.chunks {
 		k := min(n, bodyChunk)
 		dst = append(dst, c.slab[int(ch)*bodyChunk:][:k]...)
@@ -97,17 +118,24 @@ func (c *bodyCache) appendBody(dst []byte, e *bodyEntry) []byte {
 	return dst
 }
 
-// get appends the cached answer of k to dst.
-func (c *bodyCache) get(k *bodyKey, dst []byte) ([]byte, bool) {
+// get appends the cached answer of id in shape s to dst.
+func (c *bodyCache) get(s *bodyShape, id emcdp.ID, dst []byte) ([]byte, bool) {
+	d := (*c.shapes.Load())[*s]
+	if d == nil {
+		return dst, false
+	}
+	var buf [1024]byte
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[*k]
+	e, ok := c.m[bodyKey{id: id, shape: d.idx}]
 	if !ok {
+		c.mu.Unlock()
 		return dst, false
 	}
 	c.unlink(e)
 	c.pushFront(e)
-	return c.appendBody(dst, e), true
+	p := c.packed(buf[:0], e)
+	c.mu.Unlock()
+	return d.unpack(dst, p, int(e.size)), true
 }
 
 // ticket returns the generation to pass to put for a row about to be read.
@@ -117,14 +145,46 @@ func (c *bodyCache) ticket() uint64 {
 	return c.gen
 }
 
-// put stores a copy of body under k unless a change was reported since
-// ticket t, or body is longer than maxCachedBody or the whole cache.
-func (c *bodyCache) put(t uint64, k bodyKey, created time.Time, body []byte) {
-	need := (len(body) + bodyChunk - 1) / bodyChunk
-	if len(body) > maxCachedBody || need > len(c.slab)/bodyChunk {
+// dict returns the dictionary of shape s, made of body if s has none yet;
+// nil when the cache has maxBodyShapes already.
+func (c *bodyCache) dict(s *bodyShape, body []byte) *bodyDict {
+	if d := (*c.shapes.Load())[*s]; d != nil {
+		return d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := *c.shapes.Load()
+	if d := old[*s]; d != nil || len(old) >= maxBodyShapes {
+		return d
+	}
+	d := newBodyDict(body, uint16(len(old)))
+	m := make(map[bodyShape]*bodyDict, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[*s] = d
+	c.shapes.Store(&m)
+	return d
+}
+
+// put stores body, the answer of id in shape s, packed, unless a change was
+// reported since ticket t, or body is longer than maxCachedBody or its
+// packed form than the whole cache, or s is a shape too many.
+func (c *bodyCache) put(t uint64, s *bodyShape, id emcdp.ID, created time.Time, body []byte) {
+	if len(body) > maxCachedBody {
 		return
 	}
-	e := &bodyEntry{key: k, n: len(body), created: created, chunks: make([]int32, need)}
+	d := c.dict(s, body)
+	if d == nil {
+		return
+	}
+	p := d.pack(make([]byte, 0, len(body)/2), body)
+	need := (len(p) + bodyChunk - 1) / bodyChunk
+	if need > len(c.slab)/bodyChunk {
+		return
+	}
+	k := bodyKey{id: id, shape: d.idx}
+	e := &bodyEntry{key: k, n: int32(len(p)), size: int32(len(body)), created: created.UnixNano(), chunks: make([]int32, need)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t != c.gen {
@@ -139,7 +199,7 @@ func (c *bodyCache) put(t uint64, k bodyKey, created time.Time, body []byte) {
 	for i := range e.chunks {
 		e.chunks[i] = c.free[len(c.free)-1]
 		c.free = c.free[:len(c.free)-1]
-		copy(c.slab[int(e.chunks[i])*bodyChunk:][:bodyChunk], body[i*bodyChunk:])
+		copy(c.slab[int(e.chunks[i])*bodyChunk:][:bodyChunk], p[i*bodyChunk:])
 	}
 	c.m[k] = e
 	c.pushFront(e)
@@ -159,9 +219,10 @@ func (c *bodyCache) change(ch emcdp.Change) {
 		}
 		return
 	case !ch.Before.IsZero():
+		before := ch.Before.UnixNano()
 		for e := c.lru.next; e != &c.lru; {
 			next := e.next
-			if e.created.Before(ch.Before) {
+			if e.created < before {
 				c.remove(e)
 			}
 			e = next

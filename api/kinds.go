@@ -128,9 +128,9 @@ func (h *Handler) cdpTaskSession(c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	key := bodyKey{id: id, format: c.enc.Format, rep: rep, base: c.base}
+	shape := bodyShape{format: c.enc.Format, rep: rep, base: c.base}
 	var hit bool
-	if c.buf, hit = h.bodies.get(&key, c.buf); hit {
+	if c.buf, hit = h.bodies.get(&shape, id, c.buf); hit {
 		return nil
 	}
 	t := h.bodies.ticket()
@@ -141,7 +141,7 @@ func (h *Handler) cdpTaskSession(c *call, args []string) error {
 	start := len(c.buf)
 	c.buf = c.enc.Resource(c.buf, c.base, k, v, rep)
 	if !v.Running() {
-		h.bodies.put(t, key, v.CreationTime, c.buf[start:])
+		h.bodies.put(t, &shape, id, v.CreationTime, c.buf[start:])
 	}
 	return nil
 }

@@ -38,6 +38,10 @@ const (
 // session token, spelled exactly as the real server writes it.
 const SessionHeader = "X-RestSvcSessionId"
 
+// sessionHeaderKey is SessionHeader as the server's header map spells it:
+// canonicalized once here, not at every request by Header.Get.
+var sessionHeaderKey = http.CanonicalHeaderKey(SessionHeader)
+
 // Messages of the 401 answers. MsgNoSession is the text the real server
 // gives when a request carries no usable session.
 const (
@@ -131,9 +135,11 @@ func ParseToken(tok string) (emcdp.ID, bool) {
 		return emcdp.ID{}, false
 	}
 	var buf [48]byte
-	n, err := base64.StdEncoding.Decode(buf[:], []byte(tok))
+	var src [64]byte // the token's bytes, without an allocation
+	b := src[:copy(src[:], tok)]
+	n, err := base64.StdEncoding.Decode(buf[:], b)
 	if err != nil {
-		n, err = base64.RawStdEncoding.Decode(buf[:], []byte(tok))
+		n, err = base64.RawStdEncoding.Decode(buf[:], b)
 		if err != nil {
 			return emcdp.ID{}, false
 		}
@@ -249,8 +255,8 @@ func sessionToken(r *http.Request) (string, bool) {
 			return c.Value, true
 		}
 	}
-	if v := r.Header.Get(SessionHeader); v != "" {
-		return v, true
+	if v := r.Header[sessionHeaderKey]; len(v) > 0 && v[0] != "" {
+		return v[0], true
 	}
 	// A header map built by hand (not by the server) may hold the exact spelling.
 	if v := r.Header[SessionHeader]; len(v) > 0 && v[0] != "" {

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// The body cache keeps each answer packed: as copies from its shape's
+// dictionary, copies from earlier in the answer itself, and literal bytes.
+// The answers of one shape (format, representation and base URL) share
+// long constant stretches: the XML declaration and namespaces, the base
+// URL, the element and attribute names, the link boilerplate; and each
+// repeats its own id and names. What is left are the ids, names, times and
+// figures of the task session: a packed XML entity of 1,379 bytes takes
+// about 300. The dictionary of a shape is the first answer cached in it.
+//
+// A packed body is a sequence of operations, each a tag byte whose top two
+// bits say which (packLiteral, packDict, packSelf) and whose low six bits
+// are the length (1–63; 0: the length follows as a uvarint), then for a
+// literal its bytes, for a copy the uvarint offset of its source: in the
+// dictionary, or in the body from its start.
+const (
+	packLiteral = 0
+	packDict    = 1
+	packSelf    = 2
+)
+
+// packMinMatch is the shortest copy worth its tag and offset (3 bytes, and
+// the literal it interrupts one more).
+const packMinMatch = 6
+
+// The hash tables of 6-byte runs: the dictionary's is built once per shape,
+// the answer's own is on the stack of each pack.
+const (
+	packDictBits = 12
+	packSelfBits = 9
+)
+
+// bodyDict is the dictionary of one shape; it never changes once made, so
+// readers need no lock.
+type bodyDict struct {
+	body  []byte
+	table [1 << packDictBits]int32 // 1 + the first position of a run, by hash; 0: none
+	idx   uint16                   // the shape's number in bodyKey
+}
+
+func newBodyDict(body []byte, idx uint16) *bodyDict {
+	d := &bodyDict{body: bytes.Clone(body), idx: idx}
+	for i := 0; i+8 <= len(d.body); i++ {
+		if h := packHash(d.body[i:], packDictBits); d.table[h] == 0 {
+			d.table[h] = int32(i + 1)
+		}
+	}
+	return d
+}
+
+// packHash hashes the 6 bytes at b[0:6] (b holds at least 8) to n bits.
+func packHash(b []byte, n uint) uint32 {
+	return uint32((binary.LittleEndian.Uint64(b) << 16) * 0x9E3779B97F4A7C15 >> (64 - n))
+}
+
+// matchLen returns the length of the common prefix of a and b.
+func matchLen(a, b []byte) int {
+	n := 0
+	for len(a) >= 8 && len(b) >= 8 {
+		if x := binary.LittleEndian.Uint64(a) ^ binary.LittleEndian.Uint64(b); x != 0 {
+			return n + bits.TrailingZeros64(x)/8
+		}
+		a, b, n = a[8:], b[8:], n+8
+	}
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b, n = a[1:], b[1:], n+1
+	}
+	return n
+}
+
+// pack appends body packed against d to dst: greedily, at each position the
+// longer of the dictionary's and the answer's own earlier run with the same
+// hash, when it is at least packMinMatch long.
+func (d *bodyDict) pack(dst, body []byte) []byte {
+	var self [1 << packSelfBits]int32
+	lit := 0
+	for i := 0; i+8 <= len(body); {
+		best, op, off := 0, 0, 0
+		if p := int(d.table[packHash(body[i:], packDictBits)]) - 1; p >= 0 {
+			best, op, off = matchLen(d.body[p:], body[i:]), packDict, p
+		}
+		h := packHash(body[i:], packSelfBits)
+		if p := int(self[h]) - 1; p >= 0 {
+			if n := matchLen(body[p:i], body[i:]); n > best {
+				best, op, off = n, packSelf, p
+			}
+		}
+		if best < packMinMatch {
+			self[h] = int32(i + 1)
+			i++
+			continue
+		}
+		dst = packOp(dst, packLiteral, body[lit:i])
+		dst = binary.AppendUvarint(packTag(dst, op, best), uint64(off))
+		i += best
+		lit = i
+	}
+	return packOp(dst, packLiteral, body[lit:])
+}
+
+// packOp appends a literal of b (nothing when b is empty).
+func packOp(dst []byte, op int, b []byte) []byte {
+	if len(b) == 0 {
+		return dst
+	}
+	return append(packTag(dst, op, len(b)), b...)
+}
+
+func packTag(dst []byte, op, n int) []byte {
+	if n < 64 {
+		return append(dst, byte(op<<6|n))
+	}
+	return binary.AppendUvarint(append(dst, byte(op<<6)), uint64(n))
+}
+
+// unpack appends the body of n bytes that p, packed against d, stands for
+// to dst. It grows dst once and copies each operation in place.
+func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	w := start
+	for i := 0; i < len(p); {
+		tag := p[i]
+		i++
+		k := int(tag & 63)
+		if k == 0 {
+			v, m := binary.Uvarint(p[i:])
+			k, i = int(v), i+m
+		}
+		if tag>>6 == packLiteral {
+			w += copy(dst[w:], p[i:i+k])
+			i += k
+			continue
+		}
+		v, m := binary.Uvarint(p[i:])
+		off := int(v)
+		i += m
+		if tag>>6 == packDict {
+			w += copy(dst[w:], d.body[off:off+k])
+		} else {
+			w += copy(dst[w:], dst[start+off:start+off+k])
+		}
+	}
+	return dst[:w]
+}
