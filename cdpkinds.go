@@ -143,8 +143,12 @@ var CdpReplicaTaskSessionDesc = &Desc{
 		{Alternate: true},
 	},
 	Parents: []ParentPath{{Pattern: "cdpreplicasessions/*/cdpreplicatasksessions", Field: "PolicySessionUid"}},
-	New:     func() any { return new(TaskSession) },
-	Typed:   typed(ResourceStore.TaskSession, func(r *QueryResult) *[]TaskSession { return &r.TaskSessions }),
+	// The collection of a month of task sessions is read from the index
+	// task_sessions_refs alone, which holds these columns.
+	RefCols: []string{"id", "name", "policy_session_id", "policy_session_name", "backup_server_id",
+		"backup_server_name", "creation_time"},
+	New:   func() any { return new(TaskSession) },
+	Typed: typed(ResourceStore.TaskSession, func(r *QueryResult) *[]TaskSession { return &r.TaskSessions }),
 }
 
 // CdpDescs lists the CDP kinds. Their items are read through the store's

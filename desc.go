@@ -59,6 +59,12 @@ type Desc struct {
 	// resource, e.g. "backupServers/*/jobs", each listing the items whose
 	// Field equals the path's id.
 	Parents []ParentPath
+	// RefCols, when set, lists the columns a reference of the kind is
+	// written from (the id, the name and what its links name) and the
+	// creation time the collections page by: a query with Refs set reads
+	// only these, which the stores can answer from an index that holds
+	// them. Empty: a reference is read with every column.
+	RefCols []string
 	// Indexes lists the column lists indexed in both stores, beyond the
 	// primary key on id. A string column is indexed case-insensitively.
 	Indexes [][]string

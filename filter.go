@@ -69,4 +69,7 @@ type Query struct {
 	// need QueryResult.Total, so no count is made; Total is then only the
 	// number of rows returned.
 	NoTotal bool
+	// Refs tells the store that the caller writes the items as references
+	// only, so it may fill only the kind's Desc.RefCols of each item.
+	Refs bool
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/wire"
 )
 
 // A session collection may hold hundreds of thousands of sessions (the
@@ -64,7 +65,7 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 		base = &emcdp.And{Terms: []emcdp.Expr{parent, base}}
 	}
 	q := &emcdp.Query{Kind: k, Filter: base, Sort: &created, Desc: true,
-		PageSize: listChunk, Page: 1, NoTotal: true}
+		PageSize: listChunk, Page: 1, NoTotal: true, Refs: rep != wire.Entity}
 	res, err := h.store.Query(c.ctx(), q)
 	if err != nil {
 		return err

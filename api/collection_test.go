@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,7 +63,8 @@ func TestLongCollection(t *testing.T) {
 	// The answer spills into SpillDir; the system's temporary folder is
 	// not writable, as on a read-only root filesystem.
 	t.Setenv("TMPDIR", unusableDir(t))
-	h := NewHandler(Config{Store: st, Auth: svc, Clock: emcdp.NewManualClock(now), SpillDir: t.TempDir()})
+	rec := &queryRecorder{Store: st}
+	h := NewHandler(Config{Store: rec, Auth: svc, Clock: emcdp.NewManualClock(now), SpillDir: t.TempDir()})
 
 	created, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "CreationTimeUTC")
 	all, err := st.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, Sort: &created, Desc: true,
@@ -91,9 +93,15 @@ func TestLongCollection(t *testing.T) {
 			r.Header.Set("Accept", tc.accept)
 		}
 		w := httptest.NewRecorder()
+		rec.refs, rec.whole = 0, 0
 		h.ServeHTTP(w, r)
 		if w.Code != http.StatusOK {
 			t.Fatalf("%s: status %d: %s", tc.path, w.Code, w.Body.String())
+		}
+		// References are read as references (Query.Refs: the store may
+		// read them from an index alone), entities whole.
+		if refs := tc.rep == wire.Reference; refs && (rec.refs == 0 || rec.whole > 0) || !refs && rec.refs > 0 {
+			t.Errorf("%s: %d reads of references, %d of whole rows", tc.path, rec.refs, rec.whole)
 		}
 		want := tc.enc.List(nil, base, emcdp.KindCdpReplicaTaskSession, all, tc.rep)
 		got := w.Body.Bytes()
@@ -107,4 +115,23 @@ func TestLongCollection(t *testing.T) {
 			t.Errorf("the entity collection is %d bytes, too small to exercise the spill file (%d)", len(want), spillAt)
 		}
 	}
+}
+
+// queryRecorder counts the queries of references (Query.Refs) and of whole
+// rows its store is asked.
+type queryRecorder struct {
+	emcdp.Store
+	mu          sync.Mutex
+	refs, whole int
+}
+
+func (r *queryRecorder) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
+	r.mu.Lock()
+	if q.Refs {
+		r.refs++
+	} else {
+		r.whole++
+	}
+	r.mu.Unlock()
+	return r.Store.Query(ctx, q)
 }

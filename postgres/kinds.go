@@ -287,14 +287,15 @@ func (db *DB) byID(ctx context.Context, d *emcdp.Desc, id emcdp.ID) (any, error)
 	return it, nil
 }
 
-// scanDesc runs stmt and adds the rows, items of d, to res (Desc.Add).
-func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, stmt string, args []any, res *emcdp.QueryResult) error {
+// scanDesc runs stmt, a read of q, and adds the rows, items of d, to res
+// (Desc.Add).
+func scanDesc(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, q *emcdp.Query, stmt string, args []any, res *emcdp.QueryResult) error {
 	rows, err := tx.Query(ctx, stmt, args...)
 	if err != nil {
 		return mapErr(err, "query "+d.Type)
 	}
 	defer rows.Close()
-	sr := sqlgen.GetScanRow(d)
+	sr := sqlgen.GetQueryScanRow(d, q)
 	defer sr.Put(d)
 	for rows.Next() {
 		if err := rows.Scan(sr.Into(d.Add(res))...); err != nil {

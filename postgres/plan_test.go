@@ -57,6 +57,9 @@ func TestQueryPlans(t *testing.T) {
 		"VmResult":  {"task_sessions_vm", "task_sessions_vm"},
 		// Unpaged: its Total is the length of the answer, never counted.
 		"Collection30d": {"Index Scan using task_sessions_created_desc", ""},
+		// Its heap is in the order of creation here, so the heap's pages of a
+		// chunk are few; TestCollectionRefsPlan reads a seeded one.
+		"CollectionRefs": {"Index Scan using task_sessions_created_desc", ""},
 	}
 	for name, q := range qs {
 		c, err := sqlgen.Compile(&sqlgen.Postgres, &q)
@@ -67,7 +70,7 @@ func TestQueryPlans(t *testing.T) {
 		if sqlgen.SeekByCounts(&q) {
 			page = seekPage(t, db, &q, c)
 		}
-		checkPlan(t, name+" page", explain(t, db, selectStmt(sqlgen.Tables[q.Kind], page), page.Args...), want[name].page)
+		checkPlan(t, name+" page", explain(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, page), page.Args...), want[name].page)
 		if want[name].count != "" {
 			s, args := countStmt(sqlgen.Tables[q.Kind], c)
 			checkPlan(t, name+" count", explain(t, db, s, args...), want[name].count)
@@ -77,6 +80,28 @@ func TestQueryPlans(t *testing.T) {
 	checkPlan(t, "unfiltered count", explain(t, db, s, args...), "row_counts")
 	id := emcdp.NewID()
 	checkPlan(t, "by id", explain(t, db, "SELECT "+sqlgen.DescCols(emcdp.CdpReplicaTaskSessionDesc)+" FROM task_sessions WHERE id = $1", uid(&id)), "Index Scan using task_sessions_pkey")
+}
+
+// TestCollectionRefsPlan: a chunk of the collection's references is read
+// from task_sessions_refs alone when the heap is in the order a seed writes
+// it (one policy's history after another), where the rows of a chunk lie on
+// as many heap pages as there are rows.
+func TestCollectionRefsPlan(t *testing.T) {
+	ctx := context.Background()
+	db := openFresh(t)
+	defer db.Close()
+	if err := storetest.Generate(ctx, db, 30000, 10000, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := storetest.HotQueries()["CollectionRefs"]
+	c, err := sqlgen.Compile(&sqlgen.Postgres, &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, "references", explain(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, c), c.Args...), "Index Only Scan using task_sessions_refs")
 }
 
 func checkPlan(t *testing.T, name, plan, want string) {

@@ -33,9 +33,9 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		return nil, err
 	}
 	if page != nil { // nil: the page starts past the last row
-		stmt := selectStmt(t, page)
+		stmt := selectStmt(t, q, page)
 		d := emcdp.KindDesc(q.Kind)
-		err = scanDesc(ctx, tx, d, stmt, page.Args, res)
+		err = scanDesc(ctx, tx, d, q, stmt, page.Args, res)
 		if err == nil {
 			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
@@ -48,8 +48,8 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	n := res.Len()
 	switch {
-	case q.PageSize == 0:
-		res.Total = n
+	case q.PageSize == 0 || q.NoTotal:
+		res.Total = c.Offset + n
 	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
 		res.Total = c.Offset + n
 	default:
@@ -78,23 +78,25 @@ func seek(ctx context.Context, tx pgx.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*s
 	return sqlgen.Seek(&sqlgen.Postgres, q, c, usable, bucket, before)
 }
 
-// selectStmt is the statement that reads the page of c from t.
+// selectStmt is the statement that reads the page of q (compiled into c)
+// from t: every column, or those of a reference (Table.QueryCols).
 //
 // A page after the first is read as a deferred join: the ids of the page are
 // found first, skipping the earlier rows inside an index (an index-only scan
 // when the filter and order are covered by one), and only the page's rows are
 // then read from the table. Reading whole rows just to skip them would visit
 // the table once per skipped row.
-func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
+func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
+	cols := t.QueryCols(q)
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
 	}
 	if c.Offset > 0 {
 		inner := "SELECT id FROM " + t.Name + where + " ORDER BY " + c.OrderBy + " " + c.Limit
-		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy
+		return "SELECT " + cols + " FROM " + t.Name + " WHERE id IN (" + inner + ") ORDER BY " + c.OrderBy
 	}
-	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}

@@ -54,7 +54,7 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := explain(t, db, selectStmt(sqlgen.Tables[q.Kind], c), c.Args...)
+		p := explain(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, c), c.Args...)
 		checkPlan(t, name, p, want[name])
 		if q.Kind == emcdp.KindBackupJobSession && (strings.Contains(p, "Seq Scan") || strings.Contains(p, "Sort ")) {
 			t.Errorf("%s: plan %q scans or sorts", name, p)

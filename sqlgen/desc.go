@@ -3,6 +3,7 @@ package sqlgen
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,9 +38,28 @@ func seen(ps []*emcdp.Prop, col string) bool {
 	return false
 }
 
-// DescCols returns the column list of d's table, "id, name, …".
-func DescCols(d *emcdp.Desc) string {
+// RefProps returns the stored properties a reference of d is read from
+// (Desc.RefCols), in StoredProps order; every stored property when d names
+// no RefCols.
+func RefProps(d *emcdp.Desc) []*emcdp.Prop {
 	ps := StoredProps(d)
+	if len(d.RefCols) == 0 {
+		return ps
+	}
+	var refs []*emcdp.Prop
+	for _, p := range ps {
+		if slices.Contains(d.RefCols, p.Column) {
+			refs = append(refs, p)
+		}
+	}
+	return refs
+}
+
+// DescCols returns the column list of d's table, "id, name, …".
+func DescCols(d *emcdp.Desc) string { return colList(StoredProps(d)) }
+
+// colList returns the columns of ps, "id, name, …".
+func colList(ps []*emcdp.Prop) string {
 	cols := make([]string, len(ps))
 	for i, p := range ps {
 		cols[i] = p.Column
@@ -354,13 +374,14 @@ func SetColumn(p *emcdp.Prop, item any, v any) error {
 }
 
 // ScanRow is a reusable set of scan targets for the columns of d, in
-// DescCols order. Each target is a sql.Scanner that stores the value the
-// driver read straight into the current item, so a row is read without an
-// intermediate copy of its values.
+// DescCols order (or, for a reference, Table.RefCols order). Each target is
+// a sql.Scanner that stores the value the driver read straight into the
+// current item, so a row is read without an intermediate copy of its values.
 type ScanRow struct {
 	cur  any
 	cols []colScan
 	ptrs []any
+	refs bool
 }
 
 // colScan stores one column into the current item of its ScanRow.
@@ -372,18 +393,20 @@ type colScan struct {
 // Scan implements sql.Scanner.
 func (c *colScan) Scan(v any) error { return SetColumn(c.p, c.r.cur, v) }
 
-// scanRows keeps ScanRows per description for reuse across reads.
-var scanRows = func() map[*emcdp.Desc]*sync.Pool {
+// scanRows and refScanRows keep ScanRows per description for reuse across
+// reads: of every column, and of the columns of a reference.
+var scanRows, refScanRows = scanPools(StoredProps, false), scanPools(RefProps, true)
+
+func scanPools(props func(*emcdp.Desc) []*emcdp.Prop, refs bool) map[*emcdp.Desc]*sync.Pool {
 	m := map[*emcdp.Desc]*sync.Pool{}
 	for _, d := range emcdp.AllDescs {
-		m[d] = &sync.Pool{New: func() any { return newScanRow(d) }}
+		m[d] = &sync.Pool{New: func() any { return newScanRow(props(d), refs) }}
 	}
 	return m
-}()
+}
 
-func newScanRow(d *emcdp.Desc) *ScanRow {
-	ps := StoredProps(d)
-	r := &ScanRow{cols: make([]colScan, len(ps)), ptrs: make([]any, len(ps))}
+func newScanRow(ps []*emcdp.Prop, refs bool) *ScanRow {
+	r := &ScanRow{cols: make([]colScan, len(ps)), ptrs: make([]any, len(ps)), refs: refs}
 	for i, p := range ps {
 		r.cols[i] = colScan{r: r, p: p}
 		r.ptrs[i] = &r.cols[i]
@@ -394,9 +417,22 @@ func newScanRow(d *emcdp.Desc) *ScanRow {
 // GetScanRow returns scan targets for d's columns; Put returns them.
 func GetScanRow(d *emcdp.Desc) *ScanRow { return scanRows[d].Get().(*ScanRow) }
 
-// Put returns r for reuse by GetScanRow of description d.
+// GetQueryScanRow returns scan targets for the columns a read of q selects
+// (Table.QueryCols); Put returns them.
+func GetQueryScanRow(d *emcdp.Desc, q *emcdp.Query) *ScanRow {
+	if q.Refs {
+		return refScanRows[d].Get().(*ScanRow)
+	}
+	return GetScanRow(d)
+}
+
+// Put returns r for reuse by GetScanRow or GetQueryScanRow of description d.
 func (r *ScanRow) Put(d *emcdp.Desc) {
 	r.cur = nil
+	if r.refs {
+		refScanRows[d].Put(r)
+		return
+	}
 	scanRows[d].Put(r)
 }
 

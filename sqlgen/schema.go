@@ -10,6 +10,7 @@ const ObjectCols = "policy_id, id, hierarchy_obj_ref, name, display_name, guest_
 type Table struct {
 	Name    string
 	Cols    string // the columns a read selects
+	RefCols string // the columns a read of references selects (Desc.RefCols)
 	Counted bool   // its row count is kept in row_counts, so an unfiltered count reads one row
 	// Bucketed: its rows are also counted per day of creation in
 	// CountsTable (a session kind whose creation time never changes).
@@ -20,7 +21,16 @@ type Table struct {
 var Tables = func() map[emcdp.Kind]Table {
 	m := map[emcdp.Kind]Table{}
 	for _, d := range emcdp.AllDescs {
-		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), Counted: d.Session, Bucketed: bucketed(d)}
+		m[d.Kind] = Table{Name: d.Table, Cols: DescCols(d), RefCols: colList(RefProps(d)), Counted: d.Session, Bucketed: bucketed(d)}
 	}
 	return m
 }()
+
+// QueryCols returns the columns a read of q from t selects: those of a
+// reference when q.Refs, otherwise every column.
+func (t Table) QueryCols(q *emcdp.Query) string {
+	if q.Refs {
+		return t.RefCols
+	}
+	return t.Cols
+}

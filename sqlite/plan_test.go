@@ -53,6 +53,8 @@ func TestQueryPlans(t *testing.T) {
 		"DeepPage":      {"SEARCH task_sessions USING COVERING INDEX task_sessions_created_desc (creation_time<?)", ""},
 		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
 		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
+		// References: the index holds them, no visit of the table.
+		"CollectionRefs": {"USING COVERING INDEX task_sessions_refs", ""},
 	}
 	for name, q := range storetest.HotQueries() {
 		c, err := sqlgen.Compile(&sqlgen.SQLite, &q)
@@ -68,7 +70,7 @@ func TestQueryPlans(t *testing.T) {
 			}
 			page = seekPage(t, db, &q, c)
 		}
-		p := plan(t, db, selectStmt(sqlgen.Tables[q.Kind], page), page.Args...)
+		p := plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, page), page.Args...)
 		if c.Offset > 0 {
 			// A deep page skips its offset over the covering index and
 			// then sorts only the page's rows; the skip must not sort.

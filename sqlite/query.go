@@ -33,9 +33,9 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		return nil, err
 	}
 	if page != nil { // nil: the page starts past the last row
-		stmt := selectStmt(t, page)
+		stmt := selectStmt(t, q, page)
 		d := emcdp.KindDesc(q.Kind)
-		err = scanDesc(ctx, tx, d, stmt, page.Args, res)
+		err = scanDesc(ctx, tx, d, q, stmt, page.Args, res)
 		if err == nil {
 			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
@@ -78,8 +78,10 @@ func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*
 	return sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
 }
 
-// selectStmt is the statement that reads the page of c from t.
-func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
+// selectStmt is the statement that reads the page of q (compiled into c)
+// from t: every column, or those of a reference (Table.QueryCols).
+func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
+	cols := t.QueryCols(q)
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -89,10 +91,10 @@ func selectStmt(t sqlgen.Table, c *sqlgen.Clauses) string {
 		// subquery needs only rowids, which every index carries), then
 		// read the page's rows by rowid. Reading whole rows while
 		// skipping would touch the table for every skipped row.
-		return "SELECT " + t.Cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
+		return "SELECT " + cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
 	}
-	stmt := "SELECT " + t.Cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}

@@ -142,7 +142,8 @@ func Generate(ctx context.Context, st emcdp.Store, n, batchSize int, byPolicy bo
 
 // HotQueries are the queries that clients run most, over the history that
 // Generate writes for 1,000,000 task sessions: a one-day window, page 5000
-// newest first, one VM's problems, and the 30-day collection.
+// newest first, one VM's problems, and the 30-day collection, whole and as a
+// chunk of references.
 func HotQueries() map[string]emcdp.Query {
 	k := emcdp.KindCdpReplicaTaskSession
 	f := func(n string) emcdp.Field { x, _ := emcdp.LookupField(k, n); return x }
@@ -157,6 +158,10 @@ func HotQueries() map[string]emcdp.Query {
 			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: "VM-00042"}},
 			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultWarning)}}}}},
 		"Collection30d": {Kind: k, Sort: &created, Desc: true,
+			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: BenchEnd.AddDate(0, 0, -30)}}},
+		// A chunk of the 30-day collection as the endpoint reads it for
+		// references: the columns of a reference, no count.
+		"CollectionRefs": {Kind: k, Sort: &created, Desc: true, PageSize: 2000, Page: 1, NoTotal: true, Refs: true,
 			Filter: &emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: BenchEnd.AddDate(0, 0, -30)}}},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -302,6 +303,44 @@ func testCollection(t *testing.T, st emcdp.Store) {
 			&emcdp.Term{Field: f, Op: emcdp.OpGe, Value: emcdp.Value{Time: Base.Add(-48 * time.Hour)}},
 		}}}
 		check(t, st, d, q, k.String()+" child collection")
+	}
+	testCollectionChunks(t, st, d)
+}
+
+// testCollectionChunks reads the task sessions in chunks the way the
+// collection endpoint does when it writes references: pages without a
+// Total (NoTotal: Total is only the rows before the page and on it) holding
+// only the columns of a reference (Refs: the kind's RefCols, every other
+// property zero).
+func testCollectionChunks(t *testing.T, st emcdp.Store, d *Dataset) {
+	k := emcdp.KindCdpReplicaTaskSession
+	desc := emcdp.KindDesc(k)
+	f := mustField(t, k, "CreationTimeUTC")
+	all, total := query.Run(&emcdp.Query{Kind: k, Sort: &f, Desc: true}, d.Items(k))
+	const size = 7
+	var got []any
+	for page := 1; page <= total/size+1; page++ {
+		q := emcdp.Query{Kind: k, Sort: &f, Desc: true, PageSize: size, Page: page, NoTotal: true, Refs: true}
+		res, err := st.Query(context.Background(), &q)
+		if err != nil {
+			t.Fatalf("Query: %v", err)
+		}
+		if want := (page-1)*size + res.Len(); res.Total != want {
+			t.Errorf("chunk %d: Total %d, want %d (no count)", page, res.Total, want)
+		}
+		got = append(got, items(k, res)...)
+	}
+	want := make([]any, len(all))
+	for i, it := range all {
+		want[i] = desc.New()
+		for j := range desc.Props {
+			if p := &desc.Props[j]; slices.Contains(desc.RefCols, p.Column) {
+				p.Set(want[i], p.Get(it))
+			}
+		}
+	}
+	if diff := sameItems(got, want); diff != "" {
+		t.Errorf("chunks of references: %s", diff)
 	}
 }
 

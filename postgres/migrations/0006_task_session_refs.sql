@@ -1,0 +1,12 @@
+-- The collection of task sessions (a month of them, newest first, read in
+-- chunks after the last row's position) is written as references, which
+-- need only the id, the name and the names and ids of the policy session and
+-- the backup server. An index in the collection's order that includes them
+-- makes its chunks index-only scans that read the index in order, instead of
+-- one heap tuple per session at a scattered place (the heap is in the order
+-- the rows were written, one policy's history after another when seeded). It
+-- is an index of its own so that task_sessions_created_desc stays small for
+-- the reads of whole rows and of ids that walk it (with it three times the
+-- size, the planner turned to task_sessions_created and a sort).
+CREATE INDEX task_sessions_refs ON task_sessions (creation_time DESC, id)
+    INCLUDE (name, policy_session_id, policy_session_name, backup_server_id, backup_server_name);
