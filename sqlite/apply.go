@@ -142,6 +142,7 @@ func (db *DB) idleCheckpoint() {
 	// Writing has paused: give back the page cache it filled (see
 	// releaseWriterCache).
 	_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
+	releaseFreed()
 	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
 		// Never hand the writer back without its busy timeout: drop it,
 		// and the pool opens a fresh one with the full settings.

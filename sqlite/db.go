@@ -34,6 +34,7 @@ type DB struct {
 	rs     *readStmts  // the hot reads by key, prepared on r
 	path   string
 	closed atomic.Bool
+	trim   chan struct{} // closed by Close to stop trimLoop
 
 	emcdp.Changes // tells this process's caches what Apply and Clear changed
 
@@ -147,6 +148,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, mapErr(err, "optimize")
 	}
 	db.releaseWriterCache()
+	db.trim = make(chan struct{})
+	go trimLoop(db.trim)
 	return db, nil
 }
 
@@ -156,6 +159,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // there, tens of MB at a million task sessions.
 func (db *DB) releaseWriterCache() {
 	_, _ = db.w.Exec("PRAGMA shrink_memory")
+	releaseFreed()
 }
 
 // connector opens go-sqlite3 connections with the per-connection settings
@@ -212,6 +216,9 @@ func (db *DB) Close() error {
 		db.ckptTimer.Stop()
 	}
 	db.mu.Unlock()
+	if db.trim != nil {
+		close(db.trim)
+	}
 	var errs []error
 	if db.rs != nil {
 		errs = append(errs, db.rs.close())

@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -77,6 +79,7 @@ type serveFlags struct {
 	metricsAuth    bool
 	journalSize    int
 	taskDelay      time.Duration
+	memoryLimit    memoryLimit
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -111,6 +114,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.requestTimeout, "request-timeout", api.DefaultRequestTimeout, "stop a request's work after this long and answer 503")
 	fs.IntVar(&f.maxScans, "max-scans", 0, "collections and query pages read at once; more wait (default: half the processors)")
 	fs.IntVar(&f.logonWorkers, "logon-concurrency", 0, "password checks run at once; more wait briefly, then get 503 (default: half the processors)")
+	fs.Var(&f.memoryLimit, "memory-limit", "soft limit of the Go runtime's memory, e.g. 64MiB, or off; the collector works harder near it, never stops the server (default 32MiB unless GOMEMLIMIT is set)")
 }
 
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
@@ -147,6 +151,13 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if f.journalSize < 1 || f.journalSize > 100000 {
 		return fmt.Errorf("--journal-size must be 1…100000, got %d", f.journalSize)
 	}
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	limit, before := f.memoryLimit.apply(getenv)
+	defer debug.SetMemoryLimit(before)
+	log.Info("memory limit", "bytes", limit)
 
 	soleWriter := false
 	if path, ok := sqlitePath(f.store); ok {
