@@ -313,6 +313,7 @@ func (s *Service) caching() bool {
 // another process may have renewed it.
 func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*emcdp.LogonSession, error) {
 	caching := read == nil && s.caching()
+	var t uint64
 	if caching {
 		if ls, ok := s.sessions.get(id); ok {
 			if !s.expired(&ls) {
@@ -320,8 +321,8 @@ func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*em
 			}
 			s.sessions.drop(id)
 		}
+		t = s.sessions.ticket()
 	}
-	t := s.sessions.ticket()
 	var ls *emcdp.LogonSession
 	var err error
 	switch {
