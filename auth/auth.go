@@ -300,7 +300,7 @@ func (s *Service) caching() bool {
 	s.feedOnce.Do(func() {
 		if f, ok := s.Store.(emcdp.ChangeFeed); ok && !s.SoleWriter {
 			s.feed = f
-			s.sessions.keyed = true
+			s.sessions.keyByHash()
 			f.OnChange(s.sessions.change)
 		}
 	})

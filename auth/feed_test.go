@@ -73,7 +73,8 @@ func TestFeedSessions(t *testing.T) {
 
 // TestSessionTicket: a session read before a change was heard is not kept.
 func TestSessionTicket(t *testing.T) {
-	c := sessionCache{keyed: true}
+	var c sessionCache
+	c.keyByHash()
 	ls := emcdp.LogonSession{ID: emcdp.NewID(), LastSeen: time.Now()}
 	tk := c.ticket()
 	c.change(emcdp.Change{Logons: [][32]byte{[32]byte(emcdp.LogonSessionKey(ls.ID))}})

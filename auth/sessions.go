@@ -54,10 +54,6 @@ func (c *sessionCache) ticket() uint64 {
 // idle sessions to make room; when none is idle the session is simply not
 // remembered.
 func (c *sessionCache) put(t uint64, ls emcdp.LogonSession, idleBefore time.Time) {
-	var k [32]byte
-	if c.keyed {
-		copy(k[:], emcdp.LogonSessionKey(ls.ID))
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t != c.gen {
@@ -75,8 +71,17 @@ func (c *sessionCache) put(t uint64, ls emcdp.LogonSession, idleBefore time.Time
 	}
 	c.m[ls.ID] = ls
 	if c.keyed {
-		c.byKey[k] = ls.ID
+		c.byKey[[32]byte(emcdp.LogonSessionKey(ls.ID))] = ls.ID
 	}
+}
+
+// keyByHash makes the cache findable by LogonSessionKey from now on (a fed
+// cache); it forgets what it held, which was not indexed.
+func (c *sessionCache) keyByHash() {
+	c.mu.Lock()
+	c.gen++
+	c.keyed, c.m, c.byKey = true, nil, nil
+	c.mu.Unlock()
 }
 
 // drop forgets session id, and that a read of it may be under way.
@@ -93,9 +98,7 @@ func (c *sessionCache) dropLocked(id emcdp.ID) {
 	}
 	delete(c.m, id)
 	if c.keyed {
-		var k [32]byte
-		copy(k[:], emcdp.LogonSessionKey(id))
-		delete(c.byKey, k)
+		delete(c.byKey, [32]byte(emcdp.LogonSessionKey(id)))
 	}
 }
 
