@@ -6,10 +6,12 @@ import (
 )
 
 // Change describes what a write did to CDP task sessions that existed
-// before it: a cache of what was read earlier forgets what a Change names.
-// New task sessions are not changes (they were not there to be read).
+// before it, or to logon sessions: a cache of what was read earlier forgets
+// what a Change names. New task sessions and new logon sessions are not
+// changes (they were not there to be read).
 type Change struct {
-	// All: anything may have changed (the store was cleared).
+	// All: anything may have changed (the store was cleared, or a
+	// ChangeFeed started or stopped hearing the changes).
 	All bool
 	// Before, when not zero: the sessions of every kind created before it
 	// were removed (Batch.DeleteSessionsBefore).
@@ -17,6 +19,12 @@ type Change struct {
 	// TaskSessions are the CDP task sessions whose row was overwritten
 	// (Batch.UpdTaskSessions).
 	TaskSessions []ID
+	// Logons are the keys (LogonSessionKey) of the logon sessions ended by
+	// a logoff, and LogonsBefore, when not zero, removed the logon sessions
+	// last seen before it. Only a ChangeFeed reports them: the process
+	// that ends a logon session forgets it by itself (auth.Service).
+	Logons       [][32]byte
+	LogonsBefore time.Time
 }
 
 // ChangeOf returns the change that b makes to existing CDP task sessions,
@@ -38,6 +46,17 @@ func ChangeOf(b *Batch) (Change, bool) {
 // its store's sole writer may rely on it.
 type ChangeNotifier interface {
 	OnChange(fn func(Change))
+}
+
+// ChangeFeed is a ChangeNotifier of a store that several processes share:
+// it tells its listeners of every process's changes, soon after each
+// commits, logon sessions' included (see Change), for as long as Listening
+// reports true. While it reports false, changes may go unheard, and a
+// listener must not use what it remembers. Before Listening turns true, and
+// again when it turns false, the feed reports Change{All: true}.
+type ChangeFeed interface {
+	ChangeNotifier
+	Listening() bool
 }
 
 // Changes keeps the listeners of a store's changes; a store embeds it and

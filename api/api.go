@@ -90,7 +90,9 @@ type Config struct {
 	// of GET /cdpReplicaTaskSessions/{id} for ended task sessions (see
 	// bodyCache). It is used only when Store reports its changes
 	// (emcdp.ChangeNotifier) and must be set only when no other process
-	// writes to Store: "emcdp serve" sets DefaultBodyCacheBytes on SQLite.
+	// writes to Store, or when Store hears every process's changes
+	// (emcdp.ChangeFeed), and then only while it listens: "emcdp serve"
+	// sets DefaultBodyCacheBytes on SQLite, and on PostgreSQL with its feed.
 	BodyCacheBytes int
 }
 
@@ -117,6 +119,10 @@ type Handler struct {
 
 	spillDir string     // where large answers are built (see spillIfLarge)
 	bodies   *bodyCache // nil: no cache
+	// feed, when not nil, is the store's change feed, without which
+	// neither bodies nor the logon sessions of auth may be used (see
+	// cached).
+	feed emcdp.ChangeFeed
 	// withLogon, when not nil, reads a task session and the request's logon
 	// session in one round trip (see authenticate).
 	withLogon   emcdp.LogonTaskSessionReader
@@ -142,6 +148,7 @@ func newHandler(cfg Config) *Handler {
 	if n, ok := cfg.Store.(emcdp.ChangeNotifier); ok && cfg.BodyCacheBytes > 0 {
 		h.bodies = newBodyCache(cfg.BodyCacheBytes)
 		n.OnChange(h.bodies.change)
+		h.feed, _ = cfg.Store.(emcdp.ChangeFeed)
 	}
 	h.actions = cfg.Actions
 	if h.clock == nil {
@@ -151,8 +158,9 @@ func newHandler(cfg Config) *Handler {
 		h.auth = &auth.Service{Store: cfg.Store, Clock: h.clock}
 	}
 	// Only where every request reads its logon session from the store: a
-	// sole writer remembers them, and a body cache hit reads nothing.
-	if j, ok := cfg.Store.(emcdp.LogonTaskSessionReader); ok && h.bodies == nil && !h.auth.SoleWriter && any(h.auth.Store) == any(cfg.Store) {
+	// sole writer remembers them, and so does a replica while its store's
+	// feed listens (see authenticate).
+	if j, ok := cfg.Store.(emcdp.LogonTaskSessionReader); ok && !h.auth.SoleWriter && any(h.auth.Store) == any(cfg.Store) {
 		h.withLogon = j
 	}
 	if h.actions == nil {
@@ -191,6 +199,13 @@ func newHandler(cfg Config) *Handler {
 	_, _ = rand.Read(b[:])
 	h.idPrefix = hex.EncodeToString(b[:])
 	return h
+}
+
+// cached reports whether the body cache may be used now: there is one, and
+// the store is its sole writer's or its change feed listens. The logon
+// sessions of a replica's auth.Service follow the same feed.
+func (h *Handler) cached() bool {
+	return h.bodies != nil && (h.feed == nil || h.feed.Listening())
 }
 
 // The logon versions: listed in the entry point, and accepted only.

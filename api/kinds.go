@@ -121,7 +121,7 @@ func (h *Handler) cdpTaskSession(c *call, args []string) error {
 		c.buf = c.enc.Resource(c.buf, c.base, k, c.read, rep)
 		return nil
 	}
-	if h.bodies == nil {
+	if !h.cached() {
 		return described(k)(h, c, args)
 	}
 	id, rep, err := resource(c, args)

@@ -154,9 +154,10 @@ func (h *Handler) dispatch(c *call) error {
 // a store that reads both in one round trip, reads the logon session and the
 // task session together and keeps the task session in c for the endpoint;
 // either read is one statement as it would be alone, so nothing is served
-// that a separate read would not have served.
+// that a separate read would not have served. Not while the caches are on
+// (cached): then the logon session is remembered and the answer may be too.
 func (h *Handler) authenticate(c *call, rt *route, args []string) (*auth.Caller, error) {
-	if h.withLogon == nil || !rt.readsTask || (c.r.Method != http.MethodGet && c.r.Method != http.MethodHead) {
+	if h.withLogon == nil || h.cached() || !rt.readsTask || (c.r.Method != http.MethodGet && c.r.Method != http.MethodHead) {
 		return h.auth.Authenticate(c.r)
 	}
 	logon, ok := auth.SessionID(c.r)

@@ -8,7 +8,8 @@
 // short-lived cache of successful Basic verifications, which spares a bcrypt
 // comparison on every request of clients that send Basic credentials instead
 // of a token, and — only when the service is the sole writer of its store's
-// logon sessions (Service.SoleWriter) — the live sessions themselves.
+// logon sessions (Service.SoleWriter), or while the store tells it of every
+// process's changes to them (emcdp.ChangeFeed) — the live sessions themselves.
 package auth
 
 import (
@@ -89,10 +90,15 @@ type Service struct {
 	// store. Set it only when that holds: "emcdp serve" locks an embedded
 	// database for itself and sets it; replicas sharing PostgreSQL must not,
 	// since a logoff at one replica has to end the session at all of them.
+	// Replicas remember live sessions only while their store's change feed
+	// listens (emcdp.ChangeFeed), which tells them of every logoff.
 	SoleWriter bool
 
 	sessions sessionCache
 	renewing renewals
+
+	feedOnce sync.Once
+	feed     emcdp.ChangeFeed // the store's, when it has one and SoleWriter is off
 
 	gateOnce sync.Once
 	gate     chan struct{} // one token per hashing slot
@@ -277,32 +283,51 @@ func (s *Service) authenticateToken(ctx context.Context, tok string, read *readS
 	now := s.Clock.Now()
 	if now.Sub(ls.LastSeen) >= s.touchInterval() && s.renewing.claim(id, now, s.touchInterval()) {
 		now = emcdp.Ticks(now)
+		t := s.sessions.ticket()
 		if err := s.Store.TouchLogonSession(ctx, id, now); err != nil {
 			s.renewing.release(id)
 			if errors.Is(err, emcdp.ErrNotFound) { // logged off meanwhile
+				s.sessions.drop(id)
 				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 			}
 			return nil, err
 		}
 		ls.LastSeen = now
-		if s.SoleWriter {
-			s.sessions.put(*ls, s.idleSince())
+		if read == nil && s.caching() {
+			s.sessions.put(t, *ls, s.idleSince())
 		}
 	}
 	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}, nil
 }
 
-// live reads a session, unless read holds it already, and reports
-// EUnauthorized when it is unknown or idle for too long.
-func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*emcdp.LogonSession, error) {
-	if s.SoleWriter {
-		if ls, ok := s.sessions.get(id); ok {
-			if s.expired(&ls) {
-				s.sessions.drop(id)
-				return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
-			}
-			return &ls, nil
+// caching reports whether live sessions may be remembered and served from
+// memory now: as sole writer, or while the store's change feed listens.
+func (s *Service) caching() bool {
+	s.feedOnce.Do(func() {
+		if f, ok := s.Store.(emcdp.ChangeFeed); ok && !s.SoleWriter {
+			s.feed = f
+			s.sessions.keyByHash()
+			f.OnChange(s.sessions.change)
 		}
+	})
+	return s.SoleWriter || s.feed != nil && s.feed.Listening()
+}
+
+// live reads a session, unless read holds it already or the session is
+// remembered (see caching), and reports EUnauthorized when it is unknown or
+// idle for too long. A remembered session that looks idle is read again:
+// another process may have renewed it.
+func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*emcdp.LogonSession, error) {
+	caching := read == nil && s.caching()
+	var t uint64
+	if caching {
+		if ls, ok := s.sessions.get(id); ok {
+			if !s.expired(&ls) {
+				return &ls, nil
+			}
+			s.sessions.drop(id)
+		}
+		t = s.sessions.ticket()
 	}
 	var ls *emcdp.LogonSession
 	var err error
@@ -323,8 +348,8 @@ func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*em
 	if s.expired(ls) {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}
-	if s.SoleWriter {
-		s.sessions.put(*ls, s.idleSince())
+	if caching {
+		s.sessions.put(t, *ls, s.idleSince())
 	}
 	return ls, nil
 }

@@ -7,18 +7,32 @@ import (
 	"github.com/emcdp/emcdp"
 )
 
-// maxCachedSessions bounds the sessions a sole-writer Service remembers; past
-// it, sessions are read from the store as without the cache.
+// maxCachedSessions bounds the sessions a Service remembers; past it,
+// sessions are read from the store as without the cache.
 const maxCachedSessions = 100000
 
-// sessionCache remembers live logon sessions for a Service whose process is
-// the only one that creates, renews and ends logon sessions in its store
-// (Service.SoleWriter). Every change this process makes to a session goes
-// through the Service, which keeps the cache in step, so a cached session is
-// the stored one and a request by token needs no store read.
+// sessionCache remembers live logon sessions, so that a request by token
+// needs no store read. It is used by a Service that hears of every change
+// to the store's logon sessions: either its process is the only one that
+// creates, renews and ends them (Service.SoleWriter), so that every change
+// goes through the Service, which keeps the cache in step; or the store
+// tells it of the changes that other processes make (emcdp.ChangeFeed),
+// which reach change.
+//
+// A session read from the store is kept only with the ticket taken before
+// it was read: a change heard in between raises the generation, and the
+// session, which may have been read before a logoff committed, is not kept.
+// A kept session's LastSeen is never later than the stored one (a renewal
+// elsewhere moves only the stored one), so it may expire sooner here, never
+// later; the Service then reads it again from the store.
 type sessionCache struct {
-	mu sync.Mutex
-	m  map[emcdp.ID]emcdp.LogonSession
+	mu  sync.Mutex
+	m   map[emcdp.ID]emcdp.LogonSession
+	gen uint64
+	// byKey finds a kept session by its LogonSessionKey, the name under
+	// which a feed reports a logoff; only a fed cache (keyed) fills it.
+	keyed bool
+	byKey map[[32]byte]emcdp.ID
 }
 
 func (c *sessionCache) get(id emcdp.ID) (emcdp.LogonSession, bool) {
@@ -28,13 +42,26 @@ func (c *sessionCache) get(id emcdp.ID) (emcdp.LogonSession, bool) {
 	return ls, ok
 }
 
-// put remembers ls, or drops the idle sessions to make room; when none is
-// idle the session is simply not remembered.
-func (c *sessionCache) put(ls emcdp.LogonSession, idleBefore time.Time) {
+// ticket returns the generation to pass to put for a session about to be
+// read from the store.
+func (c *sessionCache) ticket() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put remembers ls unless a change was heard since ticket t, or drops the
+// idle sessions to make room; when none is idle the session is simply not
+// remembered.
+func (c *sessionCache) put(t uint64, ls emcdp.LogonSession, idleBefore time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t != c.gen {
+		return
+	}
 	if c.m == nil {
 		c.m = make(map[emcdp.ID]emcdp.LogonSession)
+		c.byKey = make(map[[32]byte]emcdp.ID)
 	}
 	if _, ok := c.m[ls.ID]; !ok && len(c.m) >= maxCachedSessions {
 		c.dropIdleLocked(idleBefore)
@@ -43,12 +70,68 @@ func (c *sessionCache) put(ls emcdp.LogonSession, idleBefore time.Time) {
 		}
 	}
 	c.m[ls.ID] = ls
+	if c.keyed {
+		c.byKey[[32]byte(emcdp.LogonSessionKey(ls.ID))] = ls.ID
+	}
 }
 
+// keyByHash makes the cache findable by LogonSessionKey from now on (a fed
+// cache); it forgets what it held, which was not indexed.
+func (c *sessionCache) keyByHash() {
+	c.mu.Lock()
+	c.gen++
+	c.keyed, c.m, c.byKey = true, nil, nil
+	c.mu.Unlock()
+}
+
+// drop forgets session id, and that a read of it may be under way.
 func (c *sessionCache) drop(id emcdp.ID) {
 	c.mu.Lock()
-	delete(c.m, id)
+	c.gen++
+	c.dropLocked(id)
 	c.mu.Unlock()
+}
+
+func (c *sessionCache) dropLocked(id emcdp.ID) {
+	if _, ok := c.m[id]; !ok {
+		return
+	}
+	delete(c.m, id)
+	if c.keyed {
+		delete(c.byKey, [32]byte(emcdp.LogonSessionKey(id)))
+	}
+}
+
+// forget drops every session.
+func (c *sessionCache) forget() {
+	c.mu.Lock()
+	c.gen++
+	c.m, c.byKey = nil, nil
+	c.mu.Unlock()
+}
+
+// change applies a change heard from the store's feed: a cleared store or
+// a feed that stopped or started hearing drops everything, a logoff the
+// session, a removal of idle sessions those last seen before its bound.
+func (c *sessionCache) change(ch emcdp.Change) {
+	if !ch.All && len(ch.Logons) == 0 && ch.LogonsBefore.IsZero() {
+		return
+	}
+	if ch.All {
+		c.forget()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, k := range ch.Logons {
+		if id, ok := c.byKey[k]; ok {
+			c.dropLocked(id)
+		}
+	}
+	if !ch.LogonsBefore.IsZero() {
+		c.dropIdleLocked(ch.LogonsBefore)
+	}
 }
 
 // dropIdle forgets the sessions last seen before t.
@@ -61,7 +144,7 @@ func (c *sessionCache) dropIdle(t time.Time) {
 func (c *sessionCache) dropIdleLocked(t time.Time) {
 	for id, ls := range c.m {
 		if ls.LastSeen.Before(t) {
-			delete(c.m, id)
+			c.dropLocked(id)
 		}
 	}
 }
@@ -74,10 +157,13 @@ const renewalSlots = 256
 // renewals remembers, for a few sessions, when this process last began to
 // write their LastSeen. Requests that read a session while its renewal is on
 // the way see the old LastSeen; without this every one of them would write
-// it again. A session is still read from the store on every request, so
-// skipping a renewal never keeps a session alive that was ended elsewhere,
-// and the stored LastSeen is never more than TouchInterval behind the last
-// request, as without it.
+// it again. Skipping a renewal never keeps a session alive that was ended
+// elsewhere (the session is still read from the store, or kept only while
+// every logoff is heard, see sessionCache), and the stored LastSeen is never
+// more than TouchInterval behind the last request, as without it. Where the
+// session is kept in memory, each renewal also moves the kept LastSeen, so
+// that the requests within the interval neither read nor write: one renewal
+// per session, process and interval.
 type renewals struct {
 	slots [renewalSlots]struct {
 		mu sync.Mutex

@@ -285,39 +285,47 @@ func TestTwoReplicas(t *testing.T) {
 		t.Errorf("task session at the first replica differs: %d\n%s\nsecond replica:\n%s", status, body2, body)
 	}
 
-	// A change made outside both replicas shows at once in the task
-	// session each serves by id (which reads it with the logon session).
+	// A change made outside both replicas, announced on the change feed in
+	// its transaction as every writer of the store does, shows in the task
+	// session each serves by id once the notification has arrived.
 	renamed := "renamed by another writer"
 	conn, err := pgx.Connect(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = conn.Exec(context.Background(), "UPDATE task_sessions SET vm_display_name = $1 WHERE id = $2", renamed, m[2])
+	err = pgx.BeginFunc(context.Background(), conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), "UPDATE task_sessions SET vm_display_name = $1 WHERE id = $2", renamed, m[2]); err != nil {
+			return err
+		}
+		_, err := tx.Exec(context.Background(), "SELECT pg_notify('emcdp_changes', 'T' || replace($1, '-', ''))", m[2])
+		return err
+	})
 	conn.Close(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []*replica{a, b} {
 		u := strings.Replace(href, b.base, r.base, 1)
-		if status, _, body = do(t, "GET", u+"?format=Entity", auth); status != http.StatusOK || !strings.Contains(body, renamed) {
-			t.Errorf("task session at %s after the change: %d %s", r.base, status, body)
-		}
+		eventually(t, "the change at "+r.base, func() (bool, string) {
+			status, _, body := do(t, "GET", u+"?format=Entity", auth)
+			return status == http.StatusOK && strings.Contains(body, renamed), body
+		})
 	}
 
 	// Log off at the second replica; the first then refuses the token, for
-	// a query and for a task session by id alike.
+	// a query and for a task session by id alike, once the notification of
+	// the logoff has arrived.
 	status, _, body = do(t, "DELETE", b.base+"/logonSessions/"+id, auth)
 	if status != http.StatusNoContent {
 		t.Fatalf("logoff at the second replica: %d %s", status, body)
 	}
 	for _, r := range []*replica{a, b} {
-		if status, _, body = do(t, "GET", r.base+"/query?type=CdpReplicaTaskSession", auth); status != http.StatusUnauthorized {
-			t.Errorf("%s after logoff: %d %s; want 401", r.base, status, body)
-		}
 		u := strings.Replace(href, b.base, r.base, 1)
-		if status, _, body = do(t, "GET", u, auth); status != http.StatusUnauthorized {
-			t.Errorf("task session at %s after logoff: %d %s; want 401", r.base, status, body)
-		}
+		eventually(t, "the logoff at "+r.base, func() (bool, string) {
+			s1, _, b1 := do(t, "GET", r.base+"/query?type=CdpReplicaTaskSession", auth)
+			s2, _, b2 := do(t, "GET", u, auth)
+			return s1 == http.StatusUnauthorized && s2 == http.StatusUnauthorized, b1 + b2
+		})
 	}
 
 	// Failures at either replica count towards one lockout (3 here): after
@@ -335,4 +343,22 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	// Another user is not affected.
 	logon(t, b, "operator", password)
+}
+
+// eventually polls ok for up to 20 s, the time a replica's change feed may
+// take on a loaded machine to deliver a notification.
+func eventually(t *testing.T, what string, ok func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		done, last := ok()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s not seen within 20 s; last answer:\n%s", what, last)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

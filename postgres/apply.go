@@ -25,7 +25,8 @@ var addDays = sqlgen.AddCount(&sqlgen.Postgres)
 // with their includes (Batch.EachWrite), the removal of old sessions, then
 // meta. Updating a session that does not exist fails the batch with an
 // error wrapping emcdp.ErrNotFound; inserting one that exists fails it with
-// an error wrapping ErrDuplicate.
+// an error wrapping ErrDuplicate. A batch that changes existing task
+// sessions (emcdp.ChangeOf) announces it on the change feed at commit.
 func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	if err := db.check(); err != nil {
 		return err
@@ -43,6 +44,11 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 	for _, step := range []func(*emcdp.Batch) error{a.finishTasks, a.kinds, a.meta} {
 		if err := step(b); err != nil {
 			return err
+		}
+	}
+	if ch, ok := emcdp.ChangeOf(b); ok {
+		if err := notify(ctx, tx, ch); err != nil {
+			return mapErr(err, "notify")
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

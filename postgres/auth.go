@@ -148,20 +148,30 @@ func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time)
 	return nil
 }
 
+// deleteLogon removes a logon session, announces it on the change feed
+// (feed.go) in the same statement, and so in the same transaction, and
+// counts the rows removed.
+const deleteLogon = `WITH d AS (DELETE FROM logon_sessions WHERE id_hash = $1 RETURNING 1)
+	SELECT (SELECT count(*) FROM d) FROM pg_notify('` + feedChannel + `', '` + noteLogon + `' || encode($1, 'hex'))`
+
 // DeleteLogonSession removes a logon session; ErrNotFound when there was none.
 func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE id_hash = $1", emcdp.LogonSessionKey(id))
-	if err != nil {
+	var n int64
+	if err := db.pool.QueryRow(ctx, deleteLogon, emcdp.LogonSessionKey(id)).Scan(&n); err != nil {
 		return mapErr(err, "delete logon session")
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return emcdp.ErrNotFound
 	}
 	return nil
 }
+
+// deleteLogonsBefore is deleteLogon for the sessions last seen before $1.
+const deleteLogonsBefore = `WITH d AS (DELETE FROM logon_sessions WHERE last_seen < $1 RETURNING 1)
+	SELECT (SELECT count(*) FROM d) FROM pg_notify('` + feedChannel + `', '` + noteLogonsBefore + `' || $1::bigint)`
 
 // DeleteLogonSessionsBefore removes the sessions last seen before t and
 // returns how many it removed.
@@ -169,11 +179,11 @@ func (db *DB) DeleteLogonSessionsBefore(ctx context.Context, t time.Time) (int, 
 	if err := db.check(); err != nil {
 		return 0, err
 	}
-	tag, err := db.pool.Exec(ctx, "DELETE FROM logon_sessions WHERE last_seen < $1", sqlgen.Nanos(t))
-	if err != nil {
+	var n int64
+	if err := db.pool.QueryRow(ctx, deleteLogonsBefore, sqlgen.Nanos(t)).Scan(&n); err != nil {
 		return 0, mapErr(err, "delete logon sessions")
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
 }
 
 // addFailure records a failure and counts the user's failures since a time in

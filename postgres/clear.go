@@ -8,8 +8,9 @@ import (
 )
 
 // Clear empties the store of everything but its users, in one transaction:
-// readers see the whole world or none. The control plane's reset uses it
-// before seeding the world again.
+// readers see the whole world or none, and every replica hears of it on the
+// change feed at commit. The control plane's reset uses it before seeding
+// the world again.
 func (db *DB) Clear(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
@@ -32,6 +33,9 @@ func (db *DB) Clear(ctx context.Context) error {
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM "+sqlgen.CountsTable); err != nil {
 		return mapErr(err, "clear counts by day")
+	}
+	if err := notify(ctx, tx, emcdp.Change{All: true}); err != nil {
+		return mapErr(err, "notify clear")
 	}
 	return mapErr(tx.Commit(ctx), "commit clear")
 }

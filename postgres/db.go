@@ -34,7 +34,13 @@ type DB struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
 
-	emcdp.Changes // tells this process's caches what Apply and Clear changed
+	emcdp.Changes // tells this process's caches what Apply and Clear changed, and what the feed heard
+
+	// The change feed (feed.go): the connection settings of its own
+	// connection, whether Listen started it, and whether it listens now.
+	listenCfg *pgx.ConnConfig
+	feeding   atomic.Bool
+	listening atomic.Bool
 
 	// Background maintenance (VACUUM ANALYZE after bulk inserts).
 	stop       context.CancelFunc
@@ -45,7 +51,10 @@ type DB struct {
 	running    bool       // a maintenance run is in progress
 }
 
-var _ emcdp.Store = (*DB)(nil)
+var (
+	_ emcdp.Store      = (*DB)(nil)
+	_ emcdp.ChangeFeed = (*DB)(nil)
+)
 
 // ErrDuplicate is wrapped by the error of a batch that inserts a session whose
 // id already exists, and of a logon session created twice.
@@ -96,7 +105,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, listenCfg: cfg.ConnConfig.Copy()}
 	db.bg, db.stop = context.WithCancel(context.Background())
 	return db, nil
 }

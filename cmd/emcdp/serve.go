@@ -20,6 +20,7 @@ import (
 	"github.com/emcdp/emcdp/api"
 	"github.com/emcdp/emcdp/auth"
 	"github.com/emcdp/emcdp/control"
+	"github.com/emcdp/emcdp/postgres"
 	"github.com/emcdp/emcdp/server"
 	"github.com/emcdp/emcdp/sim"
 	"github.com/emcdp/emcdp/wire"
@@ -177,6 +178,12 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	log.Info("store open", "store", desc)
+	// A shared database tells every replica of the others' writes through
+	// its change feed; while the feed listens, the caches below are on.
+	shared, fed := st.(*postgres.DB)
+	if fed {
+		shared.Listen()
+	}
 
 	world, haveWorld, err := c.world(ctx, st, &f, log)
 	if err != nil {
@@ -209,9 +216,10 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			// writable anyway, rather than in a temporary folder that a
 			// read-only root filesystem lacks.
 			SpillDir: f.store.Data,
-			// As sole writer, this process hears of every change to the
-			// store, so ended task sessions' answers may be kept.
-			BodyCacheBytes: bodyCacheBytes(soleWriter),
+			// As sole writer, or through the feed, this process hears of
+			// every change to the store, so ended task sessions' answers
+			// may be kept.
+			BodyCacheBytes: bodyCacheBytes(soleWriter || fed),
 		},
 		HTTP: api.ServerConfig{
 			Addr: f.listen, HTTPAddr: f.httpListen,
@@ -379,9 +387,9 @@ func randomPassword(n int) (string, error) {
 }
 
 // bodyCacheBytes is the body cache of the API (api.Config.BodyCacheBytes):
-// on only when this process is the store's sole writer.
-func bodyCacheBytes(soleWriter bool) int {
-	if !soleWriter {
+// on only when this process hears of every change to the store.
+func bodyCacheBytes(hears bool) int {
+	if !hears {
 		return 0
 	}
 	return api.DefaultBodyCacheBytes
