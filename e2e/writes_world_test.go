@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWritesWorld checks that the simulated world reacts to CDP policy
@@ -26,12 +30,18 @@ func writesWorld(t *testing.T, bin, db string) {
 	const token = "world-control-token"
 	r := serve(t, bin, db, "--control", "--control-token", token, "--task-delay", "0")
 	root := strings.TrimSuffix(r.base, "/api")
-	clock := func(body string) {
+	// clock changes the world clock and returns the world time.
+	clock := func(body string) time.Time {
 		t.Helper()
 		status, _, b := doBody(t, "POST", root+"/_emcdp/clock", map[string]string{"Authorization": "Bearer " + token}, body)
 		if status != http.StatusOK {
 			t.Fatalf("clock %s: %d %s", body, status, b)
 		}
+		var st struct{ Now time.Time }
+		if err := json.Unmarshal([]byte(b), &st); err != nil {
+			t.Fatalf("clock %s: %v", body, err)
+		}
+		return st.Now
 	}
 	clock(`{"paused": true}`)
 	c := &wclient{t: t, base: r.base}
@@ -110,27 +120,94 @@ func writesWorld(t *testing.T, bin, db string) {
 	}
 
 	// A job whose schedule is toggled off starts no run for two days, and
-	// runs again once toggled on.
+	// runs again once toggled on. Each toggle is made an hour before a
+	// scheduled start, whatever day the test runs on, so that both windows
+	// hold one; runs are told by their creation times, since retention
+	// keeps the number of sessions flat.
 	var job map[string]any
 	for _, j := range c.get("/jobs?format=Entity")["Jobs"].([]any) {
-		if m := j.(map[string]any); m["JobType"] == "Backup" && m["ScheduleEnabled"] == true {
+		if m := j.(map[string]any); m["JobType"] == "Backup" && m["ScheduleEnabled"] == true && daily(m)["Enabled"] == true {
 			job = m
 		}
 	}
+	if job == nil {
+		t.Fatal("no daily backup job with its schedule on")
+	}
 	jpath := strings.TrimSuffix(job["Href"].(string), "?format=Entity")
-	runs := func() int { return len(c.get(jpath + "/backupSessions")["Refs"].([]any)) }
-	ok(t, c.write("POST", jpath+"?action=toggleScheduleEnabled", "", ""), true, "Ok")
-	n0 := runs()
-	clock(`{"advance": "48h"}`)
-	if n := runs(); n != n0 {
-		t.Errorf("a job toggled off ran %d times in two days", n-n0)
+	// runs lists the start times of the job's sessions created in [from, to).
+	runs := func(from, to time.Time) []time.Time {
+		t.Helper()
+		var out []time.Time
+		for _, s := range c.get(jpath + "/backupSessions?format=Entity")["BackupJobSessions"].([]any) {
+			at, err := time.Parse(time.RFC3339Nano, s.(map[string]any)["CreationTimeUTC"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !at.Before(from) && at.Before(to) {
+				out = append(out, at)
+			}
+		}
+		sort.Slice(out, func(a, b int) bool { return out[a].Before(out[b]) })
+		return out
+	}
+	// toggle advances the clock to an hour before the next scheduled start
+	// and toggles the job's schedule there, returning the instant.
+	toggle := func() time.Time {
+		t.Helper()
+		now := clock(`{}`)
+		clock(fmt.Sprintf(`{"advance": %q}`, nextRun(job, now.Add(time.Hour)).Add(-time.Hour).Sub(now).Truncate(time.Second)))
+		ok(t, c.write("POST", jpath+"?action=toggleScheduleEnabled", "", ""), true, "Ok")
+		return clock(`{}`)
+	}
+	off := toggle()
+	on := clock(`{"advance": "48h"}`)
+	if n := runs(off, on); len(n) != 0 {
+		t.Errorf("a job toggled off at %v ran in the next two days: %v", off, n)
 	}
 	if j := c.get(jpath + "?format=Entity"); j["ScheduleEnabled"] != false || j["NextRun"] != nil {
 		t.Errorf("two days after the toggle the job reads ScheduleEnabled=%v NextRun=%v", j["ScheduleEnabled"], j["NextRun"])
 	}
-	ok(t, c.write("POST", jpath+"?action=toggleScheduleEnabled", "", ""), true, "Ok")
-	clock(`{"advance": "48h"}`)
-	if n := runs(); n <= n0 {
-		t.Errorf("a job toggled on again did not run in two days (%d runs, %d before)", n, n0)
+	on = toggle()
+	end := clock(`{"advance": "48h"}`)
+	got := runs(on, end)
+	for slot := nextRun(job, on); slot.Before(end); slot = nextRun(job, slot) {
+		started := false
+		for _, at := range got {
+			started = started || !at.Before(slot) && at.Before(slot.Add(2*time.Minute))
+		}
+		if !started {
+			t.Errorf("a job toggled on again at %v did not start at %v (its runs since: %v)", on, slot, got)
+		}
 	}
+	j := c.get(jpath + "?format=Entity")
+	if next, _ := j["NextRun"].(string); j["ScheduleEnabled"] != true || next != nextRun(job, end).Format(time.RFC3339) {
+		t.Errorf("at %v the job toggled on reads ScheduleEnabled=%v NextRun=%v; want %v", end, j["ScheduleEnabled"], j["NextRun"], nextRun(job, end))
+	}
+}
+
+// daily is the OptionsDaily of a job read as an entity.
+func daily(job map[string]any) map[string]any {
+	o, _ := job["JobScheduleOptions"].(map[string]any)
+	std, _ := o["Standart"].(map[string]any)
+	d, _ := std["OptionsDaily"].(map[string]any)
+	return d
+}
+
+// nextRun is the first start of a daily job's schedule after t, computed
+// from its OptionsDaily (days and time, UTC).
+func nextRun(job map[string]any, t time.Time) time.Time {
+	d := daily(job)
+	at, err := time.Parse(time.RFC3339, d["Time"].(string))
+	if err != nil {
+		return time.Time{}
+	}
+	days := map[string]bool{}
+	for _, n := range d["Days"].([]any) {
+		days[n.(string)] = true
+	}
+	s := t.UTC().Truncate(24 * time.Hour).Add(at.Sub(at.Truncate(24 * time.Hour)))
+	for !s.After(t) || !days[s.Weekday().String()] {
+		s = s.Add(24 * time.Hour)
+	}
+	return s
 }

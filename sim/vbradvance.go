@@ -94,8 +94,8 @@ func (s *vbrState) apply(je *jobEvent, out *emitter) {
 	case "toggle":
 		if je.ev.Enabled != nil {
 			s.enabled[je.job] = *je.ev.Enabled
-			if *je.ev.Enabled && g != nil {
-				g.schedule(je.ev.At)
+			if g != nil {
+				g.toggle(*je.ev.Enabled, je.ev.At)
 			}
 		}
 	case "start", "retry":
@@ -109,6 +109,37 @@ func (s *vbrState) apply(je *jobEvent, out *emitter) {
 	case "clone":
 		s.addClone(g, s.clones[je.ev.Session], je.ev.At)
 	}
+}
+
+// toggle turns the job's schedule off or on at at. A run is told from the
+// schedule by its slot (a retry by its start), not by its start, which lags
+// the slot by up to 90 s as VBR's launch does: a run whose slot came before
+// the schedule went off still starts, and none whose slot passed while it
+// was off does, even when its start falls after the toggle on.
+func (g *jobGen) toggle(on bool, at time.Time) {
+	if !on {
+		g.off = at
+		return
+	}
+	for g.next != nil && g.offDue() && !g.due().After(at) {
+		g.drop()
+	}
+	g.off = time.Time{}
+	g.schedule(at)
+}
+
+// due is when the next run is due: its slot, or the start of a retry or of
+// a continuous job's run.
+func (g *jobGen) due() time.Time {
+	if g.next.retry || g.j.continuous {
+		return g.next.start
+	}
+	return g.lastSlot // the slot of the run drawn last, which is next
+}
+
+// offDue reports whether the next run came due while the schedule was off.
+func (g *jobGen) offDue() bool {
+	return !g.off.IsZero() && g.due().After(g.off)
 }
 
 // jobAt is a job's row at t, with the schedule flag the writes left.
@@ -132,12 +163,6 @@ func (s *vbrState) advanceTo(ctx context.Context, t2 time.Time, out *emitter, li
 	}
 	a := s.at
 	for _, g := range s.gens {
-		if on, ok := s.enabled[g.j.row.ID]; ok && !on {
-			// a toggled-off schedule starts no run: the runs due are dropped
-			for g.next != nil && !g.next.start.After(t2) {
-				g.drop()
-			}
-		}
 		g.advance(a, t2, out)
 		if err := out.maybeFlush(ctx); err != nil {
 			return err
@@ -201,7 +226,7 @@ func (g *jobGen) advance(a, t2 time.Time, out *emitter) {
 		var run *vrun
 		switch {
 		case g.next != nil && !g.next.start.After(t2) && (len(g.pending) == 0 || !g.pending[0].start.Before(g.next.start)):
-			if g.busy(g.next.start) {
+			if g.busy(g.next.start) || g.offDue() {
 				g.drop()
 				continue
 			}

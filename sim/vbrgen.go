@@ -126,10 +126,11 @@ type jobGen struct {
 	warn     float64 // share of warning episodes
 	chains   []chain
 	used     int64
-	hasPoint []bool // per VM: a restore point was drawn
-	retries  int    // retries so far after the last scheduled run
-	last     *vrun  // the last scheduled run or automatic retry started
-	manual   *vrun  // the last run a write started
+	hasPoint []bool    // per VM: a restore point was drawn
+	retries  int       // retries so far after the last scheduled run
+	last     *vrun     // the last scheduled run or automatic retry started
+	manual   *vrun     // the last run a write started
+	off      time.Time // when a write turned the schedule off; zero while on
 	lastSlot time.Time
 	fullDate time.Time // the last date a synthetic full was drawn for
 }
