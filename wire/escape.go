@@ -37,58 +37,62 @@ func appendBool(dst []byte, v bool) []byte {
 	return append(dst, "false"...)
 }
 
-// xmlSafe[c] is true for ASCII bytes that are written as they are, in both
-// text and attribute values.
-var xmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = true
+// escTable tells, for each byte, whether it is written as it is and, for an
+// ASCII byte that is not, what replaces it. Bytes from utf8.RuneSelf up are
+// never safe: they start a multi-byte sequence that must be decoded. Scanning
+// with one table lookup per byte and appending runs of safe bytes in bulk
+// keeps the common case (nothing to escape) cheap.
+type escTable struct {
+	safe [256]bool
+	esc  [utf8.RuneSelf]string
+}
+
+// scan returns the index of the first byte of s from i on that is not safe,
+// or len(s).
+func (t *escTable) scan(s string, i int) int {
+	for i < len(s) && t.safe[s[i]] {
+		i++
 	}
-	for _, c := range `&<>"` {
-		t[c] = false
+	return i
+}
+
+// newXMLTable returns the table of XML text (attr false) or attribute values.
+func newXMLTable(attr bool) *escTable {
+	t := new(escTable)
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t.safe[c] = c >= 0x20
+		t.esc[c] = "\uFFFD"
+	}
+	for c, e := range map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\n': "&#xA;", '\r': "&#xD;", '\t': "&#x9;"} {
+		t.safe[c], t.esc[c] = false, e
+	}
+	if !attr {
+		t.safe['"'], t.safe['\n'], t.safe['\t'] = true, true, true
 	}
 	return t
-}()
+}
+
+var xmlText, xmlAttr = newXMLTable(false), newXMLTable(true)
 
 // appendXMLText appends s escaped for XML character data.
-func appendXMLText(dst []byte, s string) []byte { return appendXML(dst, s, false) }
+func appendXMLText(dst []byte, s string) []byte { return appendXML(dst, s, xmlText) }
 
 // appendXMLAttr appends s escaped for a double-quoted XML attribute value.
-func appendXMLAttr(dst []byte, s string) []byte { return appendXML(dst, s, true) }
+func appendXMLAttr(dst []byte, s string) []byte { return appendXML(dst, s, xmlAttr) }
 
 // appendXML escapes s the way .NET's XmlWriter does: &, <, > always; the
 // double quote in attributes; tab, newline and carriage return in attributes
 // and carriage return in text as character references, so that they survive a
 // parser's normalisation. Characters XML 1.0 cannot carry (other control
 // characters, U+FFFE, U+FFFF) and invalid UTF-8 become U+FFFD, so the output
-// is always well-formed.
-func appendXML(dst []byte, s string, attr bool) []byte {
+// is always well-formed. t is xmlText or xmlAttr.
+func appendXML(dst []byte, s string, t *escTable) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if xmlSafe[c] || (c == '"' && !attr) || ((c == '\n' || c == '\t') && !attr) {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '&':
-				dst = append(dst, "&amp;"...)
-			case '<':
-				dst = append(dst, "&lt;"...)
-			case '>':
-				dst = append(dst, "&gt;"...)
-			case '"':
-				dst = append(dst, "&quot;"...)
-			case '\n':
-				dst = append(dst, "&#xA;"...)
-			case '\r':
-				dst = append(dst, "&#xD;"...)
-			case '\t':
-				dst = append(dst, "&#x9;"...)
-			default:
-				dst = append(dst, "\uFFFD"...)
-			}
+			dst = append(dst, t.esc[c]...)
 			i++
 			start = i
 			continue
@@ -97,9 +101,7 @@ func appendXML(dst []byte, s string, attr bool) []byte {
 		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, "\uFFFD"...)
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}
@@ -119,36 +121,30 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// jsonChars is the table of JSON string characters: control characters as
+// \b \f \n \r \t by name and others as \u00xx, the quote and the backslash
+// escaped; the rest of ASCII is safe.
+var jsonChars = func() *escTable {
+	t := new(escTable)
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t.safe[c] = c >= 0x20
+		t.esc[c] = `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
+	}
+	for c, e := range map[byte]string{'"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`} {
+		t.safe[c], t.esc[c] = false, e
+	}
+	return t
+}()
+
 // appendJSONChars appends the escaped characters of s without quotes.
 func appendJSONChars(dst []byte, s string) []byte {
+	t := jsonChars
 	start := 0
-	for i := 0; i < len(s); {
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"':
-				dst = append(dst, `\"`...)
-			case '\\':
-				dst = append(dst, `\\`...)
-			case '\b':
-				dst = append(dst, `\b`...)
-			case '\f':
-				dst = append(dst, `\f`...)
-			case '\n':
-				dst = append(dst, `\n`...)
-			case '\r':
-				dst = append(dst, `\r`...)
-			case '\t':
-				dst = append(dst, `\t`...)
-			default:
-				dst = append(dst, `\u00`...)
-				dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
-			}
+			dst = append(dst, t.esc[c]...)
 			i++
 			start = i
 			continue
