@@ -39,36 +39,72 @@ func appendBool(dst []byte, v bool) []byte {
 
 // escTable tells, for each byte, whether it is written as it is and, for an
 // ASCII byte that is not, what replaces it. Bytes from utf8.RuneSelf up are
-// never safe: they start a multi-byte sequence that must be decoded. Scanning
-// with one table lookup per byte and appending runs of safe bytes in bulk
-// keeps the common case (nothing to escape) cheap.
+// never safe: they start a multi-byte sequence that must be decoded. The
+// printable ASCII bytes that are not safe are also in special, each repeated
+// in every byte of a word (a set of fewer than four repeats one), so that
+// scan can test eight bytes at a time.
 type escTable struct {
-	safe [256]bool
-	esc  [utf8.RuneSelf]string
+	safe    [256]bool
+	esc     [utf8.RuneSelf]string
+	special [4]uint64
+}
+
+const (
+	swarLow  = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// newEscTable returns a table whose printable ASCII is safe but for the
+// bytes of printable, escaped as esc says; control characters become what
+// control returns, unless esc names them; everything else is decoded.
+func newEscTable(printable string, esc map[byte]string, control func(c byte) string) *escTable {
+	t := new(escTable)
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t.safe[c] = c >= 0x20
+		t.esc[c] = control(byte(c))
+	}
+	for c, e := range esc {
+		t.esc[c] = e
+	}
+	for i := range t.special {
+		c := printable[i%len(printable)]
+		t.safe[c] = false
+		t.special[i] = swarLow * uint64(c)
+	}
+	return t
 }
 
 // scan returns the index of the first byte of s from i on that is not safe,
-// or len(s).
+// or len(s). It skips eight bytes at a time while none of them is a control
+// character, a byte from 0x80 up, or a special byte (an exact test: a zero
+// byte of x^special is a special byte), then goes on byte by byte.
 func (t *escTable) scan(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		y0, y1, y2, y3 := x^t.special[0], x^t.special[1], x^t.special[2], x^t.special[3]
+		m := x | (x-swarLow*0x20)&^x | (y0-swarLow)&^y0 | (y1-swarLow)&^y1 | (y2-swarLow)&^y2 | (y3-swarLow)&^y3
+		if m&swarHigh != 0 {
+			break
+		}
+	}
 	for i < len(s) && t.safe[s[i]] {
 		i++
 	}
 	return i
 }
 
-// newXMLTable returns the table of XML text (attr false) or attribute values.
+// newXMLTable returns the table of XML text (attr false) or attribute
+// values: control characters XML cannot carry become U+FFFD.
 func newXMLTable(attr bool) *escTable {
-	t := new(escTable)
-	for c := 0; c < utf8.RuneSelf; c++ {
-		t.safe[c] = c >= 0x20
-		t.esc[c] = "\uFFFD"
+	esc := map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\n': "&#xA;", '\r': "&#xD;", '\t': "&#x9;"}
+	fffd := func(byte) string { return "\uFFFD" }
+	if attr {
+		return newEscTable(`&<>"`, esc, fffd)
 	}
-	for c, e := range map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\n': "&#xA;", '\r': "&#xD;", '\t': "&#x9;"} {
-		t.safe[c], t.esc[c] = false, e
-	}
-	if !attr {
-		t.safe['"'], t.safe['\n'], t.safe['\t'] = true, true, true
-	}
+	t := newEscTable("&<>", esc, fffd)
+	t.safe['\n'], t.safe['\t'] = true, true
 	return t
 }
 
@@ -124,17 +160,9 @@ func appendJSONString(dst []byte, s string) []byte {
 // jsonChars is the table of JSON string characters: control characters as
 // \b \f \n \r \t by name and others as \u00xx, the quote and the backslash
 // escaped; the rest of ASCII is safe.
-var jsonChars = func() *escTable {
-	t := new(escTable)
-	for c := 0; c < utf8.RuneSelf; c++ {
-		t.safe[c] = c >= 0x20
-		t.esc[c] = `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
-	}
-	for c, e := range map[byte]string{'"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`} {
-		t.safe[c], t.esc[c] = false, e
-	}
-	return t
-}()
+var jsonChars = newEscTable(`"\\`,
+	map[byte]string{'"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`},
+	func(c byte) string { return `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) })
 
 // appendJSONChars appends the escaped characters of s without quotes.
 func appendJSONChars(dst []byte, s string) []byte {

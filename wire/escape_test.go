@@ -132,13 +132,18 @@ func checkEscapeSame(t *testing.T, s string) {
 }
 
 // TestEscapeMatchesReference compares the escapers with the references on
-// every single byte, every byte between safe text, and the runes at the
-// edges of what is escaped, alone and in runs.
+// every byte alone and at each position of a 17-byte run of safe text (which
+// the scan reads eight bytes at a time), and on the runes at the edges of
+// what is escaped, alone and in runs.
 func TestEscapeMatchesReference(t *testing.T) {
 	for c := 0; c < 256; c++ {
-		b := string([]byte{byte(c)})
-		checkEscapeSame(t, b)
-		checkEscapeSame(t, "ab"+b+"cd"+b+b)
+		b := []byte{byte(c)}
+		checkEscapeSame(t, string(b))
+		for p := 0; p < 17; p++ {
+			s := []byte("abcdefghijklmnopq")
+			s[p] = byte(c)
+			checkEscapeSame(t, string(s))
+		}
 	}
 	for _, r := range []rune{0x7f, 0x80, 0x84, 0x85, 0x86, 0x7ff, 0x800, 0xd7ff, 0xe000, 0x2027, 0x2028, 0x2029, 0x202a,
 		0xfffd, 0xfffe, 0xffff, 0x10000, 0x10ffff} {
