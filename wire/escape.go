@@ -37,58 +37,98 @@ func appendBool(dst []byte, v bool) []byte {
 	return append(dst, "false"...)
 }
 
-// xmlSafe[c] is true for ASCII bytes that are written as they are, in both
-// text and attribute values.
-var xmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = true
+// escTable tells, for each byte, whether it is written as it is and, for an
+// ASCII byte that is not, what replaces it. Bytes from utf8.RuneSelf up are
+// never safe: they start a multi-byte sequence that must be decoded. The
+// printable ASCII bytes that are not safe are also in special, each repeated
+// in every byte of a word (a set of fewer than four repeats one), so that
+// scan can test eight bytes at a time.
+type escTable struct {
+	safe    [256]bool
+	esc     [utf8.RuneSelf]string
+	special [4]uint64
+}
+
+const (
+	swarLow  = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// newEscTable returns a table whose printable ASCII is safe but for the
+// bytes of printable, escaped as esc says; control characters become what
+// control returns, unless esc names them; everything else is decoded.
+func newEscTable(printable string, esc map[byte]string, control func(c byte) string) *escTable {
+	t := new(escTable)
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t.safe[c] = c >= 0x20
+		t.esc[c] = control(byte(c))
 	}
-	for _, c := range `&<>"` {
-		t[c] = false
+	for c, e := range esc {
+		t.esc[c] = e
+	}
+	for i := range t.special {
+		c := printable[i%len(printable)]
+		t.safe[c] = false
+		t.special[i] = swarLow * uint64(c)
 	}
 	return t
-}()
+}
+
+// scan returns the index of the first byte of s from i on that is not safe,
+// or len(s). It skips eight bytes at a time while none of them is a control
+// character, a byte from 0x80 up, or a special byte (an exact test: a zero
+// byte of x^special is a special byte), then goes on byte by byte.
+func (t *escTable) scan(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		y0, y1, y2, y3 := x^t.special[0], x^t.special[1], x^t.special[2], x^t.special[3]
+		m := x | (x-swarLow*0x20)&^x | (y0-swarLow)&^y0 | (y1-swarLow)&^y1 | (y2-swarLow)&^y2 | (y3-swarLow)&^y3
+		if m&swarHigh != 0 {
+			break
+		}
+	}
+	for i < len(s) && t.safe[s[i]] {
+		i++
+	}
+	return i
+}
+
+// newXMLTable returns the table of XML text (attr false) or attribute
+// values: control characters XML cannot carry become U+FFFD.
+func newXMLTable(attr bool) *escTable {
+	esc := map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\n': "&#xA;", '\r': "&#xD;", '\t': "&#x9;"}
+	fffd := func(byte) string { return "\uFFFD" }
+	if attr {
+		return newEscTable(`&<>"`, esc, fffd)
+	}
+	t := newEscTable("&<>", esc, fffd)
+	t.safe['\n'], t.safe['\t'] = true, true
+	return t
+}
+
+var xmlText, xmlAttr = newXMLTable(false), newXMLTable(true)
 
 // appendXMLText appends s escaped for XML character data.
-func appendXMLText(dst []byte, s string) []byte { return appendXML(dst, s, false) }
+func appendXMLText(dst []byte, s string) []byte { return appendXML(dst, s, xmlText) }
 
 // appendXMLAttr appends s escaped for a double-quoted XML attribute value.
-func appendXMLAttr(dst []byte, s string) []byte { return appendXML(dst, s, true) }
+func appendXMLAttr(dst []byte, s string) []byte { return appendXML(dst, s, xmlAttr) }
 
 // appendXML escapes s the way .NET's XmlWriter does: &, <, > always; the
 // double quote in attributes; tab, newline and carriage return in attributes
 // and carriage return in text as character references, so that they survive a
 // parser's normalisation. Characters XML 1.0 cannot carry (other control
 // characters, U+FFFE, U+FFFF) and invalid UTF-8 become U+FFFD, so the output
-// is always well-formed.
-func appendXML(dst []byte, s string, attr bool) []byte {
+// is always well-formed. t is xmlText or xmlAttr.
+func appendXML(dst []byte, s string, t *escTable) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if xmlSafe[c] || (c == '"' && !attr) || ((c == '\n' || c == '\t') && !attr) {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '&':
-				dst = append(dst, "&amp;"...)
-			case '<':
-				dst = append(dst, "&lt;"...)
-			case '>':
-				dst = append(dst, "&gt;"...)
-			case '"':
-				dst = append(dst, "&quot;"...)
-			case '\n':
-				dst = append(dst, "&#xA;"...)
-			case '\r':
-				dst = append(dst, "&#xD;"...)
-			case '\t':
-				dst = append(dst, "&#x9;"...)
-			default:
-				dst = append(dst, "\uFFFD"...)
-			}
+			dst = append(dst, t.esc[c]...)
 			i++
 			start = i
 			continue
@@ -97,9 +137,7 @@ func appendXML(dst []byte, s string, attr bool) []byte {
 		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, "\uFFFD"...)
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}
@@ -119,36 +157,22 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// jsonChars is the table of JSON string characters: control characters as
+// \b \f \n \r \t by name and others as \u00xx, the quote and the backslash
+// escaped; the rest of ASCII is safe.
+var jsonChars = newEscTable(`"\\`,
+	map[byte]string{'"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`},
+	func(c byte) string { return `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) })
+
 // appendJSONChars appends the escaped characters of s without quotes.
 func appendJSONChars(dst []byte, s string) []byte {
+	t := jsonChars
 	start := 0
-	for i := 0; i < len(s); {
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"':
-				dst = append(dst, `\"`...)
-			case '\\':
-				dst = append(dst, `\\`...)
-			case '\b':
-				dst = append(dst, `\b`...)
-			case '\f':
-				dst = append(dst, `\f`...)
-			case '\n':
-				dst = append(dst, `\n`...)
-			case '\r':
-				dst = append(dst, `\r`...)
-			case '\t':
-				dst = append(dst, `\t`...)
-			default:
-				dst = append(dst, `\u00`...)
-				dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
-			}
+			dst = append(dst, t.esc[c]...)
 			i++
 			start = i
 			continue

@@ -307,3 +307,26 @@ func BenchmarkQueryPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReferenceList writes a collection of 1000 task session
+// references, the shape of GET /api/cdpReplicaTaskSessions.
+func BenchmarkReferenceList(b *testing.B) {
+	ts := exTaskSessions(b)
+	res := &emcdp.QueryResult{Total: 1000}
+	for i := 0; i < 1000; i++ {
+		res.TaskSessions = append(res.TaskSessions, ts[i%2])
+	}
+	for _, c := range []struct {
+		name string
+		e    Encoder
+	}{{"XML", encXML}, {"JSON", encV12}} {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 0, 1<<20)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = c.e.List(buf[:0], exBase, emcdp.KindCdpReplicaTaskSession, res, Reference)
+			}
+			b.SetBytes(int64(len(buf)))
+		})
+	}
+}
