@@ -75,7 +75,8 @@ func notes(ch emcdp.Change) []string {
 }
 
 // parseNote returns the change a payload reports. A payload it cannot read
-// is reported as a change of everything.
+// is reported as a change of everything: any role that may connect can
+// NOTIFY on the channel, so a payload is untrusted input.
 func parseNote(p string) emcdp.Change {
 	all := emcdp.Change{All: true}
 	if p == "" {
@@ -104,7 +105,10 @@ func parseNote(p string) emcdp.Change {
 		return ch
 	case noteLogon:
 		var k [32]byte
-		if n, err := hex.Decode(k[:], []byte(body)); err != nil || n != len(k) || len(body) != 2*len(k) {
+		if len(body) != hex.EncodedLen(len(k)) {
+			return all // checked first: hex.Decode writes past k for a longer body
+		}
+		if _, err := hex.Decode(k[:], []byte(body)); err != nil {
 			return all
 		}
 		return emcdp.Change{Logons: [][32]byte{k}}
