@@ -230,6 +230,9 @@ type call struct {
 	// the answer is spill's spilled bytes followed by buf.
 	spill   *os.File
 	spilled int64
+	// rows holds the rows of a large collection of references, whose text
+	// follows buf (see rowSpill); spilled is then that text's length.
+	rows *rowSpill
 	// msg is the text of an Error answer (see fail).
 	msg string
 	// read is the task session read with the logon session (see
@@ -312,6 +315,22 @@ func (h *Handler) write(c *call) int {
 		return 0
 	}
 	hd["Content-Type"] = contentTypes[c.enc.Format]
+	if c.rows != nil {
+		want := int64(len(c.buf)) + c.spilled
+		hd["Content-Length"] = []string{strconv.FormatInt(want, 10)}
+		c.w.WriteHeader(c.status)
+		n, err := c.writeRows(c.w)
+		if n != want {
+			// A body of another length than the one announced must not
+			// reach the client: the connection is closed instead.
+			if errors.As(err, new(rowsError)) || err == nil {
+				h.log.Error("collection cut short after its headers; closing the connection",
+					"want_bytes", want, "sent_bytes", n, "err", err)
+			}
+			panic(http.ErrAbortHandler)
+		}
+		return int(n)
+	}
 	if c.spill != nil {
 		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
 		c.w.WriteHeader(c.status)

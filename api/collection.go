@@ -84,8 +84,15 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 		if res.Len() == listChunk {
 			next = h.readChunk(c.ctx(), *q, &emcdp.And{Terms: []emcdp.Expr{base, after(k, created, res)}})
 		}
-		c.buf = w.Items(c.buf, c.base, res)
-		err := h.spillIfLarge(c)
+		var err error
+		if c.rows != nil {
+			err = c.rows.add(res)
+		} else {
+			c.buf = w.Items(c.buf, c.base, res)
+			if !q.Refs || len(c.buf) < spillAt || c.spill != nil || !h.startRows(c, k, w) {
+				err = h.spillIfLarge(c)
+			}
+		}
 		if next == nil {
 			if err != nil {
 				return err
@@ -102,6 +109,11 @@ func (h *Handler) list(c *call, k emcdp.Kind, parent emcdp.Expr) error {
 		if res = r.res; res.Len() == 0 {
 			break
 		}
+	}
+	if c.rows != nil {
+		err := c.rows.finish(w.Close(nil))
+		c.spilled = c.rows.length()
+		return err
 	}
 	c.buf = w.Close(c.buf)
 	return nil
@@ -182,6 +194,10 @@ func (c *call) discardSpill() {
 	if c.spill != nil {
 		c.spill.Close()
 		c.spill, c.spilled = nil, 0
+	}
+	if c.rows != nil {
+		c.rows.f.Close()
+		c.rows, c.spilled = nil, 0
 	}
 }
 

@@ -22,44 +22,9 @@ import (
 // file, and requires exactly the answer wire.List gives for every row of the
 // window in collection order — no row lost, repeated or out of order.
 func TestLongCollection(t *testing.T) {
+	lc := newLongCollection(t, 2*listChunk+700)
+	st, svc, now, ps, n := lc.st, lc.svc, lc.now, lc.ps, lc.n
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "long.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 6, 20, 12, 0, 0, 0, time.UTC)
-	srv := emcdp.BackupServer{ID: emcdp.NewID(), Name: "vbr01.lab.local", Port: 9392, Version: "12.3.1.1139"}
-	pol := emcdp.CdpPolicy{ID: emcdp.NewID(), Name: "CDP Tier-1 SQL", BackupServerID: srv.ID, BackupServerName: srv.Name,
-		Platform: "VMware", Options: emcdp.DefaultCdpScheduleOptions()}
-	ps := emcdp.PolicySession{ID: emcdp.NewID(), PolicyID: pol.ID, PolicyName: pol.Name, BackupServerID: srv.ID,
-		BackupServerName: srv.Name, CreationTime: now.Add(-72 * time.Hour), State: emcdp.SessionWorking}
-	ps.Name = emcdp.SessionName(pol.Name, ps.CreationTime)
-	const n = 2*listChunk + 700
-	b := &emcdp.Batch{BackupServers: []emcdp.BackupServer{srv}, CdpPolicies: []emcdp.CdpPolicy{pol},
-		NewPolicySessions: []emcdp.PolicySession{ps}}
-	for i := 0; i < n; i++ {
-		// Three rows share each creation time, so ties straddle chunk ends.
-		created := now.Add(-time.Duration(i/3) * time.Minute)
-		vm := "vm-" + strconv.Itoa(i%40)
-		b.NewTaskSessions = append(b.NewTaskSessions, emcdp.TaskSession{
-			ID: emcdp.NewID(), Name: emcdp.SessionName(vm, created), PolicySessionID: ps.ID, PolicySessionName: ps.Name,
-			PolicyID: pol.ID, BackupServerID: srv.ID, BackupServerName: srv.Name, VmDisplayName: vm,
-			CreationTime: created, EndTime: created.Add(time.Minute), State: emcdp.TaskCompleted,
-			Result: emcdp.ResultSuccess, TotalSize: 16 << 30,
-		})
-	}
-	// One row outside the 30-day window must not appear.
-	old := b.NewTaskSessions[0]
-	old.ID, old.CreationTime = emcdp.NewID(), now.Add(-31*24*time.Hour)
-	b.NewTaskSessions = append(b.NewTaskSessions, old)
-	if err := st.Apply(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	svc := &auth.Service{Store: st, Clock: emcdp.NewManualClock(now)}
-	if err := svc.CreateUser(ctx, "reader", "Reader-Pass-1", emcdp.RolePortalUser); err != nil {
-		t.Fatal(err)
-	}
 	// The answer spills into SpillDir; the system's temporary folder is
 	// not writable, as on a read-only root filesystem.
 	t.Setenv("TMPDIR", unusableDir(t))
@@ -115,6 +80,59 @@ func TestLongCollection(t *testing.T) {
 			t.Errorf("the entity collection is %d bytes, too small to exercise the spill file (%d)", len(want), spillAt)
 		}
 	}
+}
+
+// longCollection is a store holding n task sessions of one policy session
+// within the 30-day window, three to each creation time so that ties
+// straddle chunk ends, and one outside it, with a user "reader".
+type longCollection struct {
+	st  *sqlite.DB
+	svc *auth.Service
+	now time.Time
+	ps  emcdp.PolicySession
+	n   int
+}
+
+func newLongCollection(t *testing.T, n int) *longCollection {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "long.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 6, 20, 12, 0, 0, 0, time.UTC)
+	srv := emcdp.BackupServer{ID: emcdp.NewID(), Name: "vbr01.lab.local", Port: 9392, Version: "12.3.1.1139"}
+	pol := emcdp.CdpPolicy{ID: emcdp.NewID(), Name: "CDP Tier-1 SQL", BackupServerID: srv.ID, BackupServerName: srv.Name,
+		Platform: "VMware", Options: emcdp.DefaultCdpScheduleOptions()}
+	ps := emcdp.PolicySession{ID: emcdp.NewID(), PolicyID: pol.ID, PolicyName: pol.Name, BackupServerID: srv.ID,
+		BackupServerName: srv.Name, CreationTime: now.Add(-72 * time.Hour), State: emcdp.SessionWorking}
+	ps.Name = emcdp.SessionName(pol.Name, ps.CreationTime)
+	b := &emcdp.Batch{BackupServers: []emcdp.BackupServer{srv}, CdpPolicies: []emcdp.CdpPolicy{pol},
+		NewPolicySessions: []emcdp.PolicySession{ps}}
+	for i := 0; i < n; i++ {
+		// Three rows share each creation time, so ties straddle chunk ends.
+		created := now.Add(-time.Duration(i/3) * time.Minute)
+		vm := "vm-" + strconv.Itoa(i%40)
+		b.NewTaskSessions = append(b.NewTaskSessions, emcdp.TaskSession{
+			ID: emcdp.NewID(), Name: emcdp.SessionName(vm, created), PolicySessionID: ps.ID, PolicySessionName: ps.Name,
+			PolicyID: pol.ID, BackupServerID: srv.ID, BackupServerName: srv.Name, VmDisplayName: vm,
+			CreationTime: created, EndTime: created.Add(time.Minute), State: emcdp.TaskCompleted,
+			Result: emcdp.ResultSuccess, TotalSize: 16 << 30,
+		})
+	}
+	// One row outside the 30-day window must not appear.
+	old := b.NewTaskSessions[0]
+	old.ID, old.CreationTime = emcdp.NewID(), now.Add(-31*24*time.Hour)
+	b.NewTaskSessions = append(b.NewTaskSessions, old)
+	if err := st.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	svc := &auth.Service{Store: st, Clock: emcdp.NewManualClock(now)}
+	if err := svc.CreateUser(ctx, "reader", "Reader-Pass-1", emcdp.RolePortalUser); err != nil {
+		t.Fatal(err)
+	}
+	return &longCollection{st: st, svc: svc, now: now, ps: ps, n: n}
 }
 
 // queryRecorder counts the queries of references (Query.Refs) and of whole
