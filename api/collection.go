@@ -15,10 +15,11 @@ import (
 // of listChunk rows, each chunk after the last one's position (keyset
 // paging, so rows written meanwhile neither repeat nor shift the reading),
 // and once the answer passes spillAt bytes it goes on in an unlinked
-// temporary file in Config.SpillDir, so memory stays flat however large the
-// answer grows (two chunks are in memory at once: the next is read while
-// the last is written). The answer is sent with its Content-Length once
-// complete, as clients need. When no file can be made there, the answer
+// temporary file in Config.SpillDir (a collection of references as its
+// rows, see rowSpill), so memory stays flat however large the answer
+// grows (two chunks are in memory at once: the next is read while the last
+// is written). The answer is sent with its Content-Length once complete,
+// as clients need. When no file can be made there, the answer
 // stays in memory up to maxMemoryAnswer bytes, and a larger one is refused
 // with 503.
 const (
