@@ -119,9 +119,15 @@ func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 // no busy timeout, a reader still using the WAL only leaves part of it for a
 // later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
 // it is not reported.
+//
+// A bulk load is not idle between its batches, though a batch of 50,000 rows
+// takes longer to write than idleCheckpointWait: the checkpoint, waiting for
+// the writer, ran after most of them, and dropped the cache that holds the
+// primary keys the next batch writes into, which then read them back from the
+// file. It waits for EndBulk, which schedules it.
 func (db *DB) idleCheckpoint() {
 	db.mu.Lock()
-	run := db.sinceCkpt >= idleCheckpointRows
+	run := db.sinceCkpt >= idleCheckpointRows && !db.bulk.Load()
 	if run {
 		db.sinceCkpt = 0
 	}

@@ -33,11 +33,14 @@ const bulkCacheKiB = 128 * 1024
 // BeginBulk prepares the store for a large insert into its session tables:
 // it drops their non-unique secondary indexes (recording them first) and
 // enlarges the writer's page cache. EndBulk undoes both. Constraints (ids,
-// uniqueness) are kept, so the writes are checked as before.
+// uniqueness) are kept, so the writes are checked as before. Until EndBulk,
+// the C allocator's free pages are not handed back (see trimTick) and the
+// WAL is not checkpointed when writing seems to pause (see idleCheckpoint).
 func (db *DB) BeginBulk(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
+	db.bulk.Store(true)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin bulk")
@@ -91,11 +94,18 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 
 // EndBulk gives the writer back its usual page cache, builds the indexes
 // BeginBulk dropped and refreshes the planner statistics of their tables.
-// It does nothing more when no bulk load is pending.
+// It does nothing more when no bulk load is pending. Then it hands back the
+// memory the bulk load freed, lets trimLoop do so again, and schedules the
+// idle checkpoint that the bulk load held back.
 func (db *DB) EndBulk(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
+	defer func() {
+		db.bulk.Store(false)
+		db.releaseWriterCache()
+		db.afterWrite(ctx, 0, 0) // the idle checkpoint the bulk load held back
+	}()
 	if _, err := db.w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(writerCacheKiB)); err != nil {
 		return mapErr(err, "cache size")
 	}

@@ -35,6 +35,7 @@ type DB struct {
 	path   string
 	closed atomic.Bool
 	trim   chan struct{} // closed by Close to stop trimLoop
+	bulk   atomic.Bool   // between BeginBulk and EndBulk: trimLoop pauses
 
 	emcdp.Changes // tells this process's caches what Apply and Clear changed
 
@@ -149,7 +150,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.releaseWriterCache()
 	db.trim = make(chan struct{})
-	go trimLoop(db.trim)
+	go db.trimLoop(db.trim)
 	return db, nil
 }
 

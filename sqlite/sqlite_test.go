@@ -62,6 +62,43 @@ func TestIdleCheckpoint(t *testing.T) {
 	}
 }
 
+// TestBulkHoldsIdleCheckpoint: pauses between the batches of a bulk load do
+// not checkpoint the WAL (nor drop the writer's cache); EndBulk schedules the
+// checkpoint, which then truncates it.
+func TestBulkHoldsIdleCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	defer db.Close()
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := storetest.Generate(ctx, db, 2*idleCheckpointRows, 4000, false); err != nil {
+		t.Fatal(err)
+	}
+	wal := db.Path() + "-wal"
+	time.Sleep(3 * idleCheckpointWait)
+	if fi, err := os.Stat(wal); err != nil || fi.Size() == 0 {
+		t.Fatalf("the WAL was checkpointed during the bulk load (%v)", err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * idleCheckpointWait)
+	for {
+		fi, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL still holds %d bytes %v after EndBulk", fi.Size(), 10*idleCheckpointWait)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // TestApplyErrors checks the errors of a failed batch and that it leaves
 // nothing behind: rows, row counts and meta stay as they were, and the
 // prepared statements keep working for the next batch.

@@ -13,7 +13,7 @@ import (
 func trimLoops() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return bytes.Count(buf, []byte("sqlite.trimLoop("))
+	return bytes.Count(buf, []byte("sqlite.(*DB).trimLoop("))
 }
 
 // TestTrimWhileOpen: an open store hands the C allocator's free pages back
@@ -50,7 +50,7 @@ func TestReleaseFreed(t *testing.T) {
 	}
 	done := make(chan struct{})
 	ended := make(chan struct{})
-	go func() { trimLoop(done); close(ended) }()
+	go func() { new(DB).trimLoop(done); close(ended) }()
 	select {
 	case <-ended:
 		t.Fatal("trimLoop ended before it was told to")
@@ -58,4 +58,33 @@ func TestReleaseFreed(t *testing.T) {
 	}
 	close(done)
 	<-ended
+}
+
+// TestBulkPausesTrim: between BeginBulk and EndBulk the trim loop leaves the
+// C allocator's free pages alone, and trims again after EndBulk.
+func TestBulkPausesTrim(t *testing.T) {
+	if !releaseFreed() {
+		t.Skip("not glibc: nothing to trim")
+	}
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "emcdp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if trimmed, _ := db.trimTick(); !trimmed {
+		t.Fatal("no trim before the bulk load")
+	}
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if trimmed, more := db.trimTick(); trimmed || !more {
+		t.Errorf("trimTick during the bulk load = %v, %v; want false, true", trimmed, more)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if trimmed, _ := db.trimTick(); !trimmed {
+		t.Error("no trim after EndBulk")
+	}
 }
