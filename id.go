@@ -2,7 +2,7 @@ package emcdp
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"io"
 )
 
@@ -85,16 +85,40 @@ func (id ID) AppendTo(b []byte) []byte {
 	return b
 }
 
+// put writes the text form into b[:36], eight digits at a time (hexWord):
+// ids are written several times into every answer, and encoding/hex's byte
+// loop was a fifth of writing a list of references.
 func (id ID) put(b []byte) {
-	hex.Encode(b[0:8], id[0:4])
+	_ = b[35]
+	binary.BigEndian.PutUint64(b[0:8], hexWord(binary.BigEndian.Uint32(id[0:4])))
 	b[8] = '-'
-	hex.Encode(b[9:13], id[4:6])
+	w := hexWord(binary.BigEndian.Uint32(id[4:8]))
+	binary.BigEndian.PutUint32(b[9:13], uint32(w>>32))
 	b[13] = '-'
-	hex.Encode(b[14:18], id[6:8])
+	binary.BigEndian.PutUint32(b[14:18], uint32(w))
 	b[18] = '-'
-	hex.Encode(b[19:23], id[8:10])
+	w = hexWord(binary.BigEndian.Uint32(id[8:12]))
+	binary.BigEndian.PutUint32(b[19:23], uint32(w>>32))
 	b[23] = '-'
-	hex.Encode(b[24:36], id[10:16])
+	binary.BigEndian.PutUint32(b[24:28], uint32(w))
+	binary.BigEndian.PutUint64(b[28:36], hexWord(binary.BigEndian.Uint32(id[12:16])))
+}
+
+// hexWord returns the eight lower-case hex digits of v, most significant
+// first in the word's big-endian order. Each nibble is spread into a byte of
+// its own; a nibble n becomes '0'+n, plus 39 ('a'-'0'-10) when n+6 carries
+// into bit 4, that is when n is 10 or more. No byte can overflow into the
+// next, since a nibble plus 6 is at most 21.
+func hexWord(v uint32) uint64 {
+	const (
+		low    = 0x0101010101010101
+		nibble = 0x0f0f0f0f0f0f0f0f
+	)
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & nibble
+	return x + low*'0' + ((x+low*6)>>4&low)*('a'-'0'-10)
 }
 
 // IsZero reports whether id is the all-zero ID, which names nothing.

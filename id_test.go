@@ -1,6 +1,7 @@
 package emcdp_test
 
 import (
+	"encoding/hex"
 	"slices"
 	"testing"
 
@@ -52,6 +53,41 @@ func TestCompareGUID(t *testing.T) {
 		b, _ := emcdp.ParseID(c[1])
 		if emcdp.CompareGUID(a, b) != -1 || emcdp.CompareGUID(b, a) != 1 || emcdp.CompareGUID(a, a) != 0 {
 			t.Errorf("CompareGUID(%s, %s) = %d, want -1", a, b, emcdp.CompareGUID(a, b))
+		}
+	}
+}
+
+// TestIDText holds the text form to encoding/hex's, hyphens inserted:
+// every byte value at every position (so that each nibble of every word,
+// letters and digits, is seen), the edges, and random ids; String and
+// AppendTo agree, and AppendTo keeps what b held.
+func TestIDText(t *testing.T) {
+	want := func(id emcdp.ID) string {
+		h := hex.EncodeToString(id[:])
+		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	}
+	ids := []emcdp.ID{{}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	for pos := range 16 {
+		for v := range 256 {
+			var id emcdp.ID
+			id[pos] = byte(v)
+			id[15-pos] ^= byte(255 - v)
+			ids = append(ids, id)
+		}
+	}
+	for range 1000 {
+		ids = append(ids, emcdp.NewID())
+	}
+	for _, id := range ids {
+		w := want(id)
+		if got := id.String(); got != w {
+			t.Fatalf("% x: String %s, want %s", id[:], got, w)
+		}
+		if got := string(id.AppendTo([]byte("x"))); got != "x"+w {
+			t.Fatalf("% x: AppendTo %s, want x%s", id[:], got, w)
+		}
+		if back, ok := emcdp.ParseID(w); !ok || back != id {
+			t.Fatalf("%s does not parse back", w)
 		}
 	}
 }

@@ -32,6 +32,22 @@ var descKeys = func() [2][][]string {
 	return out
 }()
 
+// descLinkPlain[kind][i] tells whether the constants of Links[i] of kind's
+// description (Rel, Type, Path, Tail, EntityType, EntityTail) are all plain,
+// so that the link is written without escaping them when the base is plain.
+var descLinkPlain = func() [][]bool {
+	out := make([][]bool, len(kindInfos))
+	for _, d := range emcdp.AllDescs {
+		ps := make([]bool, len(d.Links))
+		for i := range d.Links {
+			l := &d.Links[i]
+			ps[i] = plain(l.Rel) && plain(l.Type) && plain(l.Path) && plain(l.Tail) && plain(l.EntityType) && plain(l.EntityTail)
+		}
+		out[d.Kind] = ps
+	}
+	return out
+}()
+
 // descOrder holds, per kind, the indexes of the written properties in the
 // order each form writes them, so that writing walks no property it skips:
 // xml the elements (Attr ones aside), json the First elements, the others,
@@ -76,9 +92,9 @@ func (e Encoder) Resource(dst []byte, base string, k emcdp.Kind, item any, r Rep
 	}
 	dst = e.begin(dst)
 	if e.json() {
-		dst = jDesc(dst, e.keys(), e.Profile == V13, base, d, item, r)
+		dst = jDesc(dst, e.keys(), e.Profile == V13, base, plain(base), d, item, r)
 	} else {
-		dst = xDesc(dst, 0, base, d, item, r, kindOf(d.Kind).elem)
+		dst = xDesc(dst, 0, base, plain(base), d, item, r, kindOf(d.Kind).elem)
 	}
 	return e.end(dst)
 }
@@ -177,8 +193,10 @@ func pointName(s string, micro bool) string {
 }
 
 // descLinks fills a with the links of item in representation r; micro
-// selects the v13 form of names (G9).
-func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Rep, micro bool) []link {
+// selects the v13 form of names (G9). plainBase tells that base is plain:
+// links whose constants are plain too are then written without escaping.
+func descLinks(a []link, base string, plainBase bool, d *emcdp.Desc, item any, name string, r Rep, micro bool) []link {
+	lp := descLinkPlain[d.Kind]
 	ki := kindOf(d.Kind)
 	id := d.ID(item)
 	links := a[:0]
@@ -188,19 +206,21 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 			continue
 		}
 		if l.Alternate {
-			links = append(links, alternate(ki, base, id, name, r))
+			links = append(links, alternate(ki, base, plainBase, id, name, r))
 			continue
 		}
 		if l.Each != nil {
 			for _, ref := range l.Each(item) {
 				links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
-					tail: l.Tail, name: profileName(ref.Name, l.Names, micro)})
+					tail: l.Tail, name: profileName(ref.Name, l.Names, micro), plain: plainBase && lp[i]})
 			}
 			continue
 		}
-		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail}
+		x := link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: id, hasID: true, tail: l.Tail,
+			plain: plainBase && lp[i]}
 		if l.PathOf != nil {
 			x.path = l.PathOf(item)
+			x.plain = x.plain && plain(x.path)
 		}
 		if r == Entity && l.EntityType != "" {
 			x.typ, x.tail = l.EntityType, l.EntityTail
@@ -219,8 +239,10 @@ func descLinks(a []link, base string, d *emcdp.Desc, item any, name string, r Re
 	return links
 }
 
-func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
+// descHead returns the head of item; plainBase tells that base is plain.
+func descHead(base string, plainBase bool, d *emcdp.Desc, item any, micro bool) head {
 	h := head{k: kindOf(d.Kind), base: base, id: d.ID(item), name: d.Name(item), selfPath: d.Path}
+	h.plain = plainBase && h.k.plain
 	if d.EntityPath != "" {
 		h.selfPath = d.EntityPath
 	}
@@ -235,11 +257,12 @@ func descHead(base string, d *emcdp.Desc, item any, micro bool) head {
 }
 
 // xDesc writes an item of d as a reference or an entity whose element is
-// elem (d.Type, or d.QueryElem in query results).
-func xDesc(b []byte, ind int, base string, d *emcdp.Desc, item any, r Rep, elem string) []byte {
-	h := descHead(base, d, item, false)
+// elem (d.Type, or d.QueryElem in query results). plainBase is plain(base),
+// found once per answer by the caller.
+func xDesc(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, elem string) []byte {
+	h := descHead(base, plainBase, d, item, false)
 	var a [8]link
-	links := descLinks(a[:], base, d, item, h.name, r, false)
+	links := descLinks(a[:], base, plainBase, d, item, h.name, r, false)
 	if r != Entity {
 		return xRef(b, ind, refElem(ind), &h, links)
 	}
@@ -306,10 +329,11 @@ func enumText(names []string, v int64) string {
 // jDesc writes an item of d as a reference or an entity object: the First
 // elements, the other elements, the attributes, then Name, UID, Links,
 // Href, Type (G10). micro selects the v13 forms of times and names (G9).
-func jDesc(b []byte, ks *keys, micro bool, base string, d *emcdp.Desc, item any, r Rep) []byte {
-	h := descHead(base, d, item, micro)
+// plainBase is plain(base), found once per answer by the caller.
+func jDesc(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp.Desc, item any, r Rep) []byte {
+	h := descHead(base, plainBase, d, item, micro)
 	var a [8]link
-	links := descLinks(a[:], base, d, item, h.name, r, micro)
+	links := descLinks(a[:], base, plainBase, d, item, h.name, r, micro)
 	if r != Entity {
 		return jRef(b, ks, &h, links)
 	}

@@ -144,6 +144,14 @@ func appendXML(dst []byte, s string, t *escTable) []byte {
 	return append(dst, s[start:]...)
 }
 
+// plain reports whether s is written as it is in XML text, XML attribute
+// values and JSON strings alike. The base URL of an answer is tested once
+// and the constant pieces of links once at start, so that the hundreds of
+// Hrefs and Types of a page are appended without being scanned again.
+func plain(s string) bool {
+	return xmlAttr.scan(s, 0) == len(s) && jsonChars.scan(s, 0) == len(s)
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a quoted JSON string, escaped the way

@@ -118,9 +118,11 @@ type goldenCase struct {
 	render func(e Encoder) []byte
 }
 
-func goldenCases(t testing.TB) []goldenCase {
+func goldenCases(t testing.TB) []goldenCase { return goldenCasesAt(t, exBase) }
+
+// goldenCasesAt are the golden cases written under base.
+func goldenCasesAt(t testing.TB, base string) []goldenCase {
 	w := newWorld(t)
-	base := exBase
 	var cs []goldenCase
 	add := func(name string, f func(e Encoder) []byte) { cs = append(cs, goldenCase{name, f}) }
 	for _, r := range []struct {

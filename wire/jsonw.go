@@ -24,6 +24,16 @@ func jKey(b []byte, key string) []byte { return append(jSep(b), key...) }
 // jString writes a string property; an empty string stays "".
 func jString(b []byte, key, v string) []byte { return appendJSONString(jKey(b, key), v) }
 
+// jStringAs writes a string property, v as it is when isPlain (plain).
+func jStringAs(b []byte, key, v string, isPlain bool) []byte {
+	if !isPlain {
+		return jString(b, key, v)
+	}
+	b = append(jKey(b, key), '"')
+	b = append(b, v...)
+	return append(b, '"')
+}
+
 // jOptString writes a string property, null when v is empty (absent).
 func jOptString(b []byte, key, v string) []byte {
 	if v == "" {
@@ -76,11 +86,15 @@ func jLinks(b []byte, ks *keys, links []link) []byte {
 // absent Name or Type.
 func jLink(b []byte, ks *keys, l *link) []byte {
 	b = append(b, '{')
-	b = jString(b, ks.Rel, l.rel)
+	b = jStringAs(b, ks.Rel, l.rel, l.plain)
 	b = append(jKey(b, ks.Href), '"')
 	b = l.appendHref(b, appendJSONChars)
 	b = append(b, '"')
 	b = jOptString(b, ks.Name, l.name)
-	b = jOptString(b, ks.Type, l.typ)
+	if l.typ == "" {
+		b = jNull(b, ks.Type)
+	} else {
+		b = jStringAs(b, ks.Type, l.typ, l.plain)
+	}
 	return append(b, '}')
 }

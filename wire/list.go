@@ -63,8 +63,9 @@ func xItems(b []byte, ind int, base string, k emcdp.Kind, res *emcdp.QueryResult
 	if q2 && d.QueryElem != "" {
 		elem = d.QueryElem
 	}
+	pb := plain(base)
 	for i, n := 0, d.Len(res); i < n; i++ {
-		b = xDesc(b, ind, base, d, d.At(res, i), r, elem)
+		b = xDesc(b, ind, base, pb, d, d.At(res, i), r, elem)
 	}
 	return b
 }
@@ -76,8 +77,9 @@ func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResul
 		return b
 	}
 	micro := ks == profileKeys[V13]
+	pb := plain(base)
 	for i, n := 0, d.Len(res); i < n; i++ {
-		b = jDesc(sep(b), ks, micro, base, d, d.At(res, i), r)
+		b = jDesc(sep(b), ks, micro, base, pb, d, d.At(res, i), r)
 	}
 	return b
 }

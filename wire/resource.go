@@ -18,6 +18,7 @@ type kindInfo struct {
 	altTyp  string    // the Alternate link's Type from a reference (Q9: "Job")
 	altRef  string    // the Alternate link's Type from an entity (Q9: "JobReference")
 	jlist   [2]string // JSON keys of the entity list by profile (V12, V13)
+	plain   bool      // typ, ref, coll, refPath, altTyp and altRef are plain
 }
 
 // kindInfos holds the wire names of every kind, indexed by kind, from
@@ -41,6 +42,7 @@ var kindInfos = func() []kindInfo {
 		if d.AltType != "" {
 			ki.altTyp, ki.altRef = d.AltType, d.AltType+"Reference"
 		}
+		ki.plain = plain(ki.typ) && plain(ki.ref) && plain(ki.coll) && plain(ki.refPath) && plain(ki.altTyp) && plain(ki.altRef)
 		ks[d.Kind] = ki
 	}
 	return ks
@@ -82,10 +84,22 @@ type link struct {
 	id             emcdp.ID
 	hasID          bool
 	tail           string
+	// plain is set when base, path, tail, rel and typ are all plain (the
+	// zero value escapes them); the name is escaped either way.
+	plain bool
 }
 
-// appendHref appends the link's Href, each piece escaped by esc.
+// appendHref appends the link's Href, each piece escaped by esc unless the
+// link is plain.
 func (l *link) appendHref(b []byte, esc func([]byte, string) []byte) []byte {
+	if l.plain {
+		b = append(b, l.base...)
+		b = append(b, l.path...)
+		if l.hasID {
+			b = l.id.AppendTo(b)
+		}
+		return append(b, l.tail...)
+	}
 	b = esc(b, l.base)
 	b = esc(b, l.path)
 	if l.hasID {
@@ -108,11 +122,14 @@ const formatEntity = "?format=Entity"
 
 // alternate returns the Alternate link of a resource in representation r:
 // a reference points at its entity and an entity at its reference.
-func alternate(k *kindInfo, base string, id emcdp.ID, name string, r Rep) link {
+// plainBase tells that base is plain.
+func alternate(k *kindInfo, base string, plainBase bool, id emcdp.ID, name string, r Rep) link {
+	l := idLink("Alternate", k.altTyp, name, base, k.coll, id, formatEntity)
 	if r == Entity {
-		return idLink("Alternate", k.altRef, name, base, k.coll, id, "")
+		l.typ, l.tail = k.altRef, ""
 	}
-	return idLink("Alternate", k.altTyp, name, base, k.coll, id, formatEntity)
+	l.plain = plainBase && k.plain
+	return l
 }
 
 // head is what every key resource writes about itself: its type, id and name,
@@ -126,6 +143,15 @@ type head struct {
 	selfPath  string // collection path of the entity's own Href
 	extraName string // e.g. "VmDisplayName"; empty for none
 	extraVal  string
+	plain     bool // base and the kind's names are plain: written without escaping
+}
+
+// appendBase appends the head's base, escaped by esc unless it is plain.
+func (h *head) appendBase(b []byte, esc func([]byte, string) []byte) []byte {
+	if h.plain {
+		return append(b, h.base...)
+	}
+	return esc(b, h.base)
 }
 
 // xRef writes a reference (root EntityRef, list item Ref): attributes UID,
@@ -138,11 +164,11 @@ func xRef(b []byte, ind int, elem string, h *head, links []link) []byte {
 	b = append(b, '"')
 	b = xAttr(b, "Name", h.name)
 	b = append(b, ` Href="`...)
-	b = appendXMLAttr(b, h.base)
+	b = h.appendBase(b, appendXMLAttr)
 	b = append(b, h.k.refPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, '"')
-	b = xAttr(b, "Type", h.k.ref)
+	b = xAttrAs(b, "Type", h.k.ref, h.plain)
 	if len(links) == 0 {
 		return xEmptyEnd(b, root)
 	}
@@ -157,12 +183,12 @@ func xRef(b []byte, ind int, elem string, h *head, links []link) []byte {
 func xEntityOpen(b []byte, ind int, elem string, h *head, links []link) []byte {
 	b = xOpen(b, ind, elem)
 	b = append(b, ` Href="`...)
-	b = appendXMLAttr(b, h.base)
+	b = h.appendBase(b, appendXMLAttr)
 	b = append(b, h.selfPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, formatEntity...)
 	b = append(b, '"')
-	b = xAttr(b, "Type", h.k.typ)
+	b = xAttrAs(b, "Type", h.k.typ, h.plain)
 	b = xAttr(b, "Name", h.name)
 	b = append(b, ` UID="`...)
 	b = appendUID(b, h.k, h.id)
@@ -181,11 +207,11 @@ func jRef(b []byte, ks *keys, h *head, links []link) []byte {
 	b = jUID(b, ks.UID, h.k, h.id)
 	b = jString(b, ks.Name, h.name)
 	b = append(jKey(b, ks.Href), '"')
-	b = appendJSONChars(b, h.base)
+	b = h.appendBase(b, appendJSONChars)
 	b = append(b, h.k.refPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, '"')
-	b = jString(b, ks.Type, h.k.ref)
+	b = jStringAs(b, ks.Type, h.k.ref, h.plain)
 	return append(b, '}')
 }
 
@@ -200,11 +226,11 @@ func jEntityTail(b []byte, ks *keys, h *head, extraKey string, links []link) []b
 	b = jUID(b, ks.UID, h.k, h.id)
 	b = jLinks(b, ks, links)
 	b = append(jKey(b, ks.Href), '"')
-	b = appendJSONChars(b, h.base)
+	b = h.appendBase(b, appendJSONChars)
 	b = append(b, h.selfPath...)
 	b = h.id.AppendTo(b)
 	b = append(b, formatEntity...)
 	b = append(b, '"')
-	b = jString(b, ks.Type, h.k.typ)
+	b = jStringAs(b, ks.Type, h.k.typ, h.plain)
 	return append(b, '}')
 }

@@ -136,10 +136,13 @@ type vbrCase struct {
 	enc  func(e Encoder) []byte
 }
 
-func vbrCases(t testing.TB, w *vbrWorld) []vbrCase {
+func vbrCases(t testing.TB, w *vbrWorld) []vbrCase { return vbrCasesAt(t, w, exBase) }
+
+// vbrCasesAt are the cases of vbrCases written under base.
+func vbrCasesAt(t testing.TB, w *vbrWorld, base string) []vbrCase {
 	var cs []vbrCase
 	one := func(name string, k emcdp.Kind, item any, r Rep) {
-		cs = append(cs, vbrCase{name, func(e Encoder) []byte { return e.Resource(nil, exBase, k, item, r) }})
+		cs = append(cs, vbrCase{name, func(e Encoder) []byte { return e.Resource(nil, base, k, item, r) }})
 	}
 	kinds := func(k emcdp.Kind, name string, items []any, byName, query []int, variants map[string]int) {
 		one(name+".reference", k, items[0], Reference)
@@ -157,10 +160,10 @@ func vbrCases(t testing.TB, w *vbrWorld) []vbrCase {
 		typ := k.String()
 		for _, r := range []Rep{Reference, Entity} {
 			rep := map[Rep]string{Reference: "reference", Entity: "entity"}[r]
-			cs = append(cs, vbrCase{"list." + typ + "." + rep, func(e Encoder) []byte { return e.List(nil, exBase, k, pick(byName), r) }})
-			q := exBase + "/query?type=" + typ + "&sortDesc=Name&pageSize=2&page="
+			cs = append(cs, vbrCase{"list." + typ + "." + rep, func(e Encoder) []byte { return e.List(nil, base, k, pick(byName), r) }})
+			q := base + "/query?type=" + typ + "&sortDesc=Name&pageSize=2&page="
 			p := Paging{PageNum: 2, PageSize: 2, PagesCount: 3, Links: []PageLink{{"First", q + "1"}, {"Previous", q + "1"}, {"Next", q + "3"}, {"Last", q + "3"}}}
-			cs = append(cs, vbrCase{"query." + typ + "." + rep, func(e Encoder) []byte { return e.QueryResult(nil, exBase, k, pick(query), r, p) }})
+			cs = append(cs, vbrCase{"query." + typ + "." + rep, func(e Encoder) []byte { return e.QueryResult(nil, base, k, pick(query), r, p) }})
 		}
 	}
 	ptrs := func(n int, at func(int) any) []any {
@@ -185,10 +188,10 @@ func vbrCases(t testing.TB, w *vbrWorld) []vbrCase {
 	one("job.reference-immediatecopy", emcdp.KindJob, jobs[2], Reference)
 	one("job.reference-replica", emcdp.KindJob, jobs[3], Reference)
 	cs = append(cs,
-		vbrCase{"backupServer.reference", func(e Encoder) []byte { return e.BackupServer(nil, exBase, &w.srv, Reference) }},
-		vbrCase{"backupServer.entity", func(e Encoder) []byte { return e.BackupServer(nil, exBase, &w.srv, Entity) }},
-		vbrCase{"logonSession", func(e Encoder) []byte { return e.LogonSession(nil, exBase, &w.logon) }},
-		vbrCase{"querySvc", func(e Encoder) []byte { return e.QuerySvc(nil, exBase, w.logon.ID) }})
+		vbrCase{"backupServer.reference", func(e Encoder) []byte { return e.BackupServer(nil, base, &w.srv, Reference) }},
+		vbrCase{"backupServer.entity", func(e Encoder) []byte { return e.BackupServer(nil, base, &w.srv, Entity) }},
+		vbrCase{"logonSession", func(e Encoder) []byte { return e.LogonSession(nil, base, &w.logon) }},
+		vbrCase{"querySvc", func(e Encoder) []byte { return e.QuerySvc(nil, base, w.logon.ID) }})
 	return cs
 }
 

@@ -270,6 +270,32 @@ func TestTaskSessionAllocs(t *testing.T) {
 	}
 }
 
+// TestQueryPageAllocs checks that a page of task sessions, references and
+// entities, is written without allocating once the buffer is large enough:
+// the base is tested for escaping once per page, not copied.
+func TestQueryPageAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	ts := exTaskSessions(t)
+	res := &emcdp.QueryResult{Total: 1000}
+	for i := range 100 {
+		res.TaskSessions = append(res.TaskSessions, ts[i%2])
+	}
+	p := exPaging()
+	for _, e := range []Encoder{encXML, encV12, encV13} {
+		for _, r := range []Rep{Reference, Entity} {
+			buf := make([]byte, 0, 1<<20)
+			n := testing.AllocsPerRun(20, func() {
+				buf = e.QueryResult(buf[:0], exBase, emcdp.KindCdpReplicaTaskSession, res, r, p)
+			})
+			if n != 0 {
+				t.Errorf("format %v profile %v rep %v: %v allocations per page", e.Format, e.Profile, r, n)
+			}
+		}
+	}
+}
+
 func benchTaskSession(b *testing.B, e Encoder) {
 	ts := exTaskSessions(b)
 	buf := make([]byte, 0, 8192)

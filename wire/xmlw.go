@@ -68,6 +68,18 @@ func xAttr(b []byte, name, value string) []byte {
 	return append(b, '"')
 }
 
+// xAttrAs writes ` name="value"`, value as it is when isPlain (plain).
+func xAttrAs(b []byte, name, value string, isPlain bool) []byte {
+	if !isPlain {
+		return xAttr(b, name, value)
+	}
+	b = append(b, ' ')
+	b = append(b, name...)
+	b = append(b, '=', '"')
+	b = append(b, value...)
+	return append(b, '"')
+}
+
 // xLeafOpen writes "<name>" on a new line for a value that follows.
 func xLeafOpen(b []byte, ind int, name string) []byte {
 	b = xOpen(b, ind, name)
@@ -145,8 +157,8 @@ func xLink(b []byte, ind int, l *link) []byte {
 		b = xAttr(b, "Name", l.name)
 	}
 	if l.typ != "" {
-		b = xAttr(b, "Type", l.typ)
+		b = xAttrAs(b, "Type", l.typ, l.plain)
 	}
-	b = xAttr(b, "Rel", l.rel)
+	b = xAttrAs(b, "Rel", l.rel, l.plain)
 	return append(b, " />"...)
 }
