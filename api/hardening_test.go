@@ -167,3 +167,50 @@ func TestScanSlots(t *testing.T) {
 		t.Errorf("a scan once the slot is free: %d", w.Code)
 	}
 }
+
+// TestReportScanSlot checks that a frame of the summary report waits for a
+// scan slot as collections do: with the one slot taken, it gets the 503 of
+// a timeout without reading the store.
+func TestReportScanSlot(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	st := newStalling(t, f, 10*time.Second, 1)
+	rs := &reportCounter{stallingStore: st}
+	f.h = newHandler(Config{Store: rs, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock},
+		RequestTimeout: 10 * time.Second, MaxScans: 1})
+	done := make(chan int, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/api/cdpReplicaTaskSessions", nil)
+		r.Header.Set(auth.SessionHeader, tok)
+		f.h.ServeHTTP(w, r)
+		done <- w.Code
+	}()
+	<-st.entered
+	f.h.timeout = 200 * time.Millisecond
+	w := f.do(t, req{target: "/api/reports/summary/overview", token: tok})
+	if w.Code != 503 || !strings.Contains(w.Body.String(), "did not complete in time") {
+		t.Errorf("a report frame while the scan slot is taken: %d %s, want the 503 of a timeout", w.Code, w.Body)
+	}
+	if n := rs.reports.Load(); n != 0 {
+		t.Errorf("%d report reads; the waiting frame must not have reached the store", n)
+	}
+	close(st.release)
+	if code := <-done; code != 200 {
+		t.Errorf("the scan: %d", code)
+	}
+	if w := f.do(t, req{target: "/api/reports/summary/overview", token: tok}); w.Code != 200 || rs.reports.Load() != 1 {
+		t.Errorf("a report frame once the slot is free: %d, %d reads", w.Code, rs.reports.Load())
+	}
+}
+
+// reportCounter counts the report reads of a stalling store.
+type reportCounter struct {
+	*stallingStore
+	reports atomic.Int32
+}
+
+func (s *reportCounter) ReportFacts(ctx context.Context, p emcdp.ReportPeriod) (*emcdp.ReportFacts, error) {
+	s.reports.Add(1)
+	return s.stallingStore.ReportFacts(ctx, p)
+}
