@@ -128,13 +128,10 @@ func TestRequestDeadline(t *testing.T) {
 	}
 }
 
-// TestScanSlots checks that scanning reads beyond MaxScans wait for a slot,
-// and get the 503 of a timeout when their deadline passes first, while reads
-// by id are served at once.
-func TestScanSlots(t *testing.T) {
-	f := newFixture(t)
-	tok, _ := f.logon(t)
-	st := newStalling(t, f, 10*time.Second, 1)
+// holdScanSlot starts a collection read that stalls in st and returns once
+// it holds the one scan slot, with the channel its status arrives on when st
+// is released.
+func holdScanSlot(f *fixture, st *stallingStore, tok string) <-chan int {
 	done := make(chan int, 1)
 	go func() {
 		w := httptest.NewRecorder()
@@ -144,6 +141,17 @@ func TestScanSlots(t *testing.T) {
 		done <- w.Code
 	}()
 	<-st.entered // the one slot is taken, by a request with a long deadline
+	return done
+}
+
+// TestScanSlots checks that scanning reads beyond MaxScans wait for a slot,
+// and get the 503 of a timeout when their deadline passes first, while reads
+// by id are served at once.
+func TestScanSlots(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	st := newStalling(t, f, 10*time.Second, 1)
+	done := holdScanSlot(f, st, tok)
 	f.h.timeout = 200 * time.Millisecond
 	start := time.Now()
 	if w := f.do(t, req{target: "/api/cdpReplicaTaskSessions/" + f.ts[0].ID.String(), token: tok}); w.Code != 200 {
@@ -178,15 +186,7 @@ func TestReportScanSlot(t *testing.T) {
 	rs := &reportCounter{stallingStore: st}
 	f.h = newHandler(Config{Store: rs, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock},
 		RequestTimeout: 10 * time.Second, MaxScans: 1})
-	done := make(chan int, 1)
-	go func() {
-		w := httptest.NewRecorder()
-		r := httptest.NewRequest("GET", "/api/cdpReplicaTaskSessions", nil)
-		r.Header.Set(auth.SessionHeader, tok)
-		f.h.ServeHTTP(w, r)
-		done <- w.Code
-	}()
-	<-st.entered
+	done := holdScanSlot(f, st, tok)
 	f.h.timeout = 200 * time.Millisecond
 	w := f.do(t, req{target: "/api/reports/summary/overview", token: tok})
 	if w.Code != 503 || !strings.Contains(w.Body.String(), "did not complete in time") {
