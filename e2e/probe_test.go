@@ -359,6 +359,9 @@ func probe(t *testing.T, bin, db string) {
 								}
 							}
 						}
+						if a.status == http.StatusMethodNotAllowed && a.header.Get("Allow") == "" {
+							t.Errorf("%s: 405 without Allow", label)
+						}
 						if !withTok && p != "health" && p != "ready" && a.status < 400 {
 							t.Errorf("%s: %d without the token", label, a.status)
 						}
