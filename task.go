@@ -59,7 +59,8 @@ type TaskRelated struct {
 type TaskStore interface {
 	// CreateTask stores t as Running and sets t.Num from the store's
 	// counter. When its owner already holds max tasks, its oldest finished
-	// ones are removed first.
+	// ones are removed first; when they are all Running, nothing is stored
+	// and the error is ErrTooManyTasks.
 	CreateTask(ctx context.Context, t *Task, max int) error
 	// Task returns the task numbered num; ErrNotFound when there is none.
 	Task(ctx context.Context, num int64) (*Task, error)
@@ -73,6 +74,11 @@ type TaskStore interface {
 	// any more and of "user:" owners finished before t; it returns how many.
 	PruneTasks(ctx context.Context, finishedBefore time.Time) (int, error)
 }
+
+// ErrTooManyTasks is returned by CreateTask when the owner already holds
+// the most tasks it may and none of them has finished: a task is dropped only
+// once it has finished, so that is what bounds the tasks of one owner.
+var ErrTooManyTasks = Errorf(EUnavailable, "Too many tasks of this session are running; retry when some have finished")
 
 // ErrTaskGone is returned by Apply when a task of FinishTasks is no longer
 // Running (cancelled, or applied by another replica), or when a task of the

@@ -128,13 +128,10 @@ func TestRequestDeadline(t *testing.T) {
 	}
 }
 
-// TestScanSlots checks that scanning reads beyond MaxScans wait for a slot,
-// and get the 503 of a timeout when their deadline passes first, while reads
-// by id are served at once.
-func TestScanSlots(t *testing.T) {
-	f := newFixture(t)
-	tok, _ := f.logon(t)
-	st := newStalling(t, f, 10*time.Second, 1)
+// holdScanSlot starts a collection read that stalls in st and returns once
+// it holds the one scan slot, with the channel its status arrives on when st
+// is released.
+func holdScanSlot(f *fixture, st *stallingStore, tok string) <-chan int {
 	done := make(chan int, 1)
 	go func() {
 		w := httptest.NewRecorder()
@@ -144,6 +141,17 @@ func TestScanSlots(t *testing.T) {
 		done <- w.Code
 	}()
 	<-st.entered // the one slot is taken, by a request with a long deadline
+	return done
+}
+
+// TestScanSlots checks that scanning reads beyond MaxScans wait for a slot,
+// and get the 503 of a timeout when their deadline passes first, while reads
+// by id are served at once.
+func TestScanSlots(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	st := newStalling(t, f, 10*time.Second, 1)
+	done := holdScanSlot(f, st, tok)
 	f.h.timeout = 200 * time.Millisecond
 	start := time.Now()
 	if w := f.do(t, req{target: "/api/cdpReplicaTaskSessions/" + f.ts[0].ID.String(), token: tok}); w.Code != 200 {
@@ -166,4 +174,43 @@ func TestScanSlots(t *testing.T) {
 	if w := f.do(t, req{target: "/api/cdpReplicaTaskSessions", token: tok}); w.Code != 200 {
 		t.Errorf("a scan once the slot is free: %d", w.Code)
 	}
+}
+
+// TestReportScanSlot checks that a frame of the summary report waits for a
+// scan slot as collections do: with the one slot taken, it gets the 503 of
+// a timeout without reading the store.
+func TestReportScanSlot(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	st := newStalling(t, f, 10*time.Second, 1)
+	rs := &reportCounter{stallingStore: st}
+	f.h = newHandler(Config{Store: rs, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock},
+		RequestTimeout: 10 * time.Second, MaxScans: 1})
+	done := holdScanSlot(f, st, tok)
+	f.h.timeout = 200 * time.Millisecond
+	w := f.do(t, req{target: "/api/reports/summary/overview", token: tok})
+	if w.Code != 503 || !strings.Contains(w.Body.String(), "did not complete in time") {
+		t.Errorf("a report frame while the scan slot is taken: %d %s, want the 503 of a timeout", w.Code, w.Body)
+	}
+	if n := rs.reports.Load(); n != 0 {
+		t.Errorf("%d report reads; the waiting frame must not have reached the store", n)
+	}
+	close(st.release)
+	if code := <-done; code != 200 {
+		t.Errorf("the scan: %d", code)
+	}
+	if w := f.do(t, req{target: "/api/reports/summary/overview", token: tok}); w.Code != 200 || rs.reports.Load() != 1 {
+		t.Errorf("a report frame once the slot is free: %d, %d reads", w.Code, rs.reports.Load())
+	}
+}
+
+// reportCounter counts the report reads of a stalling store.
+type reportCounter struct {
+	*stallingStore
+	reports atomic.Int32
+}
+
+func (s *reportCounter) ReportFacts(ctx context.Context, p emcdp.ReportPeriod) (*emcdp.ReportFacts, error) {
+	s.reports.Add(1)
+	return s.stallingStore.ReportFacts(ctx, p)
 }

@@ -29,6 +29,13 @@ func (h *Handler) reportFrame(c *call, args []string) error {
 	if frame == 0 {
 		return notFound()
 	}
+	// A frame reads the runs, tasks and points of a day: a scan, so it
+	// waits for a scan slot as collections do.
+	release, err := h.scanSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	r, err := report.Compute(c.ctx(), h.store, h.clock.Now(), frame)
 	if err != nil {
 		return err

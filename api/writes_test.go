@@ -3,12 +3,16 @@ package api
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/action"
+	"github.com/emcdp/emcdp/auth"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -104,5 +108,36 @@ func TestAllowTable(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d paths checked", checked)
+	}
+}
+
+// TestTaskBound fills one logon session with action.MaxTasks Running tasks:
+// the next write is refused with a 503 and an Error body, and stores
+// nothing, since no task can be dropped before it has finished.
+func TestTaskBound(t *testing.T) {
+	f := newFixture(t)
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
+	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
+		t.Fatal(err)
+	}
+	f.h = newHandler(Config{Store: f.st, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock},
+		Actions: &action.Service{Store: f.st, World: f.clock, Delay: time.Hour}})
+	w := f.do(t, req{method: "POST", target: "/api/sessionMngr/?v=latest", user: "admin", pw: "admin-pw"})
+	tok, _ := tokenOf(t, w.Header(), w.Body.Bytes())
+	pol := "/api/cdpPolicies/" + f.pol.ID.String() + "?action=disable"
+	for i := 0; i < action.MaxTasks; i++ {
+		if w := f.do(t, req{method: "POST", target: pol, token: tok}); w.Code != http.StatusAccepted {
+			t.Fatalf("write %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	for _, js := range []bool{false, true} {
+		w := f.do(t, req{method: "POST", target: pol, token: tok, json: js})
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Errorf("a write beyond the bound: %d %v %s", w.Code, w.Header(), w.Body)
+		}
+	}
+	w = f.do(t, req{target: "/api/tasks", token: tok, json: true})
+	if n := strings.Count(w.Body.String(), `"TaskId"`); n != action.MaxTasks {
+		t.Errorf("the session holds %d tasks, want %d", n, action.MaxTasks)
 	}
 }

@@ -30,7 +30,7 @@ func ensureReports(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	stmts := sqlgen.ReportSchema(&sqlgen.Postgres)
 	if !have {
-		stmts = append(stmts, sqlgen.ReportRebuild()...)
+		stmts = append(stmts, sqlgen.ReportRebuild(&sqlgen.Postgres)...)
 	}
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {

@@ -25,7 +25,8 @@ const (
 
 // CreateTask stores t as Running and sets t.Num from the table's identity.
 // When its owner holds max tasks or more, its oldest finished ones go first,
-// in the same transaction.
+// in the same transaction; when they are all Running, nothing is stored
+// (emcdp.ErrTooManyTasks).
 func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 	if err := db.check(); err != nil {
 		return err
@@ -40,9 +41,13 @@ func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 		return mapErr(err, "count tasks")
 	}
 	if n >= max {
-		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE num IN (SELECT num FROM tasks WHERE owner = $1 AND state <> $2
-			ORDER BY num LIMIT $3)`, t.Owner, int16(emcdp.OpRunning), n-max+1); err != nil {
+		tag, err := tx.Exec(ctx, `DELETE FROM tasks WHERE num IN (SELECT num FROM tasks WHERE owner = $1 AND state <> $2
+			ORDER BY num LIMIT $3)`, t.Owner, int16(emcdp.OpRunning), n-max+1)
+		if err != nil {
 			return mapErr(err, "drop old tasks")
+		}
+		if n-int(tag.RowsAffected()) >= max {
+			return emcdp.ErrTooManyTasks
 		}
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO tasks (owner, state, operation, action, target, object, params, created, apply_at,

@@ -205,13 +205,20 @@ func ReportSchema(dl *Dialect) []string {
 	return stmts
 }
 
-// ReportRebuild returns the statements that fill the report tables from the
-// rows a store holds, run once when it first gets them.
-func ReportRebuild() []string {
-	tasks := fmt.Sprintf(`SELECT vm_display_name, end_time, result, 0 AS replica FROM backup_task_sessions
-			WHERE end_time IS NOT NULL AND job_type <= %d
-		UNION ALL SELECT vm_display_name, end_time, result, 1 FROM replica_task_sessions WHERE end_time IS NOT NULL`,
-		emcdp.JobImmediateBackupCopy)
+// ReportRebuild returns the statements of dialect dl that fill the report
+// tables from the rows a store holds, run once when it first gets them. VMs
+// are told apart by their names as written, as the triggers' keys do:
+// SQLite's name columns fold case (COLLATE NOCASE), which its grouping and
+// comparisons would otherwise follow.
+func ReportRebuild(dl *Dialect) []string {
+	vm := "vm_display_name"
+	if dl.Name == SQLite.Name {
+		vm += " COLLATE BINARY"
+	}
+	tasks := fmt.Sprintf(`SELECT %[2]s AS vm_display_name, end_time, result, 0 AS replica FROM backup_task_sessions
+			WHERE end_time IS NOT NULL AND job_type <= %[1]d
+		UNION ALL SELECT %[2]s, end_time, result, 1 FROM replica_task_sessions WHERE end_time IS NOT NULL`,
+		emcdp.JobImmediateBackupCopy, vm)
 	return []string{
 		`INSERT INTO report_vm_latest (vm, end_time, result)
 		SELECT vm_display_name, end_time, result FROM (
@@ -222,10 +229,10 @@ func ReportRebuild() []string {
 		SELECT DISTINCT end_time / {day}, replica, vm_display_name FROM (` + tasks + `) t
 		WHERE result IN ({success}, {warning})`),
 		`INSERT INTO report_vm_points (vm, points, size, size_time)
-		SELECT vm_display_name, count(*), 0, max(creation_time) FROM vm_restore_points GROUP BY vm_display_name`,
+		SELECT ` + vm + `, count(*), 0, max(creation_time) FROM vm_restore_points GROUP BY ` + vm,
 		`UPDATE report_vm_points SET size = COALESCE((SELECT t.total_size FROM vm_restore_points p
 			JOIN backup_task_sessions t ON t.id = p.task_session_id
-			WHERE p.vm_display_name = report_vm_points.vm ORDER BY p.creation_time DESC LIMIT 1), 0)`,
+			WHERE report_vm_points.vm = p.vm_display_name ORDER BY p.creation_time DESC LIMIT 1), 0)`,
 		`INSERT INTO report_backup_sizes (backup_id, full_size, incr_size)
 		SELECT backup_id, sum(CASE WHEN file_type = 'vbk' THEN backup_size ELSE 0 END),
 			sum(CASE WHEN file_type = 'vbk' THEN 0 ELSE backup_size END)

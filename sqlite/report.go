@@ -25,7 +25,7 @@ func ensureReports(ctx context.Context, w *sql.DB) error {
 	}
 	stmts := sqlgen.ReportSchema(&sqlgen.SQLite)
 	if have == 0 {
-		stmts = append(stmts, sqlgen.ReportRebuild()...)
+		stmts = append(stmts, sqlgen.ReportRebuild(&sqlgen.SQLite)...)
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {

@@ -18,7 +18,8 @@ const (
 )
 
 // CreateTask stores t as Running and sets t.Num. When its owner holds max
-// tasks or more, its oldest finished ones go first, in the same transaction.
+// tasks or more, its oldest finished ones go first, in the same transaction;
+// when they are all Running, nothing is stored (emcdp.ErrTooManyTasks).
 func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 	if err := db.check(); err != nil {
 		return err
@@ -33,9 +34,15 @@ func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 		return mapErr(err, "count tasks")
 	}
 	if n >= max {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE num IN (SELECT num FROM tasks WHERE owner = ? AND state <> ?
-			ORDER BY num LIMIT ?)`, t.Owner, emcdp.OpRunning, n-max+1); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE num IN (SELECT num FROM tasks WHERE owner = ? AND state <> ?
+			ORDER BY num LIMIT ?)`, t.Owner, emcdp.OpRunning, n-max+1)
+		if err != nil {
 			return mapErr(err, "drop old tasks")
+		}
+		if gone, err := res.RowsAffected(); err != nil {
+			return mapErr(err, "drop old tasks")
+		} else if n-int(gone) >= max {
+			return emcdp.ErrTooManyTasks
 		}
 	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO tasks (owner, state, operation, action, target, object, params, created, apply_at,

@@ -76,6 +76,14 @@ func testTasks(t *testing.T, st emcdp.Store) {
 	if _, err := st.Task(ctx, first.Num); !errors.Is(err, emcdp.ErrNotFound) {
 		t.Fatalf("the bound kept the oldest finished task: %v", err)
 	}
+	// With every task Running, none can go: the bound refuses the task.
+	full := emcdp.Task{Owner: owner, Operation: "x", Action: "x", Target: emcdp.NewID(), Created: now, ApplyAt: now}
+	if err := st.CreateTask(ctx, &full, 2); !errors.Is(err, emcdp.ErrTooManyTasks) {
+		t.Fatalf("a task beyond the bound with all Running: %v; want ErrTooManyTasks", err)
+	}
+	if list, err := st.Tasks(ctx, owner); err != nil || len(list) != 2 {
+		t.Fatalf("the refused task was stored: %d tasks, %v", len(list), err)
+	}
 	// Pruning: finished tasks of a gone logon session, and old Basic ones.
 	basic := emcdp.Task{Owner: "user:op", Operation: "x", Action: "x", Target: emcdp.NewID(), Created: now, ApplyAt: now}
 	if err := st.CreateTask(ctx, &basic, 1000); err != nil {
