@@ -39,11 +39,14 @@ type Config struct {
 	// Enabled serves the control API; when off only health and readiness
 	// answer under Prefix, and no request is journalled or disturbed.
 	Enabled bool
-	// Token is the bearer token of the control API (and of the metrics
-	// with MetricsAuth); empty: a random one, see Plane.Token.
+	// Token is the bearer token of the control API and of the metrics;
+	// empty: a random one, see Plane.Token.
 	Token string
-	// MetricsAuth requires the token for MetricsPath too.
-	MetricsAuth bool
+	// PublicMetrics serves MetricsPath without the token, as Prometheus
+	// scrapes often are. Off by default: the counters tell anyone who asks
+	// the API's traffic and its failed logons, and nothing but the EM
+	// root, logon and health answers without credentials.
+	PublicMetrics bool
 	// JournalSize is the number of requests the journal keeps (default 1000).
 	JournalSize int
 	// Profile and BOM are the JSON dialect of injected Error bodies, as
@@ -91,7 +94,7 @@ func New(cfg Config) (*Plane, error) {
 	return p, nil
 }
 
-// Token returns the bearer token of the control API.
+// Token returns the bearer token of the control API and the metrics.
 func (p *Plane) Token() string { return p.token }
 
 // Enabled tells whether the control API is served.
@@ -161,7 +164,7 @@ func (p *Plane) Wrap(em http.Handler) http.Handler {
 		case strings.HasPrefix(r.URL.Path, Prefix):
 			p.serveControl(w, r, em)
 		case r.URL.Path == MetricsPath:
-			if p.cfg.MetricsAuth && !p.authorized(r) {
+			if !p.cfg.PublicMetrics && !p.authorized(r) {
 				unauthorized(w)
 				return
 			}

@@ -139,8 +139,11 @@ func TestControlOff(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want 200", p, a.status, a.body)
 		}
 	}
-	if a := send(t, srv, "GET", "/metrics", "", ""); a.status != http.StatusOK {
-		t.Errorf("GET /metrics = %d", a.status)
+	if a := send(t, srv, "GET", "/metrics", "", ""); a.status != http.StatusUnauthorized {
+		t.Errorf("GET /metrics without the token = %d, want 401", a.status)
+	}
+	if a := send(t, srv, "GET", "/metrics", "Bearer "+srv.ControlToken, ""); a.status != http.StatusOK {
+		t.Errorf("GET /metrics with the token = %d", a.status)
 	}
 	// Nothing is journalled without the control API.
 	srv.Client(t)
@@ -455,7 +458,7 @@ func TestMetricsBounded(t *testing.T) {
 	for _, m := range []string{"FOO", "BAR", "BAZ"} {
 		send(t, srv, m, "/api/x"+m, "", "")
 	}
-	a := send(t, srv, "GET", "/metrics", "", "")
+	a := send(t, srv, "GET", "/metrics", "Bearer "+srv.ControlToken, "")
 	for _, bad := range []string{"FOO", "BAR", "/api/xFOO"} {
 		if strings.Contains(string(a.body), bad) {
 			t.Errorf("the metrics hold %q", bad)
@@ -477,7 +480,7 @@ func TestLogonMetrics(t *testing.T) {
 			t.Fatalf("bad logon: %v", err)
 		}
 	}
-	a := send(t, srv, "GET", "/metrics", "", "")
+	a := send(t, srv, "GET", "/metrics", "Bearer "+srv.ControlToken, "")
 	for _, want := range []string{`emcdp_logons_total{result="failure"} 5`, `emcdp_logons_total{result="lockout"} 2`} {
 		if !strings.Contains(string(a.body), want) {
 			t.Errorf("metrics lack %s:\n%s", want, grepLines(string(a.body), "emcdp_logons_total"))

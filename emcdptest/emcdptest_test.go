@@ -66,7 +66,7 @@ func ctl(t *testing.T, srv *emcdptest.Server, method, path, body string, want in
 // scrape reads /metrics through the Prometheus text-format parser.
 func scrape(t *testing.T, srv *emcdptest.Server) map[string]*dto.MetricFamily {
 	t.Helper()
-	st, b := call(t, srv, "GET", "/metrics", "", "")
+	st, b := call(t, srv, "GET", "/metrics", srv.ControlToken, "")
 	if st != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", st)
 	}

@@ -92,7 +92,9 @@ func TestNotReady(t *testing.T) {
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
-		srv.http.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+srv.Control().Token())
+		srv.http.Handler().ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
 	if code, b := get("/_emcdp/ready"); code != http.StatusOK {

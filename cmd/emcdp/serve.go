@@ -77,7 +77,7 @@ type serveFlags struct {
 	logonWorkers   int
 	control        bool
 	controlToken   string
-	metricsAuth    bool
+	publicMetrics  bool
 	journalSize    int
 	taskDelay      time.Duration
 	memoryLimit    memoryLimit
@@ -108,7 +108,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.BoolVar(&f.control, "control", false, "serve the control API under /_emcdp/ (reset, clock, faults, request journal); see docs/control.md")
 	fs.StringVar(&f.controlToken, "control-token", "", "bearer token of the control API (default: a random one, printed at start)")
-	fs.BoolVar(&f.metricsAuth, "metrics-auth", false, "require the control token for /metrics too")
+	fs.BoolVar(&f.publicMetrics, "public-metrics", false, "serve /metrics without the control token (default: the token is required)")
 	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
 	fs.DurationVar(&f.taskDelay, "task-delay", action.DefaultDelay, "how long after a write its task applies (0: before the 202 is sent)")
@@ -226,7 +226,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			CertFile: f.tlsCert, KeyFile: f.tlsKey, DataDir: f.store.Data,
 		},
 		Control: control.Config{
-			Enabled: f.control, Token: f.controlToken, MetricsAuth: f.metricsAuth, JournalSize: f.journalSize,
+			Enabled: f.control, Token: f.controlToken, PublicMetrics: f.publicMetrics, JournalSize: f.journalSize,
 		},
 		Logger: log,
 	})
@@ -245,12 +245,21 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("serving", "url", srv.URL()+"/api/")
 	fmt.Fprintf(c.Stdout, "emcdp serving %s/api/\n", srv.URL())
+	// A generated token is printed once, to the operator's terminal, so
+	// that whoever started the server can use what it guards: the control
+	// API when it is on, and the metrics unless they are public.
+	token := ""
+	if f.controlToken == "" {
+		token = " with token: " + srv.Control().Token()
+	}
 	if f.control {
-		if f.controlToken == "" {
-			fmt.Fprintf(c.Stdout, "control API at %s%s with token: %s\n", srv.URL(), control.Prefix, srv.Control().Token())
-		} else {
-			fmt.Fprintf(c.Stdout, "control API at %s%s\n", srv.URL(), control.Prefix)
-		}
+		fmt.Fprintf(c.Stdout, "control API at %s%s%s\n", srv.URL(), control.Prefix, token)
+		token = ""
+	}
+	if f.publicMetrics {
+		fmt.Fprintf(c.Stdout, "metrics at %s%s\n", srv.URL(), control.MetricsPath)
+	} else {
+		fmt.Fprintf(c.Stdout, "metrics at %s%s (control token)%s\n", srv.URL(), control.MetricsPath, token)
 	}
 	if c.Ready != nil {
 		c.Ready(srv.URL())

@@ -107,7 +107,7 @@ func TestServeControl(t *testing.T) {
 }
 
 // TestServeControlOff: without --control, the control paths answer 404
-// while health, readiness and the metrics answer.
+// while health and readiness answer, and the metrics with the token.
 func TestServeControlOff(t *testing.T) {
 	url, out, _ := startServe(t, "--demo", "--data", t.TempDir(), "--control-token", "known-token")
 	if strings.Contains(out.String(), "control API") {
@@ -121,10 +121,13 @@ func TestServeControlOff(t *testing.T) {
 	if st, _ := get(t, "POST", url+"/_emcdp/reset", "known-token"); st != http.StatusNotFound {
 		t.Errorf("POST reset = %d, want 404", st)
 	}
-	for _, p := range []string{"/_emcdp/health", "/_emcdp/ready", "/metrics"} {
+	for _, p := range []string{"/_emcdp/health", "/_emcdp/ready"} {
 		if st, b := get(t, "GET", url+p, ""); st != http.StatusOK {
 			t.Errorf("GET %s = %d %s", p, st, b)
 		}
+	}
+	if st, b := get(t, "GET", url+"/metrics", "known-token"); st != http.StatusOK {
+		t.Errorf("GET /metrics with the token = %d %s", st, b)
 	}
 }
 
@@ -159,13 +162,34 @@ func TestServeResetKeepsWorld(t *testing.T) {
 	})
 }
 
-// TestServeMetricsAuth: --metrics-auth puts /metrics behind the control token.
+// TestServeMetricsAuth: /metrics needs the control token, which is printed
+// when generated even with the control API off; --public-metrics opens it.
 func TestServeMetricsAuth(t *testing.T) {
-	url, _, _ := startServe(t, "--demo", "--data", t.TempDir(), "--metrics-auth", "--control-token", "tok-456")
+	url, _, _ := startServe(t, "--demo", "--data", t.TempDir(), "--control-token", "tok-456")
 	if st, _ := get(t, "GET", url+"/metrics", ""); st != http.StatusUnauthorized {
 		t.Errorf("/metrics without the token = %d, want 401", st)
 	}
 	if st, b := get(t, "GET", url+"/metrics", "tok-456"); st != http.StatusOK || !strings.Contains(string(b), "emcdp_world_resources") {
 		t.Errorf("/metrics with the token = %d", st)
+	}
+
+	url, out, _ := startServe(t, "--demo", "--data", t.TempDir())
+	token := ""
+	if _, after, ok := strings.Cut(out.String(), "(control token) with token: "); ok {
+		token, _, _ = strings.Cut(after, "\n")
+	}
+	if len(token) < 32 {
+		t.Fatalf("no metrics token printed: %q", out.String())
+	}
+	if st, _ := get(t, "GET", url+"/metrics", token); st != http.StatusOK {
+		t.Errorf("/metrics with the printed token = %d", st)
+	}
+
+	url, out, _ = startServe(t, "--demo", "--data", t.TempDir(), "--public-metrics")
+	if strings.Contains(out.String(), "with token") {
+		t.Errorf("a token is printed with nothing needing it: %q", out.String())
+	}
+	if st, _ := get(t, "GET", url+"/metrics", ""); st != http.StatusOK {
+		t.Errorf("/metrics with --public-metrics = %d", st)
 	}
 }
