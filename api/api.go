@@ -9,6 +9,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -127,6 +128,7 @@ type Handler struct {
 	// session in one round trip (see authenticate).
 	withLogon   emcdp.LogonTaskSessionReader
 	spillWarned atomic.Bool // the failure to spill has been logged
+	senders     senders     // the large answers being sent (see send.go)
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -334,11 +336,15 @@ func (h *Handler) write(c *call) int {
 	if c.spill != nil {
 		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
 		c.w.WriteHeader(c.status)
-		n, _ := c.writeSpilled(c.w)
+		n, _ := c.writeSpilled(&h.senders)
 		return int(n)
 	}
 	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
 	c.w.WriteHeader(c.status)
+	if len(c.buf) > sendChunk {
+		n, _ := h.senders.send(c.w, bytes.NewReader(c.buf))
+		return int(n)
+	}
 	n, _ := c.w.Write(c.buf)
 	return n
 }
