@@ -9,7 +9,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -342,8 +341,10 @@ func (h *Handler) write(c *call) int {
 	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
 	c.w.WriteHeader(c.status)
 	if len(c.buf) > sendChunk {
-		n, _ := h.senders.send(c.w, bytes.NewReader(c.buf))
-		return int(n)
+		x := h.senders.start(c.w)
+		defer x.end()
+		_ = x.write(c.buf)
+		return int(x.sent)
 	}
 	n, _ := c.w.Write(c.buf)
 	return n

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -209,5 +208,11 @@ func (c *call) writeSpilled(s *senders) (int64, error) {
 	if _, err := c.spill.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
-	return s.send(c.w, io.MultiReader(io.LimitReader(c.spill, c.spilled), bytes.NewReader(c.buf)))
+	x := s.start(c.w)
+	defer x.end()
+	err := x.copy(c.spill, c.spilled)
+	if err == nil {
+		err = x.write(c.buf)
+	}
+	return x.sent, err
 }

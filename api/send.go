@@ -9,8 +9,8 @@ import (
 
 // Sending a large answer while the server shuts down. A collection's answer
 // may be hundreds of megabytes; a client that stops reading it without
-// closing its connection (a load generator cut off at the end of its run, a
-// frozen process) leaves the write blocked until the server's WriteTimeout,
+// closing its connection (a suspended or stuck process, a proxy that stopped
+// forwarding) leaves the write blocked until the server's WriteTimeout,
 // and a graceful shutdown would wait for it until its own timeout ran out.
 // So once the server shuts down, an answer larger than sendChunk goes on
 // only while its client keeps taking it: each chunk must be taken within
@@ -42,24 +42,6 @@ func (s *senders) drain() {
 	}
 }
 
-// add registers a large answer being sent and reports whether the server
-// is shutting down.
-func (s *senders) add(rc *http.ResponseController) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.active == nil {
-		s.active = map[*http.ResponseController]struct{}{}
-	}
-	s.active[rc] = struct{}{}
-	return s.draining
-}
-
-func (s *senders) remove(rc *http.ResponseController) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.active, rc)
-}
-
 // isDraining reports whether the server is shutting down.
 func (s *senders) isDraining() bool {
 	s.mu.Lock()
@@ -67,32 +49,64 @@ func (s *senders) isDraining() bool {
 	return s.draining
 }
 
-// send writes the body r, larger than sendChunk, to w in chunks under the
-// shutdown's rule, and returns the bytes written.
-func (s *senders) send(w http.ResponseWriter, r io.Reader) (int64, error) {
-	rc := http.NewResponseController(w)
-	draining := s.add(rc)
-	defer s.remove(rc)
-	buf := make([]byte, sendChunk)
-	var sent int64
-	for {
-		m, rerr := io.ReadFull(r, buf)
-		if m > 0 {
-			if draining || s.isDraining() {
-				draining = true
-				_ = rc.SetWriteDeadline(time.Now().Add(drainStall))
-			}
-			k, err := w.Write(buf[:m])
-			sent += int64(k)
-			if err != nil {
-				return sent, err
-			}
-		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			return sent, nil
-		}
-		if rerr != nil {
-			return sent, rerr
-		}
+// sending is one large answer being sent.
+type sending struct {
+	s        *senders
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	draining bool
+	sent     int64
+}
+
+// start registers the sending of a large answer to w; end must follow.
+func (s *senders) start(w http.ResponseWriter) *sending {
+	x := &sending{s: s, w: w, rc: http.NewResponseController(w)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active == nil {
+		s.active = map[*http.ResponseController]struct{}{}
 	}
+	s.active[x.rc] = struct{}{}
+	x.draining = s.draining
+	return x
+}
+
+func (x *sending) end() {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	delete(x.s.active, x.rc)
+}
+
+// write writes p in chunks of sendChunk under the shutdown's rule.
+func (x *sending) write(p []byte) error {
+	for len(p) > 0 {
+		n := min(len(p), sendChunk)
+		if x.draining || x.s.isDraining() {
+			x.draining = true
+			_ = x.rc.SetWriteDeadline(time.Now().Add(drainStall))
+		}
+		k, err := x.w.Write(p[:n])
+		x.sent += int64(k)
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// copy writes the n bytes that r holds.
+func (x *sending) copy(r io.Reader, n int64) error {
+	buf := make([]byte, min(n, sendChunk))
+	for n > 0 {
+		m, err := io.ReadFull(r, buf[:min(n, int64(len(buf)))])
+		if err != nil {
+			return err
+		}
+		if err := x.write(buf[:m]); err != nil {
+			return err
+		}
+		n -= int64(m)
+	}
+	return nil
 }
