@@ -320,7 +320,9 @@ func (h *Handler) write(c *call) int {
 		want := int64(len(c.buf)) + c.spilled
 		hd["Content-Length"] = []string{strconv.FormatInt(want, 10)}
 		c.w.WriteHeader(c.status)
-		n, err := c.writeRows(c.w)
+		x := h.senders.start(c.w)
+		defer x.end()
+		n, err := c.writeRows(x)
 		if n != want {
 			// A body of another length than the one announced must not
 			// reach the client: the connection is closed instead.

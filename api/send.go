@@ -95,6 +95,14 @@ func (x *sending) write(p []byte) error {
 	return nil
 }
 
+// Write is write as an io.Writer, for answers encoded while they are sent
+// (see writeRows).
+func (x *sending) Write(p []byte) (int, error) {
+	before := x.sent
+	err := x.write(p)
+	return int(x.sent - before), err
+}
+
 // copy writes the n bytes that r holds.
 func (x *sending) copy(r io.Reader, n int64) error {
 	buf := make([]byte, min(n, sendChunk))
