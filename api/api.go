@@ -127,6 +127,7 @@ type Handler struct {
 	// session in one round trip (see authenticate).
 	withLogon   emcdp.LogonTaskSessionReader
 	spillWarned atomic.Bool // the failure to spill has been logged
+	senders     senders     // the large answers being sent (see send.go)
 }
 
 // NewHandler returns the API handler for cfg (a *Handler).
@@ -319,7 +320,9 @@ func (h *Handler) write(c *call) int {
 		want := int64(len(c.buf)) + c.spilled
 		hd["Content-Length"] = []string{strconv.FormatInt(want, 10)}
 		c.w.WriteHeader(c.status)
-		n, err := c.writeRows(c.w)
+		x := h.senders.start(c.w)
+		defer x.end()
+		n, err := c.writeRows(x)
 		if n != want {
 			// A body of another length than the one announced must not
 			// reach the client: the connection is closed instead.
@@ -334,11 +337,17 @@ func (h *Handler) write(c *call) int {
 	if c.spill != nil {
 		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
 		c.w.WriteHeader(c.status)
-		n, _ := c.writeSpilled(c.w)
+		n, _ := c.writeSpilled(&h.senders)
 		return int(n)
 	}
 	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
 	c.w.WriteHeader(c.status)
+	if len(c.buf) > sendChunk {
+		x := h.senders.start(c.w)
+		defer x.end()
+		_ = x.write(c.buf)
+		return int(x.sent)
+	}
 	n, _ := c.w.Write(c.buf)
 	return n
 }

@@ -203,15 +203,16 @@ func (c *call) discardSpill() {
 }
 
 // writeSpilled sends a spilled answer: the file, then what is left in buf.
-func (c *call) writeSpilled(w io.Writer) (int64, error) {
+func (c *call) writeSpilled(s *senders) (int64, error) {
 	defer c.discardSpill()
 	if _, err := c.spill.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(w, io.LimitReader(c.spill, c.spilled))
-	if err != nil {
-		return n, err
+	x := s.start(c.w)
+	defer x.end()
+	err := x.copy(c.spill, c.spilled)
+	if err == nil {
+		err = x.write(c.buf)
 	}
-	m, err := w.Write(c.buf)
-	return n + int64(m), err
+	return x.sent, err
 }

@@ -32,7 +32,10 @@ type ServerConfig struct {
 	ReadTimeout       time.Duration // default 30 s
 	WriteTimeout      time.Duration // default 120 s: a large entity list takes a while to send
 	IdleTimeout       time.Duration // default 120 s
-	ShutdownTimeout   time.Duration // default 10 s: how long Close waits for requests in flight
+	// ShutdownTimeout (default 10 s) is how long Close waits for the
+	// requests in flight; a large answer whose client stops taking it is
+	// dropped sooner (see send.go).
+	ShutdownTimeout time.Duration
 	// Wrap, when set, wraps the API handler on every listener: the control
 	// plane serves its own paths and observes and disturbs requests there.
 	Wrap func(http.Handler) http.Handler
@@ -71,6 +74,13 @@ type Server struct {
 	stop     context.CancelFunc
 	done     sync.WaitGroup
 	certLeaf *tls.Certificate
+	// base is the parent of every request's context; Close cancels it when
+	// its wait is over, so that the work of the requests left stops.
+	base       context.Context
+	cancelBase context.CancelFunc
+	// conns counts the connections being served, each until its goroutine,
+	// and so its last handler, has returned.
+	conns sync.WaitGroup
 }
 
 // NewServer returns a server for cfg; nothing listens until Open.
@@ -132,6 +142,7 @@ func (s *Server) Open() error {
 			return err
 		}
 	}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.url = "https://" + reachable(ln.Addr())
 	s.serve(watchListener{Listener: ln, cfg: tcfg})
 	if pln != nil {
@@ -160,7 +171,9 @@ func (s *Server) serve(ln net.Listener) {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		Protocols:         &protos,
+		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ConnContext:       connContext,
+		ConnState:         s.trackConn,
 		// A non-nil empty map turns HTTP/2 off even if the TLS config asked for it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -173,6 +186,18 @@ func (s *Server) serve(ln net.Listener) {
 			s.log.Error("serve", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
+}
+
+// trackConn counts a connection from its acceptance until its goroutine
+// ends (net/http reports every connection it serves as closed or hijacked
+// once its handler has returned).
+func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		s.conns.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		s.conns.Done()
+	}
 }
 
 // sweep removes expired logon sessions now and then.
@@ -215,8 +240,11 @@ func (s *Server) Certificate() *tls.Certificate {
 	return s.certLeaf
 }
 
-// Close stops accepting connections, waits up to ShutdownTimeout for the
-// requests in flight, then closes whatever is left.
+// Close stops accepting connections and waits up to ShutdownTimeout for the
+// requests in flight; large answers being sent go on only while their
+// clients keep taking them. Then it cancels the work of the requests left,
+// closes their connections, and returns once every handler has returned,
+// so that the store is no longer in use.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	servers := s.servers
@@ -225,15 +253,28 @@ func (s *Server) Close() error {
 		s.stop()
 	}
 	s.mu.Unlock()
+	if servers == nil {
+		return nil
+	}
+	s.handler.senders.drain()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
 	for _, srv := range servers {
 		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, err, srv.Close())
+			errs = append(errs, err)
 		}
 	}
+	s.cancelBase()
+	if errs != nil {
+		for _, srv := range servers {
+			errs = append(errs, srv.Close())
+		}
+	}
+	// Every Serve has returned once done is waited for, so no connection
+	// is accepted, and counted, after conns is waited for.
 	s.done.Wait()
+	s.conns.Wait()
 	return errors.Join(errs...)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -131,15 +132,16 @@ func (b *bench) run(ctx context.Context) (err error) {
 			}
 		}
 	}
-	if err := srv.stop(); err != nil {
-		return err
-	}
+	// The figures are kept even when the server does not stop cleanly:
+	// every scenario has been measured by then, and the failure is still
+	// reported, after them, as the run's error.
+	stopErr := srv.stop()
 	rep.print(b.out)
 	if err := rep.write(b.s.jsonPath); err != nil {
-		return err
+		return errors.Join(err, stopErr)
 	}
 	fmt.Fprintf(b.out, "results written to %s\n", b.s.jsonPath)
-	return nil
+	return stopErr
 }
 
 // drive runs one scenario with one driver.
