@@ -464,15 +464,17 @@ func IncludeTable(d *emcdp.Desc) string {
 	return ObjectsTable
 }
 
-// CreateObjects returns the statements that create ObjectsTable.
+// CreateObjects returns the statements that create ObjectsTable. SQLite
+// keeps it WITHOUT ROWID, clustered on its key, so that an owner's includes
+// are read from one place.
 func CreateObjects(dl *Dialect) []string {
-	id, text, fold, big := "BLOB", "TEXT", "TEXT COLLATE NOCASE", "INTEGER"
+	id, text, fold, big, opts := "BLOB", "TEXT", "TEXT COLLATE NOCASE", "INTEGER", " WITHOUT ROWID"
 	if dl.Name == Postgres.Name {
-		id, text, fold, big = "uuid", "text", "text", "bigint"
+		id, text, fold, big, opts = "uuid", "text", "text", "bigint", ""
 	}
 	return []string{"CREATE TABLE IF NOT EXISTS " + ObjectsTable + " (\n    policy_id " + id + " NOT NULL,\n    id " + id +
 		" NOT NULL,\n    hierarchy_obj_ref " + text + " NOT NULL,\n    name " + fold + " NOT NULL,\n    display_name " + text +
-		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)"}
+		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)" + opts}
 }
 
 // IncludeOwners returns the items of d in res whose includes a store
