@@ -490,10 +490,18 @@ func IncludeOwners(d *emcdp.Desc, res *emcdp.QueryResult) []any {
 	return items
 }
 
-// ClearedTables lists the tables a store's Clear empties, children before
-// parents: the world (the includes, then the described kinds' tables), its
-// meta data, the logon sessions and the failed-logon records. Users stay.
-func ClearedTables() []string {
+// ClearStmt is one statement of a store's Clear, and what it does (for the
+// error when it fails).
+type ClearStmt struct{ SQL, Op string }
+
+// ClearStmts returns the statements of a store's Clear, which runs them in
+// one transaction: it empties the tables of the world, children before
+// parents (the includes, then the described kinds' tables), its meta data,
+// the tasks, the logon sessions, the failed-logon records and the report
+// tables, and sets every row count and count by day to nothing. Users stay.
+// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing the
+// old world instead of empty tables.
+func ClearStmts() []ClearStmt {
 	ts := []string{ObjectsTable}
 	for _, d := range emcdp.AllDescs {
 		if d.IncludeTable != "" {
@@ -503,5 +511,11 @@ func ClearedTables() []string {
 	for i := len(emcdp.AllDescs) - 1; i >= 0; i-- {
 		ts = append(ts, emcdp.AllDescs[i].Table)
 	}
-	return append(ts, "meta", "tasks", "logon_sessions", "logon_failures")
+	ts = append(ts, "meta", "tasks", "logon_sessions", "logon_failures")
+	var stmts []ClearStmt
+	for _, t := range append(ts, ReportTables...) {
+		stmts = append(stmts, ClearStmt{"DELETE FROM " + t, "clear " + t})
+	}
+	return append(stmts, ClearStmt{"UPDATE row_counts SET n = 0", "clear row counts"},
+		ClearStmt{"DELETE FROM " + CountsTable, "clear counts by day"})
 }
