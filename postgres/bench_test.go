@@ -81,18 +81,12 @@ func cachedGenDB(b *testing.B, name, what string, n int, gen func(context.Contex
 }
 
 // BenchmarkApplyTaskSessions writes task sessions in batches of 10,000 into
-// a growing database, as the simulator seeds history; ns/op is per batch and
-// rows/s the write rate. -benchtime=100x writes 1,000,000.
+// a growing database (storetest.BenchmarkApplyTaskSessions); -benchtime=100x
+// writes 1,000,000.
 func BenchmarkApplyTaskSessions(b *testing.B) {
-	ctx := context.Background()
 	db := openFresh(b)
 	defer db.Close()
-	const batch = 10000
-	b.ResetTimer()
-	if err := storetest.Generate(ctx, db, b.N*batch, batch, false); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+	storetest.BenchmarkApplyTaskSessions(b, db)
 }
 
 // BenchmarkTaskSessionByID reads task sessions by id from 1,000,000 rows.

@@ -21,18 +21,10 @@ func (db *DB) Clear(ctx context.Context) error {
 		return mapErr(err, "begin clear")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing
-	// the old world instead of empty tables.
-	for _, t := range append(sqlgen.ClearedTables(), sqlgen.ReportTables...) {
-		if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
-			return mapErr(err, "clear "+t)
+	for _, c := range sqlgen.ClearStmts() {
+		if _, err := tx.Exec(ctx, c.SQL); err != nil {
+			return mapErr(err, c.Op)
 		}
-	}
-	if _, err := tx.Exec(ctx, "UPDATE row_counts SET n = 0"); err != nil {
-		return mapErr(err, "clear row counts")
-	}
-	if _, err := tx.Exec(ctx, "DELETE FROM "+sqlgen.CountsTable); err != nil {
-		return mapErr(err, "clear counts by day")
 	}
 	if err := notify(ctx, tx, emcdp.Change{All: true}); err != nil {
 		return mapErr(err, "notify clear")

@@ -17,6 +17,9 @@ func (db *DB) TaskSessionHistogram(ctx context.Context, h *emcdp.Histogram) ([]e
 	if err := h.Check(); err != nil {
 		return nil, err
 	}
+	// The read of sqlite/histogram.go in this dialect: ids group as text
+	// (SQLite groups their bytes), and no index is named, as PostgreSQL
+	// takes no index hints.
 	table, parent, _ := h.Source() // checked by h.Check
 	from, to, width := h.From.UnixNano(), h.To.UnixNano(), int64(h.Width)
 	group, where := parent+"::text", ""

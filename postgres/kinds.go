@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -16,11 +15,9 @@ import (
 // tables are created and extended from the descriptions at open, and their
 // rows are written, read and pruned by sqlgen's statements for them.
 
-// ensureKinds creates the tables and indexes of the described kinds that do
-// not exist yet and adds the columns a description gained since, in one
-// transaction that holds the migration lock, so that replicas opening at
-// once do it once. The tables of the numbered migrations (Desc.Migrated)
-// are not made here, only extended.
+// ensureKinds brings the tables of the described kinds up to their
+// descriptions (sqlgen.EnsureKinds) in one transaction that holds the
+// schema lock, so that replicas opening at once do it once.
 func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -30,64 +27,27 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7362001)"); err != nil {
 		return mapErr(err, "lock schema")
 	}
-	exec := func(stmt string) error {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			l, _, _ := strings.Cut(stmt, "\n")
-			return fmt.Errorf("postgres: %s: %w", l, err)
-		}
-		return nil
-	}
-	for _, d := range emcdp.AllDescs {
-		if !d.Migrated {
-			for _, stmt := range sqlgen.CreateTable(&sqlgen.Postgres, d) {
-				if err := exec(stmt); err != nil {
-					return err
-				}
-			}
-		}
-		have := map[string]bool{}
-		rows, err := tx.Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", d.Table)
+	columns := func(table string) (map[string]bool, error) {
+		rows, err := tx.Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", table)
 		if err != nil {
-			return mapErr(err, "columns of "+d.Table)
+			return nil, mapErr(err, "columns of "+table)
 		}
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return mapErr(err, "columns of "+d.Table)
-			}
-			have[n] = true
-		}
-		rows.Close()
-		for _, p := range sqlgen.StoredProps(d) {
-			if !have[p.Column] {
-				if err := exec(sqlgen.AddColumn(&sqlgen.Postgres, d, p)); err != nil {
-					return err
-				}
-			}
-		}
-		if sqlgen.Tables[d.Kind].Counted && !d.Migrated {
-			if err := exec(sqlgen.InitCount(d)); err != nil {
-				return err
-			}
-		}
+		defer rows.Close()
+		m, err := sqlgen.NameSet(rows)
+		return m, mapErr(err, "columns of "+table)
 	}
-	for _, stmt := range sqlgen.CreateObjects(&sqlgen.Postgres) {
-		if err := exec(stmt); err != nil {
-			return err
-		}
-	}
-	if err := exec(sqlgen.CreateCounts(&sqlgen.Postgres)); err != nil {
+	if err := sqlgen.EnsureKinds(&sqlgen.Postgres, columns, execIn(ctx, tx)); err != nil {
 		return err
 	}
-	for _, d := range emcdp.AllDescs {
-		if sqlgen.Tables[d.Kind].Bucketed {
-			if err := exec(sqlgen.InitCounts(d)); err != nil {
-				return err
-			}
-		}
-	}
 	return mapErr(tx.Commit(ctx), "commit schema")
+}
+
+// execIn runs one statement without arguments in tx.
+func execIn(ctx context.Context, tx pgx.Tx) func(stmt string) error {
+	return func(stmt string) error {
+		_, err := tx.Exec(ctx, stmt)
+		return err
+	}
 }
 
 // kinds writes the rows of described kinds in b: the new sessions of the

@@ -4,12 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/emcdp/emcdp/migration"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -17,50 +14,17 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one schema step, numbered by its file name's prefix.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations ordered by version.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations() ([]migration.Step, error) {
+	ms, err := migration.Load(migrationFS, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s is not named NNNN_name.sql", base)
-		}
-		b, err := migrationFS.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: two migrations numbered %d", ms[i].version)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
 
 // SchemaVersion is the version of the newest embedded migration.
-func SchemaVersion() int {
-	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
+func SchemaVersion() int { return migration.Latest(migrationFS, "migrations") }
 
 // migrationLock is the first key of the advisory lock that serialises
 // migrations; the second is derived from the schema the connection writes
@@ -86,7 +50,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-func apply1(ctx context.Context, pool *pgxpool.Pool, m migration) error {
+func apply1(ctx context.Context, pool *pgxpool.Pool, m migration.Step) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var schema *string
 		if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
@@ -103,7 +67,7 @@ func apply1(ctx context.Context, pool *pgxpool.Pool, m migration) error {
 			return mapErr(err, "create the migrations table")
 		}
 		var n int
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = $1", m.version).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = $1", m.Version).Scan(&n); err != nil {
 			return mapErr(err, "read the migrations table")
 		}
 		if n > 0 {
@@ -111,12 +75,12 @@ func apply1(ctx context.Context, pool *pgxpool.Pool, m migration) error {
 		}
 		// Without arguments the script goes through the simple protocol,
 		// which runs several statements in one call.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return mapErr(err, "migration "+m.name)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return mapErr(err, "migration "+m.Name)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-			m.version, m.name, time.Now().UnixNano()); err != nil {
-			return mapErr(err, "record migration "+m.name)
+			m.Version, m.Name, time.Now().UnixNano()); err != nil {
+			return mapErr(err, "record migration "+m.Name)
 		}
 		return nil
 	})

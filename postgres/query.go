@@ -10,8 +10,7 @@ import (
 
 // Query runs a filtered, sorted, paged read. The page and its Total come from
 // one repeatable-read transaction, so they agree with each other. Total is
-// counted only when the page does not already tell it: an unpaged read, or a
-// page that holds the last row, gives it away.
+// counted only when the page does not already tell it (sqlgen.PageTotal).
 func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
 	if err := db.check(); err != nil {
 		return nil, err
@@ -46,13 +45,8 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 			return nil, err
 		}
 	}
-	n := res.Len()
-	switch {
-	case q.PageSize == 0 || q.NoTotal:
-		res.Total = c.Offset + n
-	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
-		res.Total = c.Offset + n
-	default:
+	var told bool
+	if res.Total, told = sqlgen.PageTotal(q, c, res.Len()); !told {
 		if res.Total, err = count(ctx, tx, q, t, c); err != nil {
 			return nil, err
 		}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -12,7 +10,7 @@ import (
 )
 
 // ensureReports creates the report tables and the triggers that keep them
-// (sqlgen.ReportSchema) and, when the tables are new, fills them from the
+// (sqlgen.EnsureReports) and, when the tables are new, fills them from the
 // rows already stored, in one transaction under the schema lock, so that
 // replicas opening together do it once.
 func ensureReports(ctx context.Context, pool *pgxpool.Pool) error {
@@ -28,15 +26,8 @@ func ensureReports(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", sqlgen.ReportTables[0]).Scan(&have); err != nil {
 		return mapErr(err, "report schema")
 	}
-	stmts := sqlgen.ReportSchema(&sqlgen.Postgres)
-	if !have {
-		stmts = append(stmts, sqlgen.ReportRebuild(&sqlgen.Postgres)...)
-	}
-	for _, s := range stmts {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			l, _, _ := strings.Cut(s, "\n")
-			return fmt.Errorf("postgres: %s: %w", l, err)
-		}
+	if err := sqlgen.EnsureReports(&sqlgen.Postgres, !have, execIn(ctx, tx)); err != nil {
+		return err
 	}
 	return mapErr(tx.Commit(ctx), "commit report schema")
 }

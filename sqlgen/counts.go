@@ -68,14 +68,16 @@ func bucketed(d *emcdp.Desc) bool {
 	return true
 }
 
-// CreateCounts returns the statement that creates CountsTable.
+// CreateCounts returns the statement that creates CountsTable. SQLite keeps
+// it WITHOUT ROWID, clustered on its key, so that a table's days are read
+// from one place.
 func CreateCounts(dl *Dialect) string {
-	text, big := "TEXT", "INTEGER"
+	text, big, opts := "TEXT", "INTEGER", " WITHOUT ROWID"
 	if dl.Name == Postgres.Name {
-		text, big = "text", "bigint"
+		text, big, opts = "text", "bigint", ""
 	}
 	return "CREATE TABLE IF NOT EXISTS " + CountsTable + " (\n    tbl " + text + " NOT NULL,\n    bucket " + big +
-		" NOT NULL,\n    n " + big + " NOT NULL,\n    PRIMARY KEY (tbl, bucket)\n)"
+		" NOT NULL,\n    n " + big + " NOT NULL,\n    PRIMARY KEY (tbl, bucket)\n)" + opts
 }
 
 // InitCounts returns the statement that counts the rows d's table already

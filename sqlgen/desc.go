@@ -464,15 +464,17 @@ func IncludeTable(d *emcdp.Desc) string {
 	return ObjectsTable
 }
 
-// CreateObjects returns the statements that create ObjectsTable.
+// CreateObjects returns the statements that create ObjectsTable. SQLite
+// keeps it WITHOUT ROWID, clustered on its key, so that an owner's includes
+// are read from one place.
 func CreateObjects(dl *Dialect) []string {
-	id, text, fold, big := "BLOB", "TEXT", "TEXT COLLATE NOCASE", "INTEGER"
+	id, text, fold, big, opts := "BLOB", "TEXT", "TEXT COLLATE NOCASE", "INTEGER", " WITHOUT ROWID"
 	if dl.Name == Postgres.Name {
-		id, text, fold, big = "uuid", "text", "text", "bigint"
+		id, text, fold, big, opts = "uuid", "text", "text", "bigint", ""
 	}
 	return []string{"CREATE TABLE IF NOT EXISTS " + ObjectsTable + " (\n    policy_id " + id + " NOT NULL,\n    id " + id +
 		" NOT NULL,\n    hierarchy_obj_ref " + text + " NOT NULL,\n    name " + fold + " NOT NULL,\n    display_name " + text +
-		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)"}
+		" NOT NULL,\n    guest_options " + text + " NOT NULL,\n    total_size " + big + " NOT NULL,\n    PRIMARY KEY (policy_id, id)\n)" + opts}
 }
 
 // IncludeOwners returns the items of d in res whose includes a store
@@ -488,10 +490,18 @@ func IncludeOwners(d *emcdp.Desc, res *emcdp.QueryResult) []any {
 	return items
 }
 
-// ClearedTables lists the tables a store's Clear empties, children before
-// parents: the world (the includes, then the described kinds' tables), its
-// meta data, the logon sessions and the failed-logon records. Users stay.
-func ClearedTables() []string {
+// ClearStmt is one statement of a store's Clear, and what it does (for the
+// error when it fails).
+type ClearStmt struct{ SQL, Op string }
+
+// ClearStmts returns the statements of a store's Clear, which runs them in
+// one transaction: it empties the tables of the world, children before
+// parents (the includes, then the described kinds' tables), its meta data,
+// the tasks, the logon sessions, the failed-logon records and the report
+// tables, and sets every row count and count by day to nothing. Users stay.
+// DELETE rather than TRUNCATE: a reader's older snapshot keeps seeing the
+// old world instead of empty tables.
+func ClearStmts() []ClearStmt {
 	ts := []string{ObjectsTable}
 	for _, d := range emcdp.AllDescs {
 		if d.IncludeTable != "" {
@@ -501,5 +511,11 @@ func ClearedTables() []string {
 	for i := len(emcdp.AllDescs) - 1; i >= 0; i-- {
 		ts = append(ts, emcdp.AllDescs[i].Table)
 	}
-	return append(ts, "meta", "tasks", "logon_sessions", "logon_failures")
+	ts = append(ts, "meta", "tasks", "logon_sessions", "logon_failures")
+	var stmts []ClearStmt
+	for _, t := range append(ts, ReportTables...) {
+		stmts = append(stmts, ClearStmt{"DELETE FROM " + t, "clear " + t})
+	}
+	return append(stmts, ClearStmt{"UPDATE row_counts SET n = 0", "clear row counts"},
+		ClearStmt{"DELETE FROM " + CountsTable, "clear counts by day"})
 }

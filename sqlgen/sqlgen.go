@@ -108,6 +108,21 @@ type Clauses struct {
 	Offset    int // rows skipped before the page
 }
 
+// PageTotal returns the Total of a read of q (compiled into c) whose page
+// holds n items when the page tells it: an unpaged read, or a page that
+// holds the last row, gives it away, and a read that asks for no total
+// (NoTotal) takes it as the rows up to the page's end. Otherwise ok is false,
+// and the store counts the rows in the transaction that read the page.
+func PageTotal(q *emcdp.Query, c *Clauses, n int) (total int, ok bool) {
+	switch {
+	case q.PageSize == 0 || q.NoTotal:
+		return c.Offset + n, true
+	case n > 0 && n < q.PageSize, n == 0 && c.Offset == 0:
+		return c.Offset + n, true
+	}
+	return 0, false
+}
+
 // Compile compiles q for dialect d. Its errors are *emcdp.Error with code
 // EInvalid and describe the query, never SQL.
 func Compile(d *Dialect, q *emcdp.Query) (*Clauses, error) {

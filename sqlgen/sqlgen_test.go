@@ -173,3 +173,28 @@ func ExampleCompile() {
 	// creation_time ASC, id ASC
 	// LIMIT $2 OFFSET $3 [sql01 100 0]
 }
+
+// TestPageTotal checks when a page tells its Total and when a store must
+// count: a full page, or an empty one past the first, does not tell.
+func TestPageTotal(t *testing.T) {
+	for _, c := range []struct {
+		size, offset, n int
+		noTotal         bool
+		total           int
+		told            bool
+	}{
+		{0, 0, 7, false, 7, true},    // unpaged
+		{10, 20, 10, true, 30, true}, // no total asked
+		{10, 20, 4, false, 24, true}, // the last page
+		{10, 0, 0, false, 0, true},   // nothing at all
+		{10, 20, 10, false, 0, false},
+		{10, 0, 10, false, 0, false},
+		{10, 20, 0, false, 0, false}, // past the end: how far is unknown
+	} {
+		q := &emcdp.Query{PageSize: c.size, NoTotal: c.noTotal}
+		total, told := PageTotal(q, &Clauses{Offset: c.offset}, c.n)
+		if total != c.total || told != c.told {
+			t.Errorf("%+v: PageTotal = %d, %v", c, total, told)
+		}
+	}
+}

@@ -19,8 +19,18 @@ const genVersion = 1
 // into a file under os.TempDir() named by the schema and generator versions.
 func cachedDB(b *testing.B, n int) *DB {
 	b.Helper()
+	return cachedGenDB(b, fmt.Sprintf("emcdp-bench-s%d-g%d-%d.db", SchemaVersion(), genVersion, n), "task sessions", n,
+		func(ctx context.Context, db *DB) error { return storetest.Generate(ctx, db, n, 10000, false) })
+}
+
+// cachedGenDB is cachedDB for any generator: the file's name, and what gen
+// writes (n rows of what) for the log line. The file is built under a
+// temporary name and renamed when complete, so an interrupted build is never
+// reused.
+func cachedGenDB(b *testing.B, name, what string, n int, gen func(context.Context, *DB) error) *DB {
+	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("emcdp-bench-s%d-g%d-%d.db", SchemaVersion(), genVersion, n))
+	path := filepath.Join(os.TempDir(), name)
 	if _, err := os.Stat(path); err != nil {
 		tmp := path + ".building"
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -31,10 +41,10 @@ func cachedDB(b *testing.B, n int) *DB {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if err := storetest.Generate(ctx, db, n, 10000, false); err != nil {
+		if err := gen(ctx, db); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("built %d task sessions in %v", n, time.Since(start).Round(time.Millisecond))
+		b.Logf("built %d %s in %v", n, what, time.Since(start).Round(time.Millisecond))
 		if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
 			b.Fatal(err)
 		}
@@ -54,21 +64,14 @@ func cachedDB(b *testing.B, n int) *DB {
 }
 
 // BenchmarkApplyTaskSessions writes task sessions in batches of 10,000 into
-// a growing database, as the simulator seeds history; ns/op is per batch and
-// rows/s the write rate.
+// a growing database (storetest.BenchmarkApplyTaskSessions).
 func BenchmarkApplyTaskSessions(b *testing.B) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(b.TempDir(), "apply.db"))
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "apply.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	const batch = 10000
-	b.ResetTimer()
-	if err := storetest.Generate(ctx, db, b.N*batch, batch, false); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+	storetest.BenchmarkApplyTaskSessions(b, db)
 }
 
 // BenchmarkApplySeedOrder writes 200,000 task sessions in batches of 4,000

@@ -20,16 +20,10 @@ func (db *DB) Clear(ctx context.Context) error {
 		return mapErr(err, "begin clear")
 	}
 	defer tx.Rollback()
-	for _, t := range append(sqlgen.ClearedTables(), sqlgen.ReportTables...) {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-			return mapErr(err, "clear "+t)
+	for _, c := range sqlgen.ClearStmts() {
+		if _, err := tx.ExecContext(ctx, c.SQL); err != nil {
+			return mapErr(err, c.Op)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE row_counts SET n = 0"); err != nil {
-		return mapErr(err, "clear row counts")
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+sqlgen.CountsTable); err != nil {
-		return mapErr(err, "clear counts by day")
 	}
 	return mapErr(tx.Commit(), "commit clear")
 }

@@ -15,86 +15,36 @@ import (
 // tables are created and extended from the descriptions at open, and their
 // rows are written, read and pruned by sqlgen's statements for them.
 
-// ensureKinds creates the tables and indexes of the described kinds that do
-// not exist yet and adds the columns a description gained since, in one
-// transaction. The tables of the numbered migrations (Desc.Migrated) are not
-// made here, only extended.
+// ensureKinds brings the tables of the described kinds up to their
+// descriptions (sqlgen.EnsureKinds) in one transaction, which takes the
+// write lock, so that two processes opening a file at once do it once.
 func ensureKinds(ctx context.Context, w *sql.DB) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin schema")
 	}
 	defer tx.Rollback()
-	exec := func(stmt string) error {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", firstLine(stmt), err)
-		}
-		return nil
-	}
-	for _, d := range emcdp.AllDescs {
-		if !d.Migrated {
-			for _, stmt := range sqlgen.CreateTable(&sqlgen.SQLite, d) {
-				if err := exec(stmt); err != nil {
-					return err
-				}
-			}
-		}
-		have, err := columns(ctx, tx, d.Table)
+	columns := func(table string) (map[string]bool, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
 		if err != nil {
-			return err
+			return nil, mapErr(err, "columns of "+table)
 		}
-		for _, p := range sqlgen.StoredProps(d) {
-			if !have[p.Column] {
-				if err := exec(sqlgen.AddColumn(&sqlgen.SQLite, d, p)); err != nil {
-					return err
-				}
-			}
-		}
-		if sqlgen.Tables[d.Kind].Counted && !d.Migrated {
-			if err := exec(sqlgen.InitCount(d)); err != nil {
-				return err
-			}
-		}
+		defer rows.Close()
+		m, err := sqlgen.NameSet(rows)
+		return m, mapErr(err, "columns of "+table)
 	}
-	for _, stmt := range sqlgen.CreateObjects(&sqlgen.SQLite) {
-		if err := exec(stmt + " WITHOUT ROWID"); err != nil {
-			return err
-		}
-	}
-	if err := exec(sqlgen.CreateCounts(&sqlgen.SQLite) + " WITHOUT ROWID"); err != nil {
+	if err := sqlgen.EnsureKinds(&sqlgen.SQLite, columns, execIn(ctx, tx)); err != nil {
 		return err
-	}
-	for _, d := range emcdp.AllDescs {
-		if sqlgen.Tables[d.Kind].Bucketed {
-			if err := exec(sqlgen.InitCounts(d)); err != nil {
-				return err
-			}
-		}
 	}
 	return mapErr(tx.Commit(), "commit schema")
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
-}
-
-// columns returns the column names of a table.
-func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
-	if err != nil {
-		return nil, mapErr(err, "columns of "+table)
+// execIn runs one statement without arguments in tx.
+func execIn(ctx context.Context, tx *sql.Tx) func(stmt string) error {
+	return func(stmt string) error {
+		_, err := tx.ExecContext(ctx, stmt)
+		return err
 	}
-	defer rows.Close()
-	m := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, mapErr(err, "columns of "+table)
-		}
-		m[n] = true
-	}
-	return m, mapErr(rows.Err(), "columns of "+table)
 }
 
 // insertChunk is the number of rows that one INSERT statement writes when a

@@ -5,60 +5,25 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/emcdp/emcdp/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one schema step, numbered by its file name's prefix.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations ordered by version.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations() ([]migration.Step, error) {
+	ms, err := migration.Load(migrationFS, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %s is not named NNNN_name.sql", base)
-		}
-		b, err := migrationFS.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("sqlite: two migrations numbered %d", ms[i].version)
-		}
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
 
 // SchemaVersion is the version of the newest embedded migration.
-func SchemaVersion() int {
-	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
+func SchemaVersion() int { return migration.Latest(migrationFS, "migrations") }
 
 // migrate applies the pending migrations in order, each in its own
 // transaction together with its record in schema_migrations. Transactions
@@ -81,25 +46,25 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	return nil
 }
 
-func apply1(ctx context.Context, w *sql.DB, m migration) error {
+func apply1(ctx context.Context, w *sql.DB, m migration.Step) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
-		return mapErr(err, "begin migration "+m.name)
+		return mapErr(err, "begin migration "+m.Name)
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
 		return mapErr(err, "read the migrations table")
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return mapErr(err, "migration "+m.name)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return mapErr(err, "migration "+m.Name)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-		m.version, m.name, time.Now().UnixNano()); err != nil {
-		return mapErr(err, "record migration "+m.name)
+		m.Version, m.Name, time.Now().UnixNano()); err != nil {
+		return mapErr(err, "record migration "+m.Name)
 	}
-	return mapErr(tx.Commit(), "commit migration "+m.name)
+	return mapErr(tx.Commit(), "commit migration "+m.Name)
 }

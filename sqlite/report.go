@@ -3,14 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
 )
 
 // ensureReports creates the report tables and the triggers that keep them
-// (sqlgen.ReportSchema) and, when the tables are new, fills them from the
+// (sqlgen.EnsureReports) and, when the tables are new, fills them from the
 // rows already stored, in one transaction.
 func ensureReports(ctx context.Context, w *sql.DB) error {
 	tx, err := w.BeginTx(ctx, nil)
@@ -23,14 +22,8 @@ func ensureReports(ctx context.Context, w *sql.DB) error {
 		sqlgen.ReportTables[0]).Scan(&have); err != nil {
 		return mapErr(err, "report schema")
 	}
-	stmts := sqlgen.ReportSchema(&sqlgen.SQLite)
-	if have == 0 {
-		stmts = append(stmts, sqlgen.ReportRebuild(&sqlgen.SQLite)...)
-	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", firstLine(s), err)
-		}
+	if err := sqlgen.EnsureReports(&sqlgen.SQLite, have == 0, execIn(ctx, tx)); err != nil {
+		return err
 	}
 	return mapErr(tx.Commit(), "commit report schema")
 }

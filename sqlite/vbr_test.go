@@ -3,10 +3,8 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -80,44 +78,6 @@ func TestKindColumnAdded(t *testing.T) {
 	}
 }
 
-// cachedVBRDB opens a database of about n generated backup task sessions,
-// building it once into a file under os.TempDir().
-func cachedVBRDB(b *testing.B, n int) *DB {
-	b.Helper()
-	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("emcdp-bench-vbr-s%d-g%d-%d.db", SchemaVersion(), genVersion, n))
-	if _, err := os.Stat(path); err != nil {
-		tmp := path + ".building"
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(tmp + suffix)
-		}
-		db, err := Open(ctx, tmp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if err := storetest.GenerateVBR(ctx, db, n, 10000); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("built %d backup task sessions in %v", n, time.Since(start).Round(time.Millisecond))
-		if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
-			b.Fatal(err)
-		}
-		if err := db.Close(); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			b.Fatal(err)
-		}
-	}
-	db, err := Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
-}
-
 // BenchmarkMonitoringQueries runs the monitoring clients' queries over
 // 1,000,000 backup task sessions (-short: 100,000).
 func BenchmarkMonitoringQueries(b *testing.B) {
@@ -125,5 +85,7 @@ func BenchmarkMonitoringQueries(b *testing.B) {
 	if testing.Short() {
 		n = 100_000
 	}
-	storetest.BenchmarkMonitoringQueries(b, cachedVBRDB(b, n))
+	db := cachedGenDB(b, fmt.Sprintf("emcdp-bench-vbr-s%d-g%d-%d.db", SchemaVersion(), genVersion, n), "backup task sessions", n,
+		func(ctx context.Context, db *DB) error { return storetest.GenerateVBR(ctx, db, n, 10000) })
+	storetest.BenchmarkMonitoringQueries(b, db)
 }

@@ -166,6 +166,18 @@ func HotQueries() map[string]emcdp.Query {
 	}
 }
 
+// BenchmarkApplyTaskSessions writes task sessions into st, empty at the
+// start, in batches of 10,000, as the simulator seeds history; ns/op is per
+// batch and rows/s the write rate.
+func BenchmarkApplyTaskSessions(b *testing.B, st emcdp.Store) {
+	const batch = 10000
+	b.ResetTimer()
+	if err := Generate(context.Background(), st, b.N*batch, batch, false); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
 // BenchmarkHotQueries runs HotQueries as sub-benchmarks against st, which
 // must hold the history Generate writes for 1,000,000 task sessions, and
 // reports the items and Total of each answer beside its time.
