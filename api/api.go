@@ -236,9 +236,14 @@ type call struct {
 	// authenticate); readDone tells that it was, nil read meaning none.
 	read     *emcdp.TaskSession
 	readDone bool
+	// deadline bounds the request's work (Config.RequestTimeout); r keeps
+	// the context net/http gave it.
+	deadline deadlineCtx
 }
 
-func (c *call) ctx() context.Context { return c.r.Context() }
+// ctx is the context of the request's work: every store read and wait
+// goes through it, so that the request's deadline bounds them.
+func (c *call) ctx() context.Context { return &c.deadline }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -255,9 +260,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
 	bp := bufPool.Get().(*[]byte)
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	defer cancel()
-	c := &call{r: r.WithContext(ctx), w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	c.deadline.init(r.Context(), start.Add(h.timeout))
+	defer c.deadline.end()
 	c.base = h.base(r)
 	setRequestID(w, reqID)
 
@@ -274,7 +279,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ambiguous {
 			h.fail(c, reqID, errAmbiguousLength())
 		} else if err := h.dispatch(c); err != nil {
-			h.fail(c, reqID, timedOut(ctx, err))
+			h.fail(c, reqID, timedOut(c.ctx(), err))
 		}
 	}()
 
@@ -296,7 +301,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
-	if !h.log.Enabled(ctx, slog.LevelInfo) {
+	if !h.log.Enabled(r.Context(), slog.LevelInfo) {
 		return // spares the redaction and formatting of a line that is not written
 	}
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),

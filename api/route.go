@@ -158,21 +158,21 @@ func (h *Handler) dispatch(c *call) error {
 // (cached): then the logon session is remembered and the answer may be too.
 func (h *Handler) authenticate(c *call, rt *route, args []string) (*auth.Caller, error) {
 	if h.withLogon == nil || h.cached() || !rt.readsTask || (c.r.Method != http.MethodGet && c.r.Method != http.MethodHead) {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	logon, ok := auth.SessionID(c.r)
 	if !ok {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	id, err := parseID(args[0])
 	if err != nil {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	ls, ts, err := h.withLogon.TaskSessionWithLogon(c.ctx(), logon, id)
 	if err != nil {
 		return nil, err
 	}
-	caller, err := h.auth.AuthenticateRead(c.r, ls)
+	caller, err := h.auth.AuthenticateRead(c.ctx(), c.r, ls)
 	if err == nil {
 		c.read, c.readDone = ts, true
 	}

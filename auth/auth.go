@@ -199,10 +199,13 @@ func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.Logo
 
 // Authenticate identifies the caller of r: by the session cookie (which
 // wins when a header is sent too), by the session header, or by Basic
-// credentials, which are also tried when the token sent is not live. A live session is renewed. Failures are *emcdp.Error with
-// code EUnauthorized; store failures are passed through.
-func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
-	return s.authenticate(r, nil)
+// credentials, which are also tried when the token sent is not live. A live
+// session is renewed. Failures are *emcdp.Error with code EUnauthorized;
+// store failures are passed through. The store is read and written through
+// ctx, which need not be r's: a server bounds the work of a request with a
+// context of its own.
+func (s *Service) Authenticate(ctx context.Context, r *http.Request) (*Caller, error) {
+	return s.authenticate(ctx, r, nil)
 }
 
 // SessionID returns the id of the logon session whose token r carries: the
@@ -219,15 +222,14 @@ func SessionID(r *http.Request) (emcdp.ID, bool) {
 // SessionID(r), the caller has just read from Store (ls; nil when there is
 // none), together with what the request asks for, in one round trip. Expiry,
 // renewal and the fall-back to Basic credentials are Authenticate's.
-func (s *Service) AuthenticateRead(r *http.Request, ls *emcdp.LogonSession) (*Caller, error) {
-	return s.authenticate(r, &readSession{ls: ls})
+func (s *Service) AuthenticateRead(ctx context.Context, r *http.Request, ls *emcdp.LogonSession) (*Caller, error) {
+	return s.authenticate(ctx, r, &readSession{ls: ls})
 }
 
 // readSession is a logon session already read from the store (nil ls: none).
 type readSession struct{ ls *emcdp.LogonSession }
 
-func (s *Service) authenticate(r *http.Request, read *readSession) (*Caller, error) {
-	ctx := r.Context()
+func (s *Service) authenticate(ctx context.Context, r *http.Request, read *readSession) (*Caller, error) {
 	user, pw, basic := r.BasicAuth()
 	if tok, ok := sessionToken(r); ok {
 		c, err := s.authenticateToken(ctx, tok, read)
