@@ -220,7 +220,6 @@ type call struct {
 	w      http.ResponseWriter
 	enc    wire.Encoder
 	base   string
-	segs   []string // path segments after "api", original case
 	params []qparam // the query string, decoded leniently
 	caller *auth.Caller
 	route  *route // the matched route; nil when none matched
@@ -239,6 +238,13 @@ type call struct {
 	// deadline bounds the request's work (Config.RequestTimeout); r keeps
 	// the context net/http gave it.
 	deadline deadlineCtx
+	// The room of the path's segments, the segments the route's
+	// wildcards matched and the query's parameters: enough for every route
+	// and for the parameters of a read, so that routing a read allocates
+	// nothing of its own.
+	segBuf   [6]string
+	argBuf   [2]string
+	paramBuf [4]qparam
 }
 
 // ctx is the context of the request's work: every store read and wait

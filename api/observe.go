@@ -73,11 +73,11 @@ func setRequestID(w http.ResponseWriter, id string) {
 // RoutePattern returns the pattern of the route that serves path, as
 // Outcome.Route names it, or "" when no route does.
 func RoutePattern(path string) string {
-	segs, ok := splitPath(path)
+	segs, ok := splitPath(path, nil)
 	if !ok {
 		return ""
 	}
-	rt, _ := match(segs)
+	rt, _ := match(segs, nil)
 	if rt == nil {
 		return ""
 	}
