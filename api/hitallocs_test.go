@@ -26,9 +26,9 @@ func TestGetByIDHitAllocs(t *testing.T) {
 		json  bool
 		max   float64
 	}{
-		{"", false, 10},
-		{"?format=Entity", false, 10},
-		{"?format=Entity", true, 10},
+		{"", false, 7},
+		{"?format=Entity", false, 7},
+		{"?format=Entity", true, 7},
 	} {
 		r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/cdpReplicaTaskSessions/"+f.ts[2].ID.String()+c.query, nil)
 		r.Header.Set(auth.SessionHeader, tok)

@@ -78,11 +78,11 @@ func TestSessionTicket(t *testing.T) {
 	ls := emcdp.LogonSession{ID: emcdp.NewID(), LastSeen: time.Now()}
 	tk := c.ticket()
 	c.change(emcdp.Change{Logons: [][32]byte{[32]byte(emcdp.LogonSessionKey(ls.ID))}})
-	c.put(tk, ls, time.Time{})
+	c.put(tk, callerOf(&ls), time.Time{})
 	if _, ok := c.get(ls.ID); ok {
 		t.Error("a session read before a logoff was heard was kept")
 	}
-	c.put(c.ticket(), ls, time.Time{})
+	c.put(c.ticket(), callerOf(&ls), time.Time{})
 	if _, ok := c.get(ls.ID); !ok {
 		t.Error("a session read after the change was not kept")
 	}

@@ -164,3 +164,63 @@ func TestRenewalOncePerInterval(t *testing.T) {
 		t.Errorf("after the logoff: %v, want 401", err)
 	}
 }
+
+// TestSoleWriterSharesCallers: the requests of a remembered session share
+// its Caller, and a renewal keeps a new one rather than changing the shared
+// one under the requests that hold it.
+func TestSoleWriterSharesCallers(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	_, tok, err := f.svc.Logon(context.Background(), "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := func() *Caller {
+		t.Helper()
+		c, err := f.svc.Authenticate(context.Background(), request(tok, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := auth()
+	seen := first.Session.LastSeen
+	if again := auth(); again != first {
+		t.Error("a second request within the renewal interval got a Caller of its own")
+	}
+	f.clock.Advance(2 * time.Second)
+	renewed := auth()
+	if renewed == first || !renewed.Session.LastSeen.Equal(f.clock.Now()) {
+		t.Errorf("after a renewal: the same Caller %v, last seen %v, want a new one last seen %v",
+			renewed == first, renewed.Session.LastSeen, f.clock.Now())
+	}
+	if !first.Session.LastSeen.Equal(seen) {
+		t.Errorf("the renewal changed the session of the Caller held before it: last seen %v, was %v", first.Session.LastSeen, seen)
+	}
+	if again := auth(); again != renewed {
+		t.Error("the renewed Caller is not the one remembered")
+	}
+}
+
+// TestSoleWriterAuthenticateAllocs: a request by the token of a remembered
+// session, within the renewal interval, is authenticated without an
+// allocation (the server's hottest path: every GET answered from memory).
+func TestSoleWriterAuthenticateAllocs(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	_, tok, err := f.svc.Logon(context.Background(), "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := request(tok, "")
+	ctx := context.Background()
+	if _, err := f.svc.Authenticate(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := f.svc.Authenticate(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("%.1f allocations to authenticate a remembered session, want none", n)
+	}
+}
