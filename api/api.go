@@ -115,7 +115,8 @@ type Handler struct {
 
 	idPrefix string
 	seq      atomic.Uint64
-	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
+	lastBase atomic.Pointer[requestBase] // see base
+	ceiling  []byte                      // the body of BenchCeilingPath; nil when the route is off
 
 	spillDir string     // where large answers are built (see spillIfLarge)
 	bodies   *bodyCache // nil: no cache
@@ -245,6 +246,9 @@ type call struct {
 	segBuf   [6]string
 	argBuf   [2]string
 	paramBuf [4]qparam
+	// header holds the values of the answer's X-Request-Id and
+	// Content-Length headers, as the header map's one-value slices.
+	header [2]string
 }
 
 // ctx is the context of the request's work: every store read and wait
@@ -264,13 +268,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
+	reqID := h.requestID()
 	bp := bufPool.Get().(*[]byte)
 	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
 	c.deadline.init(r.Context(), start.Add(h.timeout))
 	defer c.deadline.end()
 	c.base = h.base(r)
-	setRequestID(w, reqID)
+	c.header[0] = reqID
+	w.Header()[RequestIDHeader] = c.header[0:1:1]
 
 	func() {
 		defer func() {
@@ -315,6 +320,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"status", c.status, "bytes", n, "duration", time.Since(start))
 }
 
+// requestID returns the id of a new request: the handler's prefix, a
+// hyphen and the request's number.
+func (h *Handler) requestID() string {
+	var b [32]byte
+	n := copy(b[:], h.idPrefix)
+	b[n] = '-'
+	return string(strconv.AppendUint(b[:n+1], h.seq.Add(1), 10))
+}
+
 // write sends the status, Content-Type and Content-Length, and the body.
 func (h *Handler) write(c *call) int {
 	hd := c.w.Header()
@@ -323,14 +337,13 @@ func (h *Handler) write(c *call) int {
 		return 0
 	}
 	hd["Content-Type"] = contentTypes[c.enc.Format]
+	c.header[1] = strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)
+	hd["Content-Length"] = c.header[1:2:2]
+	c.w.WriteHeader(c.status)
 	if c.spill != nil {
-		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
-		c.w.WriteHeader(c.status)
 		n, _ := c.writeSpilled(c.w)
 		return int(n)
 	}
-	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
-	c.w.WriteHeader(c.status)
 	n, _ := c.w.Write(c.buf)
 	return n
 }
@@ -357,28 +370,49 @@ func (h *Handler) negotiate(r *http.Request) wire.Encoder {
 // base returns the absolute API base for links: the configured external URL,
 // or the scheme and Host the client used. The scheme is https on a TLS
 // connection; X-Forwarded-Proto (http or https) from a proxy in front wins.
+// The base of the request before is kept (lastBase), since clients keep
+// using the same one.
 func (h *Handler) base(r *http.Request) string {
 	if h.external != "" {
 		return h.external
 	}
-	return RequestBase(r)
+	scheme, host := requestOrigin(r)
+	if b := h.lastBase.Load(); b != nil && b.scheme == scheme && b.host == host {
+		return b.base
+	}
+	b := &requestBase{scheme: scheme, host: host, base: scheme + "://" + host + "/api"}
+	h.lastBase.Store(b)
+	return b.base
 }
+
+// requestBase is the API base of the requests with that scheme and host.
+type requestBase struct{ scheme, host, base string }
 
 // RequestBase returns the API base ("https://host:9398/api") as the client
 // of r reached it, as links are written without an external URL.
 func RequestBase(r *http.Request) string {
-	scheme := "http"
+	scheme, host := requestOrigin(r)
+	return scheme + "://" + host + "/api"
+}
+
+// requestOrigin returns the scheme and host of RequestBase.
+func requestOrigin(r *http.Request) (scheme, host string) {
+	scheme = "http"
 	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") || strings.EqualFold(p, "http") {
-		scheme = strings.ToLower(p)
+	switch p := r.Header["X-Forwarded-Proto"]; {
+	case len(p) == 0:
+	case strings.EqualFold(p[0], "https"):
+		scheme = "https"
+	case strings.EqualFold(p[0], "http"):
+		scheme = "http"
 	}
-	host := r.Host
+	host = r.Host
 	if !validHost(host) {
 		host = "localhost"
 	}
-	return scheme + "://" + host + "/api"
+	return scheme, host
 }
 
 // validHost accepts the characters of a host name, an IPv4 or bracketed IPv6

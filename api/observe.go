@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"strings"
 	"time"
 
@@ -63,11 +62,6 @@ func (c *call) user() string {
 		return ""
 	}
 	return c.caller.UserName
-}
-
-// setRequestID sends the request id back to the client.
-func setRequestID(w http.ResponseWriter, id string) {
-	w.Header()[RequestIDHeader] = []string{id}
 }
 
 // RoutePattern returns the pattern of the route that serves path, as
