@@ -35,38 +35,48 @@ func ReadID(r io.Reader) (ID, error) {
 // ParseID parses a GUID in the 8-4-4-4-12 form, in any letter case.
 // It reports false for anything else, including braces and the 32-digit form.
 func ParseID(s string) (ID, bool) {
+	var b [36]byte
+	if len(s) != len(b) {
+		return ID{}, false
+	}
+	copy(b[:], s)
+	return ParseIDBytes(b[:])
+}
+
+// idHexAt is where each byte of an ID is in its text form.
+var idHexAt = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// hexValue is the value of each hexadecimal digit, and 0xff of every other byte.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+// ParseIDBytes is ParseID of the text in s, without making a string of it.
+func ParseIDBytes(s []byte) (ID, bool) {
 	var id ID
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return id, false
 	}
-	j := 0
-	for i := 0; i < 36; {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i++
-			continue
-		}
-		hi, ok1 := fromHex(s[i])
-		lo, ok2 := fromHex(s[i+1])
-		if !ok1 || !ok2 {
-			return ID{}, false
-		}
+	var bad byte
+	for j, i := range idHexAt {
+		hi, lo := hexValue[s[i]], hexValue[s[i+1]]
+		bad |= hi | lo
 		id[j] = hi<<4 | lo
-		j++
-		i += 2
+	}
+	if bad > 0x0f {
+		return ID{}, false
 	}
 	return id, true
-}
-
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // String returns the lower-case hyphenated form.

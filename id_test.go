@@ -3,6 +3,7 @@ package emcdp_test
 import (
 	"encoding/hex"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emcdp/emcdp"
@@ -90,4 +91,70 @@ func TestIDText(t *testing.T) {
 			t.Fatalf("%s does not parse back", w)
 		}
 	}
+}
+
+// parseIDReference is the plain reading of the 8-4-4-4-12 form that ParseID
+// must agree with.
+func parseIDReference(s string) (emcdp.ID, bool) {
+	var id emcdp.ID
+	if len(s) != 36 {
+		return id, false
+	}
+	j := 0
+	for i := 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return emcdp.ID{}, false
+			}
+			continue
+		}
+		v := strings.IndexByte("0123456789abcdef", s[i]|0x20)
+		if v < 0 || s[i] < '0' || (s[i] > '9' && s[i] < 'A') {
+			return emcdp.ID{}, false
+		}
+		if j%2 == 0 {
+			id[j/2] = byte(v) << 4
+		} else {
+			id[j/2] |= byte(v)
+		}
+		j++
+	}
+	return id, true
+}
+
+func checkParseID(t *testing.T, s string) {
+	t.Helper()
+	want, wok := parseIDReference(s)
+	got, ok := emcdp.ParseID(s)
+	gotb, okb := emcdp.ParseIDBytes([]byte(s))
+	if got != want || ok != wok || gotb != want || okb != wok {
+		t.Errorf("ParseID(%q) = %v %v, ParseIDBytes %v %v; want %v %v", s, got, ok, gotb, okb, want, wok)
+	}
+}
+
+// TestParseID checks ParseID and ParseIDBytes against the plain reading: a
+// GUID in both letter cases and every byte value at every position of it.
+func TestParseID(t *testing.T) {
+	const guid = "0a1B2c3D-4e5F-6789-aBcD-eF0123456789"
+	checkParseID(t, guid)
+	checkParseID(t, strings.ToUpper(guid))
+	if id, ok := emcdp.ParseID(guid); !ok || id.String() != strings.ToLower(guid) {
+		t.Errorf("ParseID(%q) = %v %v", guid, id, ok)
+	}
+	for i := range len(guid) {
+		for c := range 256 {
+			b := []byte(guid)
+			b[i] = byte(c)
+			checkParseID(t, string(b))
+		}
+	}
+	for _, s := range []string{"", guid[:35], guid + "0", "{" + guid[:34] + "}", strings.ReplaceAll(guid, "-", "")} {
+		checkParseID(t, s)
+	}
+}
+
+func FuzzParseID(f *testing.F) {
+	f.Add("0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+	f.Add("0a1b2c3d-4e5f-6789-abcd-ef012345678g")
+	f.Fuzz(checkParseID)
 }

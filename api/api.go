@@ -115,7 +115,8 @@ type Handler struct {
 
 	idPrefix string
 	seq      atomic.Uint64
-	ceiling  []byte // the body of BenchCeilingPath; nil when the route is off
+	lastBase atomic.Pointer[requestBase] // see base
+	ceiling  []byte                      // the body of BenchCeilingPath; nil when the route is off
 
 	spillDir string     // where large answers are built (see spillIfLarge)
 	bodies   *bodyCache // nil: no cache
@@ -221,7 +222,6 @@ type call struct {
 	w      http.ResponseWriter
 	enc    wire.Encoder
 	base   string
-	segs   []string // path segments after "api", original case
 	params []qparam // the query string, decoded leniently
 	caller *auth.Caller
 	route  *route // the matched route; nil when none matched
@@ -240,9 +240,24 @@ type call struct {
 	// authenticate); readDone tells that it was, nil read meaning none.
 	read     *emcdp.TaskSession
 	readDone bool
+	// deadline bounds the request's work (Config.RequestTimeout); r keeps
+	// the context net/http gave it.
+	deadline deadlineCtx
+	// The room of the path's segments, the segments the route's
+	// wildcards matched and the query's parameters: enough for every route
+	// and for the parameters of a read, so that routing a read allocates
+	// nothing of its own.
+	segBuf   [6]string
+	argBuf   [2]string
+	paramBuf [4]qparam
+	// header holds the values of the answer's X-Request-Id and
+	// Content-Length headers, as the header map's one-value slices.
+	header [2]string
 }
 
-func (c *call) ctx() context.Context { return c.r.Context() }
+// ctx is the context of the request's work: every store read and wait
+// goes through it, so that the request's deadline bounds them.
+func (c *call) ctx() context.Context { return &c.deadline }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -257,13 +272,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	reqID := h.idPrefix + "-" + strconv.FormatUint(h.seq.Add(1), 10)
+	reqID := h.requestID()
 	bp := bufPool.Get().(*[]byte)
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	defer cancel()
-	c := &call{r: r.WithContext(ctx), w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	c := &call{r: r, w: w, enc: h.negotiate(r), buf: (*bp)[:0], status: http.StatusOK}
+	c.deadline.init(r.Context(), start.Add(h.timeout))
+	defer c.deadline.end()
 	c.base = h.base(r)
-	setRequestID(w, reqID)
+	c.header[0] = reqID
+	w.Header()[RequestIDHeader] = c.header[0:1:1]
 
 	func() {
 		defer func() {
@@ -278,7 +294,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ambiguous {
 			h.fail(c, reqID, errAmbiguousLength())
 		} else if err := h.dispatch(c); err != nil {
-			h.fail(c, reqID, timedOut(ctx, err))
+			h.fail(c, reqID, timedOut(c.ctx(), err))
 		}
 	}()
 
@@ -300,12 +316,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = c.buf[:0]
 		bufPool.Put(bp)
 	}
-	if !h.log.Enabled(ctx, slog.LevelInfo) {
+	if !h.log.Enabled(r.Context(), slog.LevelInfo) {
 		return // spares the redaction and formatting of a line that is not written
 	}
 	h.log.Info("request", "request", reqID, "method", r.Method, "path", redact.Path(r.URL.Path),
 		"query", RedactQuery(r.URL.RawQuery), "user", c.user(),
 		"status", c.status, "bytes", n, "duration", time.Since(start))
+}
+
+// requestID returns the id of a new request: the handler's prefix, a
+// hyphen and the request's number.
+func (h *Handler) requestID() string {
+	var b [32]byte
+	n := copy(b[:], h.idPrefix)
+	b[n] = '-'
+	return string(strconv.AppendUint(b[:n+1], h.seq.Add(1), 10))
 }
 
 // write sends the status, Content-Type and Content-Length, and the body.
@@ -334,14 +359,13 @@ func (h *Handler) write(c *call) int {
 		}
 		return int(n)
 	}
+	c.header[1] = strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)
+	hd["Content-Length"] = c.header[1:2:2]
+	c.w.WriteHeader(c.status)
 	if c.spill != nil {
-		hd["Content-Length"] = []string{strconv.FormatInt(c.spilled+int64(len(c.buf)), 10)}
-		c.w.WriteHeader(c.status)
 		n, _ := c.writeSpilled(&h.senders)
 		return int(n)
 	}
-	hd["Content-Length"] = []string{strconv.Itoa(len(c.buf))}
-	c.w.WriteHeader(c.status)
 	if len(c.buf) > sendChunk {
 		x := h.senders.start(c.w)
 		defer x.end()
@@ -374,28 +398,49 @@ func (h *Handler) negotiate(r *http.Request) wire.Encoder {
 // base returns the absolute API base for links: the configured external URL,
 // or the scheme and Host the client used. The scheme is https on a TLS
 // connection; X-Forwarded-Proto (http or https) from a proxy in front wins.
+// The base of the request before is kept (lastBase), since clients keep
+// using the same one.
 func (h *Handler) base(r *http.Request) string {
 	if h.external != "" {
 		return h.external
 	}
-	return RequestBase(r)
+	scheme, host := requestOrigin(r)
+	if b := h.lastBase.Load(); b != nil && b.scheme == scheme && b.host == host {
+		return b.base
+	}
+	b := &requestBase{scheme: scheme, host: host, base: scheme + "://" + host + "/api"}
+	h.lastBase.Store(b)
+	return b.base
 }
+
+// requestBase is the API base of the requests with that scheme and host.
+type requestBase struct{ scheme, host, base string }
 
 // RequestBase returns the API base ("https://host:9398/api") as the client
 // of r reached it, as links are written without an external URL.
 func RequestBase(r *http.Request) string {
-	scheme := "http"
+	scheme, host := requestOrigin(r)
+	return scheme + "://" + host + "/api"
+}
+
+// requestOrigin returns the scheme and host of RequestBase.
+func requestOrigin(r *http.Request) (scheme, host string) {
+	scheme = "http"
 	if r.TLS != nil || connIsTLS(r) {
 		scheme = "https"
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") || strings.EqualFold(p, "http") {
-		scheme = strings.ToLower(p)
+	switch p := r.Header["X-Forwarded-Proto"]; {
+	case len(p) == 0:
+	case strings.EqualFold(p[0], "https"):
+		scheme = "https"
+	case strings.EqualFold(p[0], "http"):
+		scheme = "http"
 	}
-	host := r.Host
+	host = r.Host
 	if !validHost(host) {
 		host = "localhost"
 	}
-	return scheme + "://" + host + "/api"
+	return scheme, host
 }
 
 // validHost accepts the characters of a host name, an IPv4 or bracketed IPv6

@@ -57,6 +57,34 @@ func TestBaseURL(t *testing.T) {
 	if b := f.h.base(r); b != "https://localhost/api" {
 		t.Errorf("bad Host copied into links: %q", b)
 	}
+	// The base kept from the request before serves only the same scheme
+	// and host.
+	for range 2 {
+		for _, c := range []struct {
+			host, proto string
+			tls         bool
+			want        string
+		}{
+			{"em.lab.local:9398", "", true, "https://em.lab.local:9398/api"},
+			{"em.lab.local:9398", "", false, "http://em.lab.local:9398/api"},
+			{"em.lab.local:9398", "https", false, "https://em.lab.local:9398/api"},
+			{"em.lab.local:9399", "https", false, "https://em.lab.local:9399/api"},
+			{"EM.lab.local:9399", "http", true, "http://EM.lab.local:9399/api"},
+			{"127.0.0.1:9398", "", true, "https://127.0.0.1:9398/api"},
+		} {
+			r := httptest.NewRequest("GET", "/api/", nil)
+			r.Host = c.host
+			if c.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", c.proto)
+			}
+			if c.tls {
+				r.TLS = &tls.ConnectionState{}
+			}
+			if b := f.h.base(r); b != c.want || RequestBase(r) != c.want {
+				t.Errorf("%s proto %q TLS %v: base %q, RequestBase %q, want %q", c.host, c.proto, c.tls, b, RequestBase(r), c.want)
+			}
+		}
+	}
 	for _, ext := range []string{"https://em.example.com:9398", "https://em.example.com:9398/", "https://em.example.com:9398/api/"} {
 		h := newHandler(Config{Store: f.st, ExternalURL: ext, ListOldVersions: true})
 		if b := h.base(r); b != "https://em.example.com:9398/api" {

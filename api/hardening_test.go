@@ -214,3 +214,82 @@ func (s *reportCounter) ReportFacts(ctx context.Context, p emcdp.ReportPeriod) (
 	s.reports.Add(1)
 	return s.stallingStore.ReportFacts(ctx, p)
 }
+
+// stallingReads is a real store whose reads of a logon session and of a
+// task session by id, while stall is set, wait until their context ends (at
+// most 5 s), and count the contexts that ended.
+type stallingReads struct {
+	emcdp.Store
+	stall atomic.Bool
+	ended atomic.Int32
+}
+
+func (s *stallingReads) wait(ctx context.Context) error {
+	if !s.stall.Load() {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		s.ended.Add(1)
+		return ctx.Err()
+	case <-time.After(5 * time.Second):
+		return nil
+	}
+}
+
+func (s *stallingReads) LogonSession(ctx context.Context, id emcdp.ID) (*emcdp.LogonSession, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.LogonSession(ctx, id)
+}
+
+func (s *stallingReads) TaskSession(ctx context.Context, id emcdp.ID) (*emcdp.TaskSession, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.TaskSession(ctx, id)
+}
+
+// TestRequestDeadlineReads checks that the request's deadline bounds the
+// reads that a GET by id makes: the caller's logon session, read by the
+// authentication, and the task session.
+func TestRequestDeadlineReads(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.logon(t)
+	st := &stallingReads{Store: f.st}
+	f.h = newHandler(Config{Store: st, Clock: f.clock, Auth: &auth.Service{Store: st, Clock: f.clock},
+		RequestTimeout: 100 * time.Millisecond})
+	target := "/api/cdpReplicaTaskSessions/" + f.ts[2].ID.String() + "?format=Entity"
+	if w := f.do(t, req{target: target, token: tok}); w.Code != 200 {
+		t.Fatalf("without a stall: %d %s", w.Code, w.Body)
+	}
+	st.stall.Store(true)
+	start := time.Now()
+	w := f.do(t, req{target: target, token: tok})
+	if w.Code != 503 || !strings.Contains(w.Body.String(), "did not complete in time") {
+		t.Errorf("a stalled logon session read: %d %s, want the 503 of a timeout", w.Code, w.Body)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("the stalled request took %v", d)
+	}
+	if n := st.ended.Load(); n != 1 {
+		t.Errorf("%d stalled reads saw their context end, want 1", n)
+	}
+	// Authenticated by Basic credentials (remembered after the first
+	// request), the read of the task session is what stalls.
+	st.stall.Store(false)
+	f.h.timeout = time.Minute // the password check may be slow (the race detector)
+	if w := f.do(t, req{target: target, user: "operator", pw: f.secret}); w.Code != 200 {
+		t.Fatalf("by Basic credentials without a stall: %d %s", w.Code, w.Body)
+	}
+	f.h.timeout = 100 * time.Millisecond
+	st.stall.Store(true)
+	w = f.do(t, req{target: target, user: "operator", pw: f.secret})
+	if w.Code != 503 || !strings.Contains(w.Body.String(), "did not complete in time") {
+		t.Errorf("a stalled task session read: %d %s, want the 503 of a timeout", w.Code, w.Body)
+	}
+	if n := st.ended.Load(); n != 2 {
+		t.Errorf("%d stalled reads saw their context end, want 2", n)
+	}
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"strings"
 	"time"
 
@@ -65,19 +64,14 @@ func (c *call) user() string {
 	return c.caller.UserName
 }
 
-// setRequestID sends the request id back to the client.
-func setRequestID(w http.ResponseWriter, id string) {
-	w.Header()[RequestIDHeader] = []string{id}
-}
-
 // RoutePattern returns the pattern of the route that serves path, as
 // Outcome.Route names it, or "" when no route does.
 func RoutePattern(path string) string {
-	segs, ok := splitPath(path)
+	segs, ok := splitPath(path, nil)
 	if !ok {
 		return ""
 	}
-	rt, _ := match(segs)
+	rt, _ := match(segs, nil)
 	if rt == nil {
 		return ""
 	}

@@ -73,11 +73,13 @@ func buildRoutes(rs []route) []route {
 	return rs
 }
 
-// splitPath returns the segments of p below "/api", and false when p is
-// not below "/api" at all.
-func splitPath(p string) ([]string, bool) {
-	segs := make([]string, 0, 6)
-	for _, s := range strings.Split(p, "/") {
+// splitPath appends the segments of p below "/api" to segs[:0], and
+// reports false when p is not below "/api" at all.
+func splitPath(p string, segs []string) ([]string, bool) {
+	segs = segs[:0]
+	for p != "" {
+		var s string
+		s, p, _ = strings.Cut(p, "/")
 		if s != "" {
 			segs = append(segs, s)
 		}
@@ -88,19 +90,20 @@ func splitPath(p string) ([]string, bool) {
 	return segs[1:], true
 }
 
-// match finds the route of segs and the segments its wildcards matched.
-func match(segs []string) (*route, []string) {
+// match finds the route of segs and appends the segments its wildcards
+// matched to args[:0].
+func match(segs, args []string) (*route, []string) {
 	for i := range routes {
 		rt := &routes[i]
 		if len(rt.pattern) != len(segs) {
 			continue
 		}
-		var args []string
+		args = args[:0]
 		ok := true
 		for j, p := range rt.pattern {
 			if p == "*" {
 				args = append(args, segs[j])
-			} else if !strings.EqualFold(p, segs[j]) {
+			} else if len(p) != len(segs[j]) || !strings.EqualFold(p, segs[j]) {
 				ok = false
 				break
 			}
@@ -115,11 +118,11 @@ func match(segs []string) (*route, []string) {
 // dispatch routes the request, checks the method, authenticates and runs
 // the endpoint.
 func (h *Handler) dispatch(c *call) error {
-	segs, ok := splitPath(c.r.URL.Path)
+	segs, ok := splitPath(c.r.URL.Path, c.segBuf[:])
 	if !ok {
 		return notFound()
 	}
-	rt, args := match(segs)
+	rt, args := match(segs, c.argBuf[:])
 	if rt == nil {
 		return notFound()
 	}
@@ -138,8 +141,7 @@ func (h *Handler) dispatch(c *call) error {
 	if ep == nil {
 		return &methodError{allow: rt.allow}
 	}
-	c.segs = segs
-	c.params = parseParams(c.r.URL.RawQuery)
+	c.params = parseParams(c.r.URL.RawQuery, c.paramBuf[:])
 	if !rt.public {
 		caller, err := h.authenticate(c, rt, args)
 		if err != nil {
@@ -158,21 +160,21 @@ func (h *Handler) dispatch(c *call) error {
 // (cached): then the logon session is remembered and the answer may be too.
 func (h *Handler) authenticate(c *call, rt *route, args []string) (*auth.Caller, error) {
 	if h.withLogon == nil || h.cached() || !rt.readsTask || (c.r.Method != http.MethodGet && c.r.Method != http.MethodHead) {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	logon, ok := auth.SessionID(c.r)
 	if !ok {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	id, err := parseID(args[0])
 	if err != nil {
-		return h.auth.Authenticate(c.r)
+		return h.auth.Authenticate(c.ctx(), c.r)
 	}
 	ls, ts, err := h.withLogon.TaskSessionWithLogon(c.ctx(), logon, id)
 	if err != nil {
 		return nil, err
 	}
-	caller, err := h.auth.AuthenticateRead(c.r, ls)
+	caller, err := h.auth.AuthenticateRead(c.ctx(), c.r, ls)
 	if err == nil {
 		c.read, c.readDone = ts, true
 	}
@@ -182,15 +184,18 @@ func (h *Handler) authenticate(c *call, rt *route, args []string) (*auth.Caller,
 // qparam is one decoded name=value pair of the query string.
 type qparam struct{ name, value string }
 
-// parseParams splits a raw query string leniently: a segment whose escapes
-// are malformed is kept as it came rather than rejected, since unknown
-// parameters are ignored and known ones are validated where they are used.
-func parseParams(raw string) []qparam {
+// parseParams appends the pairs of a raw query string to ps[:0], split
+// leniently: a segment whose escapes are malformed is kept as it came rather
+// than rejected, since unknown parameters are ignored and known ones are
+// validated where they are used.
+func parseParams(raw string, ps []qparam) []qparam {
 	if raw == "" {
 		return nil
 	}
-	var ps []qparam
-	for _, s := range strings.Split(raw, "&") {
+	ps = ps[:0]
+	for raw != "" {
+		var s string
+		s, raw, _ = strings.Cut(raw, "&")
 		if s == "" {
 			continue
 		}

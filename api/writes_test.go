@@ -96,8 +96,8 @@ func TestAllowTable(t *testing.T) {
 		}
 		path, allow, _ := strings.Cut(line, "\t")
 		p := strings.NewReplacer("{id}", "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f", "{taskId}", "task-1").Replace(path)
-		segs, _ := splitPath("/api" + p)
-		rt, _ := match(segs)
+		segs, _ := splitPath("/api"+p, nil)
+		rt, _ := match(segs, nil)
 		if rt == nil {
 			continue
 		}

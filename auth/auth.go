@@ -110,7 +110,8 @@ type Service struct {
 	basicSession map[string]emcdp.ID
 }
 
-// Caller is an authenticated requester.
+// Caller is an authenticated requester. The requests of one logon session
+// may share one Caller and its Session: neither may be changed.
 type Caller struct {
 	UserName string              // as typed
 	UserKey  string              // emcdp.UserKey(UserName)
@@ -150,7 +151,7 @@ func ParseToken(tok string) (emcdp.ID, bool) {
 			return emcdp.ID{}, false
 		}
 	}
-	return emcdp.ParseID(string(buf[:n]))
+	return emcdp.ParseIDBytes(buf[:n])
 }
 
 // CreateUser validates and stores a user with a freshly hashed password.
@@ -199,10 +200,13 @@ func (s *Service) Logon(ctx context.Context, user, password string) (*emcdp.Logo
 
 // Authenticate identifies the caller of r: by the session cookie (which
 // wins when a header is sent too), by the session header, or by Basic
-// credentials, which are also tried when the token sent is not live. A live session is renewed. Failures are *emcdp.Error with
-// code EUnauthorized; store failures are passed through.
-func (s *Service) Authenticate(r *http.Request) (*Caller, error) {
-	return s.authenticate(r, nil)
+// credentials, which are also tried when the token sent is not live. A live
+// session is renewed. Failures are *emcdp.Error with code EUnauthorized;
+// store failures are passed through. The store is read and written through
+// ctx, which need not be r's: a server bounds the work of a request with a
+// context of its own.
+func (s *Service) Authenticate(ctx context.Context, r *http.Request) (*Caller, error) {
+	return s.authenticate(ctx, r, nil)
 }
 
 // SessionID returns the id of the logon session whose token r carries: the
@@ -219,15 +223,14 @@ func SessionID(r *http.Request) (emcdp.ID, bool) {
 // SessionID(r), the caller has just read from Store (ls; nil when there is
 // none), together with what the request asks for, in one round trip. Expiry,
 // renewal and the fall-back to Basic credentials are Authenticate's.
-func (s *Service) AuthenticateRead(r *http.Request, ls *emcdp.LogonSession) (*Caller, error) {
-	return s.authenticate(r, &readSession{ls: ls})
+func (s *Service) AuthenticateRead(ctx context.Context, r *http.Request, ls *emcdp.LogonSession) (*Caller, error) {
+	return s.authenticate(ctx, r, &readSession{ls: ls})
 }
 
 // readSession is a logon session already read from the store (nil ls: none).
 type readSession struct{ ls *emcdp.LogonSession }
 
-func (s *Service) authenticate(r *http.Request, read *readSession) (*Caller, error) {
-	ctx := r.Context()
+func (s *Service) authenticate(ctx context.Context, r *http.Request, read *readSession) (*Caller, error) {
 	user, pw, basic := r.BasicAuth()
 	if tok, ok := sessionToken(r); ok {
 		c, err := s.authenticateToken(ctx, tok, read)
@@ -276,12 +279,12 @@ func (s *Service) authenticateToken(ctx context.Context, tok string, read *readS
 	if !ok {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}
-	ls, err := s.live(ctx, id, read)
+	c, err := s.live(ctx, id, read)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
-	if now.Sub(ls.LastSeen) >= s.touchInterval() && s.renewing.claim(id, now, s.touchInterval()) {
+	if now.Sub(c.Session.LastSeen) >= s.touchInterval() && s.renewing.claim(id, now, s.touchInterval()) {
 		now = emcdp.Ticks(now)
 		t := s.sessions.ticket()
 		if err := s.Store.TouchLogonSession(ctx, id, now); err != nil {
@@ -292,12 +295,19 @@ func (s *Service) authenticateToken(ctx context.Context, tok string, read *readS
 			}
 			return nil, err
 		}
+		ls := *c.Session
 		ls.LastSeen = now
+		c = callerOf(&ls)
 		if read == nil && s.caching() {
-			s.sessions.put(t, *ls, s.idleSince())
+			s.sessions.put(t, c, s.idleSince())
 		}
 	}
-	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}, nil
+	return c, nil
+}
+
+// callerOf returns the caller that logon session ls authenticates.
+func callerOf(ls *emcdp.LogonSession) *Caller {
+	return &Caller{UserName: ls.UserName, UserKey: ls.UserKey, Session: ls}
 }
 
 // caching reports whether live sessions may be remembered and served from
@@ -313,17 +323,17 @@ func (s *Service) caching() bool {
 	return s.SoleWriter || s.feed != nil && s.feed.Listening()
 }
 
-// live reads a session, unless read holds it already or the session is
-// remembered (see caching), and reports EUnauthorized when it is unknown or
-// idle for too long. A remembered session that looks idle is read again:
-// another process may have renewed it.
-func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*emcdp.LogonSession, error) {
+// live returns the caller of session id: it reads the session, unless read
+// holds it already or the session is remembered (see caching), and reports
+// EUnauthorized when it is unknown or idle for too long. A remembered session
+// that looks idle is read again: another process may have renewed it.
+func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*Caller, error) {
 	caching := read == nil && s.caching()
 	var t uint64
 	if caching {
-		if ls, ok := s.sessions.get(id); ok {
-			if !s.expired(&ls) {
-				return &ls, nil
+		if c, ok := s.sessions.get(id); ok {
+			if !s.expired(c.Session) {
+				return c, nil
 			}
 			s.sessions.drop(id)
 		}
@@ -348,10 +358,11 @@ func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*em
 	if s.expired(ls) {
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
 	}
+	c := callerOf(ls)
 	if caching {
-		s.sessions.put(t, *ls, s.idleSince())
+		s.sessions.put(t, c, s.idleSince())
 	}
-	return ls, nil
+	return c, nil
 }
 
 // idleSince is the instant before which a session last seen is expired.

@@ -135,7 +135,7 @@ func TestSessionExpiryAndRenewal(t *testing.T) {
 	// Requests every 9 minutes keep the session alive well past the timeout.
 	for i := 0; i < 4; i++ {
 		f.clock.Advance(9 * time.Minute)
-		c, err := f.svc.Authenticate(request(tok, ""))
+		c, err := f.svc.Authenticate(context.Background(), request(tok, ""))
 		if err != nil {
 			t.Fatalf("request %d after 9 min idle: %v", i, err)
 		}
@@ -144,7 +144,7 @@ func TestSessionExpiryAndRenewal(t *testing.T) {
 		}
 	}
 	f.clock.Advance(10 * time.Minute)
-	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("after 10 min idle: %v, want unauthorized", err)
 	}
 	if n, _ := f.svc.Sweep(context.Background()); n != 1 {
@@ -156,7 +156,7 @@ func TestTouchIsThrottled(t *testing.T) {
 	f := newFixture(t)
 	ls, tok, _ := f.svc.Logon(context.Background(), "operator", "secret")
 	for i := 0; i < 5; i++ {
-		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,7 +164,7 @@ func TestTouchIsThrottled(t *testing.T) {
 		t.Fatalf("%d touches within the touch interval", n)
 	}
 	f.clock.Advance(2 * time.Second)
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.store.touches.Load(); n != 1 {
@@ -180,18 +180,18 @@ func TestCookieWinsOverHeader(t *testing.T) {
 	f.addUser(t, "other", "pw2", emcdp.RolePortalAdministrator)
 	_, tokA, _ := f.svc.Logon(context.Background(), "operator", "secret")
 	_, tokB, _ := f.svc.Logon(context.Background(), "other", "pw2")
-	c, err := f.svc.Authenticate(request(tokA, tokB))
+	c, err := f.svc.Authenticate(context.Background(), request(tokA, tokB))
 	if err != nil || c.UserKey != "other" {
 		t.Fatalf("header A + cookie B: %+v %v, want user other", c, err)
 	}
 	// A dead cookie is not rescued by a good header: the cookie is the one used.
-	if _, err := f.svc.Authenticate(request(tokA, Token(emcdp.NewID()))); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tokA, Token(emcdp.NewID()))); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("dead cookie with live header: %v", err)
 	}
 	// Valid Basic credentials are: any valid means suffices.
 	r := request("", Token(emcdp.NewID()))
 	r.SetBasicAuth("other", "pw2")
-	if c, err := f.svc.Authenticate(r); err != nil || c.UserKey != "other" || c.Session != nil {
+	if c, err := f.svc.Authenticate(context.Background(), r); err != nil || c.UserKey != "other" || c.Session != nil {
 		t.Fatalf("dead cookie with good Basic: %+v %v", c, err)
 	}
 }
@@ -217,7 +217,7 @@ func TestLockout(t *testing.T) {
 	// Basic requests are locked out as well.
 	r := request("", "")
 	r.SetBasicAuth("operator", "secret")
-	if _, err := f.svc.Authenticate(r); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), r); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("Basic during lockout: %v", err)
 	}
 	f.clock.Advance(5*time.Minute + time.Second)
@@ -242,7 +242,7 @@ func TestBasicCache(t *testing.T) {
 	basic := func(user, pw string) error {
 		r := request("", "")
 		r.SetBasicAuth(user, pw)
-		c, err := f.svc.Authenticate(r)
+		c, err := f.svc.Authenticate(context.Background(), r)
 		if err == nil && (c.Session != nil || c.UserKey != "operator") {
 			t.Fatalf("Basic caller %+v", c)
 		}
@@ -295,7 +295,7 @@ func TestBasicCacheBounded(t *testing.T) {
 		f.addUser(t, name, "pw", emcdp.RolePortalUser)
 		r := request("", "")
 		r.SetBasicAuth(name, "pw")
-		if _, err := f.svc.Authenticate(r); err != nil {
+		if _, err := f.svc.Authenticate(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,7 +310,7 @@ func TestSessionsAndLogoff(t *testing.T) {
 	ctx := context.Background()
 	a, tokA, _ := f.svc.Logon(ctx, "operator", "secret")
 	b, _, _ := f.svc.Logon(ctx, "other", "pw2")
-	ca, err := f.svc.Authenticate(request(tokA, ""))
+	ca, err := f.svc.Authenticate(context.Background(), request(tokA, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestSessionsAndLogoff(t *testing.T) {
 	if err := f.svc.Logoff(ctx, ca, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(request(tokA, "")); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tokA, "")); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("token after logoff: %v", err)
 	}
 	if err := f.svc.Logoff(ctx, ca, a.ID); code(err) != emcdp.ENotFound {

@@ -34,7 +34,7 @@ func TestFeedSessions(t *testing.T) {
 	}
 	for range 5 {
 		f.clock.Advance(2 * time.Second)
-		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestFeedSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * time.Minute)
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Errorf("a session renewed elsewhere: %v", err)
 	}
 	if n := fc.reads.Load(); n != 2 {
@@ -62,11 +62,11 @@ func TestFeedSessions(t *testing.T) {
 	if err := f.store.DeleteLogonSession(ctx, ls.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Errorf("before the logoff is heard, the kept session answers: %v", err)
 	}
 	fc.feed.Changed(emcdp.Change{Logons: [][32]byte{[32]byte(emcdp.LogonSessionKey(ls.ID))}})
-	if _, err := f.svc.Authenticate(request(tok, "")); emcdp.ErrorCode(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); emcdp.ErrorCode(err) != emcdp.EUnauthorized {
 		t.Errorf("after the logoff is heard: %v, want EUnauthorized", err)
 	}
 }
@@ -78,11 +78,11 @@ func TestSessionTicket(t *testing.T) {
 	ls := emcdp.LogonSession{ID: emcdp.NewID(), LastSeen: time.Now()}
 	tk := c.ticket()
 	c.change(emcdp.Change{Logons: [][32]byte{[32]byte(emcdp.LogonSessionKey(ls.ID))}})
-	c.put(tk, ls, time.Time{})
+	c.put(tk, callerOf(&ls), time.Time{})
 	if _, ok := c.get(ls.ID); ok {
 		t.Error("a session read before a logoff was heard was kept")
 	}
-	c.put(c.ticket(), ls, time.Time{})
+	c.put(c.ticket(), callerOf(&ls), time.Time{})
 	if _, ok := c.get(ls.ID); !ok {
 		t.Error("a session read after the change was not kept")
 	}

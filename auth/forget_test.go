@@ -19,18 +19,18 @@ func TestForget(t *testing.T) {
 	}
 	basic := httptest.NewRequest("GET", "/api/cdpPolicies", nil)
 	basic.SetBasicAuth("operator", "secret")
-	if _, err := f.svc.Authenticate(basic); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), basic); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.store.DeleteLogonSessionsBefore(ctx, f.clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.Forget()
-	if _, err := f.svc.Authenticate(request(tok, "")); err == nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err == nil {
 		t.Error("a forgotten session whose row is gone still authenticates")
 	}
 	before := f.hashes.Load()
-	if _, err := f.svc.Authenticate(basic); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), basic); err != nil {
 		t.Fatal(err)
 	}
 	if f.hashes.Load() == before {

@@ -30,7 +30,7 @@ func TestMalformedCredentials(t *testing.T) {
 		}
 		r := request("", "")
 		r.SetBasicAuth(c.user, c.pw)
-		if _, err := f.svc.Authenticate(r); code(err) != emcdp.EUnauthorized {
+		if _, err := f.svc.Authenticate(context.Background(), r); code(err) != emcdp.EUnauthorized {
 			t.Errorf("Basic %.20q: %v, want EUnauthorized", c.user, err)
 		}
 	}
@@ -96,7 +96,7 @@ func TestHashSlots(t *testing.T) {
 	if d := time.Since(start); d < f.svc.HashWait {
 		t.Errorf("refused after %v, before the wait of %v", d, f.svc.HashWait)
 	}
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Errorf("token with every slot held: %v", err)
 	}
 	close(release)

@@ -11,8 +11,10 @@ import (
 // sessions are read from the store as without the cache.
 const maxCachedSessions = 100000
 
-// sessionCache remembers live logon sessions, so that a request by token
-// needs no store read. It is used by a Service that hears of every change
+// sessionCache remembers live logon sessions, each as the Caller that a
+// request by token authenticates as, so that such a request needs no store
+// read and makes no copy: a kept Caller and its session never change (a
+// renewal keeps a new one). It is used by a Service that hears of every change
 // to the store's logon sessions: either its process is the only one that
 // creates, renews and ends them (Service.SoleWriter), so that every change
 // goes through the Service, which keeps the cache in step; or the store
@@ -27,7 +29,7 @@ const maxCachedSessions = 100000
 // later; the Service then reads it again from the store.
 type sessionCache struct {
 	mu  sync.Mutex
-	m   map[emcdp.ID]emcdp.LogonSession
+	m   map[emcdp.ID]*Caller
 	gen uint64
 	// byKey finds a kept session by its LogonSessionKey, the name under
 	// which a feed reports a logoff; only a fed cache (keyed) fills it.
@@ -35,11 +37,11 @@ type sessionCache struct {
 	byKey map[[32]byte]emcdp.ID
 }
 
-func (c *sessionCache) get(id emcdp.ID) (emcdp.LogonSession, bool) {
+func (c *sessionCache) get(id emcdp.ID) (*Caller, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ls, ok := c.m[id]
-	return ls, ok
+	k, ok := c.m[id]
+	return k, ok
 }
 
 // ticket returns the generation to pass to put for a session about to be
@@ -50,28 +52,30 @@ func (c *sessionCache) ticket() uint64 {
 	return c.gen
 }
 
-// put remembers ls unless a change was heard since ticket t, or drops the
-// idle sessions to make room; when none is idle the session is simply not
-// remembered.
-func (c *sessionCache) put(t uint64, ls emcdp.LogonSession, idleBefore time.Time) {
+// put remembers k, the caller of a session, unless a change was heard since
+// ticket t, or drops the idle sessions to make room; when none is idle the
+// session is simply not remembered. Neither k nor its session may change
+// after.
+func (c *sessionCache) put(t uint64, k *Caller, idleBefore time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t != c.gen {
 		return
 	}
 	if c.m == nil {
-		c.m = make(map[emcdp.ID]emcdp.LogonSession)
+		c.m = make(map[emcdp.ID]*Caller)
 		c.byKey = make(map[[32]byte]emcdp.ID)
 	}
-	if _, ok := c.m[ls.ID]; !ok && len(c.m) >= maxCachedSessions {
+	id := k.Session.ID
+	if _, ok := c.m[id]; !ok && len(c.m) >= maxCachedSessions {
 		c.dropIdleLocked(idleBefore)
 		if len(c.m) >= maxCachedSessions {
 			return
 		}
 	}
-	c.m[ls.ID] = ls
+	c.m[id] = k
 	if c.keyed {
-		c.byKey[[32]byte(emcdp.LogonSessionKey(ls.ID))] = ls.ID
+		c.byKey[[32]byte(emcdp.LogonSessionKey(id))] = id
 	}
 }
 
@@ -142,8 +146,8 @@ func (c *sessionCache) dropIdle(t time.Time) {
 }
 
 func (c *sessionCache) dropIdleLocked(t time.Time) {
-	for id, ls := range c.m {
-		if ls.LastSeen.Before(t) {
+	for id, k := range c.m {
+		if k.Session.LastSeen.Before(t) {
 			c.dropLocked(id)
 		}
 	}

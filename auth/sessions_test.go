@@ -40,7 +40,7 @@ func TestSoleWriterReadsOnce(t *testing.T) {
 	}
 	for i := 0; i < 5; i++ {
 		f.clock.Advance(2 * time.Second)
-		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,24 +62,24 @@ func TestSoleWriterExpiryAndLogoff(t *testing.T) {
 	_, tok, _ := f.svc.Logon(ctx, "operator", "secret")
 	for i := 0; i < 3; i++ {
 		f.clock.Advance(9 * time.Minute)
-		if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+		if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 			t.Fatalf("request %d after 9 min idle: %v", i, err)
 		}
 	}
 	f.clock.Advance(10 * time.Minute)
-	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("after 10 min idle: %v, want unauthorized", err)
 	}
 
 	ls, tok, _ := f.svc.Logon(ctx, "operator", "secret")
-	c, err := f.svc.Authenticate(request(tok, ""))
+	c, err := f.svc.Authenticate(context.Background(), request(tok, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.Logoff(ctx, c, ls.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); code(err) != emcdp.EUnauthorized {
 		t.Fatalf("after logoff: %v, want unauthorized", err)
 	}
 }
@@ -89,7 +89,7 @@ func TestSoleWriterSweep(t *testing.T) {
 	f, _ := soleWriterFixture(t)
 	f.svc.IdleTimeout = time.Minute
 	_, tok, _ := f.svc.Logon(context.Background(), "operator", "secret")
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * time.Minute)
@@ -126,12 +126,12 @@ func TestRenewalOncePerInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(request(tok, "")); err != nil {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
 		s := *stale
-		if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); err != nil {
+		if _, err := f.svc.AuthenticateRead(context.Background(), request(tok, ""), &s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,7 +140,7 @@ func TestRenewalOncePerInterval(t *testing.T) {
 	}
 	f.clock.Advance(2 * time.Second)
 	s := *stale
-	if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); err != nil {
+	if _, err := f.svc.AuthenticateRead(context.Background(), request(tok, ""), &s); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.store.touches.Load(); n != 2 {
@@ -152,15 +152,75 @@ func TestRenewalOncePerInterval(t *testing.T) {
 	if err := f.store.DeleteLogonSession(ctx, ls.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AuthenticateRead(request(tok, ""), nil); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.AuthenticateRead(context.Background(), request(tok, ""), nil); code(err) != emcdp.EUnauthorized {
 		t.Errorf("no session read: %v, want 401", err)
 	}
 	f.clock.Advance(2 * time.Second)
 	s = *stale
-	if _, err := f.svc.AuthenticateRead(request(tok, ""), &s); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.AuthenticateRead(context.Background(), request(tok, ""), &s); code(err) != emcdp.EUnauthorized {
 		t.Errorf("renewal of a session logged off meanwhile: %v, want 401", err)
 	}
-	if _, err := f.svc.Authenticate(request(tok, "")); code(err) != emcdp.EUnauthorized {
+	if _, err := f.svc.Authenticate(context.Background(), request(tok, "")); code(err) != emcdp.EUnauthorized {
 		t.Errorf("after the logoff: %v, want 401", err)
+	}
+}
+
+// TestSoleWriterSharesCallers: the requests of a remembered session share
+// its Caller, and a renewal keeps a new one rather than changing the shared
+// one under the requests that hold it.
+func TestSoleWriterSharesCallers(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	_, tok, err := f.svc.Logon(context.Background(), "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := func() *Caller {
+		t.Helper()
+		c, err := f.svc.Authenticate(context.Background(), request(tok, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := auth()
+	seen := first.Session.LastSeen
+	if again := auth(); again != first {
+		t.Error("a second request within the renewal interval got a Caller of its own")
+	}
+	f.clock.Advance(2 * time.Second)
+	renewed := auth()
+	if renewed == first || !renewed.Session.LastSeen.Equal(f.clock.Now()) {
+		t.Errorf("after a renewal: the same Caller %v, last seen %v, want a new one last seen %v",
+			renewed == first, renewed.Session.LastSeen, f.clock.Now())
+	}
+	if !first.Session.LastSeen.Equal(seen) {
+		t.Errorf("the renewal changed the session of the Caller held before it: last seen %v, was %v", first.Session.LastSeen, seen)
+	}
+	if again := auth(); again != renewed {
+		t.Error("the renewed Caller is not the one remembered")
+	}
+}
+
+// TestSoleWriterAuthenticateAllocs: a request by the token of a remembered
+// session, within the renewal interval, is authenticated without an
+// allocation (the server's hottest path: every GET answered from memory).
+func TestSoleWriterAuthenticateAllocs(t *testing.T) {
+	f, _ := soleWriterFixture(t)
+	_, tok, err := f.svc.Logon(context.Background(), "operator", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := request(tok, "")
+	ctx := context.Background()
+	if _, err := f.svc.Authenticate(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := f.svc.Authenticate(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("%.1f allocations to authenticate a remembered session, want none", n)
 	}
 }
