@@ -24,6 +24,8 @@ func rowsCase(t *testing.T, h *Handler, accept string) *call {
 		r.Header.Set("Accept", accept)
 	}
 	c := &call{r: r, enc: h.negotiate(r), base: h.base(r), status: http.StatusOK}
+	c.deadline.init(r.Context(), time.Now().Add(time.Minute))
+	t.Cleanup(c.deadline.end)
 	if err := h.list(c, emcdp.KindCdpReplicaTaskSession, nil); err != nil {
 		t.Fatal(err)
 	}
