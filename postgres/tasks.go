@@ -18,6 +18,9 @@ const (
 	// its target. The transaction first takes the target's advisory lock, so
 	// that replicas apply the writes to one object one at a time.
 	lockTarget = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7340))`
+	// lockOwner serialises the creations of one owner's tasks, across
+	// replicas too, so that the count and the insert of one see the other.
+	lockOwner = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7341))`
 	finishTask = `UPDATE tasks SET state = $1, finished = $2, success = $3, message = $4, related_type = $5, related_id = $6,
 		related_name = $7 WHERE num = $8 AND state = $9
 		AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.target = tasks.target AND p.state = $9 AND p.num < tasks.num)`
@@ -26,7 +29,8 @@ const (
 // CreateTask stores t as Running and sets t.Num from the table's identity.
 // When its owner holds max tasks or more, its oldest finished ones go first,
 // in the same transaction; when they are all Running, nothing is stored
-// (emcdp.ErrTooManyTasks).
+// (emcdp.ErrTooManyTasks). The owner's advisory lock makes concurrent
+// creations, from this replica or another, count one after the other.
 func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 	if err := db.check(); err != nil {
 		return err
@@ -36,6 +40,9 @@ func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 		return mapErr(err, "begin write")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, lockOwner, t.Owner); err != nil {
+		return mapErr(err, "lock owner")
+	}
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE owner = $1`, t.Owner).Scan(&n); err != nil {
 		return mapErr(err, "count tasks")

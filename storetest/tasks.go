@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +85,7 @@ func testTasks(t *testing.T, st emcdp.Store) {
 	if list, err := st.Tasks(ctx, owner); err != nil || len(list) != 2 {
 		t.Fatalf("the refused task was stored: %d tasks, %v", len(list), err)
 	}
+	testTaskBoundConcurrent(t, st, now)
 	// Pruning: finished tasks of a gone logon session, and old Basic ones.
 	basic := emcdp.Task{Owner: "user:op", Operation: "x", Action: "x", Target: emcdp.NewID(), Created: now, ApplyAt: now}
 	if err := st.CreateTask(ctx, &basic, 1000); err != nil {
@@ -101,5 +103,50 @@ func testTasks(t *testing.T, st emcdp.Store) {
 	}
 	if n, err := st.PruneTasks(ctx, now.Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("prune: %d %v; want the Basic task (the session's are Running)", n, err)
+	}
+}
+
+// testTaskBoundConcurrent checks that the per-owner bound holds when many
+// tasks of one owner are created at once, as replicas sharing a PostgreSQL
+// store do: each creation counts the owner's tasks and inserts in one
+// transaction, so two that count at the same time must not both insert the
+// last allowed task.
+func testTaskBoundConcurrent(t *testing.T, st emcdp.Store, now time.Time) {
+	const bound, tries = 5, 40
+	ctx := context.Background()
+	owner := "user:bound-" + emcdp.NewID().String()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		refused int
+		failed  []error
+	)
+	for range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk := emcdp.Task{Owner: owner, Operation: "x", Action: "x", Target: emcdp.NewID(), Created: now, ApplyAt: now}
+			err := st.CreateTask(ctx, &tk, bound)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, emcdp.ErrTooManyTasks):
+				refused++
+			case err != nil:
+				failed = append(failed, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		t.Fatalf("concurrent creations failed: %v", failed)
+	}
+	list, err := st.Tasks(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != bound || refused != tries-bound {
+		t.Fatalf("%d concurrent creations under a bound of %d: %d stored, %d refused; want %d and %d",
+			tries, bound, len(list), refused, bound, tries-bound)
 	}
 }
