@@ -20,7 +20,7 @@ const (
 	lockTarget = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7340))`
 	// lockOwner serialises the creations of one owner's tasks, across
 	// replicas too, so that the count and the insert of one see the other.
-	lockOwner = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7341))`
+	lockOwner  = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7341))`
 	finishTask = `UPDATE tasks SET state = $1, finished = $2, success = $3, message = $4, related_type = $5, related_id = $6,
 		related_name = $7 WHERE num = $8 AND state = $9
 		AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.target = tasks.target AND p.state = $9 AND p.num < tasks.num)`
