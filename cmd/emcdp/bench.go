@@ -47,11 +47,21 @@ request still running at the end of the window is not counted. --driver both
 runs every scenario with each and reports them side by side, each driver's
 ratios against its own ceiling.
 
+Rounds: the GET-by-id scenarios' ratio to the ceiling (ref-xml, entity-xml,
+entity-json) is measured in --rounds rounds (default 3). The ceiling runs
+first and again after each of their runs (ceiling, ref-xml, ceiling,
+entity-xml, ceiling, entity-json, ceiling, ref-xml, …), so that every run of
+them lies between two runs of the ceiling; a run's ratio is its throughput
+over the mean of those two, which cancels a load on the machine that rises
+or falls steadily over those three runs. Each reports the median of its rounds'
+ratios, their range and every round's figures. The other scenarios run once,
+after them. --rounds 1 runs every scenario once, the ceiling first.
+
 Examples:
   go build -o emcdp ./cmd/emcdp && ./emcdp bench
   ./emcdp bench --task-sessions 100000 --duration 5s --scenarios ceiling,entity-xml
   ./emcdp bench --db postgres://postgres@127.0.0.1:5432/emcdp_bench
-  ./emcdp bench --driver both --scenarios ceiling,entity-xml,entity-json
+  ./emcdp bench --driver both --scenarios ceiling,entity-xml,entity-json --rounds 5
 `
 
 // benchCmd measures the server, run as a child process, against this
@@ -75,6 +85,7 @@ type benchFlags struct {
 	jsonPath        string
 	binary          string
 	driver          string
+	rounds          int
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet) {
@@ -90,6 +101,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.jsonPath, "json", "", "results file (default bench-results/<date>-<store>.json)")
 	fs.StringVar(&f.binary, "emcdp", "", "emcdp binary to run as the server (default: this executable)")
 	fs.StringVar(&f.driver, "driver", "go", "load driver: go (built in), wrk (needs wrk installed) or both")
+	fs.IntVar(&f.rounds, "rounds", 3, "rounds in which the ceiling and ref-xml, entity-xml, entity-json are measured, each run of those three between two runs of the ceiling; their ratio to the ceiling is the median of the rounds'")
 }
 
 // benchSettings are the checked flags.
@@ -120,6 +132,8 @@ func (f *benchFlags) check(now time.Time) (*benchSettings, error) {
 		return nil, fmt.Errorf("--timeout must be positive, got %v", f.timeout)
 	case f.data == "":
 		return nil, errors.New("--data must name a folder")
+	case f.rounds < 1 || f.rounds > 100:
+		return nil, fmt.Errorf("--rounds must be 1…100, got %d", f.rounds)
 	}
 	switch {
 	case f.db == "":

@@ -29,7 +29,10 @@ type benchReport struct {
 	Duration    string         `json:"duration"`
 	Warmup      string         `json:"warmup"`
 	PeakRSS     int64          `json:"serverPeakRSSBytes"`
+	Rounds      int            `json:"rounds,omitempty"` // --rounds; absent in the records from before it (one)
 	Scenarios   []scenarioStat `json:"scenarios"`
+
+	runs []scenarioStat // every run in the order it ran, which settle makes Scenarios of
 }
 
 type machineInfo struct {
@@ -69,6 +72,11 @@ type scenarioStat struct {
 	PeakRSS         int64    `json:"peakRSSBytes"`
 	SampledRSS      int64    `json:"sampledMaxRSSBytes"`
 	AnonRSS         int64    `json:"sampledMaxAnonRSSBytes"`
+	// For a scenario run more than once (--rounds): the range of the
+	// rounds' ratios, whose median is CeilingRatio, and every run.
+	CeilingRatioMin *float64   `json:"ceilingRatioMin,omitempty"`
+	CeilingRatioMax *float64   `json:"ceilingRatioMax,omitempty"`
+	Runs            []benchRun `json:"runs,omitempty"`
 }
 
 func (b *bench) newReport() *benchReport {
@@ -81,6 +89,7 @@ func (b *bench) newReport() *benchReport {
 		Connections: b.s.connections,
 		Duration:    b.s.duration.String(),
 		Warmup:      b.s.warmup.String(),
+		Rounds:      b.s.rounds,
 		Dataset: datasetReport{Requested: b.s.taskSessions, TaskSessions: b.data.Total, Plan: b.s.plan,
 			SeededAt: b.seededAt, EntityBytes: b.data.BodySize},
 	}
@@ -102,23 +111,14 @@ func goStat(sc scenario, res *loadgen.Result) scenarioStat {
 	return st
 }
 
-// add records a scenario's figures with the server's memory; the ratio to
-// the ceiling measured by the same driver is filled in once that ceiling
-// has run.
+// add records a run's figures with the server's memory, and settles the
+// entries again: the ratio to the ceiling measured by the same driver is
+// filled in once that ceiling has run.
 func (r *benchReport) add(st scenarioStat, peak, sampled, anon int64) {
 	st.PeakRSS, st.SampledRSS, st.AnonRSS = peak, sampled, anon
-	for _, c := range r.Scenarios {
-		if c.Name == "ceiling" && c.Driver == st.Driver && c.RPS > 0 {
-			v := st.RPS / c.RPS
-			st.CeilingRatio = &v
-		}
-	}
-	if st.Name == "ceiling" {
-		v := 1.0
-		st.CeilingRatio = &v
-	}
-	r.Scenarios = append(r.Scenarios, st)
+	r.runs = append(r.runs, st)
 	r.PeakRSS = max(r.PeakRSS, peak)
+	r.settle()
 }
 
 // print writes the table of results.
@@ -146,6 +146,7 @@ func (r *benchReport) print(w io.Writer) {
 			s.P50, s.P90, s.P99, s.Max, s.StatusErrors+s.TransportErrors, ratio, s.MeanBody, float64(s.PeakRSS)/(1<<20), float64(s.AnonRSS)/(1<<20))
 	}
 	tw.Flush()
+	r.printRounds(w)
 	fmt.Fprintf(w, "server peak RSS: %.0f MB\n", float64(r.PeakRSS)/(1<<20))
 }
 

@@ -110,13 +110,14 @@ func (b *bench) run(ctx context.Context) (err error) {
 		d.First.Format("2006-01-02 15:04"), d.Last.Format("2006-01-02 15:04"))
 
 	rep := b.newReport()
-	for _, sc := range b.scenarios() {
+	for _, slot := range schedule(b.scenarios(), b.s.rounds) {
+		sc := slot.scenario
 		if sc.next == nil {
 			fmt.Fprintf(b.log, "%s skipped: the world has no backup jobs\n", sc.name)
 			continue
 		}
 		for _, driver := range b.s.drivers {
-			fmt.Fprintf(b.log, "%-12s %s driver, %d connections, %s warm-up + %s …\n", sc.name, driver, sc.conns, b.s.warmup, b.s.duration)
+			fmt.Fprintf(b.log, "%-12s%s %s driver, %d connections, %s warm-up + %s …\n", sc.name, slot.label, driver, sc.conns, b.s.warmup, b.s.duration)
 			hwm := srv.resetPeak()
 			st, err := b.drive(ctx, sc, driver)
 			if err != nil {

@@ -77,7 +77,8 @@ func TestBenchFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.taskSessions != 1_000_000 || s.connections != 32 || s.duration != 10*time.Second || s.store != "sqlite" ||
-		s.data != "./emcdp-bench-data" || len(s.scenarios) != len(scenarioOrder) || s.jsonPath != "bench-results/2026-06-15-sqlite.json" {
+		s.data != "./emcdp-bench-data" || len(s.scenarios) != len(scenarioOrder) || s.jsonPath != "bench-results/2026-06-15-sqlite.json" ||
+		s.rounds != 3 {
 		t.Fatalf("defaults: %+v", s)
 	}
 	if got := s.datasetDir(); got != "emcdp-bench-data/sqlite-10s96p10v34d" {
@@ -119,6 +120,8 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--scenarios", "ceiling,fast"}, nil, `unknown scenario "fast"`},
 		{[]string{"--scenarios", " , "}, nil, "names no scenario"},
 		{[]string{"--data", ""}, nil, "--data"},
+		{[]string{"--rounds", "0"}, nil, "--rounds"},
+		{[]string{"--rounds", "101"}, nil, "--rounds"},
 		{nil, map[string]string{"EMCDP_DURATION": "soon"}, "EMCDP_DURATION"},
 	} {
 		_, err := parseBench(t, c.args, c.env)
