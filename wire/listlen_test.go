@@ -86,3 +86,25 @@ func TestItemsLen(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReferenceListLen counts the collection BenchmarkReferenceList
+// writes, as the length of a large collection is found before it is sent.
+func BenchmarkReferenceListLen(b *testing.B) {
+	ts := exTaskSessions(b)
+	res := &emcdp.QueryResult{Total: 1000}
+	for i := 0; i < 1000; i++ {
+		res.TaskSessions = append(res.TaskSessions, ts[i%2])
+	}
+	for _, c := range []struct {
+		name string
+		e    Encoder
+	}{{"XML", encXML}, {"JSON", encV12}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := c.e.ListWriter(emcdp.KindCdpReplicaTaskSession, Reference)
+			b.ReportAllocs()
+			for b.Loop() {
+				w.ItemsLen(exBase, res)
+			}
+		})
+	}
+}
