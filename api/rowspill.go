@@ -16,15 +16,15 @@ import (
 // it would be written whole (743 MB at 870,000 references) and read back
 // before its first byte is sent, as Content-Length must come first. Instead
 // the rows themselves (the kind's Desc.RefCols, about a sixth of their text)
-// go to the file, and each chunk is also encoded into a scratch buffer only
-// to count its bytes. Once the store has been read, the length is known:
+// go to the file, and the length of each chunk's text is counted without
+// writing it (wire.ListWriter.ItemsLen). Once the store has been read, the length is known:
 // the headers go out, and the rows are read back and encoded again in a
 // goroutine while the text of the chunk before is being sent, so that
 // encoding overlaps sending. The store is read once, so the answer is the
 // same as the one built as text (the keyset reading of list).
 //
-// Encoding is deterministic, so the second encoding has the length the
-// first counted. Should it not, or should the file fail to read back after
+// The count and the encoding agree (package wire holds them equal over
+// every escape and kind). Should the text sent not have the length counted, or should the file fail to read back after
 // the headers have gone out, the connection is closed (http.ErrAbortHandler)
 // rather than a body of another length sent: the client sees a short body,
 // never a wrong one.
@@ -41,7 +41,6 @@ type rowSpill struct {
 	base  string           // the base URL of the links
 	k     emcdp.Kind       // the kind of the items
 	chunk []byte           // one chunk of rows as written to the file
-	text  []byte           // scratch text of a chunk, only to count it
 	size  int64            // bytes of text of the rows written so far
 	tail  []byte           // the end of the list, after the rows
 }
@@ -91,8 +90,7 @@ func (h *Handler) startRows(c *call, k emcdp.Kind, w *wire.ListWriter) bool {
 
 // add writes the rows of res to the file and counts their text.
 func (r *rowSpill) add(res *emcdp.QueryResult) error {
-	r.text = r.count.Items(r.text[:0], r.base, res)
-	r.size += int64(len(r.text))
+	r.size += r.count.ItemsLen(r.base, res)
 	n := r.d.Len(res)
 	b := r.chunk[:0]
 	for i := 0; i < n; i++ {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,10 +41,25 @@ func rowsCase(t *testing.T, h *Handler, accept string) *call {
 // wire.List's, in XML and JSON (whose item separators depend on the items
 // written before the rows began), with the Content-Length counted before
 // the first byte. A session written after the store was read (between the
-// counting and the sending) changes neither: the store is read once.
+// counting and the sending) changes neither: the store is read once. The
+// oldest sessions, which come last and so among the rows, have names that
+// need escaping, so that the count of their text is checked too.
 func TestCollectionRows(t *testing.T) {
 	lc := newLongCollection(t, 3*listChunk+500)
 	ctx := context.Background()
+	odd := []string{`a&b<c>d"e`, "tab\tnl\ncr\r\x01", "café 日本 😀", "bad\xff utf8", "\u0085\u2028", `back\slash`,
+		strings.Repeat("long <&> name ", 200), "vm\"@2026-06-01 10:00:00.9996"}
+	var b emcdp.Batch
+	for i, name := range odd {
+		created := lc.now.Add(-20*24*time.Hour - time.Duration(i)*time.Second)
+		b.NewTaskSessions = append(b.NewTaskSessions, emcdp.TaskSession{ID: emcdp.NewID(), Name: name,
+			PolicySessionID: lc.ps.ID, PolicySessionName: odd[(i+1)%len(odd)], PolicyID: lc.ps.PolicyID,
+			BackupServerID: lc.ps.BackupServerID, BackupServerName: odd[(i+2)%len(odd)], VmDisplayName: name,
+			CreationTime: created, EndTime: created.Add(time.Minute), State: emcdp.TaskCompleted, Result: emcdp.ResultSuccess})
+	}
+	if err := lc.st.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
 	h := newHandler(Config{Store: lc.st, Auth: lc.svc, Clock: emcdp.NewManualClock(lc.now), SpillDir: t.TempDir()})
 	created, _ := emcdp.LookupField(emcdp.KindCdpReplicaTaskSession, "CreationTimeUTC")
 	const base = "https://em.lab.local:9398/api"
@@ -106,6 +122,20 @@ func TestCollectionRowsCutShort(t *testing.T) {
 	if cl, _ := strconv.Atoi(w.Header().Get("Content-Length")); w.Body.Len() >= cl {
 		t.Errorf("a truncated file of rows: %d bytes sent of a Content-Length of %d", w.Body.Len(), cl)
 	}
+
+	// A count that disagrees with the text sent.
+	c = rowsCase(t, h, "")
+	c.spilled++
+	w = httptest.NewRecorder()
+	c.w = w
+	func() {
+		defer func() {
+			if p := recover(); p != http.ErrAbortHandler {
+				t.Errorf("a count one byte longer than the text: recovered %v, want http.ErrAbortHandler", p)
+			}
+		}()
+		h.write(c)
+	}()
 
 	c = rowsCase(t, h, "")
 	gone := errors.New("connection reset")

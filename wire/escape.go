@@ -207,3 +207,46 @@ func appendJSONChars(dst []byte, s string) []byte {
 	}
 	return append(dst, s[start:]...)
 }
+
+// xmlAttrLen returns the number of bytes appendXMLAttr appends for s,
+// without writing them: each escaped byte adds its escape's length but one,
+// each character XML cannot carry the length of U+FFFD but its own.
+func xmlAttrLen(s string) int {
+	t := xmlAttr
+	n := len(s)
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n += len(t.esc[c]) - 1
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+			n += len("\uFFFD") - size
+		}
+		i += size
+	}
+	return n
+}
+
+// jsonCharsLen returns the number of bytes appendJSONChars appends for s,
+// without writing them.
+func jsonCharsLen(s string) int {
+	t := jsonChars
+	n := len(s)
+	for i := t.scan(s, 0); i < len(s); i = t.scan(s, i) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n += len(t.esc[c]) - 1
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			n += len(`\u0000`) - size
+		}
+		i += size
+	}
+	return n
+}

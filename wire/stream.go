@@ -13,6 +13,9 @@ type ListWriter struct {
 	r    Rep
 	elem string
 	n    int // items written so far
+
+	shape   refShape // the shape of the last reference counted (ItemsLen)
+	scratch []byte   // text written only to be counted
 }
 
 // ListWriter returns a writer of kind k's collection in representation r.
