@@ -384,9 +384,11 @@ var contentTypes = [...][]string{
 }
 
 // negotiate picks JSON when application/json appears anywhere in Accept.
+// The header map is read by its canonical key, as net/http stores it and
+// Header.Values would look it up, without canonicalizing it again.
 func (h *Handler) negotiate(r *http.Request) wire.Encoder {
 	e := wire.Encoder{Format: wire.XML, Profile: h.profile, BOM: h.bom}
-	for _, a := range r.Header.Values("Accept") {
+	for _, a := range r.Header["Accept"] {
 		if containsFold(a, "application/json") {
 			e.Format = wire.JSON
 			break

@@ -122,32 +122,70 @@ func packTag(dst []byte, op, n int) []byte {
 }
 
 // unpack appends the body of n bytes that p, packed against d, stands for
-// to dst. It grows dst once and copies each operation in place.
+// to dst. It grows dst once and copies each operation in place: one of up
+// to unpackWord bytes whose source has that many readable is copied as a
+// whole word pair, without a call to memmove (most operations of an answer
+// are that short); lengths and offsets of one or two bytes, nearly all of
+// them, are read in place.
 func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 	start := len(dst)
-	dst = slices.Grow(dst, n)[:start+n]
+	// The room of unpackWord bytes past the end lets the last operation
+	// write a whole word pair; the bytes beyond n are cut off below.
+	dst = slices.Grow(dst, n+unpackWord)[:start+n+unpackWord]
 	w := start
 	for i := 0; i < len(p); {
 		tag := p[i]
-		i++
 		k := int(tag & 63)
+		i++
 		if k == 0 {
-			v, m := binary.Uvarint(p[i:])
-			k, i = int(v), i+m
+			k, i = uvarint(p, i)
 		}
+		src, o := p, i
 		if tag>>6 == packLiteral {
-			w += copy(dst[w:], p[i:i+k])
 			i += k
-			continue
-		}
-		v, m := binary.Uvarint(p[i:])
-		off := int(v)
-		i += m
-		if tag>>6 == packDict {
-			w += copy(dst[w:], d.body[off:off+k])
 		} else {
-			w += copy(dst[w:], dst[start+off:start+off+k])
+			// The offset, as uvarint reads it; its forms of one and two
+			// bytes, nearly all of them, without a call.
+			switch o = int(p[i]); {
+			case o < 0x80:
+				i++
+			case p[i+1] < 0x80:
+				o, i = o&0x7f|int(p[i+1])<<7, i+2
+			default:
+				o, i = uvarint(p, i)
+			}
+			if tag>>6 == packDict {
+				src = d.body
+			} else {
+				// A copy from earlier in the answer ends where this one
+				// starts or before (pack matches only body[:i]), so the
+				// bytes it reads are never ones it writes.
+				src, o = dst, start+o
+			}
 		}
+		if k <= unpackWord && o+unpackWord <= len(src) {
+			s := src[o : o+unpackWord]
+			a, b := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[8:])
+			t := dst[w : w+unpackWord]
+			binary.LittleEndian.PutUint64(t, a)
+			binary.LittleEndian.PutUint64(t[8:], b)
+		} else {
+			copy(dst[w:w+k], src[o:o+k])
+		}
+		w += k
 	}
 	return dst[:w]
+}
+
+// unpackWord is the longest operation unpack copies as a word pair.
+const unpackWord = 16
+
+// uvarint decodes the uvarint at p[i:] and returns it and the index after
+// it.
+func uvarint(p []byte, i int) (int, int) {
+	v, m := binary.Uvarint(p[i:])
+	if m <= 0 {
+		panic("api: packed body with a malformed length or offset")
+	}
+	return int(v), i + m
 }

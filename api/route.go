@@ -90,14 +90,43 @@ func splitPath(p string, segs []string) ([]string, bool) {
 	return segs[1:], true
 }
 
+// routeIndex holds the routes by their number of segments and the length
+// of their first (routeKey), each list in the table's order, so that a
+// request compares its path with the few routes it could match rather than
+// with every route: a literal matches a segment only at the same length.
+var routeIndex = indexRoutes(routes)
+
+func indexRoutes(rs []route) map[uint32][]*route {
+	m := make(map[uint32][]*route)
+	for i := range rs {
+		rt := &rs[i]
+		first := ""
+		if len(rt.pattern) > 0 {
+			first = rt.pattern[0]
+		}
+		if first == "*" {
+			panic("api: route " + patternName(rt) + " starts with a wildcard; routes are indexed by their first literal")
+		}
+		k := routeKey(len(rt.pattern), first)
+		m[k] = append(m[k], rt)
+	}
+	return m
+}
+
+// routeKey is the key of routeIndex for a path of n segments whose first is
+// first.
+func routeKey(n int, first string) uint32 {
+	return uint32(n)<<16 | uint32(min(len(first), 0xffff))
+}
+
 // match finds the route of segs and appends the segments its wildcards
 // matched to args[:0].
 func match(segs, args []string) (*route, []string) {
-	for i := range routes {
-		rt := &routes[i]
-		if len(rt.pattern) != len(segs) {
-			continue
-		}
+	first := ""
+	if len(segs) > 0 {
+		first = segs[0]
+	}
+	for _, rt := range routeIndex[routeKey(len(segs), first)] {
 		args = args[:0]
 		ok := true
 		for j, p := range rt.pattern {
@@ -205,7 +234,13 @@ func parseParams(raw string, ps []qparam) []qparam {
 	return ps
 }
 
+// unescape is url.QueryUnescape, keeping s when its escapes are malformed.
+// A string without '%' or '+' is its own unescaping, found without the
+// scan and copy of QueryUnescape.
 func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
 	if u, err := url.QueryUnescape(s); err == nil {
 		return u
 	}

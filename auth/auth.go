@@ -231,7 +231,7 @@ func (s *Service) AuthenticateRead(ctx context.Context, r *http.Request, ls *emc
 type readSession struct{ ls *emcdp.LogonSession }
 
 func (s *Service) authenticate(ctx context.Context, r *http.Request, read *readSession) (*Caller, error) {
-	user, pw, basic := r.BasicAuth()
+	user, pw, basic := basicAuth(r)
 	if tok, ok := sessionToken(r); ok {
 		c, err := s.authenticateToken(ctx, tok, read)
 		// A dead token does not hide valid Basic credentials sent with it:
@@ -254,6 +254,16 @@ func (s *Service) authenticate(ctx context.Context, r *http.Request, read *readS
 		return &Caller{UserName: user, UserKey: key}, nil
 	}
 	return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgNoSession)
+}
+
+// basicAuth is r.BasicAuth, which canonicalizes "Authorization" at every
+// call: a request without the header, as every request by token is, is
+// answered by one lookup of the key as net/http stores it.
+func basicAuth(r *http.Request) (user, pw string, ok bool) {
+	if len(r.Header["Authorization"]) == 0 {
+		return "", "", false
+	}
+	return r.BasicAuth()
 }
 
 // sessionToken finds the token in the cookie, else in the header (whose

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -27,10 +29,35 @@ type metrics struct {
 	created   *prometheus.CounterVec
 	resets    prometheus.Counter
 	resetTime prometheus.Histogram
+
+	// series holds the request series resolved so far, by route, method
+	// and status: a map replaced, never changed, so that a request reads
+	// it without a lock; mu serializes the replacing.
+	series atomic.Pointer[map[seriesKey]*requestSeries]
+	mu     sync.Mutex
 }
+
+// seriesKey names the series of one route, method and status.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// requestSeries are a request counter and a latency histogram of the vectors,
+// resolved once rather than by label values (hashed, validated, the status
+// formatted) at every request.
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// maxSeries bounds the series kept resolved; beyond it (more routes, methods
+// and statuses than a server answers with) a request resolves its own.
+const maxSeries = 1024
 
 func newMetrics(w *World) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
+	m.series.Store(&map[seriesKey]*requestSeries{})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "emcdp_http_requests_total", Help: "API requests answered, by route pattern, method and status.",
 	}, []string{"route", "method", "status"})
@@ -77,8 +104,9 @@ func (m *metrics) observe(r *http.Request, o api.Outcome, injected bool) {
 		route = "unmatched"
 	}
 	method := methodLabel(r.Method)
-	m.requests.WithLabelValues(route, method, strconv.Itoa(o.Status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(o.Duration.Seconds())
+	rs := m.requestSeries(route, method, o.Status)
+	rs.count.Inc()
+	rs.latency.Observe(o.Duration.Seconds())
 	if route == "/api/sessionmngr" && r.Method == http.MethodPost {
 		switch {
 		case o.Status == http.StatusCreated:
@@ -92,6 +120,31 @@ func (m *metrics) observe(r *http.Request, o api.Outcome, injected bool) {
 	if o.Status >= 500 && !injected {
 		m.errors.WithLabelValues(strconv.Itoa(o.Status)).Inc()
 	}
+}
+
+// requestSeries returns the series of route, method and status, resolving
+// and keeping them the first time.
+func (m *metrics) requestSeries(route, method string, status int) *requestSeries {
+	k := seriesKey{route, method, status}
+	if rs := (*m.series.Load())[k]; rs != nil {
+		return rs
+	}
+	rs := &requestSeries{
+		count:   m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+		latency: m.latency.WithLabelValues(route, method),
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.series.Load()
+	if len(old) < maxSeries && old[k] == nil {
+		next := make(map[seriesKey]*requestSeries, len(old)+1)
+		for k, v := range old {
+			next[k] = v
+		}
+		next[k] = rs
+		m.series.Store(&next)
+	}
+	return rs
 }
 
 // methodLabel bounds the method label to the methods HTTP defines, so
