@@ -39,7 +39,7 @@ func TestCompile(t *testing.T) {
 			term(ts, "CreationTimeUTC", emcdp.OpGe, emcdp.Value{Time: day}),
 			term(ts, "CreationTimeUTC", emcdp.OpLt, emcdp.Value{Time: day.AddDate(0, 0, 1)}),
 		}}, PageSize: 100, Page: 3},
-			"WHERE creation_time >= ? AND creation_time < ? ORDER BY creation_time ASC, id ASC LIMIT ? OFFSET ? [1781481600000000000 1781568000000000000 100 200]",
+			"WHERE creation_time >= ? AND creation_time < ? ORDER BY creation_time ASC, id ASC LIMIT +? OFFSET ? [1781481600000000000 1781568000000000000 100 200]",
 			"WHERE creation_time >= $1 AND creation_time < $2 ORDER BY creation_time ASC, id ASC LIMIT $3 OFFSET $4 [1781481600000000000 1781568000000000000 100 200]"},
 		{"string equality folds, enum order is integer", emcdp.Query{Kind: ts, Filter: &emcdp.And{Terms: []emcdp.Expr{
 			term(ts, "VmDisplayName", emcdp.OpEq, emcdp.Value{Str: "SQL01"}),
@@ -68,7 +68,7 @@ func TestCompile(t *testing.T) {
 			"WHERE 1 = 1 OR 1 = 0 ORDER BY creation_time ASC, id ASC []",
 			"WHERE 1 = 1 OR 1 = 0 ORDER BY creation_time ASC, id ASC []"},
 		{"sort desc on time", emcdp.Query{Kind: ts, Sort: sortF(ts, "CreationTime"), Desc: true, PageSize: 100, Page: 5000},
-			"ORDER BY creation_time DESC, id ASC LIMIT ? OFFSET ? [100 499900]",
+			"ORDER BY creation_time DESC, id ASC LIMIT +? OFFSET ? [100 499900]",
 			"ORDER BY creation_time DESC, id ASC LIMIT $1 OFFSET $2 [100 499900]"},
 		{"sort on nullable column", emcdp.Query{Kind: ts, Sort: sortF(ts, "EndTimeUTC")},
 			"ORDER BY end_time ASC, id ASC []",
