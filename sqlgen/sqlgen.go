@@ -338,6 +338,12 @@ func (g *gen) term(t *emcdp.Term) error {
 	g.args = append(g.args, arg)
 	ph := g.d.Placeholder(g.next)
 	g.next++
+	if f.Type == emcdp.TypeString || f.Type == emcdp.TypeUID {
+		// The planner would only ask whether the value is a small
+		// integer, which text and ids never are: hidden, the plan is
+		// the same and the statement is compiled once.
+		ph = Opaque(g.d, ph)
+	}
 	if t.Op == emcdp.OpNe && f.Null {
 		// An absent value is different from every value.
 		g.sb.WriteString("(" + f.Column + " IS NULL OR " + col + " <> " + ph + ")")

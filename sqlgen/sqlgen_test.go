@@ -45,7 +45,7 @@ func TestCompile(t *testing.T) {
 			term(ts, "VmDisplayName", emcdp.OpEq, emcdp.Value{Str: "SQL01"}),
 			term(ts, "Result", emcdp.OpGe, emcdp.Value{Int: int64(emcdp.ResultWarning)}),
 		}}},
-			"WHERE vm_display_name = ? AND result >= ? ORDER BY creation_time ASC, id ASC [SQL01 2]",
+			"WHERE vm_display_name = +? AND result >= ? ORDER BY creation_time ASC, id ASC [SQL01 2]",
 			`WHERE lower(vm_display_name COLLATE "C") = $1 AND result >= $2 ORDER BY creation_time ASC, id ASC [sql01 2]`},
 		{"absent values satisfy only !=", emcdp.Query{Kind: ts, Filter: &emcdp.Or{Terms: []emcdp.Expr{
 			term(ts, "Reason", emcdp.OpNe, emcdp.Value{Str: "x"}),
@@ -53,7 +53,7 @@ func TestCompile(t *testing.T) {
 			term(ts, "EndTimeUTC", emcdp.OpLt, emcdp.Value{Time: time.Unix(0, 5)}),
 			term(ts, "State", emcdp.OpNe, emcdp.Value{Int: 2}),
 		}}},
-			"WHERE (reason IS NULL OR reason <> ?) OR (end_time IS NULL OR end_time <> ?) OR end_time < ? OR state <> ? ORDER BY creation_time ASC, id ASC [x 5 5 2]",
+			"WHERE (reason IS NULL OR reason <> +?) OR (end_time IS NULL OR end_time <> ?) OR end_time < ? OR state <> ? ORDER BY creation_time ASC, id ASC [x 5 5 2]",
 			`WHERE (reason IS NULL OR lower(reason COLLATE "C") <> $1) OR (end_time IS NULL OR end_time <> $2) OR end_time < $3 OR state <> $4 ORDER BY creation_time ASC, id ASC [x 5 5 2]`},
 		{"nesting parenthesised", emcdp.Query{Kind: ts, Filter: &emcdp.And{Terms: []emcdp.Expr{
 			&emcdp.Or{Terms: []emcdp.Expr{
@@ -62,7 +62,7 @@ func TestCompile(t *testing.T) {
 			}},
 			term(ts, "Id", emcdp.OpLt, emcdp.Value{ID: id}),
 		}}},
-			"WHERE (state = ? OR (total_size > ? AND total_size <= ?)) AND id < ? ORDER BY creation_time ASC, id ASC [0 7 9 [171 1 2 3 0 0 0 0 0 0 0 0 0 0 0 0]]",
+			"WHERE (state = ? OR (total_size > ? AND total_size <= ?)) AND id < +? ORDER BY creation_time ASC, id ASC [0 7 9 [171 1 2 3 0 0 0 0 0 0 0 0 0 0 0 0]]",
 			"WHERE (state = $1 OR (total_size > $2 AND total_size <= $3)) AND id < $4 ORDER BY creation_time ASC, id ASC [0 7 9 [171 1 2 3 0 0 0 0 0 0 0 0 0 0 0 0]]"},
 		{"empty and/or", emcdp.Query{Kind: ts, Filter: &emcdp.Or{Terms: []emcdp.Expr{&emcdp.And{}, &emcdp.Or{}}}},
 			"WHERE 1 = 1 OR 1 = 0 ORDER BY creation_time ASC, id ASC []",

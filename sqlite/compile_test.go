@@ -14,12 +14,12 @@ import (
 
 // TestHotReadsCompiledOnce checks that the statements of the bench's hot
 // queries (a deep page placed by the counts by day, a day window and its
-// next page) are compiled once per reader and then reused with new values:
+// next page, a VM's sessions) are compiled once per reader and then reused with new values:
 // SQLite compiles a statement again whenever a parameter it planned with is
 // bound anew, which the driver does on every use (sqlgen.Opaque). The
 // authorizer is asked about every SELECT SQLite compiles, so it counts
-// compilations. The test fails when a LIMIT or a table name of the counts
-// is bound without sqlgen.Opaque.
+// compilations. The test fails when a LIMIT, a table name of the counts or
+// a compared string is bound without sqlgen.Opaque.
 func TestHotReadsCompiledOnce(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "compile.db"))
@@ -38,6 +38,13 @@ func TestHotReadsCompiledOnce(t *testing.T) {
 		return &emcdp.Query{Kind: k, PageSize: size, Page: page, Filter: &emcdp.And{Terms: []emcdp.Expr{
 			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: lo}},
 			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: lo.AddDate(0, 0, 1)}}}}}
+	}
+	vm, _ := emcdp.LookupField(k, "VmDisplayName")
+	result, _ := emcdp.LookupField(k, "Result")
+	byVM := func(name string) *emcdp.Query {
+		return &emcdp.Query{Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: name}},
+			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultSuccess)}}}}}
 	}
 	deep := func(page, size int) *emcdp.Query {
 		return &emcdp.Query{Kind: k, Sort: &created, Desc: true, PageSize: size, Page: page}
@@ -62,6 +69,7 @@ func TestHotReadsCompiledOnce(t *testing.T) {
 		{"deep page", deep(3, 100), deep(7, 50)},
 		{"day window", dayWindow(0, 1, 10), dayWindow(1, 1, 20)},
 		{"day window, next page", dayWindow(0, 2, 10), dayWindow(2, 3, 20)},
+		{"a VM's sessions", byVM("vm-00001"), byVM("vm-00002")},
 	} {
 		if _, err := db.Query(ctx, c.first); err != nil {
 			t.Fatal(err)
