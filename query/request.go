@@ -167,6 +167,9 @@ func ParseRequest(rawQuery string, maxPageSize int) (*Request, error) {
 	default:
 		return nil, invalid("Query parameter 'format' must be References or Entities: '%s'", clip(format))
 	}
+	// References are written from a reference's columns alone, so the
+	// store need not read (and the driver copy) the others.
+	req.Query.Refs = !req.Entities
 
 	if sortSeen {
 		f, ok := emcdp.LookupField(k, strings.TrimSpace(sortName))

@@ -61,12 +61,17 @@ func TestClientEncodings(t *testing.T) {
 
 func TestRequestParameters(t *testing.T) {
 	r := mustRequest(t, "type=CdpPolicy")
-	if r.Query.Kind != kPolicy || r.Entities || r.Query.Filter != nil || r.Query.Sort != nil ||
+	if r.Query.Kind != kPolicy || r.Entities || !r.Query.Refs || r.Query.Filter != nil || r.Query.Sort != nil ||
 		r.Query.PageSize != 100 || r.Query.Page != 1 || r.Query.Desc {
 		t.Errorf("defaults: %+v", r.Query)
 	}
+	// References ask the store for a reference's columns only; entities
+	// for every column.
+	if r = mustRequest(t, "type=CdpReplicaTaskSession&format=entities"); !r.Entities || r.Query.Refs {
+		t.Errorf("entities: Entities %v, Refs %v", r.Entities, r.Query.Refs)
+	}
 	r = mustRequest(t, "type=cdpPolicy&format=REFERENCES&sortdesc=name&page=3&pageSize=10")
-	if r.Entities || r.Query.Sort == nil || r.Query.Sort.Name != "Name" || !r.Query.Desc || r.Query.Page != 3 || r.Query.PageSize != 10 {
+	if r.Entities || !r.Query.Refs || r.Query.Sort == nil || r.Query.Sort.Name != "Name" || !r.Query.Desc || r.Query.Page != 3 || r.Query.PageSize != 10 {
 		t.Errorf("got %+v", r.Query)
 	}
 	r = mustRequest(t, "SORTASC=CreationTime&type=CdpReplicaSession")

@@ -217,8 +217,8 @@ func CreationWindow(k emcdp.Kind, e emcdp.Expr) (w Window, ok bool) {
 // only row_counts, so rows it wrote or removed leave the two apart, and the
 // reads then take the plain way.
 func consistent(dl *Dialect, p int) string {
-	return "(SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + numbered(dl, p) +
-		") = (SELECT n FROM row_counts WHERE tbl = " + numbered(dl, p) + ")"
+	return "(SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + Opaque(dl, numbered(dl, p)) +
+		") = (SELECT n FROM row_counts WHERE tbl = " + Opaque(dl, numbered(dl, p)) + ")"
 }
 
 // numbered is the marker of the n-th parameter that may be used more than
@@ -260,7 +260,7 @@ func CountWindow(dl *Dialect, t Table, w Window) (stmt string, args []any, ok bo
 		tailLo, tailHi = end*BucketWidth, w.Hi
 	}
 	p := func(n int) string { return numbered(dl, n) }
-	stmt = "SELECT " + consistent(dl, 1) + ", (SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + p(1) +
+	stmt = "SELECT " + consistent(dl, 1) + ", (SELECT coalesce(sum(n), 0) FROM " + CountsTable + " WHERE tbl = " + Opaque(dl, p(1)) +
 		" AND bucket >= " + p(2) + " AND bucket < " + p(3) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " +
 		p(4) + " AND creation_time < " + p(5) + ") + (SELECT count(*) FROM " + t.Name + " WHERE creation_time >= " + p(6) +
 		" AND creation_time < " + p(7) + ")"
@@ -290,7 +290,7 @@ func SeekBucket(dl *Dialect, q *emcdp.Query) string {
 	}
 	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before FROM " +
 		"(SELECT bucket, n, CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
-		" WHERE tbl = " + numbered(dl, 1) + ") AS c WHERE cum > " + numbered(dl, 2) + " ORDER BY bucket" + dir +
+		" WHERE tbl = " + Opaque(dl, numbered(dl, 1)) + ") AS c WHERE cum > " + numbered(dl, 2) + " ORDER BY bucket" + dir +
 		" LIMIT 1) AS s ON 1 = 1"
 }
 
@@ -322,7 +322,7 @@ func Seek(dl *Dialect, q *emcdp.Query, c *Clauses, usable bool, bucket, before *
 		sc.Args = []any{*bucket * BucketWidth}
 	}
 	sc.WhereArgs = 1
-	sc.Limit = "LIMIT " + dl.Placeholder(2) + " OFFSET " + dl.Placeholder(3)
+	sc.Limit = "LIMIT " + Opaque(dl, dl.Placeholder(2)) + " OFFSET " + dl.Placeholder(3)
 	sc.Args = append(sc.Args, int64(q.PageSize), int64(c.Offset)-*before)
 	return sc, nil
 }

@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/storetest"
+	"github.com/mattn/go-sqlite3"
+)
+
+// TestHotReadsCompiledOnce checks that the statements of the bench's hot
+// queries (a deep page placed by the counts by day, a day window and its
+// next page, a VM's sessions) are compiled once per reader and then reused with new values:
+// SQLite compiles a statement again whenever a parameter it planned with is
+// bound anew, which the driver does on every use (sqlgen.Opaque). The
+// authorizer is asked about every SELECT SQLite compiles, so it counts
+// compilations. The test fails when a LIMIT, a table name of the counts or
+// a compared string is bound without sqlgen.Opaque.
+func TestHotReadsCompiledOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "compile.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
+		t.Fatal(err)
+	}
+	k := emcdp.KindCdpReplicaTaskSession
+	created, _ := emcdp.LookupField(k, "CreationTimeUTC")
+	day0 := storetest.BenchEnd.AddDate(0, 0, -3) // whole days of the history
+	dayWindow := func(d, page, size int) *emcdp.Query {
+		lo := day0.AddDate(0, 0, d)
+		return &emcdp.Query{Kind: k, PageSize: size, Page: page, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: created, Op: emcdp.OpGe, Value: emcdp.Value{Time: lo}},
+			&emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: lo.AddDate(0, 0, 1)}}}}}
+	}
+	vm, _ := emcdp.LookupField(k, "VmDisplayName")
+	result, _ := emcdp.LookupField(k, "Result")
+	byVM := func(name string) *emcdp.Query {
+		return &emcdp.Query{Kind: k, PageSize: 100, Page: 1, Filter: &emcdp.And{Terms: []emcdp.Expr{
+			&emcdp.Term{Field: vm, Op: emcdp.OpEq, Value: emcdp.Value{Str: name}},
+			&emcdp.Term{Field: result, Op: emcdp.OpGe, Value: emcdp.Value{Int: int64(emcdp.ResultSuccess)}}}}}
+	}
+	deep := func(page, size int) *emcdp.Query {
+		return &emcdp.Query{Kind: k, Sort: &created, Desc: true, PageSize: size, Page: page}
+	}
+
+	// One reader, so that the second read of a shape runs on the
+	// connection that compiled the first.
+	db.r.SetMaxOpenConns(1)
+	var compiles atomic.Int64
+	setAuthorizer(t, db.r, func(op int, _, _, _ string) int {
+		if op == sqlite3.SQLITE_SELECT {
+			compiles.Add(1)
+		}
+		return sqlite3.SQLITE_OK
+	})
+	defer setAuthorizer(t, db.r, nil)
+
+	for _, c := range []struct {
+		name        string
+		first, next *emcdp.Query
+	}{
+		{"deep page", deep(3, 100), deep(7, 50)},
+		{"day window", dayWindow(0, 1, 10), dayWindow(1, 1, 20)},
+		{"day window, next page", dayWindow(0, 2, 10), dayWindow(2, 3, 20)},
+		{"a VM's sessions", byVM("vm-00001"), byVM("vm-00002")},
+	} {
+		if _, err := db.Query(ctx, c.first); err != nil {
+			t.Fatal(err)
+		}
+		before := compiles.Load()
+		res, err := db.Query(ctx, c.next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Len() == 0 {
+			t.Fatalf("%s: no rows; the test needs a page with rows", c.name)
+		}
+		if n := compiles.Load() - before; n != 0 {
+			t.Errorf("%s: %d statements compiled again for new values", c.name, n)
+		}
+	}
+}
+
+// setAuthorizer sets f as the authorizer of the one reader connection of
+// pool r (nil removes it).
+func setAuthorizer(t *testing.T, r *sql.DB, f func(int, string, string, string) int) {
+	t.Helper()
+	conn, err := r.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Raw(func(dc any) error {
+		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(f)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
