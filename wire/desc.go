@@ -287,6 +287,18 @@ func descLinks(a []link, base string, plainBase bool, d *emcdp.Desc, item any, n
 	ki := kindOf(d.Kind)
 	id := d.ID(item)
 	links := a[:0]
+	// A link of Each is one link per ref (a job session's restore points,
+	// up to dozens): the room for all is made at once, rather than grown
+	// beyond a's from link to link.
+	n := len(d.Links)
+	for i := range d.Links {
+		if l := &d.Links[i]; l.Each != nil {
+			n += len(l.Each(item)) - 1
+		}
+	}
+	if n > cap(links) {
+		links = make([]link, 0, n)
+	}
 	for i := range d.Links {
 		l := &d.Links[i]
 		if l.EntityOnly && r != Entity || l.RefOnly && r == Entity || l.When != nil && !l.When(item) {

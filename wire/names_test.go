@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emcdp/emcdp"
 )
 
 // The functions below are the session and point names and the profile
@@ -141,4 +143,37 @@ func FuzzNamesMatchReference(f *testing.F) {
 			t.Errorf("pointName(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestJobSessionAllocs checks that a backup job session with many restore
+// points is written with one allocation for its links, their room made at
+// once, and none for its names and times: as v13 writes them (names as
+// kept) and as v12 writes them, whose session name and times are cut and
+// written without a time.Time being formatted; each point's v12 name is
+// the one allocation more per point.
+func TestJobSessionAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	created := time.Date(2026, 6, 15, 8, 0, 31, 659559000, time.UTC)
+	js := &emcdp.JobSession{ID: emcdp.NewID(), Name: "Daily@" + created.Format(sessionLayout), JobID: emcdp.NewID(),
+		JobName: "Daily", JobType: emcdp.JobBackup, CreationTime: created, EndTime: created.Add(time.Hour),
+		BackupServerID: emcdp.NewID(), BackupServerName: "vbr"}
+	const points = 20
+	for i := range points {
+		at := created.Add(time.Duration(i) * time.Minute)
+		js.RestorePoints = append(js.RestorePoints, emcdp.Ref{ID: emcdp.NewID(), Name: at.Format(sessionLayout)})
+	}
+	buf := make([]byte, 0, 64<<10)
+	for _, c := range []struct {
+		e    Encoder
+		want float64
+	}{{encV13, 1}, {encV12, 1 + points}} {
+		n := testing.AllocsPerRun(50, func() {
+			buf = c.e.Resource(buf[:0], exBase, emcdp.KindBackupJobSession, js, Entity)
+		})
+		if n != c.want {
+			t.Errorf("profile %v: %v allocations per job session entity with %d points, want %v", c.e.Profile, n, points, c.want)
+		}
+	}
 }
