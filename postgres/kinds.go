@@ -325,12 +325,10 @@ func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, m *sqlgen.Related)
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
 	}
-	// One set of scan targets for every row, as in the SQLite store.
-	var owner emcdp.ID
-	var r emcdp.Ref
-	into := []any{uid(&owner), uid(&r.ID), &r.Name}
 	for rows.Next() {
-		if err := rows.Scan(into...); err != nil {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(uid(&owner), uid(&r.ID), &r.Name); err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
 		m.Add(owner, r)

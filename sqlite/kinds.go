@@ -448,13 +448,10 @@ func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m *sqlgen.Related
 		return mapErr(err, "read "+rel.Of.Type)
 	}
 	defer rows.Close()
-	// One set of scan targets for every row: made per row, they cost two
-	// allocations a row, a page of job sessions reading hundreds of points.
-	var owner emcdp.ID
-	var r emcdp.Ref
-	into := []any{idScan{&owner}, idScan{&r.ID}, &r.Name}
 	for rows.Next() {
-		if err := rows.Scan(into...); err != nil {
+		var owner emcdp.ID
+		var r emcdp.Ref
+		if err := rows.Scan(idScan{&owner}, idScan{&r.ID}, &r.Name); err != nil {
 			return mapErr(err, "read "+rel.Of.Type)
 		}
 		m.Add(owner, r)
