@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -100,4 +101,35 @@ func BenchmarkGetBackupTaskSessionEntityJSON(b *testing.B) {
 // its restore-point links (Desc.Related).
 func BenchmarkGetBackupJobSessionEntityJSON(b *testing.B) {
 	benchGetDescribed(b, emcdp.BackupJobSessionDesc, "?format=Entity", true)
+}
+
+// BenchmarkQueryBackupJobSessionsJSON answers the monitoring clients'
+// query of the job sessions created since a time (the bench's monitor-24h
+// scenario) as JSON entities, a full page of 100.
+func BenchmarkQueryBackupJobSessionsJSON(b *testing.B) {
+	st := benchVBRStore(b)
+	defer st.Close()
+	ctx := context.Background()
+	svc := &auth.Service{Store: st, Clock: emcdp.SystemClock{}}
+	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: "bench", UserKey: "bench", Created: time.Now().UTC(), LastSeen: time.Now().UTC()}
+	if err := st.CreateLogonSession(ctx, ls); err != nil {
+		b.Fatal(err)
+	}
+	// The client form: unquoted, without a zone; three days hold more
+	// than a page of the generated history's job sessions.
+	f := "CreationTime>=" + storetest.BenchEnd.Add(-72*time.Hour).Format("2006-01-02T15:04:05")
+	r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/query?type=BackupJobSession&filter="+url.QueryEscape(f)+
+		"&format=Entities&pageSize=100", nil)
+	r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
+	r.Header.Set("Accept", "application/json")
+	h := NewHandler(Config{Store: st, Auth: svc})
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, r)
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
 }

@@ -308,7 +308,7 @@ func loadRelated(ctx context.Context, tx pgx.Tx, d *emcdp.Desc, items []any) err
 }
 
 // relatedIDs binds the owner ids of m as a uuid array.
-func relatedIDs(m sqlgen.Related) [][16]byte {
+func relatedIDs(m *sqlgen.Related) [][16]byte {
 	ids := m.IDs()
 	out := make([][16]byte, len(ids))
 	for i, id := range ids {
@@ -318,7 +318,7 @@ func relatedIDs(m sqlgen.Related) [][16]byte {
 }
 
 // addRelated reads rows of relatedStmt (or its error) into m.
-func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, m sqlgen.Related) error {
+func addRelated(rel *emcdp.Related, rows pgx.Rows, err error, m *sqlgen.Related) error {
 	if rows != nil {
 		defer rows.Close()
 	}

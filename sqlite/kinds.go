@@ -443,7 +443,7 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 }
 
 // addRelated reads rows of relatedStmt (or its error) into m.
-func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m sqlgen.Related) error {
+func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m *sqlgen.Related) error {
 	if err != nil {
 		return mapErr(err, "read "+rel.Of.Type)
 	}

@@ -148,6 +148,9 @@ func sessionName(s string, micro bool) string {
 	if micro || at < 0 || len(s)-at-1 < 19 {
 		return s
 	}
+	if _, ok := keptSeconds(s[at+1:]); ok {
+		return s[:at+1+19]
+	}
 	t, err := time.Parse(sessionLayout, s[at+1:])
 	if err != nil {
 		return s
@@ -176,6 +179,22 @@ func pointName(s string, micro bool) string {
 	if micro {
 		return s
 	}
+	if f, ok := keptSeconds(s); ok {
+		h := f.hour % 12
+		if h == 0 {
+			h = 12
+		}
+		var a [32]byte
+		b := append(a[:0], monthAbbr[f.month-1]...)
+		b = appendPadded(append(b, ' '), f.day)
+		b = strconv.AppendInt(append(b, ' '), int64(f.year), 10)
+		b = appendPadded(append(b, ' '), h)
+		b = append(b, ':', byte('0'+f.minute/10), byte('0'+f.minute%10))
+		if f.hour >= 12 {
+			return string(append(b, "PM"...))
+		}
+		return string(append(b, "AM"...))
+	}
 	t, err := time.Parse(sessionLayout, s)
 	if err != nil {
 		return s
@@ -192,6 +211,74 @@ func pointName(s string, micro bool) string {
 	return fmt.Sprintf("%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
 }
 
+// keptFields are the fields of a time as the store keeps it.
+type keptFields struct{ year, month, day, hour, minute int }
+
+// keptSeconds reads v, a time as the store keeps it (sessionLayout), when
+// it is exactly "YYYY-MM-DD hh:mm:ss" with no fraction or a fraction of 1
+// to 6 digits, every field in its range, and v12Time's rounding does not
+// carry it into the next second: then the first 19 bytes of v are the time
+// in whole seconds as a v12 profile writes it, and the fields are those of
+// the rounded time, so that names are written without parsing and
+// formatting a time. ok is false for anything else, which the callers then
+// leave to time.Parse.
+func keptSeconds(v string) (f keptFields, ok bool) {
+	if len(v) != 19 && (len(v) < 21 || len(v) > 26 || v[19] != '.') {
+		return f, false
+	}
+	if v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' || v[16] != ':' {
+		return f, false
+	}
+	num := func(i, n int) int {
+		x := 0
+		for _, c := range []byte(v[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	f = keptFields{year: num(0, 4), month: num(5, 2), day: num(8, 2), hour: num(11, 2), minute: num(14, 2)}
+	sec := num(17, 2)
+	if f.year < 0 || f.month < 1 || f.month > 12 || f.day < 1 || f.hour < 0 || f.hour > 23 ||
+		f.minute < 0 || f.minute > 59 || sec < 0 || sec > 59 {
+		return f, false
+	}
+	if f.day > time.Date(f.year, time.Month(f.month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return f, false
+	}
+	if len(v) > 19 {
+		us := num(20, len(v)-20)
+		if us < 0 {
+			return f, false
+		}
+		for range 26 - len(v) {
+			us *= 10
+		}
+		// v12Time's rounding of the microseconds, which carries into the
+		// next second when it reaches 1000 ms.
+		ticks := math.Round(float64(us) * 300 / 1e6)
+		if math.Round(ticks*10/3) >= 1000 {
+			return f, false
+		}
+	}
+	return f, true
+}
+
+// monthAbbr are the months' first three letters, as time.Month.String
+// begins.
+var monthAbbr = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// appendPadded appends n (0–99) as fmt's %2d does: space-padded to two
+// characters.
+func appendPadded(b []byte, n int) []byte {
+	if n < 10 {
+		return append(b, ' ', byte('0'+n))
+	}
+	return append(b, byte('0'+n/10), byte('0'+n%10))
+}
+
 // descLinks fills a with the links of item in representation r; micro
 // selects the v13 form of names (G9). plainBase tells that base is plain:
 // links whose constants are plain too are then written without escaping.
@@ -200,6 +287,18 @@ func descLinks(a []link, base string, plainBase bool, d *emcdp.Desc, item any, n
 	ki := kindOf(d.Kind)
 	id := d.ID(item)
 	links := a[:0]
+	// A link of Each is one link per ref (a job session's restore points,
+	// up to dozens): the room for all is made at once, rather than grown
+	// beyond a's from link to link.
+	n := len(d.Links)
+	for i := range d.Links {
+		if l := &d.Links[i]; l.Each != nil {
+			n += len(l.Each(item)) - 1
+		}
+	}
+	if n > cap(links) {
+		links = make([]link, 0, n)
+	}
 	for i := range d.Links {
 		l := &d.Links[i]
 		if l.EntityOnly && r != Entity || l.RefOnly && r == Entity || l.When != nil && !l.When(item) {
@@ -392,11 +491,47 @@ func jTimeProfile(b []byte, key string, t time.Time, micro bool) []byte {
 // 3; trailing zeros trimmed.
 func appendTimeProfile(b []byte, t time.Time, micro bool) []byte {
 	if micro {
-		b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, "2006-01-02T15:04:05.999999")
+		t = t.UTC().Truncate(time.Microsecond)
+		b = appendISOTime(b, t, t.Nanosecond()/1000, 6)
 	} else {
-		b = v12Time(t).AppendFormat(b, "2006-01-02T15:04:05.999")
+		t = v12Time(t)
+		b = appendISOTime(b, t, t.Nanosecond()/1e6, 3)
 	}
 	return append(b, 'Z')
+}
+
+// appendISOTime appends t, in UTC, as "2006-01-02T15:04:05" followed by
+// frac, a fraction of digits digits, with its trailing zeros trimmed and
+// nothing when it is zero: what time.Time.AppendFormat writes for
+// "2006-01-02T15:04:05.999" (digits 3) and ".999999" (6), without
+// interpreting a layout on every property of every row. Years outside
+// 0–9999 are left to AppendFormat.
+func appendISOTime(b []byte, t time.Time, frac, digits int) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05.999999999"[:20+digits])
+	}
+	hour, minute, sec := t.Clock()
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	if frac == 0 {
+		return b
+	}
+	for frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	b = append(b, '.')
+	for i := digits - 1; i >= 0; i-- {
+		d := frac
+		for range i {
+			d /= 10
+		}
+		b = append(b, byte('0'+d%10))
+	}
+	return b
 }
 
 // appendHundredths appends n/100 with up to two fractional digits, trailing

@@ -29,10 +29,11 @@ query-page, query-vm, monitor-last1, monitor-last5, monitor-24h, monitor-repos,
 report-overview, report-vms, report-jobs, report-days, report-repos,
 collection. The monitor-* scenarios send what monitoring checks send (the last
 sessions of one job by JobName sorted by EndTime descending, page size 1 and
-5; the job sessions of the last 24 hours; the repositories) over one
-connection; the report-* scenarios read one frame of the summary report
-each (overview, vms_overview, job_statistics, processed_vms, repository) over
-one connection. Both kinds are skipped when the world has no backup jobs.
+5; the job sessions of the last 24 hours; the repositories) over
+--connections connections, as many checks polling at once; the report-*
+scenarios read one frame of the summary report each (overview, vms_overview,
+job_statistics, processed_vms, repository) over one connection. Both kinds
+are skipped when the world has no backup jobs.
 
 Drivers: --driver go (the default) sends the load from this process
 (package loadgen, a goroutine per connection); --driver wrk sends the same

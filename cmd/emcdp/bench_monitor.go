@@ -12,10 +12,12 @@ import (
 )
 
 // The monitoring scenarios send the queries that monitoring checks and
-// exporters send (monitoring.md §2), each over one connection: the last
-// finished session of one job and its last five, by JobName sorted by end
-// time descending; the job sessions created in the last 24 hours; and the
-// repositories. They need a world with jobs; without any they are skipped.
+// exporters send (monitoring.md §2), each over --connections connections,
+// as many checks polling at once do (issue 15 sets their target at 1 and at
+// 32 connections): the last finished session of one job and its last five,
+// by JobName sorted by end time descending; the job sessions created in the
+// last 24 hours; and the repositories. They need a world with jobs; without
+// any they are skipped.
 //
 // The report scenarios read one frame of the summary report each
 // (monitoring.md §7) over one connection, as exporters poll them; they are
@@ -100,10 +102,10 @@ func (b *bench) addMonitorScenarios(all map[string]scenario) {
 			return loadgen.Request{Path: "/api/query?type=Repository&format=Entities", Header: json}
 		}
 	}
-	all["monitor-last1"] = scenario{what: `query: BackupJobSession JobName=="<job>" sortDesc=EndTime pageSize=1`, conns: 1, next: last("1")}
-	all["monitor-last5"] = scenario{what: `query: BackupJobSession JobName=="<job>" sortDesc=EndTime pageSize=5`, conns: 1, next: last("5")}
-	all["monitor-24h"] = scenario{what: "query: BackupJobSession CreationTime>=<24 h ago>, pageSize=100", conns: 1, next: day}
-	all["monitor-repos"] = scenario{what: "query: Repository, format=Entities", conns: 1, next: repos}
+	all["monitor-last1"] = scenario{what: `query: BackupJobSession JobName=="<job>" sortDesc=EndTime pageSize=1`, conns: b.s.connections, next: last("1")}
+	all["monitor-last5"] = scenario{what: `query: BackupJobSession JobName=="<job>" sortDesc=EndTime pageSize=5`, conns: b.s.connections, next: last("5")}
+	all["monitor-24h"] = scenario{what: "query: BackupJobSession CreationTime>=<24 h ago>, pageSize=100", conns: b.s.connections, next: day}
+	all["monitor-repos"] = scenario{what: "query: Repository, format=Entities", conns: b.s.connections, next: repos}
 	for _, rs := range reportScenarios {
 		var next loadgen.Generator
 		if m != nil && len(m.Jobs) > 0 {
