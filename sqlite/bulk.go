@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/emcdp/emcdp"
+	"github.com/emcdp/emcdp/sqlgen"
 )
 
 // A bulk load (a seed's history: a million rows into empty session tables)
@@ -31,9 +32,12 @@ const metaDeferred = "sqlite.deferred_indexes"
 const bulkCacheKiB = 128 * 1024
 
 // BeginBulk prepares the store for a large insert into its session tables:
-// it drops their non-unique secondary indexes (recording them first) and
-// enlarges the writer's page cache. EndBulk undoes both. Constraints (ids,
-// uniqueness) are kept, so the writes are checked as before. Until EndBulk,
+// it drops their non-unique secondary indexes and the unique indexes that
+// stand for a table's key (recording them first), and enlarges the writer's
+// page cache. EndBulk undoes both. Other constraints are kept. The ids of
+// the rows written meanwhile are checked once, when EndBulk builds the
+// index of the key: a duplicate id fails it, not the insert, and reads and
+// writes of one row by id scan the table until then. Until EndBulk,
 // the C allocator's free pages are not handed back (see trimTick) and the
 // WAL is not checkpointed when writing seems to pause (see idleCheckpoint).
 func (db *DB) BeginBulk(ctx context.Context) error {
@@ -62,7 +66,7 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 			rows.Close()
 			return mapErr(err, "list indexes")
 		}
-		if strings.HasPrefix(strings.ToUpper(stmt), "CREATE UNIQUE") || writesRead(stmt) {
+		if unique(stmt) && !keyIndex(stmt) || writesRead(stmt) {
 			continue
 		}
 		names = append(names, name)
@@ -193,14 +197,44 @@ func deferredIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 }
 
 // indexNames returns the index and table names of a CREATE INDEX statement
-// as sqlite_master keeps it: CREATE INDEX name ON table (…).
+// as sqlite_master keeps it: CREATE [UNIQUE] INDEX name ON table (…).
 func indexNames(stmt string) (name, table string, ok bool) {
 	f := strings.Fields(stmt)
+	if unique(stmt) {
+		f = append(f[:1:1], f[2:]...)
+	}
 	if len(f) < 5 || !strings.EqualFold(f[0], "CREATE") || !strings.EqualFold(f[1], "INDEX") || !strings.EqualFold(f[3], "ON") {
 		return "", "", false
 	}
 	table, _, _ = strings.Cut(f[4], "(")
 	return strings.Trim(f[2], `"`), strings.Trim(table, `"`), true
+}
+
+// indexColumns returns the columns of a CREATE INDEX statement in order,
+// each with its DESC or COLLATE words if any.
+func indexColumns(stmt string) []string {
+	_, cols, _ := strings.Cut(stmt, "(")
+	cols, _, _ = strings.Cut(cols, ")")
+	var out []string
+	for _, c := range strings.Split(cols, ",") {
+		out = append(out, strings.TrimSpace(c))
+	}
+	return out
+}
+
+// unique reports whether stmt creates a unique index.
+func unique(stmt string) bool {
+	f := strings.Fields(stmt)
+	return len(f) > 1 && strings.EqualFold(f[1], "UNIQUE")
+}
+
+// keyIndex reports whether stmt creates the unique index of a table's id
+// alone: the key of a table whose rows are kept in the order they are
+// written (task_sessions), which a bulk load builds from one sort at its end
+// rather than inserting every random id at its place.
+func keyIndex(stmt string) bool {
+	cols := indexColumns(stmt)
+	return unique(stmt) && len(cols) == 1 && strings.Trim(cols[0], `"`) == sqlgen.IDColumn
 }
 
 // writesRead reports whether the index that stmt creates serves writes: a
@@ -209,8 +243,7 @@ func indexNames(stmt string) (name, table string, ok bool) {
 // removed row.
 func writesRead(stmt string) bool {
 	_, table, ok := indexNames(stmt)
-	_, cols, _ := strings.Cut(stmt, "(")
-	f := strings.FieldsFunc(cols, func(r rune) bool { return r == ',' || r == ' ' || r == ')' })
+	f := strings.Fields(indexColumns(stmt)[0])
 	if !ok || len(f) == 0 {
 		return true // not understood: kept
 	}

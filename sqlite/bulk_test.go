@@ -114,11 +114,29 @@ func TestIndexNames(t *testing.T) {
 	}{
 		{"CREATE INDEX task_sessions_vm ON task_sessions (vm_display_name, creation_time, id)", "task_sessions_vm", "task_sessions", true},
 		{`CREATE INDEX "ix" ON "t"(x)`, "ix", "t", true},
+		{"CREATE UNIQUE INDEX task_sessions_id ON task_sessions (id)", "task_sessions_id", "task_sessions", true},
 		{"CREATE TABLE x (a)", "", "", false},
 	} {
 		name, table, ok := indexNames(c.stmt)
 		if name != c.name || table != c.table || ok != c.ok {
 			t.Errorf("indexNames(%q) = %q, %q, %v", c.stmt, name, table, ok)
+		}
+	}
+}
+
+// TestKeyIndex checks which unique indexes a bulk load defers: the one on a
+// table's id alone, not one that makes other columns unique.
+func TestKeyIndex(t *testing.T) {
+	for stmt, want := range map[string]bool{
+		"CREATE UNIQUE INDEX task_sessions_id ON task_sessions (id)":              true,
+		`CREATE UNIQUE INDEX "x_id" ON "x"("id")`:                                 true,
+		"CREATE UNIQUE INDEX x_pair ON x (id, name)":                              false,
+		"CREATE UNIQUE INDEX x_name ON x (name)":                                  false,
+		"CREATE INDEX task_sessions_created ON task_sessions (creation_time, id)": false,
+		"CREATE INDEX x_id ON x (id)":                                             false,
+	} {
+		if got := keyIndex(stmt); got != want {
+			t.Errorf("keyIndex(%q) = %v, want %v", stmt, got, want)
 		}
 	}
 }

@@ -83,7 +83,7 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 	id := emcdp.NewID()
-	checkPlan(t, "by id", plan(t, db, "SELECT "+sqlgen.DescCols(emcdp.CdpReplicaTaskSessionDesc)+" FROM task_sessions WHERE id = ?", id[:]), "USING INDEX sqlite_autoindex_task_sessions_1 (id=?)")
+	checkPlan(t, "by id", plan(t, db, "SELECT "+sqlgen.DescCols(emcdp.CdpReplicaTaskSessionDesc)+" FROM task_sessions WHERE id = ?", id[:]), "USING INDEX task_sessions_id (id=?)")
 	checkPlan(t, "unfiltered count", plan(t, db, "SELECT n FROM row_counts WHERE tbl = ?", "task_sessions"), "USING PRIMARY KEY (tbl=?)")
 }
 
