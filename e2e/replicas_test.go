@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -229,12 +230,23 @@ func basic(user, password string) map[string]string {
 	return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))}
 }
 
-// logon opens a logon session and returns its token and id.
+// logon opens a logon session and returns its token and id. A logon the
+// server answers 503 because it is busy checking other passwords (it waits
+// at most a second for a turn, which a loaded machine can exceed) is tried
+// again after a pause, for up to a minute, as a client would.
 func logon(t *testing.T, r *replica, user, password string) (token, id string) {
 	t.Helper()
 	c := emclient.New(r.base, client)
-	if err := c.Logon(context.Background(), user, password); err != nil {
-		t.Fatalf("logon of %s at %s: %v", user, r.base, err)
+	for deadline := time.Now().Add(time.Minute); ; {
+		err := c.Logon(context.Background(), user, password)
+		if err == nil {
+			break
+		}
+		var e *emclient.Error
+		if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("logon of %s at %s: %v", user, r.base, err)
+		}
+		time.Sleep(time.Second)
 	}
 	token = c.Token()
 	raw, err := base64.StdEncoding.DecodeString(token)
