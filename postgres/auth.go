@@ -152,7 +152,7 @@ func (db *DB) TouchLogonSession(ctx context.Context, id emcdp.ID, now time.Time)
 // (feed.go) in the same statement, and so in the same transaction, and
 // counts the rows removed.
 const deleteLogon = `WITH d AS (DELETE FROM logon_sessions WHERE id_hash = $1 RETURNING 1)
-	SELECT (SELECT count(*) FROM d) FROM pg_notify('` + feedChannel + `', '` + noteLogon + `' || encode($1, 'hex'))`
+	SELECT (SELECT count(*) FROM d) FROM pg_notify(` + feedChannel + `, '` + noteLogon + `' || encode($1, 'hex'))`
 
 // DeleteLogonSession removes a logon session; ErrNotFound when there was none.
 func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
@@ -171,7 +171,7 @@ func (db *DB) DeleteLogonSession(ctx context.Context, id emcdp.ID) error {
 
 // deleteLogonsBefore is deleteLogon for the sessions last seen before $1.
 const deleteLogonsBefore = `WITH d AS (DELETE FROM logon_sessions WHERE last_seen < $1 RETURNING 1)
-	SELECT (SELECT count(*) FROM d) FROM pg_notify('` + feedChannel + `', '` + noteLogonsBefore + `' || $1::bigint)`
+	SELECT (SELECT count(*) FROM d) FROM pg_notify(` + feedChannel + `, '` + noteLogonsBefore + `' || $1::bigint)`
 
 // DeleteLogonSessionsBefore removes the sessions last seen before t and
 // returns how many it removed.

@@ -14,8 +14,9 @@ import (
 // The change feed. Every write that can change an answer a replica keeps in
 // memory (a task session's row, the removal of old sessions, a cleared
 // store, a logoff, the removal of idle logon sessions) sends a NOTIFY on
-// feedChannel inside its own transaction, so that the notification is
-// delivered when the write commits and never before its rows are visible.
+// the channel of its schema (feedChannel) inside its own transaction, so
+// that the notification is delivered when the write commits and never
+// before its rows are visible.
 // A replica that called Listen holds one connection of its own LISTENing on
 // the channel and reports each notification to its listeners (the body cache
 // of the API, the logon sessions of auth.Service) as an emcdp.Change, so that
@@ -34,8 +35,12 @@ import (
 // it again from the database (auth.Service). Users are not announced
 // either: no kept answer depends on one (roles are read at every write).
 
-// feedChannel is the channel of the notifications.
-const feedChannel = "emcdp_changes"
+// feedChannel is the SQL expression of the channel of the notifications:
+// one per schema (the store's tables are in the current schema), so that
+// deployments in several schemas of one database do not hear each other.
+// A channel name is an identifier of at most 63 bytes and a schema name may
+// be as long, so the name holds a digest of the schema's, in hex digits.
+const feedChannel = "'emcdp_changes_' || left(md5(current_schema()), 16)"
 
 // The first byte of a notification's payload says what it reports.
 const (
@@ -51,7 +56,7 @@ const (
 const idsPerNote = 200
 
 // notifyStmt sends every payload of $1 on the channel.
-const notifyStmt = "SELECT pg_notify('" + feedChannel + "', p) FROM unnest($1::text[]) AS p"
+const notifyStmt = "SELECT pg_notify(" + feedChannel + ", p) FROM unnest($1::text[]) AS p"
 
 // notes returns the payloads that announce ch.
 func notes(ch emcdp.Change) []string {
@@ -174,7 +179,11 @@ func (db *DB) listen() bool {
 		return false
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+feedChannel); err != nil {
+	var channel string
+	if err := conn.QueryRow(ctx, "SELECT "+feedChannel).Scan(&channel); err != nil {
+		return false
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return false
 	}
 	// Whatever changed before LISTEN took effect went unheard: forget it

@@ -227,9 +227,11 @@ func TestFeedTwoReplicas(t *testing.T) {
 		if _, err := a.db.DeleteLogonSessionsBefore(ctx, cut); err != nil {
 			t.Fatal(err)
 		}
+		// The bound itself: tests of other packages sharing the database
+		// remove idle sessions too, and the feed's channel is the database's.
 		b.await(t, "the removal of idle sessions", func(hs []emcdp.Change) bool {
 			for _, h := range hs {
-				if !h.LogonsBefore.IsZero() {
+				if h.LogonsBefore.Equal(cut) {
 					return true
 				}
 			}
@@ -336,5 +338,41 @@ func TestFeedReconnect(t *testing.T) {
 	}
 	if code, _, trips := b.get(t, tok, ts.ID); code != http.StatusOK || trips != 0 {
 		t.Errorf("read again after the reconnection: %d with %d round trips, want 200 with none", code, trips)
+	}
+}
+
+// TestFeedPerSchema opens replicas on two schemas of one database and checks
+// that a replica hears only the writes of its own schema. PostgreSQL delivers
+// notifications in commit order, so once the second replica has heard its
+// own write, committed after the first replica's clear, it would have heard
+// the clear too had it been sent on its channel.
+func TestFeedPerSchema(t *testing.T) {
+	ctx := context.Background()
+	a := openReplica(t, freshSchema(t))
+	c := openReplica(t, freshSchema(t))
+	c.mu.Lock()
+	n := len(c.heard)
+	c.mu.Unlock()
+	if err := a.db.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cut := time.Now().Add(-time.Hour)
+	if _, err := c.db.DeleteLogonSessionsBefore(ctx, cut); err != nil {
+		t.Fatal(err)
+	}
+	c.await(t, "its own removal of idle sessions", func(hs []emcdp.Change) bool {
+		for _, h := range hs[n:] {
+			if h.LogonsBefore.Equal(cut) {
+				return true
+			}
+		}
+		return false
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range c.heard[n:] {
+		if h.All {
+			t.Errorf("a replica heard the clear of a store in another schema of its database")
+		}
 	}
 }
