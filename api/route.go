@@ -96,8 +96,8 @@ func splitPath(p string, segs []string) ([]string, bool) {
 // with every route: a literal matches a segment only at the same length.
 var routeIndex = indexRoutes(routes)
 
-func indexRoutes(rs []route) map[uint32][]*route {
-	m := make(map[uint32][]*route)
+func indexRoutes(rs []route) map[uint64][]*route {
+	m := make(map[uint64][]*route)
 	for i := range rs {
 		rt := &rs[i]
 		first := ""
@@ -114,9 +114,10 @@ func indexRoutes(rs []route) map[uint32][]*route {
 }
 
 // routeKey is the key of routeIndex for a path of n segments whose first is
-// first.
-func routeKey(n int, first string) uint32 {
-	return uint32(n)<<16 | uint32(min(len(first), 0xffff))
+// first. Both counts fit whole, so no path, however long or deep, shares a
+// key with routes of another depth.
+func routeKey(n int, first string) uint64 {
+	return uint64(n)<<32 | uint64(uint32(len(first)))
 }
 
 // match finds the route of segs and appends the segments its wildcards

@@ -47,6 +47,9 @@ func TestMatchIndex(t *testing.T) {
 			upper[j] = strings.ToUpper(s)
 		}
 		paths = append(paths, segs, upper, append(segs[:len(segs):len(segs)], "x"))
+		// A path 65,536 segments deeper than the route: no route matches it.
+		deep := append(segs[:len(segs):len(segs)], make([]string, 1<<16)...)
+		paths = append(paths, deep)
 		if len(segs) > 0 {
 			paths = append(paths, segs[:len(segs)-1])
 			changed := append([]string(nil), segs...)
@@ -58,7 +61,7 @@ func TestMatchIndex(t *testing.T) {
 		want := scanRoutes(segs)
 		got, args := match(segs, nil)
 		if got != want {
-			t.Errorf("/api/%s: matched %v, want %v", strings.Join(segs, "/"), got, want)
+			t.Errorf("/api/%.200s (%d segments): matched %v, want %v", strings.Join(segs, "/"), len(segs), got, want)
 			continue
 		}
 		if got == nil {
