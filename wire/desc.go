@@ -130,10 +130,16 @@ func (e Encoder) TaskSession(dst []byte, base string, v *emcdp.TaskSession, r Re
 // next second.
 func v12Time(t time.Time) time.Time {
 	t = t.UTC()
-	us := int64(t.Nanosecond() / 1000)
-	ticks := math.Round(float64(us) * 300 / 1e6)
-	ms := int64(math.Round(ticks * 10 / 3))
+	ms := v12Millis(int64(t.Nanosecond() / 1000))
 	return t.Truncate(time.Second).Add(time.Duration(ms) * time.Millisecond)
+}
+
+// v12Millis returns the milliseconds a v12 server shows for us microseconds
+// past a second: rounded to the nearest 1/300 s, then to milliseconds; 1000
+// when that carries into the next second.
+func v12Millis(us int64) int64 {
+	ticks := math.Round(float64(us) * 300 / 1e6)
+	return int64(math.Round(ticks * 10 / 3))
 }
 
 // sessionLayout is the time of a session name as the store keeps it.
@@ -256,10 +262,9 @@ func keptSeconds(v string) (f keptFields, ok bool) {
 		for range 26 - len(v) {
 			us *= 10
 		}
-		// v12Time's rounding of the microseconds, which carries into the
-		// next second when it reaches 1000 ms.
-		ticks := math.Round(float64(us) * 300 / 1e6)
-		if math.Round(ticks*10/3) >= 1000 {
+		// v12Time's rounding of the microseconds may carry into the next
+		// second.
+		if v12Millis(int64(us)) >= 1000 {
 			return f, false
 		}
 	}
