@@ -309,7 +309,7 @@ func TestTwoReplicas(t *testing.T) {
 		if _, err := tx.Exec(context.Background(), "UPDATE task_sessions SET vm_display_name = $1 WHERE id = $2", renamed, m[2]); err != nil {
 			return err
 		}
-		_, err := tx.Exec(context.Background(), "SELECT pg_notify('emcdp_changes_' || left(md5(current_schema()), 16), 'T' || replace($1, '-', ''))", m[2])
+		_, err := tx.Exec(context.Background(), "SELECT pg_notify('emcdp_changes_' || to_hex(hashtextextended(current_schema(), 0)), 'T' || replace($1, '-', ''))", m[2])
 		return err
 	})
 	conn.Close(context.Background())

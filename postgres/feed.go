@@ -39,8 +39,10 @@ import (
 // one per schema (the store's tables are in the current schema), so that
 // deployments in several schemas of one database do not hear each other.
 // A channel name is an identifier of at most 63 bytes and a schema name may
-// be as long, so the name holds a digest of the schema's, in hex digits.
-const feedChannel = "'emcdp_changes_' || left(md5(current_schema()), 16)"
+// be as long, so the name holds a hash of the schema's in hex digits
+// (hashtextextended, not md5, which a server built for FIPS refuses: every
+// notifying write would fail).
+const feedChannel = "'emcdp_changes_' || to_hex(hashtextextended(current_schema(), 0))"
 
 // The first byte of a notification's payload says what it reports.
 const (
