@@ -30,12 +30,15 @@ const (
 // When its owner holds max tasks or more, its oldest finished ones go first,
 // in the same transaction; when they are all Running, nothing is stored
 // (emcdp.ErrTooManyTasks). The owner's advisory lock makes concurrent
-// creations, from this replica or another, count one after the other.
+// creations, from this replica or another, count one after the other; the
+// transaction reads committed rows, so that the count taken after the lock
+// sees the task the previous holder inserted whatever the server's default
+// isolation.
 func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return mapErr(err, "begin write")
 	}
