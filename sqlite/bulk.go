@@ -44,7 +44,6 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	db.bulk.Store(true)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin bulk")
@@ -92,6 +91,9 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit bulk")
 	}
+	// Only a bulk load that began pauses the housekeeping: one that failed
+	// to would leave it paused for good, since its caller ends no bulk load.
+	db.bulk.Store(true)
 	_, err = db.w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(bulkCacheKiB))
 	return mapErr(err, "cache size")
 }
