@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -159,7 +160,14 @@ func restoreIndexes(ctx context.Context, w *sql.DB) error {
 		}
 		if n == 0 {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return mapErr(err, "build index "+name)
+				err = mapErr(err, "build index "+name)
+				if errors.Is(err, ErrDuplicate) {
+					// Only a fault of the bulk's writer puts one id in two
+					// rows; the database keeps them, and says what to do.
+					return fmt.Errorf("%w: a bulk load wrote two rows of %s with one id; the database cannot be "+
+						"used until it is written afresh (emcdp seed --force keeps its users)", err, table)
+				}
+				return err
 			}
 		}
 		tables[table] = true

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +140,30 @@ func TestKeyIndex(t *testing.T) {
 		if got := keyIndex(stmt); got != want {
 			t.Errorf("keyIndex(%q) = %v, want %v", stmt, got, want)
 		}
+	}
+}
+
+// TestBulkDuplicateID checks what a bulk load that wrote one task session's
+// id twice leaves: the key's index cannot be built, and EndBulk says so as a
+// duplicate, naming the table and what to do, rather than failing without a
+// word on every later open.
+func TestBulkDuplicateID(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d := storetest.NewDataset(3, 1, 2, 4, 3)
+	b := d.Batch(rand.New(rand.NewPCG(1, 2)))
+	if err := db.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	again := &emcdp.Batch{NewTaskSessions: b.NewTaskSessions[:1]}
+	if err := db.Apply(ctx, again); err != nil {
+		t.Fatalf("a duplicate id during the bulk load: %v (the key's index is built at its end)", err)
+	}
+	err := db.EndBulk(ctx)
+	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "task_sessions") || !strings.Contains(err.Error(), "emcdp seed --force") {
+		t.Fatalf("EndBulk after a duplicate id: %v; want ErrDuplicate naming the table and the way out", err)
 	}
 }
