@@ -338,7 +338,10 @@ func (s *Service) caching() bool {
 // EUnauthorized when it is unknown or idle for too long. A remembered session
 // that looks idle is read again: another process may have renewed it.
 func (s *Service) live(ctx context.Context, id emcdp.ID, read *readSession) (*Caller, error) {
-	caching := read == nil && s.caching()
+	// caching is asked first even for a session already read, since its
+	// first call makes the service listen to the store's changes: a request
+	// that came before the feed listened must not leave it deaf.
+	caching := s.caching() && read == nil
 	var t uint64
 	if caching {
 		if c, ok := s.sessions.get(id); ok {
