@@ -18,11 +18,24 @@ import (
 // benchTasks is the number of task sessions in the benchmark store.
 const benchTasks = 100_000
 
+// benchStoreEnv names a SQLite database seeded by "emcdp seed" that the
+// query benchmarks read instead of the one they build, so that they can be
+// profiled at the bench's size (a copy: the benchmarks write logon sessions).
+const benchStoreEnv = "EMCDP_BENCH_STORE"
+
 // benchStore opens a SQLite store holding benchTasks task sessions, built
-// once and kept in the temporary folder for later runs.
+// once and kept in the temporary folder for later runs, or the database that
+// benchStoreEnv names.
 func benchStore(b *testing.B) emcdp.Store {
 	b.Helper()
 	ctx := context.Background()
+	if path := os.Getenv(benchStoreEnv); path != "" {
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("emcdp-api-bench-%d.db", benchTasks))
 	const metaKey = "api.bench.complete"
 	if st, err := sqlite.Open(ctx, path); err == nil {

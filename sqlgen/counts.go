@@ -80,6 +80,38 @@ func CreateCounts(dl *Dialect) string {
 		" NOT NULL,\n    n " + big + " NOT NULL,\n    PRIMARY KEY (tbl, bucket)\n)" + opts
 }
 
+// CountsSeq is the SQLite table of the one sequence that numbers the
+// versions of the counts by day (CountVersions). It is never cleared, so a
+// version number is never given twice.
+const CountsSeq = "creation_counts_seq"
+
+// CountVersions returns the SQLite statements that version the counts by
+// day, given the columns CountsTable has: a column ver, and triggers that
+// set it, whenever a count is inserted or its n written, to the next number
+// of CountsSeq. Every write that changes the rows of a bucketed table writes
+// the count of each day it changes in the same transaction (that is what
+// keeps the counts exact), so a day whose count holds the same ver in two
+// snapshots holds the same rows in both, whatever process wrote in between
+// and whichever release it was: the triggers are the schema's. A day counted
+// anew after its count was removed gets a new number, as the sequence only
+// grows. The store remembers where deep pages start inside a day under the
+// day's ver (see the sqlite package's anchors). A count left from before the
+// column has ver 0 until it is next written.
+func CountVersions(have map[string]bool) []string {
+	var stmts []string
+	if !have["ver"] {
+		stmts = append(stmts, "ALTER TABLE "+CountsTable+" ADD COLUMN ver INTEGER NOT NULL DEFAULT 0")
+	}
+	next := "UPDATE " + CountsSeq + " SET seq = seq + 1;\n    UPDATE " + CountsTable + " SET ver = (SELECT seq FROM " + CountsSeq +
+		") WHERE tbl = NEW.tbl AND bucket = NEW.bucket;\nEND"
+	return append(stmts,
+		"CREATE TABLE IF NOT EXISTS "+CountsSeq+" (\n    one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),\n    seq INTEGER NOT NULL\n)",
+		"INSERT OR IGNORE INTO "+CountsSeq+" (one, seq) VALUES (1, 0)",
+		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_ins AFTER INSERT ON "+CountsTable+" BEGIN\n    "+next,
+		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_upd AFTER UPDATE OF n ON "+CountsTable+" BEGIN\n    "+next,
+	)
+}
+
 // InitCounts returns the statement that counts the rows d's table already
 // holds per bucket, unless its counts are there: it starts the counts of a
 // database written before they were kept.
@@ -284,12 +316,26 @@ func SeekByCounts(q *emcdp.Query) bool {
 // bucket and the rows before it, both NULL when the offset is past the last
 // row. Its first argument is the table's name.
 func SeekBucket(dl *Dialect, q *emcdp.Query) string {
+	return seekBucket(dl, q, "")
+}
+
+// SeekBucketVersion is SeekBucket of SQLite that also returns the bucket's
+// version (CountVersions) as a fourth column, NULL with the bucket.
+func SeekBucketVersion(q *emcdp.Query) string {
+	return seekBucket(&SQLite, q, "ver")
+}
+
+func seekBucket(dl *Dialect, q *emcdp.Query, ver string) string {
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
-	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before FROM " +
-		"(SELECT bucket, n, CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
+	outer, inner := "", ""
+	if ver != "" {
+		outer, inner = ", s."+ver, ", "+ver
+	}
+	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before" + outer + " FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before" +
+		inner + " FROM (SELECT bucket, n" + inner + ", CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
 		" WHERE tbl = " + Opaque(dl, numbered(dl, 1)) + ") AS c WHERE cum > " + numbered(dl, 2) + " ORDER BY bucket" + dir +
 		" LIMIT 1) AS s ON 1 = 1"
 }
@@ -324,5 +370,38 @@ func Seek(dl *Dialect, q *emcdp.Query, c *Clauses, usable bool, bucket, before *
 	sc.WhereArgs = 1
 	sc.Limit = "LIMIT " + Opaque(dl, dl.Placeholder(2)) + " OFFSET " + dl.Placeholder(3)
 	sc.Args = append(sc.Args, int64(q.PageSize), int64(c.Offset)-*before)
+	return sc, nil
+}
+
+// Key is the place of a row in creation order: its creation time (Nanos)
+// and its id, the order's tie-breaker.
+type Key struct {
+	Created int64
+	ID      emcdp.ID
+}
+
+// SeekFrom returns the clauses that read the page of q (SeekByCounts,
+// compiled into c) from the row at key k on, after skipping skip rows: the
+// rows from k on in q's order, which starts at k itself. A store uses it
+// when it knows that the row at k comes that many rows before the page's
+// first row (see the sqlite package's anchors). Offset keeps the page's
+// offset in the whole order.
+func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) (*Clauses, error) {
+	sc, err := Compile(dl, q)
+	if err != nil {
+		return nil, err
+	}
+	p := dl.Placeholder
+	// Creation time first, so that the index on it bounds the walk; the
+	// id decides only among rows created at k's time.
+	if q.Desc {
+		sc.Where = "creation_time <= " + p(1) + " AND (creation_time < " + p(2) + " OR " + IDColumn + " >= " + p(3) + ")"
+	} else {
+		sc.Where = "creation_time >= " + p(1) + " AND (creation_time > " + p(2) + " OR " + IDColumn + " >= " + p(3) + ")"
+	}
+	sc.Args = []any{k.Created, k.Created, dl.IDValue(k.ID)}
+	sc.WhereArgs = 3
+	sc.Limit = "LIMIT " + Opaque(dl, p(4)) + " OFFSET " + p(5)
+	sc.Args = append(sc.Args, int64(q.PageSize), skip)
 	return sc, nil
 }

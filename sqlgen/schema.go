@@ -78,6 +78,15 @@ func EnsureKinds(dl *Dialect, columns func(table string) (map[string]bool, error
 	if err := run(append(CreateObjects(dl), CreateCounts(dl))...); err != nil {
 		return err
 	}
+	if dl.Name == SQLite.Name {
+		have, err := columns(CountsTable)
+		if err != nil {
+			return err
+		}
+		if err := run(CountVersions(have)...); err != nil {
+			return err
+		}
+	}
 	for _, d := range emcdp.AllDescs {
 		if Tables[d.Kind].Bucketed {
 			if err := run(InitCounts(d)); err != nil {

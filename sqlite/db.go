@@ -43,6 +43,8 @@ type DB struct {
 	sinceStats int         // rows inserted since the planner statistics were refreshed
 	sinceCkpt  int         // rows written since the last idle checkpoint
 	ckptTimer  *time.Timer // runs the idle checkpoint; nil until the first large write
+
+	anchors anchors // where deep pages start inside their days
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once

@@ -77,6 +77,15 @@ func TestQueryPlans(t *testing.T) {
 			p = withoutPageSort(p)
 		}
 		checkPlan(t, name+" page", p, want[name].page)
+		if page != c && sqlgen.SeekByCounts(&q) {
+			// The same page from an anchor: the walk starts at its key.
+			at, err := sqlgen.SeekFrom(&sqlgen.SQLite, &q, c, sqlgen.Key{Created: sqlgen.Nanos(storetest.BenchEnd.Add(-time.Hour))}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p = withoutPageSort(plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, at), at.Args...))
+			checkPlan(t, name+" page from an anchor", p, want[name].page)
+		}
 		if want[name].count != "" {
 			p = plan(t, db, "SELECT count(*) FROM task_sessions WHERE "+c.Where, c.Args[:c.WhereArgs]...)
 			checkPlan(t, name+" count", p, want[name].count)
@@ -154,7 +163,7 @@ func seekPage(t *testing.T, db *DB, q *emcdp.Query, c *sqlgen.Clauses) *sqlgen.C
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	page, err := seek(context.Background(), tx, q, c)
+	page, _, err := db.seek(context.Background(), tx, q, c)
 	if err != nil || page == nil {
 		t.Fatalf("seek %v: %v, %v", q, page, err)
 	}

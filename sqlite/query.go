@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -27,7 +28,7 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 	}
 	defer tx.Rollback()
 	res := &emcdp.QueryResult{}
-	page, err := seek(ctx, tx, q, c)
+	page, at, err := db.seek(ctx, tx, q, c)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +36,9 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		stmt := selectStmt(t, q, page)
 		d := emcdp.KindDesc(q.Kind)
 		err = scanDesc(ctx, tx, d, q, stmt, page.Args, res)
+		if err == nil && at != nil {
+			db.remember(d, q, res, at)
+		}
 		if err == nil {
 			err = loadObjects(ctx, tx, d, sqlgen.IncludeOwners(d, res))
 		}
@@ -57,19 +61,56 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 // seek returns the clauses that read q's page (c, compiled from q). A deep
 // page in creation order without a filter starts inside the day that the
 // counts by day (sqlgen.CountsTable) place its first row in, instead of
-// skipping every earlier row of the index; it is nil when the page starts
-// past the last row.
-func seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, error) {
+// skipping every earlier row of the index, and from the day's nearest
+// anchor at or before its first row when one is remembered (anchors); it
+// is nil when the page starts past the last row. at, when not nil, names
+// the page's first row inside its day, for remember.
+func (db *DB) seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, *pageStart, error) {
 	if !sqlgen.SeekByCounts(q) {
-		return c, nil
+		return c, nil, nil
 	}
 	var usable bool
-	var bucket, before *int64
-	err := tx.QueryRowContext(ctx, sqlgen.SeekBucket(&sqlgen.SQLite, q), sqlgen.Tables[q.Kind].Name, int64(c.Offset)).Scan(&usable, &bucket, &before)
+	var bucket, before, ver *int64
+	name := sqlgen.Tables[q.Kind].Name
+	err := tx.QueryRowContext(ctx, sqlgen.SeekBucketVersion(q), name, int64(c.Offset)).Scan(&usable, &bucket, &before, &ver)
 	if err != nil {
-		return nil, mapErr(err, "seek "+sqlgen.Tables[q.Kind].Name)
+		return nil, nil, mapErr(err, "seek "+name)
 	}
-	return sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
+	page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
+	if err != nil || page == nil || page == c || ver == nil {
+		return page, nil, err
+	}
+	at := &pageStart{day: anchorDay{table: name, bucket: *bucket, desc: q.Desc}, ver: *ver, k: int64(c.Offset) - *before}
+	if a, ok := db.anchors.find(at.day, at.ver, at.k); ok {
+		if page, err = sqlgen.SeekFrom(&sqlgen.SQLite, q, c, a.key, at.k-a.k); err != nil {
+			return nil, nil, err
+		}
+	}
+	return page, at, nil
+}
+
+// pageStart is the place of a deep page's first row: row k of a day whose
+// count has version ver.
+type pageStart struct {
+	day    anchorDay
+	ver, k int64
+}
+
+// remember keeps the key of the first row of res, a page of d read for q
+// from at, as an anchor of its day. The row is of that day unless the store
+// is broken; a row of another day is not remembered, nor a page whose
+// columns left its creation time out.
+func (db *DB) remember(d *emcdp.Desc, q *emcdp.Query, res *emcdp.QueryResult, at *pageStart) {
+	created := d.Column("creation_time")
+	if d.Len(res) == 0 || created == nil || q.Refs && len(d.RefCols) > 0 && !slices.Contains(d.RefCols, created.Column) {
+		return
+	}
+	it := d.At(res, 0)
+	key := sqlgen.Key{Created: sqlgen.Nanos(created.Get(it).Time), ID: d.ID(it)}
+	if sqlgen.Bucket(key.Created) != at.day.bucket {
+		return
+	}
+	db.anchors.add(at.day, at.ver, at.k, key)
 }
 
 // selectStmt is the statement that reads the page of q (compiled into c)
