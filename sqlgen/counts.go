@@ -369,7 +369,8 @@ func Seek(dl *Dialect, q *emcdp.Query, c *Clauses, usable bool, bucket, before *
 	}
 	sc.WhereArgs = 1
 	sc.Limit = "LIMIT " + Opaque(dl, dl.Placeholder(2)) + " OFFSET " + dl.Placeholder(3)
-	sc.Args = append(sc.Args, int64(q.PageSize), int64(c.Offset)-*before)
+	sc.Skip = int64(c.Offset) - *before
+	sc.Args = append(sc.Args, int64(q.PageSize), sc.Skip)
 	return sc, nil
 }
 
@@ -402,6 +403,7 @@ func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) (*Clau
 	sc.Args = []any{k.Created, k.Created, dl.IDValue(k.ID)}
 	sc.WhereArgs = 3
 	sc.Limit = "LIMIT " + Opaque(dl, p(4)) + " OFFSET " + p(5)
+	sc.Skip = skip
 	sc.Args = append(sc.Args, int64(q.PageSize), skip)
 	return sc, nil
 }

@@ -105,7 +105,8 @@ type Clauses struct {
 	Limit     string
 	Args      []any
 	WhereArgs int
-	Offset    int // rows skipped before the page
+	Offset    int   // rows before the page in the whole order
+	Skip      int64 // rows the statement skips (its OFFSET): Offset, unless the page is placed (Seek, SeekFrom)
 }
 
 // PageTotal returns the Total of a read of q (compiled into c) whose page
@@ -156,6 +157,7 @@ func Compile(d *Dialect, q *emcdp.Query) (*Clauses, error) {
 			return nil, emcdp.Errorf(emcdp.EInvalid, "page %d is out of range", q.Page)
 		}
 		c.Offset = (q.Page - 1) * q.PageSize
+		c.Skip = int64(c.Offset)
 		n := len(c.Args)
 		c.Limit = "LIMIT " + Opaque(d, d.Placeholder(n+1)) + " OFFSET " + d.Placeholder(n+2)
 		c.Args = append(c.Args, int64(q.PageSize), int64(c.Offset))

@@ -68,9 +68,12 @@ func TestHotReadsCompiledOnce(t *testing.T) {
 		forget      bool // the anchors of the first read, so that the next skips from the day's start
 	}{
 		{"deep page", deep(3, 100), deep(7, 50), true},
-		// Pages of the newest day (6,000 sessions): the first starts from
-		// the anchor that deep(7, 50) left at row 300, the next from its own.
-		{"deep page from an anchor", deep(5, 100), deep(9, 50), false},
+		// Pages of the newest day (6,000 sessions): both start at the
+		// anchor that deep(7, 50) left at row 300.
+		{"deep page at an anchor", deep(4, 100), deep(7, 50), false},
+		// Both skip 100 rows from the anchor before them (row 300, then
+		// row 400, which the first leaves).
+		{"deep page after an anchor", deep(5, 100), deep(11, 50), false},
 		{"day window", dayWindow(0, 1, 10), dayWindow(1, 1, 20), false},
 		{"day window, next page", dayWindow(0, 2, 10), dayWindow(2, 3, 20), false},
 		{"a VM's sessions", byVM("vm-00001"), byVM("vm-00002"), false},

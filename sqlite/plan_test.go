@@ -85,6 +85,14 @@ func TestQueryPlans(t *testing.T) {
 			}
 			p = withoutPageSort(plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, at), at.Args...))
 			checkPlan(t, name+" page from an anchor", p, want[name].page)
+			// At the anchor, read directly over the index, with no sort.
+			if at, err = sqlgen.SeekFrom(&sqlgen.SQLite, &q, c, sqlgen.Key{Created: sqlgen.Nanos(storetest.BenchEnd.Add(-time.Hour))}, 0); err != nil {
+				t.Fatal(err)
+			}
+			checkPlan(t, name+" page at an anchor", plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, at), at.Args...), "INDEX task_sessions_")
+			q.Refs = true
+			checkPlan(t, name+" references at an anchor", plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, at), at.Args...),
+				"USING COVERING INDEX task_sessions_refs (creation_time<?)")
 		}
 		if want[name].count != "" {
 			p = plan(t, db, "SELECT count(*) FROM task_sessions WHERE "+c.Where, c.Args[:c.WhereArgs]...)

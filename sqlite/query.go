@@ -121,11 +121,14 @@ func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
 	if c.Where != "" {
 		where = " WHERE " + c.Where
 	}
-	if c.Offset > 0 {
+	if c.Skip > 0 {
 		// A deep page: skip the offset over the ordering index alone (the
 		// subquery needs only rowids, which every index carries), then
 		// read the page's rows by rowid. Reading whole rows while
-		// skipping would touch the table for every skipped row.
+		// skipping would touch the table for every skipped row. A page
+		// that starts where the statement starts (at the start of its day,
+		// or at its anchor) reads its rows directly, newest first from
+		// the index of references alone.
 		return "SELECT " + cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
 	}
