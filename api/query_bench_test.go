@@ -54,6 +54,16 @@ func BenchmarkQueryDeepPage(b *testing.B) {
 	benchQuery(b, "query?type=CdpReplicaTaskSession&sortDesc=CreationTimeUTC&page="+page+"&pageSize=100")
 }
 
+// BenchmarkQueryVM: a VM's sessions of Warning and worse, the first page of
+// 100 (of a VM of a store named by benchStoreEnv, named "hana-401" there).
+func BenchmarkQueryVM(b *testing.B) {
+	vm := "vm-03-04"
+	if os.Getenv(benchStoreEnv) != "" {
+		vm = "hana-401"
+	}
+	benchQuery(b, "query?type=CdpReplicaTaskSession&filter="+url.QueryEscape(`VmDisplayName=="`+vm+`";Result>=Warning`)+"&pageSize=100")
+}
+
 // BenchmarkCollection: every task session of the session window.
 func BenchmarkCollection(b *testing.B) {
 	benchQuery(b, "cdpReplicaTaskSessions")

@@ -387,12 +387,11 @@ type Key struct {
 // when it knows that the row at k comes that many rows before the page's
 // first row (see the sqlite package's anchors). Offset keeps the page's
 // offset in the whole order.
-func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) (*Clauses, error) {
-	sc, err := Compile(dl, q)
-	if err != nil {
-		return nil, err
-	}
+func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) *Clauses {
 	p := dl.Placeholder
+	sc := &Clauses{OrderBy: c.OrderBy, Offset: c.Offset, Skip: skip, WhereArgs: 3,
+		Limit: "LIMIT " + Opaque(dl, p(4)) + " OFFSET " + p(5),
+		Args:  []any{k.Created, k.Created, dl.IDValue(k.ID), int64(q.PageSize), skip}}
 	// Creation time first, so that the index on it bounds the walk; the
 	// id decides only among rows created at k's time.
 	if q.Desc {
@@ -400,10 +399,5 @@ func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) (*Clau
 	} else {
 		sc.Where = "creation_time >= " + p(1) + " AND (creation_time > " + p(2) + " OR " + IDColumn + " >= " + p(3) + ")"
 	}
-	sc.Args = []any{k.Created, k.Created, dl.IDValue(k.ID)}
-	sc.WhereArgs = 3
-	sc.Limit = "LIMIT " + Opaque(dl, p(4)) + " OFFSET " + p(5)
-	sc.Skip = skip
-	sc.Args = append(sc.Args, int64(q.PageSize), skip)
-	return sc, nil
+	return sc
 }

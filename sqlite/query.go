@@ -76,15 +76,17 @@ func (db *DB) seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Cl
 	if err != nil {
 		return nil, nil, mapErr(err, "seek "+name)
 	}
-	page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
-	if err != nil || page == nil || page == c || ver == nil {
-		return page, nil, err
-	}
-	at := &pageStart{day: anchorDay{table: name, bucket: *bucket, desc: q.Desc}, ver: *ver, k: int64(c.Offset) - *before}
-	if a, ok := db.anchors.find(at.day, at.ver, at.k); ok {
-		if page, err = sqlgen.SeekFrom(&sqlgen.SQLite, q, c, a.key, at.k-a.k); err != nil {
-			return nil, nil, err
+	var at *pageStart
+	if usable && bucket != nil && before != nil && ver != nil {
+		// Anchors are only taken of pages that Seek placed in their day.
+		at = &pageStart{day: anchorDay{table: name, bucket: *bucket, desc: q.Desc}, ver: *ver, k: int64(c.Offset) - *before}
+		if a, ok := db.anchors.find(at.day, at.ver, at.k); ok {
+			return sqlgen.SeekFrom(&sqlgen.SQLite, q, c, a.key, at.k-a.k), at, nil
 		}
+	}
+	page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
+	if err != nil || page == nil || page == c {
+		return page, nil, err
 	}
 	return page, at, nil
 }
