@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -20,15 +19,7 @@ import (
 // It fails if an anchor is used after its day changed, or is never used.
 func TestDeepPageAnchors(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "anchors.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	// 6,000 task sessions a day over five whole days.
-	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openGenerated(t)
 	k := emcdp.KindCdpReplicaTaskSession
 	created, _ := emcdp.LookupField(k, "CreationTimeUTC")
 	page := func(desc bool, n int) *emcdp.Query {

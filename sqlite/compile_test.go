@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -22,14 +21,7 @@ import (
 // a compared string is bound without sqlgen.Opaque.
 func TestHotReadsCompiledOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "compile.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openGenerated(t)
 	k := emcdp.KindCdpReplicaTaskSession
 	created, _ := emcdp.LookupField(k, "CreationTimeUTC")
 	day0 := storetest.BenchEnd.AddDate(0, 0, -3) // whole days of the history

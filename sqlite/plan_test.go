@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,15 +35,7 @@ func plan(t *testing.T, db *DB, stmt string, args ...any) []string {
 // no table scan, no sort in a temporary b-tree, and the count of a filtered
 // query answered from a covering index.
 func TestQueryPlans(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openGenerated(t)
 	if _, err := db.w.Exec("ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +119,7 @@ func withoutPageSort(p []string) []string {
 // never from a scan of the table.
 func TestHistogramPlan(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := storetest.Generate(ctx, db, 30000, 10000, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openGenerated(t)
 	if _, err := db.w.Exec("ANALYZE"); err != nil {
 		t.Fatal(err)
 	}

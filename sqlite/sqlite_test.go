@@ -22,6 +22,19 @@ func openTemp(t testing.TB) *DB {
 	return db
 }
 
+// openGenerated opens a store in a temporary folder that holds the 30,000
+// task sessions of storetest.Generate: five whole days of 6,000 before
+// storetest.BenchEnd. The test closes it at its end.
+func openGenerated(t *testing.T) *DB {
+	t.Helper()
+	db := openTemp(t)
+	t.Cleanup(func() { db.Close() })
+	if err := storetest.Generate(context.Background(), db, 30000, 10000, false); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) emcdp.Store { return openTemp(t) })
 }
