@@ -88,7 +88,9 @@ const CountsSeq = "creation_counts_seq"
 // CountVersions returns the SQLite statements that version the counts by
 // day, given the columns CountsTable has: a column ver, and triggers that
 // set it, whenever a count is inserted or its n written, to the next number
-// of CountsSeq. Every write that changes the rows of a bucketed table writes
+// of CountsSeq, which the removal of a count advances too: the sequence
+// moves with every change to the counts, and their copy that the store
+// keeps for placing deep pages holds while it stands still. Every write that changes the rows of a bucketed table writes
 // the count of each day it changes in the same transaction (that is what
 // keeps the counts exact), so a day whose count holds the same ver in two
 // snapshots holds the same rows in both, whatever process wrote in between
@@ -102,13 +104,15 @@ func CountVersions(have map[string]bool) []string {
 	if !have["ver"] {
 		stmts = append(stmts, "ALTER TABLE "+CountsTable+" ADD COLUMN ver INTEGER NOT NULL DEFAULT 0")
 	}
-	next := "UPDATE " + CountsSeq + " SET seq = seq + 1;\n    UPDATE " + CountsTable + " SET ver = (SELECT seq FROM " + CountsSeq +
+	advance := "UPDATE " + CountsSeq + " SET seq = seq + 1;"
+	next := advance + "\n    UPDATE " + CountsTable + " SET ver = (SELECT seq FROM " + CountsSeq +
 		") WHERE tbl = NEW.tbl AND bucket = NEW.bucket;\nEND"
 	return append(stmts,
 		"CREATE TABLE IF NOT EXISTS "+CountsSeq+" (\n    one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),\n    seq INTEGER NOT NULL\n)",
 		"INSERT OR IGNORE INTO "+CountsSeq+" (one, seq) VALUES (1, 0)",
 		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_ins AFTER INSERT ON "+CountsTable+" BEGIN\n    "+next,
-		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_upd AFTER UPDATE OF n ON "+CountsTable+" BEGIN\n    "+next,
+		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_upd AFTER UPDATE OF tbl, bucket, n ON "+CountsTable+" BEGIN\n    "+next,
+		"CREATE TRIGGER IF NOT EXISTS "+CountsTable+"_ver_del AFTER DELETE ON "+CountsTable+" BEGIN\n    "+advance+"\nEND",
 	)
 }
 
@@ -316,26 +320,12 @@ func SeekByCounts(q *emcdp.Query) bool {
 // bucket and the rows before it, both NULL when the offset is past the last
 // row. Its first argument is the table's name.
 func SeekBucket(dl *Dialect, q *emcdp.Query) string {
-	return seekBucket(dl, q, "")
-}
-
-// SeekBucketVersion is SeekBucket of SQLite that also returns the bucket's
-// version (CountVersions) as a fourth column, NULL with the bucket.
-func SeekBucketVersion(q *emcdp.Query) string {
-	return seekBucket(&SQLite, q, "ver")
-}
-
-func seekBucket(dl *Dialect, q *emcdp.Query, ver string) string {
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
-	outer, inner := "", ""
-	if ver != "" {
-		outer, inner = ", s."+ver, ", "+ver
-	}
-	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before" + outer + " FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before" +
-		inner + " FROM (SELECT bucket, n" + inner + ", CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
+	return "SELECT " + consistent(dl, 1) + ", s.bucket, s.before FROM (SELECT 1) AS one LEFT JOIN (SELECT bucket, cum - n AS before FROM " +
+		"(SELECT bucket, n, CAST(sum(n) OVER (ORDER BY bucket" + dir + ") AS BIGINT) AS cum FROM " + CountsTable +
 		" WHERE tbl = " + Opaque(dl, numbered(dl, 1)) + ") AS c WHERE cum > " + numbered(dl, 2) + " ORDER BY bucket" + dir +
 		" LIMIT 1) AS s ON 1 = 1"
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 // same pages cut from the whole order, across writes: a session added to
 // the anchor's day before the page's first row (which moves every row of
 // the page by one), a session added to another day (which leaves the
-// anchor in use), and sessions removed from the anchor's day by the trim.
-// It fails if an anchor is used after its day changed, or is never used.
+// anchor in use), sessions removed from the anchor's day by the trim, and a
+// day removed with its count by another writer. It fails if an anchor is
+// used after its day changed, or is never used, or if the store's copy of
+// the counts by day is used after they changed.
 func TestDeepPageAnchors(t *testing.T) {
 	ctx := context.Background()
 	db := openGenerated(t)
@@ -107,6 +110,29 @@ func TestDeepPageAnchors(t *testing.T) {
 	if got := check("the trim inside the anchor's day", false, 21); sqlgen.Bucket(sqlgen.Nanos(got[0].CreationTime)) != sqlgen.Bucket(sqlgen.Nanos(asc[0].CreationTime)) {
 		t.Fatal("page 21 after the trim does not start in the anchor's day")
 	}
+
+	// Another writer removes a whole day's sessions and its count, and
+	// keeps the row count: the counts the store copied no longer hold.
+	check("before another writer", false, 71)
+	gone := sqlgen.Bucket(sqlgen.Nanos(asc[0].CreationTime)) + 1
+	tx, err := db.w.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		"UPDATE row_counts SET n = n - (SELECT n FROM " + sqlgen.CountsTable + " WHERE tbl = 'task_sessions' AND bucket = ?1) WHERE tbl = 'task_sessions'",
+		"DELETE FROM task_sessions WHERE creation_time >= ?1 * " + strconv.FormatInt(sqlgen.BucketWidth, 10) + " AND creation_time < (?1 + 1) * " + strconv.FormatInt(sqlgen.BucketWidth, 10),
+		"DELETE FROM " + sqlgen.CountsTable + " WHERE tbl = 'task_sessions' AND bucket = ?1",
+	} {
+		if _, err := tx.Exec(q, gone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check("after another writer removed a day", false, 71)
 }
 
 // hasAnchor reports whether row s is remembered as an anchor in the order

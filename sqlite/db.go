@@ -45,6 +45,7 @@ type DB struct {
 	ckptTimer  *time.Timer // runs the idle checkpoint; nil until the first large write
 
 	anchors anchors // where deep pages start inside their days
+	days    days    // the counts by day that place deep pages
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once

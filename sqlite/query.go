@@ -60,33 +60,37 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 
 // seek returns the clauses that read q's page (c, compiled from q). A deep
 // page in creation order without a filter starts inside the day that the
-// counts by day (sqlgen.CountsTable) place its first row in, instead of
-// skipping every earlier row of the index, and from the day's nearest
-// anchor at or before its first row when one is remembered (anchors); it
-// is nil when the page starts past the last row. at, when not nil, names
-// the page's first row inside its day, for remember.
+// counts by day (sqlgen.CountsTable, read through the store's copy, days)
+// place its first row in, instead of skipping every earlier row of the
+// index, and from the day's nearest anchor at or before its first row when
+// one is remembered (anchors); it is nil when the page starts past the last
+// row. at, when not nil, names the page's first row inside its day, for
+// remember.
 func (db *DB) seek(ctx context.Context, tx *sql.Tx, q *emcdp.Query, c *sqlgen.Clauses) (*sqlgen.Clauses, *pageStart, error) {
 	if !sqlgen.SeekByCounts(q) {
 		return c, nil, nil
 	}
-	var usable bool
-	var bucket, before, ver *int64
 	name := sqlgen.Tables[q.Kind].Name
-	err := tx.QueryRowContext(ctx, sqlgen.SeekBucketVersion(q), name, int64(c.Offset)).Scan(&usable, &bucket, &before, &ver)
+	dc, rows, err := db.days.read(ctx, tx, name)
 	if err != nil {
-		return nil, nil, mapErr(err, "seek "+name)
+		return nil, nil, err
 	}
-	var at *pageStart
-	if usable && bucket != nil && before != nil && ver != nil {
-		// Anchors are only taken of pages that Seek placed in their day.
-		at = &pageStart{day: anchorDay{table: name, bucket: *bucket, desc: q.Desc}, ver: *ver, k: int64(c.Offset) - *before}
-		if a, ok := db.anchors.find(at.day, at.ver, at.k); ok {
-			return sqlgen.SeekFrom(&sqlgen.SQLite, q, c, a.key, at.k-a.k), at, nil
-		}
+	// The counts serve when they agree with the row count (see
+	// sqlgen.SeekBucket).
+	usable := rows != nil && *rows == dc.sum
+	bucket, before, ver, placed := dc.place(q.Desc, int64(c.Offset))
+	if !placed {
+		page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, nil, nil)
+		return page, nil, err
 	}
-	page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, bucket, before)
+	page, err := sqlgen.Seek(&sqlgen.SQLite, q, c, usable, &bucket, &before)
 	if err != nil || page == nil || page == c {
 		return page, nil, err
+	}
+	// Placed in its day: anchors are taken of such pages only.
+	at := &pageStart{day: anchorDay{table: name, bucket: bucket, desc: q.Desc}, ver: ver, k: int64(c.Offset) - before}
+	if a, ok := db.anchors.find(at.day, at.ver, at.k); ok {
+		page = sqlgen.SeekFrom(&sqlgen.SQLite, q, c, a.key, at.k-a.k)
 	}
 	return page, at, nil
 }
