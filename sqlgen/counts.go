@@ -88,17 +88,19 @@ const CountsSeq = "creation_counts_seq"
 // CountVersions returns the SQLite statements that version the counts by
 // day, given the columns CountsTable has: a column ver, and triggers that
 // set it, whenever a count is inserted or its n written, to the next number
-// of CountsSeq, which the removal of a count advances too: the sequence
-// moves with every change to the counts, and their copy that the store
-// keeps for placing deep pages holds while it stands still. Every write that changes the rows of a bucketed table writes
-// the count of each day it changes in the same transaction (that is what
-// keeps the counts exact), so a day whose count holds the same ver in two
-// snapshots holds the same rows in both, whatever process wrote in between
-// and whichever release it was: the triggers are the schema's. A day counted
-// anew after its count was removed gets a new number, as the sequence only
-// grows. The store remembers where deep pages start inside a day under the
-// day's ver (see the sqlite package's anchors). A count left from before the
-// column has ver 0 until it is next written.
+// of CountsSeq, which the removal of a count advances too. So the sequence
+// moves with every change to the counts, in its transaction: the copy of
+// the counts that the SQLite store keeps for placing deep pages holds while
+// the number stands still. Every write that changes the rows of a bucketed
+// table writes the count of each day it changes in the same transaction
+// (that is what keeps the counts exact), so a day whose count holds the
+// same ver in two snapshots holds the same rows in both, whatever process
+// wrote in between and whichever release it was: the triggers are the
+// schema's. A day counted anew after its count was removed gets a new
+// number, as the sequence only grows. The store remembers where deep pages
+// start inside a day under the day's ver (see the sqlite package's
+// anchors). A count left from before the column has ver 0 until it is next
+// written.
 func CountVersions(have map[string]bool) []string {
 	var stmts []string
 	if !have["ver"] {
