@@ -141,3 +141,36 @@ func TestTaskBound(t *testing.T) {
 		t.Errorf("the session holds %d tasks, want %d", n, action.MaxTasks)
 	}
 }
+
+// TestEditNumbersDoNotWrap sends PUT bodies whose numbers, multiplied into
+// seconds or minutes by the validation, would wrap around 64 bits into the
+// allowed range (2^62+1 minutes is 60 seconds after the wrap): each must be
+// refused with a 400 and store nothing. A whole number in a body is at
+// most 2,147,483,647, the real product's 32-bit integers.
+func TestEditNumbersDoNotWrap(t *testing.T) {
+	f := newFixture(t)
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
+	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
+		t.Fatal(err)
+	}
+	const wraps = "4611686018427387905" // 2^62+1: times 60 is 60 modulo 2^64
+	pol := "/api/cdpPolicies/" + f.pol.ID.String()
+	before, _ := f.st.CdpPolicy(context.Background(), f.pol.ID)
+	for _, body := range []string{
+		`{"PolicyScheduleOptions":{"CdpReplica":{"RecoveryPointObjectiveSeconds":0,"RecoveryPointObjectiveMinutes":` + wraps + `}}}`,
+		`{"PolicyScheduleOptions":{"CdpReplica":{"ShortTermRetentionMinutes":0,"ShortTermRetentionHours":` + wraps + `}}}`,
+		`{"PolicyScheduleOptions":{"CdpReplica":{"RPOReporting":{"MarkAsWarning":{"Enabled":true,"RPOThresholdSeconds":0,"RPOThresholdMinutes":` + wraps + `},"MarkAsFailed":{"Enabled":true,"RPOThresholdSeconds":120,"RPOThresholdMinutes":0}}}}}`,
+	} {
+		for _, js := range []bool{false, true} {
+			w := f.do(t, req{method: "PUT", target: pol, user: "admin", pw: "admin-pw", json: js,
+				header: map[string]string{"Content-Type": "application/json"}, body: strings.NewReader(body)})
+			if w.Code != http.StatusBadRequest || errorStatus(t, w) != http.StatusBadRequest {
+				t.Errorf("%s: %d %s", body, w.Code, w.Body)
+			}
+		}
+	}
+	after, _ := f.st.CdpPolicy(context.Background(), f.pol.ID)
+	if after.Options != before.Options {
+		t.Errorf("a refused edit changed the options: %+v", after.Options)
+	}
+}
