@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -311,6 +312,9 @@ func (h *Handler) parseClone(c *call, j *emcdp.Job) (*action.Clone, error) {
 			return nil, invalidBody(fmt.Sprintf("RepositoryUid must be urn:veeam:Repository:<guid>, got '%s'", clip(cl.RepositoryUID)))
 		}
 		v, err := h.store.Resource(c.ctx(), emcdp.KindRepository, id)
+		if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+			return nil, err // the store's fault, not the body's
+		}
 		if err != nil || v.(*emcdp.Repository).BackupServerID != j.BackupServerID {
 			return nil, invalidBody(fmt.Sprintf("RepositoryUid '%s' names no repository of backup server %q", cl.RepositoryUID, j.BackupServerName))
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/wire"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -172,5 +174,61 @@ func TestEditNumbersDoNotWrap(t *testing.T) {
 	after, _ := f.st.CdpPolicy(context.Background(), f.pol.ID)
 	if after.Options != before.Options {
 		t.Errorf("a refused edit changed the options: %+v", after.Options)
+	}
+}
+
+// failingRepositories is a real store whose reads of a repository fail as a
+// store that went away would.
+type failingRepositories struct{ emcdp.Store }
+
+func (s failingRepositories) Resource(ctx context.Context, k emcdp.Kind, id emcdp.ID) (any, error) {
+	if k == emcdp.KindRepository {
+		return nil, errors.New("database is closed")
+	}
+	return s.Store.Resource(ctx, k, id)
+}
+
+// TestCloneRepositoryReadFails clones a backup job while the store cannot
+// read repositories: the answer is the 500 of a server fault, not a 400
+// telling the client that its RepositoryUid names no repository, which it
+// would then look for in vain.
+func TestCloneRepositoryReadFails(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
+	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
+		t.Fatal(err)
+	}
+	var job *emcdp.Job
+	for i := range d.Jobs {
+		if d.Jobs[i].JobType == emcdp.JobBackup {
+			job = &d.Jobs[i]
+			break
+		}
+	}
+	var repo *emcdp.Repository
+	for i := range d.Repositories {
+		if d.Repositories[i].BackupServerID == job.BackupServerID {
+			repo = &d.Repositories[i]
+		}
+	}
+	if job == nil || repo == nil {
+		t.Fatal("the dataset has no backup job with a repository of its server")
+	}
+	body := `<JobCloneSpec><BackupJobCloneInfo><JobName>copy</JobName><FolderName>copy</FolderName>` +
+		`<RepositoryUid>urn:veeam:Repository:` + repo.ID.String() + `</RepositoryUid></BackupJobCloneInfo></JobCloneSpec>`
+	target := "/api/jobs/" + job.ID.String() + "?action=clone"
+	st := failingRepositories{f.st}
+	f.h = newHandler(Config{Store: st, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock}})
+	w := f.do(t, req{method: "POST", target: target, user: "admin", pw: "admin-pw",
+		header: map[string]string{"Content-Type": "application/xml"}, body: strings.NewReader(body)})
+	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "names no repository") {
+		t.Errorf("a failed repository read: %d %s", w.Code, w.Body)
+	}
+	// The same body against the working store is accepted.
+	f.h = newHandler(Config{Store: f.st, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock}})
+	w = f.do(t, req{method: "POST", target: target, user: "admin", pw: "admin-pw",
+		header: map[string]string{"Content-Type": "application/xml"}, body: strings.NewReader(body)})
+	if w.Code != http.StatusAccepted {
+		t.Errorf("a clone into the job's repository: %d %s", w.Code, w.Body)
 	}
 }
