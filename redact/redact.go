@@ -45,7 +45,8 @@ var secretName = regexp.MustCompile(`(?i)pass|pwd|token|secret|session|auth|key`
 
 // Query returns a raw query string with the value of every parameter whose
 // name suggests a secret (password, token, session id, key, …), and every
-// value that is a session token or id under any name, replaced by Mark.
+// value that is a session token under any name or none (a segment without
+// '='), replaced by Mark.
 func Query(raw string) string {
 	if raw == "" {
 		return raw
@@ -53,7 +54,14 @@ func Query(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		name, value, ok := strings.Cut(p, "=")
-		if !ok || value == "" {
+		if !ok {
+			// A segment without a name: a token pasted on its own.
+			if v, err := url.QueryUnescape(p); err == nil && isToken(v) || isToken(p) {
+				parts[i] = Mark
+			}
+			continue
+		}
+		if value == "" {
 			continue
 		}
 		n, err := url.QueryUnescape(name)

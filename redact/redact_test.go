@@ -33,6 +33,9 @@ func TestQuery(t *testing.T) {
 		{"anything=" + tok + "&pageSize=5", "anything=" + Mark + "&pageSize=5"},
 		{"anything=" + strings.TrimRight(tok, "="), "anything=" + Mark},
 		{"Api%5FKey=abc&apikey", "Api%5FKey=" + Mark + "&apikey"},
+		// A token sent as a segment of its own, without a name.
+		{"type=Task&" + tok, "type=Task&" + Mark},
+		{strings.TrimRight(tok, "=") + "&pageSize=5", Mark + "&pageSize=5"},
 		{"", ""},
 	} {
 		if got := Query(c.in); got != c.want {
