@@ -18,11 +18,16 @@ const Mark = "REDACTED"
 
 // Path returns a request path with the segment that follows
 // "logonSessions" (any letter case) replaced by Mark: the id of a logon
-// session, from which its token is made.
+// session, from which its token is made; and any segment that is a token.
 func Path(p string) string {
 	segs := strings.Split(p, "/")
 	changed := false
 	for i := 0; i < len(segs); i++ {
+		if isToken(segs[i]) {
+			segs[i] = Mark
+			changed = true
+			continue
+		}
 		if !strings.EqualFold(segs[i], "logonSessions") {
 			continue
 		}

@@ -10,12 +10,15 @@ import (
 
 func TestPath(t *testing.T) {
 	id := emcdp.NewID().String()
+	tok := base64.StdEncoding.EncodeToString([]byte(id))
 	for _, c := range []struct{ in, want string }{
 		{"/api/logonSessions/" + id, "/api/logonSessions/" + Mark},
 		{"/API//LOGONSESSIONS//" + strings.ToUpper(id) + "/", "/API//LOGONSESSIONS//" + Mark + "/"},
 		{"/api/logonSessions", "/api/logonSessions"},
 		{"/api/logonSessions/", "/api/logonSessions/"},
 		{"/api/cdpPolicies/" + id, "/api/cdpPolicies/" + id},
+		// A token pasted into a path, anywhere.
+		{"/api/" + tok + "/x", "/api/" + Mark + "/x"},
 	} {
 		if got := Path(c.in); got != c.want {
 			t.Errorf("Path(%q) = %q, want %q", c.in, got, c.want)
