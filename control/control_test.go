@@ -271,7 +271,9 @@ func TestFaultRules(t *testing.T) {
 		t.Errorf("rules after DELETE = %+v", list)
 	}
 	for _, bad := range []string{`{}`, `{"status":200}`, `{"status":500,"drop":true}`, `{"delay":"1h"}`,
-		`{"status":500,"probability":2}`, `{"status":500,"count":-1}`, `{"status":500,"color":"red"}`} {
+		`{"status":500,"probability":2}`, `{"status":500,"count":-1}`, `{"status":500,"color":"red"}`,
+		// A second value after the rule, which would be silently ignored.
+		`{"status":500}{"drop":true}`, `{"status":500} x`} {
 		if a := send(t, srv, "POST", "/_emcdp/faults", "Bearer "+srv.ControlToken, bad); a.status != http.StatusBadRequest {
 			t.Errorf("POST faults %s = %d, want 400", bad, a.status)
 		}
