@@ -14,6 +14,7 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/action"
 	"github.com/emcdp/emcdp/auth"
+	"github.com/emcdp/emcdp/storetest"
 	"github.com/emcdp/emcdp/wire"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -198,22 +199,7 @@ func TestCloneRepositoryReadFails(t *testing.T) {
 	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
 		t.Fatal(err)
 	}
-	var job *emcdp.Job
-	for i := range d.Jobs {
-		if d.Jobs[i].JobType == emcdp.JobBackup {
-			job = &d.Jobs[i]
-			break
-		}
-	}
-	var repo *emcdp.Repository
-	for i := range d.Repositories {
-		if d.Repositories[i].BackupServerID == job.BackupServerID {
-			repo = &d.Repositories[i]
-		}
-	}
-	if job == nil || repo == nil {
-		t.Fatal("the dataset has no backup job with a repository of its server")
-	}
+	job, repo := backupJobAndRepository(t, d)
 	body := `<JobCloneSpec><BackupJobCloneInfo><JobName>copy</JobName><FolderName>copy</FolderName>` +
 		`<RepositoryUid>urn:veeam:Repository:` + repo.ID.String() + `</RepositoryUid></BackupJobCloneInfo></JobCloneSpec>`
 	target := "/api/jobs/" + job.ID.String() + "?action=clone"
@@ -231,4 +217,57 @@ func TestCloneRepositoryReadFails(t *testing.T) {
 	if w.Code != http.StatusAccepted {
 		t.Errorf("a clone into the job's repository: %d %s", w.Code, w.Body)
 	}
+}
+
+// TestWriteTextBounded sends writes whose free text is longer than the
+// bounds: a VM reference, and a clone's description, folder and file name,
+// each of which a task keeps with its parameters (and the include or the
+// clone then keeps) up to the 1 MiB of a body. Each is a 400, and stores
+// no task.
+func TestWriteTextBounded(t *testing.T) {
+	f, d := vbrFixture(t, wire.V12)
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
+	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
+		t.Fatal(err)
+	}
+	job, repo := backupJobAndRepository(t, d)
+	long := strings.Repeat("x", 1025)
+	clone := func(folder, desc string) string {
+		return `<JobCloneSpec><BackupJobCloneInfo><JobName>copy</JobName><FolderName>` + folder + `</FolderName>` +
+			`<RepositoryUid>urn:veeam:Repository:` + repo.ID.String() + `</RepositoryUid><Description>` + desc +
+			`</Description></BackupJobCloneInfo></JobCloneSpec>`
+	}
+	for _, c := range []struct{ target, body string }{
+		{"/api/cdpPolicies/" + f.pol.ID.String() + "/includes",
+			`<CreateObjectInJobSpec><HierarchyObjRef>urn:VMware:Vm:` + long + `</HierarchyObjRef><HierarchyObjName>vm</HierarchyObjName></CreateObjectInJobSpec>`},
+		{"/api/jobs/" + job.ID.String() + "?action=clone", clone(long, "d")},
+		{"/api/jobs/" + job.ID.String() + "?action=clone", clone("f", long)},
+	} {
+		w := f.do(t, req{method: "POST", target: c.target, user: "admin", pw: "admin-pw",
+			header: map[string]string{"Content-Type": "application/xml"}, body: strings.NewReader(c.body)})
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "at most") {
+			t.Errorf("POST %s with %d bytes: %d %.300s", c.target, len(c.body), w.Code, w.Body)
+		}
+	}
+	if ts, _ := f.st.Tasks(context.Background(), "user:admin"); len(ts) != 0 {
+		t.Errorf("refused writes left %d tasks", len(ts))
+	}
+}
+
+// backupJobAndRepository returns a backup job of d and a repository of its
+// backup server, which a clone of the job may name.
+func backupJobAndRepository(t *testing.T, d *storetest.Dataset) (*emcdp.Job, *emcdp.Repository) {
+	t.Helper()
+	for i := range d.Jobs {
+		if d.Jobs[i].JobType != emcdp.JobBackup {
+			continue
+		}
+		for k := range d.Repositories {
+			if d.Repositories[k].BackupServerID == d.Jobs[i].BackupServerID {
+				return &d.Jobs[i], &d.Repositories[k]
+			}
+		}
+	}
+	t.Fatal("the dataset has no backup job with a repository of its server")
+	return nil, nil
 }
