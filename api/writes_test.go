@@ -24,10 +24,7 @@ import (
 // testdata/vbr2, in XML and JSON v12; the store is unchanged afterwards.
 func TestWriteErrorGoldens(t *testing.T) {
 	f := newFixture(t)
-	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
-	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
-		t.Fatal(err)
-	}
+	f.addAdmin(t)
 	pol := "/api/cdpPolicies/" + f.pol.ID.String()
 	missing := "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"
 	outOfOrder, err := os.ReadFile(filepath.Join("..", "wire", "testdata", "vbr2", "request.cdpPolicy.put-outoforder.xml"))
@@ -119,10 +116,7 @@ func TestAllowTable(t *testing.T) {
 // nothing, since no task can be dropped before it has finished.
 func TestTaskBound(t *testing.T) {
 	f := newFixture(t)
-	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
-	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
-		t.Fatal(err)
-	}
+	f.addAdmin(t)
 	f.h = newHandler(Config{Store: f.st, Clock: f.clock, Auth: &auth.Service{Store: f.st, Clock: f.clock},
 		Actions: &action.Service{Store: f.st, World: f.clock, Delay: time.Hour}})
 	w := f.do(t, req{method: "POST", target: "/api/sessionMngr/?v=latest", user: "admin", pw: "admin-pw"})
@@ -152,10 +146,7 @@ func TestTaskBound(t *testing.T) {
 // most 2,147,483,647, the real product's 32-bit integers.
 func TestEditNumbersDoNotWrap(t *testing.T) {
 	f := newFixture(t)
-	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
-	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
-		t.Fatal(err)
-	}
+	f.addAdmin(t)
 	const wraps = "4611686018427387905" // 2^62+1: times 60 is 60 modulo 2^64
 	pol := "/api/cdpPolicies/" + f.pol.ID.String()
 	before, _ := f.st.CdpPolicy(context.Background(), f.pol.ID)
@@ -195,10 +186,7 @@ func (s failingRepositories) Resource(ctx context.Context, k emcdp.Kind, id emcd
 // would then look for in vain.
 func TestCloneRepositoryReadFails(t *testing.T) {
 	f, d := vbrFixture(t, wire.V12)
-	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
-	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
-		t.Fatal(err)
-	}
+	f.addAdmin(t)
 	job, repo := backupJobAndRepository(t, d)
 	body := `<JobCloneSpec><BackupJobCloneInfo><JobName>copy</JobName><FolderName>copy</FolderName>` +
 		`<RepositoryUid>urn:veeam:Repository:` + repo.ID.String() + `</RepositoryUid></BackupJobCloneInfo></JobCloneSpec>`
@@ -226,10 +214,7 @@ func TestCloneRepositoryReadFails(t *testing.T) {
 // no task.
 func TestWriteTextBounded(t *testing.T) {
 	f, d := vbrFixture(t, wire.V12)
-	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
-	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
-		t.Fatal(err)
-	}
+	f.addAdmin(t)
 	job, repo := backupJobAndRepository(t, d)
 	long := strings.Repeat("x", 1025)
 	clone := func(folder, desc string) string {
@@ -270,4 +255,14 @@ func backupJobAndRepository(t *testing.T, d *storetest.Dataset) (*emcdp.Job, *em
 	}
 	t.Fatal("the dataset has no backup job with a repository of its server")
 	return nil, nil
+}
+
+// addAdmin stores the Portal Administrator "admin" with the password
+// "admin-pw".
+func (f *fixture) addAdmin(t testing.TB) {
+	t.Helper()
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-pw"), bcrypt.MinCost)
+	if err := f.st.PutUser(context.Background(), &emcdp.User{Name: "admin", PasswordHash: string(h), Role: emcdp.RolePortalAdministrator}); err != nil {
+		t.Fatal(err)
+	}
 }
