@@ -1,7 +1,10 @@
 package control
 
 import (
+	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +41,24 @@ func TestFaultUserFoundOutsideLock(t *testing.T) {
 	}
 	if rule, ok := f.take(r, user); !ok || rule.Status != 503 || calls != 1 {
 		t.Errorf("with user rules: %v %+v, %d lookups", ok, rule, calls)
+	}
+}
+
+// failingBody is a request body whose read fails, as a client's that went
+// away mid-body.
+type failingBody struct{}
+
+func (failingBody) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+func (failingBody) Close() error             { return nil }
+
+// TestScenarioBodyReadFails: a scenario whose body cannot be read is a 400
+// saying so, not the 413 of a body too large, which it was not.
+func TestScenarioBodyReadFails(t *testing.T) {
+	r := httptest.NewRequest("POST", "/_emcdp/scenario", nil)
+	r.Body = failingBody{}
+	w := httptest.NewRecorder()
+	(&Plane{}).serveScenario(w, r)
+	if w.Code != http.StatusBadRequest || strings.Contains(w.Body.String(), "at most") {
+		t.Errorf("an unreadable scenario: %d %s", w.Code, w.Body)
 	}
 }

@@ -120,8 +120,12 @@ func (p *Plane) serveScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a scenario is at most %d bytes", maxBody))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "the scenario could not be read: "+err.Error())
 		return
 	}
 	name := r.URL.Query().Get("name")
