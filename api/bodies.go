@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,15 @@ import (
 
 // The shapes of the request bodies (actions.md §4.1, §4.3, §5.4), children
 // in the entity's or the spec's order.
+
+// Bounds of the free text of a write, which its task keeps with its
+// parameters and its effect stores: without them a body of 1 MiB made
+// each task, include or clone hold as much.
+const (
+	maxDescriptionChars = 1024 // a policy's or a cloned job's Description
+	maxRefChars         = 1024 // an included VM's HierarchyObjRef
+	maxNameChars        = 255  // a clone's FolderName, VmSuffix and JobFileName
+)
 
 func scheduleShape(name string) *shape {
 	day := sAttrs(sLeaf("Day"), "Name")
@@ -103,8 +113,8 @@ func parsePolicyEdit(c *call) (*action.PolicyEdit, error) {
 
 func policyEditOf(n *node) (*action.PolicyEdit, error) {
 	pe := &action.PolicyEdit{Description: strOf(n.kid("Description"))}
-	if pe.Description != nil && len([]rune(*pe.Description)) > 1024 {
-		return nil, fmt.Errorf("Description must be at most 1024 characters, got %d", len([]rune(*pe.Description)))
+	if pe.Description != nil && len([]rune(*pe.Description)) > maxDescriptionChars {
+		return nil, fmt.Errorf("Description must be at most %d characters, got %d", maxDescriptionChars, len([]rune(*pe.Description)))
 	}
 	var err error
 	if pe.ScheduleConfigured, err = boolOf(n.kid("ScheduleConfigured")); err != nil {
@@ -214,6 +224,9 @@ func includeOf(n *node, platform string) (*action.Include, error) {
 	if len(in.HierarchyObjRef) <= len(prefix) || !strings.EqualFold(in.HierarchyObjRef[:len(prefix)], prefix) {
 		return nil, fmt.Errorf("HierarchyObjRef must be a VM reference %s… for a %s policy, got '%s'", prefix, platform, clip(in.HierarchyObjRef))
 	}
+	if l := len([]rune(in.HierarchyObjRef)); l > maxRefChars {
+		return nil, fmt.Errorf("HierarchyObjRef must be at most %d characters, got %d", maxRefChars, l)
+	}
 	if l := len([]rune(in.HierarchyObjName)); l < 1 || l > 255 {
 		return nil, fmt.Errorf("HierarchyObjName must be 1 to 255 characters, got %d", l)
 	}
@@ -302,8 +315,20 @@ func (h *Handler) parseClone(c *call, j *emcdp.Job) (*action.Clone, error) {
 		}
 		*f.dst = strings.TrimSpace(v.text)
 	}
-	if l := len([]rune(cl.JobName)); l > 50 {
-		return nil, invalidBody(fmt.Sprintf("JobName must be at most 50 characters, got %d", l))
+	for _, f := range []struct {
+		name string
+		v    string
+		max  int
+	}{{"JobName", cl.JobName, 50}, {"FolderName", cl.FolderName, maxNameChars}, {"VmSuffix", cl.VmSuffix, maxNameChars},
+		{"JobFileName", cl.JobFileName, maxNameChars}} {
+		if l := len([]rune(f.v)); l > f.max {
+			return nil, invalidBody(fmt.Sprintf("%s must be at most %d characters, got %d", f.name, f.max, l))
+		}
+	}
+	if cl.Description != nil {
+		if l := len([]rune(*cl.Description)); l > maxDescriptionChars {
+			return nil, invalidBody(fmt.Sprintf("Description must be at most %d characters, got %d", maxDescriptionChars, l))
+		}
 	}
 	if cl.RepositoryUID != "" {
 		id, ok := emcdp.ParseID(strings.TrimPrefix(cl.RepositoryUID, "urn:veeam:Repository:"))
@@ -311,6 +336,9 @@ func (h *Handler) parseClone(c *call, j *emcdp.Job) (*action.Clone, error) {
 			return nil, invalidBody(fmt.Sprintf("RepositoryUid must be urn:veeam:Repository:<guid>, got '%s'", clip(cl.RepositoryUID)))
 		}
 		v, err := h.store.Resource(c.ctx(), emcdp.KindRepository, id)
+		if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
+			return nil, err // the store's fault, not the body's
+		}
 		if err != nil || v.(*emcdp.Repository).BackupServerID != j.BackupServerID {
 			return nil, invalidBody(fmt.Sprintf("RepositoryUid '%s' names no repository of backup server %q", cl.RepositoryUID, j.BackupServerName))
 		}

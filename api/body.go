@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"strconv"
 	"strings"
@@ -428,13 +429,18 @@ func skipJSON(d *json.Decoder) error {
 
 // Typed readers of a parsed node; each error names the element.
 
+// intOf reads a whole number of 0 to math.MaxInt32, the range of the real
+// product's 32-bit fields; the bound also keeps every sum of a value and
+// another times 60 (minutes and seconds into seconds, hours and minutes
+// into minutes) far from wrapping around, which would let a huge number
+// pass the range checks as a small one.
 func intOf(n *node) (*int, error) {
 	if n == nil {
 		return nil, nil
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(n.text))
-	if err != nil || v < 0 {
-		return nil, fmt.Errorf("%s must be a whole number of at least 0, got '%s'", n.s.name, clip(n.text))
+	if err != nil || v < 0 || v > math.MaxInt32 {
+		return nil, fmt.Errorf("%s must be a whole number from 0 to %d, got '%s'", n.s.name, math.MaxInt32, clip(n.text))
 	}
 	return &v, nil
 }

@@ -271,7 +271,9 @@ func TestFaultRules(t *testing.T) {
 		t.Errorf("rules after DELETE = %+v", list)
 	}
 	for _, bad := range []string{`{}`, `{"status":200}`, `{"status":500,"drop":true}`, `{"delay":"1h"}`,
-		`{"status":500,"probability":2}`, `{"status":500,"count":-1}`, `{"status":500,"color":"red"}`} {
+		`{"status":500,"probability":2}`, `{"status":500,"count":-1}`, `{"status":500,"color":"red"}`,
+		// A second value after the rule, which would be silently ignored.
+		`{"status":500}{"drop":true}`, `{"status":500} x`} {
 		if a := send(t, srv, "POST", "/_emcdp/faults", "Bearer "+srv.ControlToken, bad); a.status != http.StatusBadRequest {
 			t.Errorf("POST faults %s = %d, want 400", bad, a.status)
 		}
@@ -496,4 +498,32 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestFaultUserAsAuthenticated matches a rule on the user of a request that
+// carries its token both in the cookie and, stale, in the header: the API
+// authenticates it by the cookie, so the rule must see that user too.
+func TestFaultUserAsAuthenticated(t *testing.T) {
+	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
+	c := srv.Client(t)
+	if err := c.Get(context.Background(), "/api/backupServers", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Faults().Add(control.Rule{Path: "/api/backupservers", Status: 429, User: srv.User}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest("GET", srv.URL+"/api/backupServers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "X-RestSvcSessionId", Value: c.Token()})
+	req.Header.Set("X-RestSvcSessionId", "c3RhbGU=")
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 {
+		t.Errorf("a request of %s by its cookie: %d, want the rule's 429", srv.User, resp.StatusCode)
+	}
 }

@@ -216,8 +216,15 @@ func (f *Faults) needsUser() bool {
 }
 
 // take returns a copy of the first rule that matches the request and wins
-// its draw, counting it down; ok is false when none applies.
+// its draw, counting it down; ok is false when none applies. user finds the
+// request's user (a store read for a request by token); it is called once,
+// only when a rule matches on the user, and before the rules' lock is
+// taken, which every request of the server takes.
 func (f *Faults) take(r *http.Request, user func() string) (Rule, bool) {
+	name := ""
+	if f.needsUser() {
+		name = user()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.rules) == 0 {
@@ -234,7 +241,7 @@ func (f *Faults) take(r *http.Request, user func() string) (Rule, bool) {
 		if rule.QueryType != "" && !strings.EqualFold(queryType(r), rule.QueryType) {
 			continue
 		}
-		if rule.User != "" && !strings.EqualFold(user(), rule.User) {
+		if rule.User != "" && !strings.EqualFold(name, rule.User) {
 			continue
 		}
 		if rule.Probability > 0 && rule.Probability < 1 && rand.Float64() >= rule.Probability {

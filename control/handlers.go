@@ -120,8 +120,12 @@ func (p *Plane) serveScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a scenario is at most %d bytes", maxBody))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "the scenario could not be read: "+err.Error())
 		return
 	}
 	name := r.URL.Query().Get("name")
@@ -275,8 +279,8 @@ func (p *Plane) serveRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p.journal.Entries(f))
 }
 
-// readJSON decodes a JSON body that holds no unknown field, answering 400
-// when it cannot.
+// readJSON decodes a JSON body that holds one value with no unknown field,
+// answering 400 when it cannot.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
@@ -287,6 +291,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 			return false
 		}
 		writeError(w, http.StatusBadRequest, "the body is not the JSON expected: "+err.Error())
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "the body holds more than one JSON value; send one object")
 		return false
 	}
 	return true

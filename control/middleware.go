@@ -148,18 +148,13 @@ func clip(s string, n int) string {
 }
 
 // userOf returns the user a request names: its Basic user name, or the
-// owner of the logon session its token names.
+// owner of the logon session its token names, the token found where the
+// API looks first (auth.SessionID: the cookie before the header).
 func (p *Plane) userOf(r *http.Request) string {
 	if u, _, ok := r.BasicAuth(); ok {
 		return u
 	}
-	tok := r.Header.Get(auth.SessionHeader)
-	if tok == "" {
-		if c, err := r.Cookie(auth.SessionHeader); err == nil {
-			tok = c.Value
-		}
-	}
-	id, ok := auth.ParseToken(tok)
+	id, ok := auth.SessionID(r)
 	if !ok {
 		return ""
 	}

@@ -18,11 +18,16 @@ const Mark = "REDACTED"
 
 // Path returns a request path with the segment that follows
 // "logonSessions" (any letter case) replaced by Mark: the id of a logon
-// session, from which its token is made.
+// session, from which its token is made; and any segment that is a token.
 func Path(p string) string {
 	segs := strings.Split(p, "/")
 	changed := false
 	for i := 0; i < len(segs); i++ {
+		if isToken(segs[i]) {
+			segs[i] = Mark
+			changed = true
+			continue
+		}
 		if !strings.EqualFold(segs[i], "logonSessions") {
 			continue
 		}
@@ -45,7 +50,8 @@ var secretName = regexp.MustCompile(`(?i)pass|pwd|token|secret|session|auth|key`
 
 // Query returns a raw query string with the value of every parameter whose
 // name suggests a secret (password, token, session id, key, …), and every
-// value that is a session token or id under any name, replaced by Mark.
+// value that is a session token under any name or none (a segment without
+// '='), replaced by Mark.
 func Query(raw string) string {
 	if raw == "" {
 		return raw
@@ -53,7 +59,14 @@ func Query(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		name, value, ok := strings.Cut(p, "=")
-		if !ok || value == "" {
+		if !ok {
+			// A segment without a name: a token pasted on its own.
+			if v, err := url.QueryUnescape(p); err == nil && isToken(v) || isToken(p) {
+				parts[i] = Mark
+			}
+			continue
+		}
+		if value == "" {
 			continue
 		}
 		n, err := url.QueryUnescape(name)

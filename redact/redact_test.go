@@ -10,12 +10,15 @@ import (
 
 func TestPath(t *testing.T) {
 	id := emcdp.NewID().String()
+	tok := base64.StdEncoding.EncodeToString([]byte(id))
 	for _, c := range []struct{ in, want string }{
 		{"/api/logonSessions/" + id, "/api/logonSessions/" + Mark},
 		{"/API//LOGONSESSIONS//" + strings.ToUpper(id) + "/", "/API//LOGONSESSIONS//" + Mark + "/"},
 		{"/api/logonSessions", "/api/logonSessions"},
 		{"/api/logonSessions/", "/api/logonSessions/"},
 		{"/api/cdpPolicies/" + id, "/api/cdpPolicies/" + id},
+		// A token pasted into a path, anywhere.
+		{"/api/" + tok + "/x", "/api/" + Mark + "/x"},
 	} {
 		if got := Path(c.in); got != c.want {
 			t.Errorf("Path(%q) = %q, want %q", c.in, got, c.want)
@@ -33,6 +36,9 @@ func TestQuery(t *testing.T) {
 		{"anything=" + tok + "&pageSize=5", "anything=" + Mark + "&pageSize=5"},
 		{"anything=" + strings.TrimRight(tok, "="), "anything=" + Mark},
 		{"Api%5FKey=abc&apikey", "Api%5FKey=" + Mark + "&apikey"},
+		// A token sent as a segment of its own, without a name.
+		{"type=Task&" + tok, "type=Task&" + Mark},
+		{strings.TrimRight(tok, "=") + "&pageSize=5", Mark + "&pageSize=5"},
 		{"", ""},
 	} {
 		if got := Query(c.in); got != c.want {

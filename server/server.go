@@ -97,8 +97,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.TimeScale == 0 {
 		cfg.TimeScale = 1
 	}
-	if cfg.TimeScale < 0 {
-		return nil, fmt.Errorf("the time scale must be positive, got %v", cfg.TimeScale)
+	if !(cfg.TimeScale > 0 && cfg.TimeScale <= 1e6) {
+		return nil, fmt.Errorf("the time scale must be above 0 and at most 1000000, got %v", cfg.TimeScale)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {

@@ -35,12 +35,23 @@ func rulesOf(o *emcdp.CdpScheduleOptions) rpoRules {
 // verdict is the result and reason of a session whose peak lag is lag.
 func (r rpoRules) verdict(lag time.Duration) (emcdp.Result, string) {
 	switch {
-	case r.failOn && lag >= time.Duration(r.fail)*r.rpo:
+	case r.failOn && reached(lag, r.fail, r.rpo):
 		return emcdp.ResultFailed, missedReason(r.fail)
-	case r.warnOn && lag >= time.Duration(r.warn)*r.rpo:
+	case r.warnOn && reached(lag, r.warn, r.rpo):
 		return emcdp.ResultWarning, missedReason(r.warn)
 	}
 	return emcdp.ResultSuccess, ""
+}
+
+// reached reports whether lag is at least n periods of rpo. It divides the
+// lag rather than multiply the threshold, since a threshold a write may set
+// (up to 2^31 minutes of periods) times an RPO wraps around 64 bits of
+// nanoseconds, often to a negative duration that every lag reaches.
+func reached(lag time.Duration, n int, rpo time.Duration) bool {
+	if n <= 0 || rpo <= 0 {
+		return lag >= time.Duration(n)*rpo
+	}
+	return lag/rpo >= time.Duration(n)
 }
 
 // missedReason is the reason of an RPO violation of n periods.

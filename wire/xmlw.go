@@ -1,7 +1,5 @@
 package wire
 
-import "time"
-
 // The XML helpers below write the layout of the examples: one element per
 // line, two spaces per level, " />" for empty elements, namespaces on the
 // root only. ind is the element's depth; the root is at depth 0 and follows
@@ -114,16 +112,6 @@ func xInt(b []byte, ind int, name string, v int64) []byte {
 func xBool(b []byte, ind int, name string, v bool) []byte {
 	b = xLeafOpen(b, ind, name)
 	b = appendBool(b, v)
-	return xLeafClose(b, name)
-}
-
-// xTime writes a DateTime element, or nothing when t is zero (absent).
-func xTime(b []byte, ind int, name string, t time.Time) []byte {
-	if t.IsZero() {
-		return b
-	}
-	b = xLeafOpen(b, ind, name)
-	b = AppendDateTime(b, t)
 	return xLeafClose(b, name)
 }
 

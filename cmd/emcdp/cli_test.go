@@ -45,6 +45,9 @@ func TestBadFlag(t *testing.T) {
 		{[]string{"user", "remove", "bob"}, "emcdp user add NAME"},
 		{[]string{"serve", "--log-level", "loud"}, "use debug, info, warn or error"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "--time-scale", "NaN"}, "--time-scale must be above 0 and at most 1000000"},
+		{[]string{"serve", "--time-scale", "+Inf"}, "--time-scale must be above 0 and at most 1000000"},
+		{[]string{"serve", "--time-scale", "0"}, "--time-scale must be above 0 and at most 1000000"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(context.Background(), c.args, strings.NewReader("pw-123456\n"), &out, &errb)

@@ -132,8 +132,10 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return badUsage(fs, "%v", err)
 	}
-	if f.timeScale <= 0 {
-		return badUsage(fs, "--time-scale must be positive, got %v", f.timeScale)
+	// Bounded as the control API bounds it; NaN and +Inf, which parse as
+	// numbers, would make the world clock's time undefined.
+	if !(f.timeScale > 0 && f.timeScale <= 1e6) {
+		return badUsage(fs, "--time-scale must be above 0 and at most 1000000, got %v", f.timeScale)
 	}
 	if f.requestTimeout <= 0 || f.maxScans < 0 || f.logonWorkers < 0 {
 		return badUsage(fs, "--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
