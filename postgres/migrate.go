@@ -51,7 +51,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 func apply1(ctx context.Context, pool *pgxpool.Pool, m migration.Step) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	return pgx.BeginTxFunc(ctx, pool, writeTx, func(tx pgx.Tx) error {
 		var schema *string
 		if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			return mapErr(err, "read the current schema")
