@@ -43,6 +43,7 @@ type DB struct {
 	sinceStats int         // rows inserted since the planner statistics were refreshed
 	sinceCkpt  int         // rows written since the last idle checkpoint
 	ckptTimer  *time.Timer // runs the idle checkpoint; nil until the first large write
+	ckptRetry  bool        // the last idle checkpoint found a read under way: try again
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once
@@ -248,6 +249,12 @@ func (db *DB) check() error {
 		return errClosed
 	}
 	return nil
+}
+
+// isBusy reports whether err is SQLite's busy or locked error.
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // mapErr turns a driver error into a plain error that names the operation

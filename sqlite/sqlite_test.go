@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -47,6 +48,53 @@ func TestIdleCheckpoint(t *testing.T) {
 	if res.Total != 2*idleCheckpointRows {
 		t.Fatalf("total %d after the checkpoint, want %d", res.Total, 2*idleCheckpointRows)
 	}
+}
+
+// TestIdleCheckpointAfterReader: a read that is under way when the idle
+// checkpoint comes keeps it from truncating the WAL; the checkpoint is
+// tried again once writing has paused anew, and truncates it after the read.
+func TestIdleCheckpointAfterReader(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	defer db.Close()
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := storetest.Generate(ctx, db, 2*idleCheckpointRows, 4000, false); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM task_sessions").Scan(&n); err != nil || n != 2*idleCheckpointRows {
+		t.Fatalf("the read sees %d task sessions, %v", n, err)
+	}
+	// Wait for the checkpoint to have come and gone: it takes the count of
+	// rows written, then holds the writer until it is done.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		db.mu.Lock()
+		since := db.sinceCkpt
+		db.mu.Unlock()
+		if since == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no idle checkpoint after the write")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := db.w.ExecContext(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	wal := db.Path() + "-wal"
+	if fi, err := os.Stat(wal); err != nil || fi.Size() == 0 {
+		t.Fatalf("the WAL was truncated under a read (%v)", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	waitWALEmpty(t, wal, "the read ended")
 }
 
 // TestBulkHoldsIdleCheckpoint: pauses between the batches of a bulk load do
