@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/emcdp/emcdp"
@@ -29,18 +30,27 @@ type rpoRules struct {
 
 func rulesOf(o *emcdp.CdpScheduleOptions) rpoRules {
 	return rpoRules{rpo: o.RPO(), warnOn: o.WarnEnabled, failOn: o.FailEnabled,
-		warn: o.WarnThresholdMins*60 + o.WarnThresholdSecs, fail: o.FailThresholdMins*60 + o.FailThresholdSecs}
+		warn: emcdp.Span(o.WarnThresholdMins, 60, o.WarnThresholdSecs), fail: emcdp.Span(o.FailThresholdMins, 60, o.FailThresholdSecs)}
 }
 
 // verdict is the result and reason of a session whose peak lag is lag.
 func (r rpoRules) verdict(lag time.Duration) (emcdp.Result, string) {
 	switch {
-	case r.failOn && lag >= time.Duration(r.fail)*r.rpo:
+	case r.failOn && lag >= periods(r.fail, r.rpo):
 		return emcdp.ResultFailed, missedReason(r.fail)
-	case r.warnOn && lag >= time.Duration(r.warn)*r.rpo:
+	case r.warnOn && lag >= periods(r.warn, r.rpo):
 		return emcdp.ResultWarning, missedReason(r.warn)
 	}
 	return emcdp.ResultSuccess, ""
+}
+
+// periods is the lag of n missed RPO periods, or the longest duration when
+// that is longer (a threshold no lag reaches).
+func periods(n int, rpo time.Duration) time.Duration {
+	if rpo > 0 && int64(n) > math.MaxInt64/int64(rpo) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * rpo
 }
 
 // missedReason is the reason of an RPO violation of n periods.
