@@ -21,6 +21,28 @@ func repeatableReadURL(t *testing.T) string {
 	return u + " default_transaction_isolation='repeatable read'"
 }
 
+// repeatableReadReplicas opens a store on a fresh schema whose connections
+// default to repeatable read, a connection that plays another replica, and
+// one that watches the locks; the test's end closes them.
+func repeatableReadReplicas(t *testing.T) (db *DB, other, watch *pgx.Conn) {
+	ctx := context.Background()
+	u := repeatableReadURL(t)
+	db, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conns := [2]*pgx.Conn{}
+	for i := range conns {
+		if conns[i], err = pgx.Connect(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		c := conns[i]
+		t.Cleanup(func() { c.Close(ctx) })
+	}
+	return db, conns[0], conns[1]
+}
+
 // waitForLockWaiter waits until some session waits for an advisory lock.
 func waitForLockWaiter(t *testing.T, conn *pgx.Conn) {
 	t.Helper()
@@ -48,22 +70,7 @@ func waitForLockWaiter(t *testing.T, conn *pgx.Conn) {
 // failing at several replicas at once.
 func TestFailuresCountedUnderRepeatableRead(t *testing.T) {
 	ctx := context.Background()
-	u := repeatableReadURL(t)
-	db, err := Open(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	other, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close(ctx)
-	watch, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close(ctx)
+	db, other, watch := repeatableReadReplicas(t)
 
 	at := storetest.Base
 	tx, err := other.Begin(ctx)
@@ -101,22 +108,7 @@ func TestFailuresCountedUnderRepeatableRead(t *testing.T) {
 // replica) finished, and so finds its own task next in line rather than gone.
 func TestTaskFinishedUnderRepeatableRead(t *testing.T) {
 	ctx := context.Background()
-	u := repeatableReadURL(t)
-	db, err := Open(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	other, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close(ctx)
-	watch, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close(ctx)
+	db, other, watch := repeatableReadReplicas(t)
 
 	at := storetest.Base
 	target := emcdp.NewID()
