@@ -54,6 +54,21 @@ type CdpScheduleOptions struct {
 	LongTermSchedule    WeekSchedule
 }
 
+// MaxSpan is where Span stops counting: beyond every range a write accepts,
+// and far from the integers' limits.
+const MaxSpan = 1 << 40
+
+// Span returns big units of per small units plus small: a value sent in two
+// elements (minutes and seconds, hours and minutes). It is MaxSpan when
+// either is beyond it, so that a value too large for the sum does not wrap
+// around to a small one.
+func Span(big, per, small int) int {
+	if big > MaxSpan/per || big < -MaxSpan/per || small > MaxSpan || small < -MaxSpan {
+		return MaxSpan
+	}
+	return big*per + small
+}
+
 // RPO returns the recovery point objective as a duration.
 func (o CdpScheduleOptions) RPO() time.Duration {
 	return time.Duration(o.RPOSeconds)*time.Second + time.Duration(o.RPOMinutes)*time.Minute

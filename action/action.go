@@ -7,6 +7,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -105,7 +106,11 @@ func (s *Service) log() *slog.Logger {
 	return s.Logger
 }
 
-// ApplyDue applies every task that is due, in task order.
+// ApplyDue applies every task that is due, in task order. A task that
+// cannot be applied stays Running, to be tried again at the next pass, and
+// its error is returned once the other due tasks are applied: a task due
+// holds back only the later tasks of its own object (DueTasks lists the
+// lowest Running one of each), not those of every object.
 func (s *Service) ApplyDue(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,16 +119,19 @@ func (s *Service) ApplyDue(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(due) == 0 {
-			return nil
-		}
+		var first error
 		for i := range due {
 			if err := s.apply(ctx, &due[i]); err != nil && !errors.Is(err, emcdp.ErrTaskGone) {
-				return err
+				if ctx.Err() != nil {
+					return err
+				}
+				first = cmp.Or(first, err)
 			}
 		}
-		if len(due) < dueBatch {
-			return nil
+		// After a failure the next list would start with the same task
+		// again: the rest waits for the next pass.
+		if first != nil || len(due) < dueBatch {
+			return first
 		}
 	}
 }

@@ -85,11 +85,11 @@ func (pe *PolicyEdit) Merge(o emcdp.CdpScheduleOptions) emcdp.CdpScheduleOptions
 // Check validates the options an edit leads to (actions.md §4.1); the
 // message names the element.
 func CheckOptions(o *emcdp.CdpScheduleOptions) error {
-	if rpo := o.RPOMinutes*60 + o.RPOSeconds; rpo < 2 || rpo > 3600 {
+	if rpo := emcdp.Span(o.RPOMinutes, 60, o.RPOSeconds); rpo < 2 || rpo > 3600 {
 		return fmt.Errorf("RecoveryPointObjectiveSeconds must be between 2 and 3600 seconds (RPO), got %d", rpo)
 	}
-	warn := o.WarnThresholdMins*60 + o.WarnThresholdSecs
-	fail := o.FailThresholdMins*60 + o.FailThresholdSecs
+	warn := emcdp.Span(o.WarnThresholdMins, 60, o.WarnThresholdSecs)
+	fail := emcdp.Span(o.FailThresholdMins, 60, o.FailThresholdSecs)
 	if o.WarnEnabled && warn <= 0 {
 		return errors.New("MarkAsWarning must have a threshold above 0 when enabled")
 	}
@@ -99,7 +99,7 @@ func CheckOptions(o *emcdp.CdpScheduleOptions) error {
 	if o.WarnEnabled && o.FailEnabled && warn > fail {
 		return fmt.Errorf("MarkAsWarning threshold (%d) must not exceed the MarkAsFailed threshold (%d)", warn, fail)
 	}
-	if st := o.ShortTermRetHours*60 + o.ShortTermRetMinutes; st < 1 || st > 7*24*60 {
+	if st := emcdp.Span(o.ShortTermRetHours, 60, o.ShortTermRetMinutes); st < 1 || st > 7*24*60 {
 		return fmt.Errorf("ShortTermRetentionMinutes must give a short-term retention between 1 minute and 7 days, got %d minutes", st)
 	}
 	if o.LongTermRetHours < 1 || o.LongTermRetHours > 24 {

@@ -61,3 +61,19 @@ func Latest(fsys fs.FS, dir string) int {
 	}
 	return ms[len(ms)-1].Version
 }
+
+// CheckApplied returns an error when applied, the highest version a database
+// records as applied, is past the newest of ms (as Load returns them): a
+// newer release wrote the database, and this one does not know its schema,
+// so it must not serve from it nor write to it.
+func CheckApplied(applied int, ms []Step) error {
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
+	}
+	if applied <= latest {
+		return nil
+	}
+	return fmt.Errorf("the database has schema version %d, written by a newer release of emcdp; this release knows "+
+		"versions up to %d: run the newer release, or start a database of this release", applied, latest)
+}

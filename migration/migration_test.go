@@ -49,3 +49,15 @@ func TestLoadRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckApplied(t *testing.T) {
+	ms := []Step{{1, "0001_a.sql", ""}, {3, "0003_c.sql", ""}}
+	for _, v := range []int{0, 1, 3} {
+		if err := CheckApplied(v, ms); err != nil {
+			t.Errorf("CheckApplied(%d) = %v; want nil", v, err)
+		}
+	}
+	if err := CheckApplied(4, ms); err == nil {
+		t.Error("CheckApplied(4) of migrations up to 3 = nil; want an error")
+	}
+}

@@ -35,7 +35,7 @@ func (db *DB) Apply(ctx context.Context, b *emcdp.Batch) error {
 		return nil
 	}
 	defer db.Applied(b)
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return mapErr(err, "begin write")
 	}

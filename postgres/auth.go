@@ -205,7 +205,7 @@ func (db *DB) AddLogonFailure(ctx context.Context, userKey string, t, since time
 		return 0, err
 	}
 	var n int64
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.pool, writeTx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(failureLock), userKey); err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func (db *DB) Clear(ctx context.Context) error {
 		return err
 	}
 	defer db.Changed(emcdp.Change{All: true})
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return mapErr(err, "begin clear")
 	}

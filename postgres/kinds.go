@@ -19,7 +19,7 @@ import (
 // descriptions (sqlgen.EnsureKinds) in one transaction that holds the
 // schema lock, so that replicas opening at once do it once.
 func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
-	tx, err := pool.Begin(ctx)
+	tx, err := pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return mapErr(err, "begin schema")
 	}

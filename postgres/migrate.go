@@ -36,11 +36,25 @@ const migrationLock = 0x656d6364 // "emcd"
 // transaction together with its record in schema_migrations. Every
 // transaction first takes a transaction-scoped advisory lock and then reads
 // what is applied, so replicas that start at once apply each migration once:
-// the others wait on the lock and then find it recorded.
+// the others wait on the lock and then find it recorded. A schema that
+// records a migration this release lacks is refused (migration.CheckApplied).
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
+	}
+	var recorded bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&recorded); err != nil {
+		return mapErr(err, "find the migrations table")
+	}
+	var applied int
+	if recorded {
+		if err := pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&applied); err != nil {
+			return mapErr(err, "read the migrations table")
+		}
+	}
+	if err := migration.CheckApplied(applied, ms); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	for _, m := range ms {
 		if err := apply1(ctx, pool, m); err != nil {
@@ -51,7 +65,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 func apply1(ctx context.Context, pool *pgxpool.Pool, m migration.Step) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	return pgx.BeginTxFunc(ctx, pool, writeTx, func(tx pgx.Tx) error {
 		var schema *string
 		if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			return mapErr(err, "read the current schema")

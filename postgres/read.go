@@ -42,6 +42,14 @@ func (db *DB) CdpPolicy(ctx context.Context, id emcdp.ID) (*emcdp.CdpPolicy, err
 // consistent snapshot, read-only.
 var readTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
+// writeTx is the mode of every transaction that writes. Several of them
+// take an advisory lock and then read what the lock's previous holder
+// wrote (the migrations applied, the columns added, a user's failed logons,
+// an owner's tasks, the writes to one object): that needs a snapshot per
+// statement, which only read committed gives. It is named rather than left
+// to the server's default, which may be repeatable read.
+var writeTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+
 // PolicySession reads one policy session by id.
 func (db *DB) PolicySession(ctx context.Context, id emcdp.ID) (*emcdp.PolicySession, error) {
 	return read[emcdp.PolicySession](ctx, db, emcdp.CdpReplicaSessionDesc, id)

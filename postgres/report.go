@@ -14,7 +14,7 @@ import (
 // rows already stored, in one transaction under the schema lock, so that
 // replicas opening together do it once.
 func ensureReports(ctx context.Context, pool *pgxpool.Pool) error {
-	tx, err := pool.Begin(ctx)
+	tx, err := pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return mapErr(err, "begin report schema")
 	}

@@ -38,7 +38,7 @@ func (db *DB) CreateTask(ctx context.Context, t *emcdp.Task, max int) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := db.pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return mapErr(err, "begin write")
 	}

@@ -29,7 +29,7 @@ type rpoRules struct {
 
 func rulesOf(o *emcdp.CdpScheduleOptions) rpoRules {
 	return rpoRules{rpo: o.RPO(), warnOn: o.WarnEnabled, failOn: o.FailEnabled,
-		warn: o.WarnThresholdMins*60 + o.WarnThresholdSecs, fail: o.FailThresholdMins*60 + o.FailThresholdSecs}
+		warn: emcdp.Span(o.WarnThresholdMins, 60, o.WarnThresholdSecs), fail: emcdp.Span(o.FailThresholdMins, 60, o.FailThresholdSecs)}
 }
 
 // verdict is the result and reason of a session whose peak lag is lag.

@@ -16,7 +16,6 @@
 package sqlgen
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -383,18 +382,4 @@ func Nanos(t time.Time) int64 {
 		return math.MaxInt64
 	}
 	return t.UnixNano()
-}
-
-// String renders the clauses as one text, for tests and debugging.
-func (c *Clauses) String() string {
-	var sb strings.Builder
-	if c.Where != "" {
-		sb.WriteString("WHERE " + c.Where + " ")
-	}
-	sb.WriteString("ORDER BY " + c.OrderBy)
-	if c.Limit != "" {
-		sb.WriteString(" " + c.Limit)
-	}
-	fmt.Fprintf(&sb, " %v", c.Args)
-	return sb.String()
 }

@@ -115,21 +115,24 @@ func (db *DB) afterWrite(ctx context.Context, inserted, written int) {
 }
 
 // idleCheckpoint copies the WAL into the database file and truncates it once
-// writing has paused after a large write, and frees the writer's page cache. It does not wait for readers: with
-// no busy timeout, a reader still using the WAL only leaves part of it for a
-// later checkpoint. A failure leaves the WAL to the automatic checkpoint, so
-// it is not reported.
+// writing has paused after a large write, and frees the writer's page cache.
+// It does not wait for readers (it runs with no busy timeout). A failure
+// leaves the WAL to the automatic checkpoint, so it is not reported.
 //
 // A bulk load is not idle between its batches, though a batch of 50,000 rows
 // takes longer to write than idleCheckpointWait: the checkpoint, waiting for
 // the writer, ran after most of them, and dropped the cache that holds the
 // primary keys the next batch writes into, which then read them back from the
 // file. It waits for EndBulk, which schedules it.
+//
+// A read under way keeps the checkpoint from truncating the WAL (it reports
+// itself busy rather than wait): the checkpoint is then tried again once
+// writing has paused for idleCheckpointWait anew, until it truncates.
 func (db *DB) idleCheckpoint() {
 	db.mu.Lock()
-	run := db.sinceCkpt >= idleCheckpointRows && !db.bulk.Load()
+	run := (db.sinceCkpt >= idleCheckpointRows || db.ckptRetry) && !db.bulk.Load()
 	if run {
-		db.sinceCkpt = 0
+		db.sinceCkpt, db.ckptRetry = 0, false
 	}
 	db.mu.Unlock()
 	if !run || db.closed.Load() {
@@ -144,7 +147,14 @@ func (db *DB) idleCheckpoint() {
 	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout=0"); err != nil {
 		return
 	}
-	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	var busy, logPages, done int
+	err = c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &done)
+	if busy != 0 || isBusy(err) {
+		db.mu.Lock()
+		db.ckptRetry = true
+		db.ckptTimer.Reset(idleCheckpointWait)
+		db.mu.Unlock()
+	}
 	// Writing has paused: give back the page cache it filled (see
 	// releaseWriterCache).
 	_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")

@@ -46,6 +46,7 @@ type DB struct {
 
 	anchors anchors // where deep pages start inside their days
 	days    days    // the counts by day that place deep pages
+	ckptRetry  bool        // the last idle checkpoint found a read under way: try again
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once
@@ -251,6 +252,12 @@ func (db *DB) check() error {
 		return errClosed
 	}
 	return nil
+}
+
+// isBusy reports whether err is SQLite's busy or locked error.
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // mapErr turns a driver error into a plain error that names the operation

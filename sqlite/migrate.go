@@ -26,7 +26,8 @@ func migrations() ([]migration.Step, error) {
 func SchemaVersion() int { return migration.Latest(migrationFS, "migrations") }
 
 // migrate applies the pending migrations in order, each in its own
-// transaction together with its record in schema_migrations. Transactions
+// transaction together with its record in schema_migrations. A database that
+// records a migration this release lacks is refused (migration.CheckApplied). Transactions
 // take the write lock first, so that two processes opening a new file at once
 // apply each migration once.
 func migrate(ctx context.Context, w *sql.DB) error {
@@ -37,6 +38,13 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return mapErr(err, "create the migrations table")
+	}
+	var applied int
+	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&applied); err != nil {
+		return mapErr(err, "read the migrations table")
+	}
+	if err := migration.CheckApplied(applied, ms); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	for _, m := range ms {
 		if err := apply1(ctx, w, m); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +88,33 @@ func TestTaskSessionKeyMigration(t *testing.T) {
 	dup.Name = "other"
 	if err := db.Apply(ctx, &emcdp.Batch{NewTaskSessions: []emcdp.TaskSession{dup}}); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("inserting an existing id: %v, want ErrDuplicate", err)
+	}
+}
+
+// TestNewerSchemaRefused: a database that records a migration this release
+// does not have was written by a newer release; it is refused with an error
+// that says so, rather than served with a schema this release may misread.
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := SchemaVersion() + 1
+	if _, err := db.w.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)",
+		next, fmt.Sprintf("%04d_later.sql", next)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err == nil {
+		db.Close()
+		t.Fatal("a database of a newer schema opened")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "newer release") || !strings.Contains(msg, fmt.Sprint(next)) {
+		t.Errorf("error %q does not say that a newer release (schema %d) wrote the database", msg, next)
 	}
 }

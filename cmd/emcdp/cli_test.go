@@ -43,11 +43,23 @@ func TestBadFlag(t *testing.T) {
 		{[]string{"seed", "--days", "many"}, `invalid value "many" for flag -days`},
 		{[]string{"user", "add", "bob", "--nope"}, "-nope"},
 		{[]string{"user", "remove", "bob"}, "emcdp user add NAME"},
-		{[]string{"serve", "--log-level", "loud"}, "use debug, info, warn or error"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--log-level", "loud"}, "use debug, info, warn or error"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "--time-scale", "NaN"}, "--time-scale must be above 0 and at most 1000000"},
 		{[]string{"serve", "--time-scale", "+Inf"}, "--time-scale must be above 0 and at most 1000000"},
 		{[]string{"serve", "--time-scale", "0"}, "--time-scale must be above 0 and at most 1000000"},
+		// Values that the server would silently replace by its defaults.
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--session-timeout", "0"}, "--session-timeout must be positive"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--tick", "-1s"}, "--tick must be positive"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--failure-window", "0"}, "--failure-window must be positive"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--session-window", "-24h"}, "--session-window must be positive"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--max-failures", "0"}, "--max-failures must be at least 1"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--max-page-size", "-5"}, "--max-page-size must be at least 1"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--basic-cache", "-1s"}, "--basic-cache must not be negative"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--task-delay", "-1s"}, "--task-delay must not be negative"},
+		// Settings the world cannot have, refused before any store is made.
+		{[]string{"seed", "--data", "/nonexistent/emcdp-seed", "--policies", "101"}, "PoliciesPerServer must be 1…100"},
+		{[]string{"seed", "--data", "/nonexistent/emcdp-seed", "--vms-per-job", "-3"}, "VMsPerJob must be 0"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(context.Background(), c.args, strings.NewReader("pw-123456\n"), &out, &errb)

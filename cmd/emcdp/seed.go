@@ -73,6 +73,9 @@ func (c *seedCmd) Run(ctx context.Context, args []string) error {
 			return err
 		}
 		cfg = sc
+	} else if err := cfg.Validate(); err != nil {
+		// Before the store is opened, which would create it.
+		return badUsage(fs, "%v", err)
 	}
 	if *force {
 		if err := c.startAfresh(ctx, sf); err != nil {

@@ -140,6 +140,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if f.requestTimeout <= 0 || f.maxScans < 0 || f.logonWorkers < 0 {
 		return badUsage(fs, "--request-timeout must be positive, and --max-scans and --logon-concurrency not negative")
 	}
+	if err := checkServeLimits(fs, &f); err != nil {
+		return err
+	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return badUsage(fs, "--tls-cert and --tls-key go together")
 	}
@@ -291,6 +294,36 @@ func worldName(f *serveFlags) string {
 }
 
 // basicCacheTTL maps --basic-cache 0 (off) to the service's "disabled".
+// checkServeLimits refuses the values of settings that the server would
+// otherwise replace by their defaults without a word (zero or negative
+// timeouts, windows and limits), so that a mistake is not taken for a
+// setting that holds.
+func checkServeLimits(fs *flag.FlagSet, f *serveFlags) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"session-timeout", f.sessionTimeout}, {"tick", f.tick}, {"failure-window", f.failureWindow}, {"session-window", f.sessionWindow}} {
+		if d.v <= 0 {
+			return badUsage(fs, "--%s must be positive, got %v", d.name, d.v)
+		}
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"max-failures", f.maxFailures}, {"max-page-size", f.maxPageSize}} {
+		if n.v < 1 {
+			return badUsage(fs, "--%s must be at least 1, got %d", n.name, n.v)
+		}
+	}
+	if f.basicCache < 0 {
+		return badUsage(fs, "--basic-cache must not be negative (0 disables it), got %v", f.basicCache)
+	}
+	if f.taskDelay < 0 {
+		return badUsage(fs, "--task-delay must not be negative (0 applies a write before its answer), got %v", f.taskDelay)
+	}
+	return nil
+}
+
 func basicCacheTTL(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1
