@@ -129,12 +129,41 @@ func (db *DB) EndBulk(ctx context.Context) error {
 // sorting on both cores.
 const sortCacheKiB = 8192
 
+// buildMmapBytes is how much of the database file the writer maps into
+// memory while it builds indexes (SQLite caps it at 2 GiB). Each build reads
+// the whole table; mapped, its pages are read in place instead of being
+// copied from the kernel's page cache through the build's small page cache
+// once per index. Outside the builds the writer maps nothing (see Open).
+const buildMmapBytes = 1 << 31
+
 // restoreIndexes creates, in one transaction, the indexes that a bulk load
 // recorded as dropped and that do not exist, then analyses their tables and
 // forgets the record. Having built any, it leaves the writer with its usual
 // page cache.
+//
+// Before the builds it checkpoints the WAL, which the bulk load left holding
+// the last hundreds of MB of the table: a build then reads the table from
+// the database file, memory-mapped, rather than searching the WAL's index
+// for every page, and its own writes go to a WAL that starts again from the
+// beginning. The checkpoint is passive: it copies what no reader still needs
+// and waits for none.
 func restoreIndexes(ctx context.Context, w *sql.DB) error {
-	tx, err := w.BeginTx(ctx, nil)
+	conn, err := w.Conn(ctx)
+	if err != nil {
+		return mapErr(err, "index build")
+	}
+	defer conn.Close()
+	if saved, err := deferredIndexes(ctx, conn); err != nil || len(saved) == 0 {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		return mapErr(err, "checkpoint before the index build")
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA mmap_size="+strconv.Itoa(buildMmapBytes)); err != nil {
+		return mapErr(err, "mmap size")
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA mmap_size=0")
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err, "begin index build")
 	}
@@ -192,7 +221,9 @@ func restoreIndexes(ctx context.Context, w *sql.DB) error {
 }
 
 // deferredIndexes reads the CREATE statements a bulk load recorded.
-func deferredIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
+func deferredIndexes(ctx context.Context, tx interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) ([]string, error) {
 	var s string
 	err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", metaDeferred).Scan(&s)
 	if err == sql.ErrNoRows {

@@ -31,6 +31,17 @@ func indexSQL(t *testing.T, db *DB) []string {
 	return out
 }
 
+// writerMmap returns how many bytes of the file the writer maps: none
+// outside the index builds of a bulk load's end.
+func writerMmap(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.w.QueryRow("PRAGMA mmap_size").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // writerCache returns the writer's page cache setting (negative: KiB).
 func writerCache(t *testing.T, db *DB) int {
 	t.Helper()
@@ -80,6 +91,9 @@ func TestBulk(t *testing.T) {
 	if c := writerCache(t, db); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after EndBulk, want %d", c, -writerCacheKiB)
 	}
+	if m := writerMmap(t, db); m != 0 {
+		t.Errorf("writer mmap_size %d after EndBulk, want 0", m)
+	}
 	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
 	if err != nil || res.Total != 3000 {
 		t.Fatalf("total %d, %v; want 3000", res.Total, err)
@@ -106,6 +120,9 @@ func TestBulk(t *testing.T) {
 	}
 	if c := writerCache(t, db); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after reopening, want %d", c, -writerCacheKiB)
+	}
+	if m := writerMmap(t, db); m != 0 {
+		t.Errorf("writer mmap_size %d after reopening, want 0", m)
 	}
 	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
 		t.Errorf("%s %q after reopening, %v", metaDeferred, v, err)
