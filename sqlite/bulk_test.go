@@ -31,22 +31,13 @@ func indexSQL(t *testing.T, db *DB) []string {
 	return out
 }
 
-// writerMmap returns how many bytes of the file the writer maps: none
-// outside the index builds of a bulk load's end.
-func writerMmap(t *testing.T, db *DB) int {
+// writerPragma returns the writer's integer setting name: cache_size
+// (negative: KiB), or mmap_size, the bytes of the file it maps (none outside
+// the index builds of a bulk load's end).
+func writerPragma(t *testing.T, db *DB, name string) int {
 	t.Helper()
 	var n int
-	if err := db.w.QueryRow("PRAGMA mmap_size").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// writerCache returns the writer's page cache setting (negative: KiB).
-func writerCache(t *testing.T, db *DB) int {
-	t.Helper()
-	var n int
-	if err := db.w.QueryRow("PRAGMA cache_size").Scan(&n); err != nil {
+	if err := db.w.QueryRow("PRAGMA " + name).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -88,10 +79,10 @@ func TestBulk(t *testing.T) {
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after EndBulk:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if c := writerCache(t, db); c != -writerCacheKiB {
+	if c := writerPragma(t, db, "cache_size"); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after EndBulk, want %d", c, -writerCacheKiB)
 	}
-	if m := writerMmap(t, db); m != 0 {
+	if m := writerPragma(t, db, "mmap_size"); m != 0 {
 		t.Errorf("writer mmap_size %d after EndBulk, want 0", m)
 	}
 	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
@@ -118,10 +109,10 @@ func TestBulk(t *testing.T) {
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after reopening:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if c := writerCache(t, db); c != -writerCacheKiB {
+	if c := writerPragma(t, db, "cache_size"); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after reopening, want %d", c, -writerCacheKiB)
 	}
-	if m := writerMmap(t, db); m != 0 {
+	if m := writerPragma(t, db, "mmap_size"); m != 0 {
 		t.Errorf("writer mmap_size %d after reopening, want 0", m)
 	}
 	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
