@@ -31,21 +31,24 @@ func indexSQL(t *testing.T, db *DB) []string {
 	return out
 }
 
-// writerCache returns the writer's page cache setting (negative: KiB).
-func writerCache(t *testing.T, db *DB) int {
+// writerPragma returns the writer's integer setting name: cache_size
+// (negative: KiB), or mmap_size, the bytes of the file it maps (none outside
+// the index builds of a bulk load's end).
+func writerPragma(t *testing.T, db *DB, name string) int {
 	t.Helper()
 	var n int
-	if err := db.w.QueryRow("PRAGMA cache_size").Scan(&n); err != nil {
+	if err := db.w.QueryRow("PRAGMA " + name).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-// TestBulk checks that a bulk load drops the session tables' secondary
-// indexes but those that writes read, that rows written meanwhile read the
-// same, and that EndBulk, or the next Open after a load that never ended,
-// builds every index again as it was, and leaves the writer with its usual
-// page cache (not the bulk load's, nor the smaller one of the index builds).
+// TestBulk checks that a bulk load drops the secondary indexes of the
+// session tables and of the backup catalogue but those that writes read,
+// that rows written meanwhile read the same, and that EndBulk, or the next
+// Open after a load that never ended, builds every index again as it was,
+// and leaves the writer with its usual page cache (not the bulk load's, nor
+// the smaller one of the index builds).
 func TestBulk(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
@@ -58,8 +61,10 @@ func TestBulk(t *testing.T) {
 		t.Fatalf("%d indexes during the bulk load, %d before", len(during), len(want))
 	}
 	for _, ix := range during {
-		if strings.HasPrefix(ix, "task_sessions_") {
-			t.Errorf("index %s kept during the bulk load", ix)
+		for _, p := range []string{"task_sessions_", "backups_", "backup_files_", "restore_points_", "vm_restore_points_"} {
+			if strings.HasPrefix(ix, p) {
+				t.Errorf("index %s kept during the bulk load", ix)
+			}
 		}
 	}
 	if !slices.ContainsFunc(during, func(s string) bool { return strings.Contains(s, "ON backup_task_sessions (vm_restore_point_id)") }) {
@@ -74,8 +79,11 @@ func TestBulk(t *testing.T) {
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after EndBulk:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if c := writerCache(t, db); c != -writerCacheKiB {
+	if c := writerPragma(t, db, "cache_size"); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after EndBulk, want %d", c, -writerCacheKiB)
+	}
+	if m := writerPragma(t, db, "mmap_size"); m != 0 {
+		t.Errorf("writer mmap_size %d after EndBulk, want 0", m)
 	}
 	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindCdpReplicaTaskSession, PageSize: 1, Page: 1})
 	if err != nil || res.Total != 3000 {
@@ -101,8 +109,11 @@ func TestBulk(t *testing.T) {
 	if got := indexSQL(t, db); !slices.Equal(got, want) {
 		t.Fatalf("indexes after reopening:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if c := writerCache(t, db); c != -writerCacheKiB {
+	if c := writerPragma(t, db, "cache_size"); c != -writerCacheKiB {
 		t.Errorf("writer cache_size %d after reopening, want %d", c, -writerCacheKiB)
+	}
+	if m := writerPragma(t, db, "mmap_size"); m != 0 {
+		t.Errorf("writer mmap_size %d after reopening, want 0", m)
 	}
 	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
 		t.Errorf("%s %q after reopening, %v", metaDeferred, v, err)

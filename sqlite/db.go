@@ -43,10 +43,10 @@ type DB struct {
 	sinceStats int         // rows inserted since the planner statistics were refreshed
 	sinceCkpt  int         // rows written since the last idle checkpoint
 	ckptTimer  *time.Timer // runs the idle checkpoint; nil until the first large write
+	ckptRetry  bool        // the last idle checkpoint found a read under way: try again
 
 	anchors anchors // where deep pages start inside their days
 	days    days    // the counts by day that place deep pages
-	ckptRetry  bool        // the last idle checkpoint found a read under way: try again
 }
 
 // Checkpoint policy of the writer. SQLite's default checkpoints the WAL once

@@ -21,26 +21,7 @@ import (
 func TestTaskSessionKeyMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
-		version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.Version < 7 {
-			if err := apply1(ctx, raw, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	raw := migratedBelow(t, path, 7)
 	created := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	var want []emcdp.TaskSession
 	for i := range 3 {
@@ -56,15 +37,7 @@ func TestTaskSessionKeyMigration(t *testing.T) {
 		}
 		want = append(want, ts)
 	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMigrated(t, raw, path)
 	for i, ts := range want {
 		if got, err := db.TaskSession(ctx, ts.ID); err != nil || *got != ts {
 			t.Errorf("task session %d after the migration: %+v, %v\nwant %+v", i, got, err, ts)
@@ -117,4 +90,79 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "newer release") || !strings.Contains(msg, fmt.Sprint(next)) {
 		t.Errorf("error %q does not say that a newer release (schema %d) wrote the database", msg, next)
 	}
+}
+
+// TestCreatedDescMigration checks migration 0008 on a database that a bulk
+// load was killed in before it: the index task_sessions_created_desc is
+// gone after the next open, also from the record of the indexes the load
+// deferred, while the others in that record are built again.
+func TestCreatedDescMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	raw := migratedBelow(t, path, 8)
+	deferred := []string{
+		"CREATE INDEX task_sessions_created_desc ON task_sessions (creation_time DESC, id)",
+		"CREATE INDEX task_sessions_vm ON task_sessions (vm_display_name, creation_time, id)",
+	}
+	for _, stmt := range []string{"DROP INDEX task_sessions_created_desc", "DROP INDEX task_sessions_vm",
+		`INSERT INTO meta (key, value) VALUES ('` + metaDeferred + `', '["` + deferred[0] + `", "` + deferred[1] + `"]')`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db := openMigrated(t, raw, path)
+	for name, want := range map[string]int{"task_sessions_created_desc": 0, "task_sessions_vm": 1, "task_sessions_refs": 1} {
+		var n int
+		if err := db.w.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("after the migration: %d indexes %s, want %d", n, name, want)
+		}
+	}
+	if v, err := db.Meta(ctx, metaDeferred); err != nil || v != "" {
+		t.Errorf("%s %q after the migration, %v", metaDeferred, v, err)
+	}
+}
+
+// migratedBelow creates a database at path with the migrations before
+// version applied, and returns it open on one connection.
+func migratedBelow(t *testing.T, path string, version int) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Version < version {
+			if err := apply1(context.Background(), raw, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return raw
+}
+
+// openMigrated closes raw and opens the store at path, which applies the
+// remaining migrations.
+func openMigrated(t *testing.T, raw *sql.DB, path string) *DB {
+	t.Helper()
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -41,9 +41,9 @@ func TestQueryPlans(t *testing.T) {
 	}
 	want := map[string]struct{ page, count string }{
 		"DayWindow":     {"USING INDEX task_sessions_created ", "USING COVERING INDEX task_sessions_created"},
-		"DeepPage":      {"SEARCH task_sessions USING COVERING INDEX task_sessions_created_desc (creation_time<?)", ""},
+		"DeepPage":      {"SEARCH task_sessions USING COVERING INDEX task_sessions_refs (creation_time<?)", ""},
 		"VmResult":      {"USING INDEX task_sessions_vm ", "USING INDEX task_sessions_vm "},
-		"Collection30d": {"USING INDEX task_sessions_created_desc", "USING COVERING INDEX task_sessions_created"},
+		"Collection30d": {"USING INDEX task_sessions_refs", "USING COVERING INDEX task_sessions_created"},
 		// References: the index holds them, no visit of the table.
 		"CollectionRefs": {"USING COVERING INDEX task_sessions_refs", ""},
 	}
