@@ -79,7 +79,9 @@ func TestRelated(t *testing.T) {
 // cut short or with a length that is no char() form.
 func TestAddPacked(t *testing.T) {
 	owner, other := emcdp.ID{1}, emcdp.ID{2}
-	rec := func(o, id emcdp.ID, lenForm, name string) string { return string(o[:]) + string(id[:]) + lenForm + name }
+	rec := func(o, id emcdp.ID, lenForm, name string) string {
+		return string(o[:]) + string(id[:]) + lenForm + name
+	}
 	long := string(make([]byte, 0x1d800))
 	p := rec(owner, emcdp.ID{9}, "\x00\x01", "a") + rec(other, emcdp.ID{8}, "\x00\x00", "") +
 		rec(owner, emcdp.ID{7}, "\x01\xed\xa0\x80", long) + rec(owner, emcdp.ID{6}, "\x00\xc2\x80", strings.Repeat("b", 0x80))
