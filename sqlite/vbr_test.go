@@ -50,7 +50,7 @@ func TestMonitoringQueryPlans(t *testing.T) {
 	}
 	a, b := emcdp.NewID(), emcdp.NewID()
 	checkPlan(t, "session restore points", plan(t, db, relatedStmt(emcdp.BackupJobSessionDesc.Related, 2), a[:], b[:]),
-		"USING INDEX restore_points_job_session_id (job_session_id=?)")
+		"USING COVERING INDEX restore_points_job_session_id_id_name (job_session_id=?)")
 }
 
 // TestKindColumnAdded checks that a described property added after a
