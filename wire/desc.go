@@ -364,11 +364,19 @@ func descHead(base string, plainBase bool, d *emcdp.Desc, item any, micro bool) 
 // elem (d.Type, or d.QueryElem in query results). plainBase is plain(base),
 // found once per answer by the caller.
 func xDesc(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, elem string) []byte {
-	h := descHead(base, plainBase, d, item, false)
 	var a [8]link
-	links := descLinks(a[:], base, plainBase, d, item, h.name, r, false)
+	b, _ = xDescWith(b, ind, base, plainBase, d, item, r, elem, a[:])
+	return b
+}
+
+// xDescWith is xDesc with links as the room for the item's links; it
+// returns the room it used, grown when the item has more links, so that a
+// list's items share one.
+func xDescWith(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, elem string, links []link) ([]byte, []link) {
+	h := descHead(base, plainBase, d, item, false)
+	links = descLinks(links, base, plainBase, d, item, h.name, r, false)
 	if r != Entity {
-		return xRef(b, ind, refElem(ind), &h, links)
+		return xRef(b, ind, refElem(ind), &h, links), links
 	}
 	o := &descOrders[d.Kind]
 	if o.attr >= 0 {
@@ -412,7 +420,7 @@ func xDesc(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item a
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
-	return xClose(b, ind, elem)
+	return xClose(b, ind, elem), links
 }
 
 // refKind returns the kind a UidType value of p names in item.
@@ -435,11 +443,18 @@ func enumText(names []string, v int64) string {
 // Href, Type (G10). micro selects the v13 forms of times and names (G9).
 // plainBase is plain(base), found once per answer by the caller.
 func jDesc(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp.Desc, item any, r Rep) []byte {
-	h := descHead(base, plainBase, d, item, micro)
 	var a [8]link
-	links := descLinks(a[:], base, plainBase, d, item, h.name, r, micro)
+	b, _ = jDescWith(b, ks, micro, base, plainBase, d, item, r, a[:])
+	return b
+}
+
+// jDescWith is jDesc with links as the room for the item's links, as
+// xDescWith.
+func jDescWith(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, links []link) ([]byte, []link) {
+	h := descHead(base, plainBase, d, item, micro)
+	links = descLinks(links, base, plainBase, d, item, h.name, r, micro)
 	if r != Entity {
-		return jRef(b, ks, &h, links)
+		return jRef(b, ks, &h, links), links
 	}
 	pk := descKeys[0][d.Kind]
 	if micro {
@@ -479,7 +494,7 @@ func jDesc(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp
 			b = jInt(b, key, v.Int)
 		}
 	}
-	return jEntityTail(b, ks, &h, "", links)
+	return jEntityTail(b, ks, &h, "", links), links
 }
 
 // jTimeProfile writes a DateTime property as a profile does (G9).

@@ -177,3 +177,39 @@ func TestJobSessionAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestJobSessionListAllocs pins the allocations of a query page of job
+// sessions with more links each than an item's own room holds: the items
+// share one room for their links, so the page allocates it once, however
+// many items it has, besides one v12 name per point.
+func TestJobSessionListAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	created := time.Date(2026, 6, 15, 8, 0, 31, 659559000, time.UTC)
+	const sessions, points = 10, 20
+	res := &emcdp.QueryResult{}
+	for range sessions {
+		js := &emcdp.JobSession{ID: emcdp.NewID(), Name: "Daily@" + created.Format(sessionLayout), JobID: emcdp.NewID(),
+			JobName: "Daily", JobType: emcdp.JobBackup, CreationTime: created, EndTime: created.Add(time.Hour),
+			BackupServerID: emcdp.NewID(), BackupServerName: "vbr"}
+		for i := range points {
+			at := created.Add(time.Duration(i) * time.Minute)
+			js.RestorePoints = append(js.RestorePoints, emcdp.Ref{ID: emcdp.NewID(), Name: at.Format(sessionLayout)})
+		}
+		res.Items = append(res.Items, js)
+	}
+	buf := make([]byte, 0, 256<<10)
+	for _, c := range []struct {
+		e    Encoder
+		r    Rep
+		want float64
+	}{{encV13, Entity, 1}, {encV12, Entity, 1 + sessions*points}, {encV13, Reference, 1}, {Encoder{}, Entity, 1 + sessions*points}} {
+		n := testing.AllocsPerRun(20, func() {
+			buf = c.e.QueryResult(buf[:0], exBase, emcdp.KindBackupJobSession, res, c.r, Paging{PageNum: 1, PageSize: 100, PagesCount: 1})
+		})
+		if n != c.want {
+			t.Errorf("%+v, rep %d: %v allocations per page of %d job sessions with %d points, want %v", c.e, c.r, n, sessions, points, c.want)
+		}
+	}
+}
