@@ -185,25 +185,31 @@ func pointName(s string, micro bool) string {
 	if micro {
 		return s
 	}
+	var a [32]byte
+	return string(appendPointName(a[:0], s))
+}
+
+// appendPointName appends the v12 form of a restore point's name s
+// (pointName); a name that is no kept time is appended as it is.
+func appendPointName(b []byte, s string) []byte {
 	if f, ok := keptSeconds(s); ok {
 		h := f.hour % 12
 		if h == 0 {
 			h = 12
 		}
-		var a [32]byte
-		b := append(a[:0], monthAbbr[f.month-1]...)
+		b = append(b, monthAbbr[f.month-1]...)
 		b = appendPadded(append(b, ' '), f.day)
 		b = strconv.AppendInt(append(b, ' '), int64(f.year), 10)
 		b = appendPadded(append(b, ' '), h)
 		b = append(b, ':', byte('0'+f.minute/10), byte('0'+f.minute%10))
 		if f.hour >= 12 {
-			return string(append(b, "PM"...))
+			return append(b, "PM"...)
 		}
-		return string(append(b, "AM"...))
+		return append(b, "AM"...)
 	}
 	t, err := time.Parse(sessionLayout, s)
 	if err != nil {
-		return s
+		return append(b, s...)
 	}
 	t = v12Time(t)
 	h := t.Hour() % 12
@@ -214,7 +220,29 @@ func pointName(s string, micro bool) string {
 	if t.Hour() >= 12 {
 		ampm = "PM"
 	}
-	return fmt.Sprintf("%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
+	return fmt.Appendf(b, "%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
+}
+
+// pointLinks appends to links the links of l, whose names are restore
+// points' (NamePoint), one per ref, with the v12 names: all of them are
+// written into one string, so that an item's points cost one string
+// rather than one each.
+func pointLinks(links []link, l *emcdp.Link, refs []emcdp.Ref, base string, plain bool) []link {
+	var nameBuf [512]byte
+	var endBuf [32]int
+	names, ends := nameBuf[:0], endBuf[:0]
+	for _, ref := range refs {
+		names = appendPointName(names, ref.Name)
+		ends = append(ends, len(names))
+	}
+	all := string(names)
+	from := 0
+	for k, ref := range refs {
+		links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
+			tail: l.Tail, name: all[from:ends[k]], plain: plain})
+		from = ends[k]
+	}
+	return links
 }
 
 // keptFields are the fields of a time as the store keeps it.
@@ -311,6 +339,10 @@ func descLinks(a []link, base string, plainBase bool, d *emcdp.Desc, item any, n
 		}
 		if l.Alternate {
 			links = append(links, alternate(ki, base, plainBase, id, name, r))
+			continue
+		}
+		if l.Each != nil && l.Names == emcdp.NamePoint && !micro {
+			links = pointLinks(links, l, l.Each(item), base, plainBase && lp[i])
 			continue
 		}
 		if l.Each != nil {
