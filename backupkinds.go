@@ -110,7 +110,9 @@ var RestorePointDesc = &Desc{
 	Parents: []ParentPath{{Pattern: "backups/*/restorepoints", Field: "BackupUid"},
 		{Pattern: "backupfiles/*/restorepoints", Field: "BackupFileUid"}},
 	Indexes: [][]string{{"creation_time", "id"}, {"creation_time DESC", "id"}, {"backup_id", "creation_time", "id"},
-		{"backup_file_id"}, {"job_session_id"}},
+		// A job session's points are read by job_session_id for their
+		// links; id and name in the index spare a visit to the table per point.
+		{"backup_file_id"}, {"job_session_id", "id", "name"}},
 	New: func() any { return new(RestorePoint) },
 }
 
@@ -169,8 +171,8 @@ var vmPointLink = Link{Rel: "Related", Type: "VmRestorePoint", Path: "/vmRestore
 	When:  func(i any) bool { return !i.(*JobTaskSession).VmRestorePointID.IsZero() }}
 
 // sessionPoints are the restore points a backup job session made, read
-// with it from restore_points (indexed on job_session_id), so that a point
-// retention removes leaves no link behind.
+// with it from restore_points (indexed on job_session_id, id and name), so
+// that a point retention removes leaves no link behind.
 var sessionPoints = &Related{Of: RestorePointDesc, Column: "job_session_id",
 	Refs: func(i any) *[]Ref { return &i.(*JobSession).RestorePoints }}
 

@@ -25,16 +25,7 @@ func benchQuery(b *testing.B, path string) {
 	}
 	r, _ := http.NewRequest("GET", "https://127.0.0.1:9398/api/"+path, nil)
 	r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
-	h := NewHandler(Config{Store: st, Auth: svc})
-	w := &discardWriter{h: http.Header{}}
-	b.ReportAllocs()
-	for b.Loop() {
-		clear(w.h)
-		h.ServeHTTP(w, r)
-		if w.code != 200 {
-			b.Fatalf("status %d", w.code)
-		}
-	}
+	serveLoop(b, NewHandler(Config{Store: st, Auth: svc}), r)
 }
 
 // BenchmarkQueryDay: a whole day's window, the first page of 100.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emcdp/emcdp"
@@ -24,17 +25,21 @@ func TestRelated(t *testing.T) {
 	}
 	sessions := make([]any, 6)
 	want := map[emcdp.ID][]emcdp.Ref{}
-	var rows []relatedRow
+	type row struct {
+		owner emcdp.ID
+		ref   emcdp.Ref
+	}
+	var rows []row
 	for i := range sessions {
 		s := &emcdp.JobSession{ID: id(), RestorePoints: []emcdp.Ref{{Name: "stale"}}}
 		sessions[i] = s
 		for j := range i * 3 { // the first session has none
 			ref := emcdp.Ref{ID: id(), Name: fmt.Sprintf("point %d.%d", i, j)}
 			want[s.ID] = append(want[s.ID], ref)
-			rows = append(rows, relatedRow{s.ID, ref})
+			rows = append(rows, row{s.ID, ref})
 		}
 	}
-	rows = append(rows, relatedRow{id(), emcdp.Ref{ID: id(), Name: "not asked for"}})
+	rows = append(rows, row{id(), emcdp.Ref{ID: id(), Name: "not asked for"}})
 	r.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 
 	m := NewRelated(emcdp.BackupJobSessionDesc, sessions...)
@@ -66,6 +71,31 @@ func TestRelated(t *testing.T) {
 	for _, it := range sessions {
 		if got := it.(*emcdp.JobSession).RestorePoints; !slices.Equal(got, snapshot[it]) {
 			t.Errorf("an append to another session's refs changed these: %v", got)
+		}
+	}
+}
+
+// TestAddPacked reads records of every length form and refuses values
+// cut short or with a length that is no char() form.
+func TestAddPacked(t *testing.T) {
+	owner, other := emcdp.ID{1}, emcdp.ID{2}
+	rec := func(o, id emcdp.ID, lenForm, name string) string {
+		return string(o[:]) + string(id[:]) + lenForm + name
+	}
+	long := string(make([]byte, 0x1d800))
+	p := rec(owner, emcdp.ID{9}, "\x00\x01", "a") + rec(other, emcdp.ID{8}, "\x00\x00", "") +
+		rec(owner, emcdp.ID{7}, "\x01\xed\xa0\x80", long) + rec(owner, emcdp.ID{6}, "\x00\xc2\x80", strings.Repeat("b", 0x80))
+	m := NewRelated(emcdp.BackupJobSessionDesc, &emcdp.JobSession{ID: owner})
+	if err := m.AddPacked(p); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.rows) != 3 || m.rows[0].ref.Name != "a" || m.rows[1].ref.Name != long || len(m.rows[2].ref.Name) != 0x80 {
+		t.Errorf("rows: %d, want 3 with their names", len(m.rows))
+	}
+	for _, bad := range []string{p[:20], rec(owner, owner, "\x00", ""), rec(owner, owner, "\x00\x05", "abc"),
+		rec(owner, owner, "\x00\x80", ""), rec(owner, owner, "\x00\xf0\x90\x80\x80", "")} {
+		if err := NewRelated(emcdp.BackupJobSessionDesc, &emcdp.JobSession{ID: owner}).AddPacked(bad); err == nil {
+			t.Errorf("%q: no error", bad)
 		}
 	}
 }

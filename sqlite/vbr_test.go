@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -47,7 +50,7 @@ func TestMonitoringQueryPlans(t *testing.T) {
 	}
 	a, b := emcdp.NewID(), emcdp.NewID()
 	checkPlan(t, "session restore points", plan(t, db, relatedStmt(emcdp.BackupJobSessionDesc.Related, 2), a[:], b[:]),
-		"USING INDEX restore_points_job_session_id (job_session_id=?)")
+		"USING COVERING INDEX restore_points_job_session_id_id_name (job_session_id=?)")
 }
 
 // TestKindColumnAdded checks that a described property added after a
@@ -88,4 +91,57 @@ func BenchmarkMonitoringQueries(b *testing.B) {
 	db := cachedGenDB(b, fmt.Sprintf("emcdp-bench-vbr-s%d-g%d-%d.db", SchemaVersion(), genVersion, n), "backup task sessions", n,
 		func(ctx context.Context, db *DB) error { return storetest.GenerateVBR(ctx, db, n, 10000) })
 	storetest.BenchmarkMonitoringQueries(b, db)
+}
+
+// TestRelatedNames reads a job session's restore points back through the
+// one value that carries them all (relatedStmt), by id and in a query
+// page, with names of every length class of their packed form (empty, one
+// to three bytes per 16-bit half, more than 65,535 bytes) and bytes that
+// no text form would keep (NUL, invalid UTF-8), next to a session with
+// none.
+func TestRelatedNames(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "related.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 11, 29, 7, 0, 0, 0, time.UTC)
+	with := emcdp.JobSession{ID: emcdp.NewID(), Name: "a@2026-11-29 07:00:00", JobName: "a", CreationTime: at}
+	without := emcdp.JobSession{ID: emcdp.NewID(), Name: "b@2026-11-29 07:00:01", JobName: "b", CreationTime: at.Add(time.Second)}
+	names := []string{"", "x", "2026-11-29 07:00:00.123456", "nul\x00inside", "\xff\xfe not UTF-8", "ü€😀",
+		strings.Repeat("m", 0x7f), strings.Repeat("m", 0x80), strings.Repeat("m", 0x7ff), strings.Repeat("m", 0x800),
+		strings.Repeat("l", 0xffff), strings.Repeat("l", 0x10000), strings.Repeat("l", 0x1d800)}
+	b := &emcdp.Batch{NewJobSessions: []emcdp.JobSession{with, without}}
+	var want []emcdp.Ref
+	for _, n := range names {
+		p := emcdp.RestorePoint{ID: emcdp.NewID(), Name: n, JobSessionID: with.ID, BackupDate: at}
+		b.RestorePoints = append(b.RestorePoints, p)
+		want = append(want, emcdp.Ref{ID: p.ID, Name: n})
+	}
+	emcdp.SortRefs(want)
+	if err := db.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Resource(ctx, emcdp.KindBackupJobSession, with.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.(*emcdp.JobSession).RestorePoints, want) {
+		t.Errorf("by id: %d points, want %d, or other names", len(got.(*emcdp.JobSession).RestorePoints), len(want))
+	}
+	res, err := db.Query(ctx, &emcdp.Query{Kind: emcdp.KindBackupJobSession, PageSize: 10, Page: 1})
+	if err != nil || res.Len() != 2 {
+		t.Fatalf("query: %d items, %v", res.Len(), err)
+	}
+	for _, it := range res.Items {
+		s := it.(*emcdp.JobSession)
+		w := want
+		if s.ID == without.ID {
+			w = nil
+		}
+		if !slices.Equal(s.RestorePoints, w) || w == nil && s.RestorePoints != nil {
+			t.Errorf("query, session %s: %d points, want %d, or other names", s.Name, len(s.RestorePoints), len(w))
+		}
+	}
 }

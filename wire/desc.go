@@ -185,25 +185,31 @@ func pointName(s string, micro bool) string {
 	if micro {
 		return s
 	}
+	var a [32]byte
+	return string(appendPointName(a[:0], s))
+}
+
+// appendPointName appends the v12 form of a restore point's name s
+// (pointName); a name that is no kept time is appended as it is.
+func appendPointName(b []byte, s string) []byte {
 	if f, ok := keptSeconds(s); ok {
 		h := f.hour % 12
 		if h == 0 {
 			h = 12
 		}
-		var a [32]byte
-		b := append(a[:0], monthAbbr[f.month-1]...)
+		b = append(b, monthAbbr[f.month-1]...)
 		b = appendPadded(append(b, ' '), f.day)
 		b = strconv.AppendInt(append(b, ' '), int64(f.year), 10)
 		b = appendPadded(append(b, ' '), h)
 		b = append(b, ':', byte('0'+f.minute/10), byte('0'+f.minute%10))
 		if f.hour >= 12 {
-			return string(append(b, "PM"...))
+			return append(b, "PM"...)
 		}
-		return string(append(b, "AM"...))
+		return append(b, "AM"...)
 	}
 	t, err := time.Parse(sessionLayout, s)
 	if err != nil {
-		return s
+		return append(b, s...)
 	}
 	t = v12Time(t)
 	h := t.Hour() % 12
@@ -214,7 +220,29 @@ func pointName(s string, micro bool) string {
 	if t.Hour() >= 12 {
 		ampm = "PM"
 	}
-	return fmt.Sprintf("%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
+	return fmt.Appendf(b, "%s %2d %d %2d:%02d%s", t.Month().String()[:3], t.Day(), t.Year(), h, t.Minute(), ampm)
+}
+
+// pointLinks appends to links the links of l, whose names are restore
+// points' (NamePoint), one per ref, with the v12 names: all of them are
+// written into one string, so that an item's points cost one string
+// rather than one each.
+func pointLinks(links []link, l *emcdp.Link, refs []emcdp.Ref, base string, plain bool) []link {
+	var nameBuf [512]byte
+	var endBuf [32]int
+	names, ends := nameBuf[:0], endBuf[:0]
+	for _, ref := range refs {
+		names = appendPointName(names, ref.Name)
+		ends = append(ends, len(names))
+	}
+	all := string(names)
+	from := 0
+	for k, ref := range refs {
+		links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
+			tail: l.Tail, name: all[from:ends[k]], plain: plain})
+		from = ends[k]
+	}
+	return links
 }
 
 // keptFields are the fields of a time as the store keeps it.
@@ -313,6 +341,10 @@ func descLinks(a []link, base string, plainBase bool, d *emcdp.Desc, item any, n
 			links = append(links, alternate(ki, base, plainBase, id, name, r))
 			continue
 		}
+		if l.Each != nil && l.Names == emcdp.NamePoint && !micro {
+			links = pointLinks(links, l, l.Each(item), base, plainBase && lp[i])
+			continue
+		}
 		if l.Each != nil {
 			for _, ref := range l.Each(item) {
 				links = append(links, link{rel: l.Rel, typ: l.Type, base: base, path: l.Path, id: ref.ID, hasID: true,
@@ -364,11 +396,19 @@ func descHead(base string, plainBase bool, d *emcdp.Desc, item any, micro bool) 
 // elem (d.Type, or d.QueryElem in query results). plainBase is plain(base),
 // found once per answer by the caller.
 func xDesc(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, elem string) []byte {
-	h := descHead(base, plainBase, d, item, false)
 	var a [8]link
-	links := descLinks(a[:], base, plainBase, d, item, h.name, r, false)
+	b, _ = xDescWith(b, ind, base, plainBase, d, item, r, elem, a[:])
+	return b
+}
+
+// xDescWith is xDesc with links as the room for the item's links; it
+// returns the room it used, grown when the item has more links, so that a
+// list's items share one.
+func xDescWith(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, elem string, links []link) ([]byte, []link) {
+	h := descHead(base, plainBase, d, item, false)
+	links = descLinks(links, base, plainBase, d, item, h.name, r, false)
 	if r != Entity {
-		return xRef(b, ind, refElem(ind), &h, links)
+		return xRef(b, ind, refElem(ind), &h, links), links
 	}
 	o := &descOrders[d.Kind]
 	if o.attr >= 0 {
@@ -412,7 +452,7 @@ func xDesc(b []byte, ind int, base string, plainBase bool, d *emcdp.Desc, item a
 			b = xInt(b, in, p.Elem, v.Int)
 		}
 	}
-	return xClose(b, ind, elem)
+	return xClose(b, ind, elem), links
 }
 
 // refKind returns the kind a UidType value of p names in item.
@@ -435,11 +475,18 @@ func enumText(names []string, v int64) string {
 // Href, Type (G10). micro selects the v13 forms of times and names (G9).
 // plainBase is plain(base), found once per answer by the caller.
 func jDesc(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp.Desc, item any, r Rep) []byte {
-	h := descHead(base, plainBase, d, item, micro)
 	var a [8]link
-	links := descLinks(a[:], base, plainBase, d, item, h.name, r, micro)
+	b, _ = jDescWith(b, ks, micro, base, plainBase, d, item, r, a[:])
+	return b
+}
+
+// jDescWith is jDesc with links as the room for the item's links, as
+// xDescWith.
+func jDescWith(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp.Desc, item any, r Rep, links []link) ([]byte, []link) {
+	h := descHead(base, plainBase, d, item, micro)
+	links = descLinks(links, base, plainBase, d, item, h.name, r, micro)
 	if r != Entity {
-		return jRef(b, ks, &h, links)
+		return jRef(b, ks, &h, links), links
 	}
 	pk := descKeys[0][d.Kind]
 	if micro {
@@ -479,7 +526,7 @@ func jDesc(b []byte, ks *keys, micro bool, base string, plainBase bool, d *emcdp
 			b = jInt(b, key, v.Int)
 		}
 	}
-	return jEntityTail(b, ks, &h, "", links)
+	return jEntityTail(b, ks, &h, "", links), links
 }
 
 // jTimeProfile writes a DateTime property as a profile does (G9).

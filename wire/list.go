@@ -64,8 +64,10 @@ func xItems(b []byte, ind int, base string, k emcdp.Kind, res *emcdp.QueryResult
 		elem = d.QueryElem
 	}
 	pb := plain(base)
+	var a [8]link
+	links := a[:] // the room for one item's links, grown for the largest and kept for the next
 	for i, n := 0, d.Len(res); i < n; i++ {
-		b = xDesc(b, ind, base, pb, d, d.At(res, i), r, elem)
+		b, links = xDescWith(b, ind, base, pb, d, d.At(res, i), r, elem, links)
 	}
 	return b
 }
@@ -78,8 +80,10 @@ func jItems(b []byte, ks *keys, base string, k emcdp.Kind, res *emcdp.QueryResul
 	}
 	micro := ks == profileKeys[V13]
 	pb := plain(base)
+	var a [8]link
+	links := a[:] // the room for one item's links, grown for the largest and kept for the next
 	for i, n := 0, d.Len(res); i < n; i++ {
-		b = jDesc(sep(b), ks, micro, base, pb, d, d.At(res, i), r)
+		b, links = jDescWith(sep(b), ks, micro, base, pb, d, d.At(res, i), r, links)
 	}
 	return b
 }

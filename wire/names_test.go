@@ -149,8 +149,8 @@ func FuzzNamesMatchReference(f *testing.F) {
 // points is written with one allocation for its links, their room made at
 // once, and none for its names and times: as v13 writes them (names as
 // kept) and as v12 writes them, whose session name and times are cut and
-// written without a time.Time being formatted; each point's v12 name is
-// the one allocation more per point.
+// written without a time.Time being formatted; the points' v12 names are
+// one allocation more, one string for all of them.
 func TestJobSessionAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts")
@@ -168,12 +168,48 @@ func TestJobSessionAllocs(t *testing.T) {
 	for _, c := range []struct {
 		e    Encoder
 		want float64
-	}{{encV13, 1}, {encV12, 1 + points}} {
+	}{{encV13, 1}, {encV12, 2}} {
 		n := testing.AllocsPerRun(50, func() {
 			buf = c.e.Resource(buf[:0], exBase, emcdp.KindBackupJobSession, js, Entity)
 		})
 		if n != c.want {
 			t.Errorf("profile %v: %v allocations per job session entity with %d points, want %v", c.e.Profile, n, points, c.want)
+		}
+	}
+}
+
+// TestJobSessionListAllocs pins the allocations of a query page of job
+// sessions with more links each than an item's own room holds: the items
+// share one room for their links, so the page allocates it once, however
+// many items it has, besides one string of v12 names per item.
+func TestJobSessionListAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	created := time.Date(2026, 6, 15, 8, 0, 31, 659559000, time.UTC)
+	const sessions, points = 10, 20
+	res := &emcdp.QueryResult{}
+	for range sessions {
+		js := &emcdp.JobSession{ID: emcdp.NewID(), Name: "Daily@" + created.Format(sessionLayout), JobID: emcdp.NewID(),
+			JobName: "Daily", JobType: emcdp.JobBackup, CreationTime: created, EndTime: created.Add(time.Hour),
+			BackupServerID: emcdp.NewID(), BackupServerName: "vbr"}
+		for i := range points {
+			at := created.Add(time.Duration(i) * time.Minute)
+			js.RestorePoints = append(js.RestorePoints, emcdp.Ref{ID: emcdp.NewID(), Name: at.Format(sessionLayout)})
+		}
+		res.Items = append(res.Items, js)
+	}
+	buf := make([]byte, 0, 256<<10)
+	for _, c := range []struct {
+		e    Encoder
+		r    Rep
+		want float64
+	}{{encV13, Entity, 1}, {encV12, Entity, 1 + sessions}, {encV13, Reference, 1}, {Encoder{}, Entity, 1 + sessions}} {
+		n := testing.AllocsPerRun(20, func() {
+			buf = c.e.QueryResult(buf[:0], exBase, emcdp.KindBackupJobSession, res, c.r, Paging{PageNum: 1, PageSize: 100, PagesCount: 1})
+		})
+		if n != c.want {
+			t.Errorf("%+v, rep %d: %v allocations per page of %d job sessions with %d points, want %v", c.e, c.r, n, sessions, points, c.want)
 		}
 	}
 }
