@@ -142,8 +142,14 @@ func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 		k := int(tag & 63)
 		i++
 		if k == 0 {
-			// A length of 64 or more follows as a uvarint.
-			if k, i = shortUvarint(p, i); k < 0 {
+			// A length of 64 or more follows as a uvarint: of one or
+			// two bytes, nearly always, read in place.
+			switch k = int(p[i]); {
+			case k < 0x80:
+				i++
+			case p[i+1] < 0x80:
+				k, i = k&0x7f|int(p[i+1])<<7, i+2
+			default:
 				k, i = uvarint(p, i)
 			}
 		}
@@ -151,8 +157,14 @@ func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 		if tag>>6 == packLiteral {
 			i += k
 		} else {
-			// The offset, as uvarint reads it.
-			if o, i = shortUvarint(p, i); o < 0 {
+			// The offset, as uvarint reads it; its forms of one and two
+			// bytes, nearly all of them, without a call.
+			switch o = int(p[i]); {
+			case o < 0x80:
+				i++
+			case p[i+1] < 0x80:
+				o, i = o&0x7f|int(p[i+1])<<7, i+2
+			default:
 				o, i = uvarint(p, i)
 			}
 			if tag>>6 == packDict {
@@ -215,20 +227,6 @@ func copy64(t, s *[64]byte) {
 	binary.LittleEndian.PutUint64(t[40:48], g)
 	binary.LittleEndian.PutUint64(t[48:56], h)
 	binary.LittleEndian.PutUint64(t[56:64], j)
-}
-
-// shortUvarint decodes the uvarint at p[i:] when it has one or two bytes,
-// as nearly every length and offset has, and returns it and the index after
-// it; for a longer one it returns -1 and i, and the caller calls uvarint.
-// It is small enough to be inlined, which uvarint is not.
-func shortUvarint(p []byte, i int) (int, int) {
-	switch v := int(p[i]); {
-	case v < 0x80:
-		return v, i + 1
-	case p[i+1] < 0x80:
-		return v&0x7f | int(p[i+1])<<7, i + 2
-	}
-	return -1, i
 }
 
 // uvarint decodes the uvarint at p[i:] and returns it and the index after
