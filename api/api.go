@@ -389,7 +389,9 @@ var contentTypes = [...][]string{
 func (h *Handler) negotiate(r *http.Request) wire.Encoder {
 	e := wire.Encoder{Format: wire.XML, Profile: h.profile, BOM: h.bom}
 	for _, a := range r.Header["Accept"] {
-		if containsFold(a, "application/json") {
+		// The value JSON clients send, compared whole before the search
+		// in any case at every position.
+		if a == "application/json" || containsFold(a, "application/json") {
 			e.Format = wire.JSON
 			break
 		}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"slices"
@@ -47,7 +46,9 @@ type bodyDict struct {
 }
 
 func newBodyDict(body []byte, idx uint16) *bodyDict {
-	d := &bodyDict{body: bytes.Clone(body), idx: idx}
+	// The dictionary keeps unpackRoom bytes of room past its end (see
+	// unpack).
+	d := &bodyDict{body: append(make([]byte, 0, len(body)+unpackRoom), body...), idx: idx}
 	for i := 0; i+8 <= len(d.body); i++ {
 		if h := packHash(d.body[i:], packDictBits); d.table[h] == 0 {
 			d.table[h] = int32(i + 1)
@@ -123,22 +124,34 @@ func packTag(dst []byte, op, n int) []byte {
 
 // unpack appends the body of n bytes that p, packed against d, stands for
 // to dst. It grows dst once and copies each operation in place: one of up
-// to unpackWord bytes whose source has that many readable is copied as a
-// whole word pair, without a call to memmove (most operations of an answer
-// are that short); lengths and offsets of one or two bytes, nearly all of
-// them, are read in place.
+// to 64 bytes whose source has room for a whole block of 16, 32 or 64 bytes
+// is copied as that many words, without a call to memmove (nearly every
+// operation of an answer is that short); lengths and offsets of one and two
+// bytes, nearly all of them, are read in place. The room is looked for up to
+// the capacity of the source, not only its length: the dictionary keeps
+// unpackRoom bytes past its end for this, dst is grown by as many, and the
+// cache's gathered packed body has its buffer's room.
 func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 	start := len(dst)
-	// The room of unpackWord bytes past the end lets the last operation
-	// write a whole word pair; the bytes beyond n are cut off below.
-	dst = slices.Grow(dst, n+unpackWord)[:start+n+unpackWord]
+	// The room of unpackRoom bytes past the end lets the last operation
+	// write a whole block; the bytes beyond n are cut off below.
+	dst = slices.Grow(dst, n+unpackRoom)[:start+n+unpackRoom]
 	w := start
 	for i := 0; i < len(p); {
 		tag := p[i]
 		k := int(tag & 63)
 		i++
 		if k == 0 {
-			k, i = uvarint(p, i)
+			// A length of 64 or more follows as a uvarint: of one or
+			// two bytes, nearly always, read in place.
+			switch k = int(p[i]); {
+			case k < 0x80:
+				i++
+			case p[i+1] < 0x80:
+				k, i = k&0x7f|int(p[i+1])<<7, i+2
+			default:
+				k, i = uvarint(p, i)
+			}
 		}
 		src, o := p, i
 		if tag>>6 == packLiteral {
@@ -159,17 +172,19 @@ func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 			} else {
 				// A copy from earlier in the answer ends where this one
 				// starts or before (pack matches only body[:i]), so the
-				// bytes it reads are never ones it writes.
+				// bytes it reads are never ones it writes; a block reads
+				// all its words before it writes any.
 				src, o = dst, start+o
 			}
 		}
-		if k <= unpackWord && o+unpackWord <= len(src) {
-			s := src[o : o+unpackWord]
-			a, b := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[8:])
-			t := dst[w : w+unpackWord]
-			binary.LittleEndian.PutUint64(t, a)
-			binary.LittleEndian.PutUint64(t[8:], b)
-		} else {
+		switch {
+		case k <= 16 && o+16 <= cap(src):
+			copy16((*[16]byte)(dst[w:w+16]), (*[16]byte)(src[o:o+16]))
+		case k <= 32 && o+32 <= cap(src):
+			copy32((*[32]byte)(dst[w:w+32]), (*[32]byte)(src[o:o+32]))
+		case k <= 64 && o+64 <= cap(src):
+			copy64((*[64]byte)(dst[w:w+64]), (*[64]byte)(src[o:o+64]))
+		default:
 			copy(dst[w:w+k], src[o:o+k])
 		}
 		w += k
@@ -177,8 +192,42 @@ func (d *bodyDict) unpack(dst, p []byte, n int) []byte {
 	return dst[:w]
 }
 
-// unpackWord is the longest operation unpack copies as a word pair.
-const unpackWord = 16
+// unpackRoom is the room past its end that unpack needs of dst to copy
+// any operation as a whole block, and that a dictionary keeps so that its
+// last bytes are copied so too.
+const unpackRoom = 64
+
+// copy16, copy32 and copy64 copy a block as words, every word read before
+// any is written.
+func copy16(t, s *[16]byte) {
+	a, b := binary.LittleEndian.Uint64(s[0:8]), binary.LittleEndian.Uint64(s[8:16])
+	binary.LittleEndian.PutUint64(t[0:8], a)
+	binary.LittleEndian.PutUint64(t[8:16], b)
+}
+
+func copy32(t, s *[32]byte) {
+	a, b := binary.LittleEndian.Uint64(s[0:8]), binary.LittleEndian.Uint64(s[8:16])
+	c, e := binary.LittleEndian.Uint64(s[16:24]), binary.LittleEndian.Uint64(s[24:32])
+	binary.LittleEndian.PutUint64(t[0:8], a)
+	binary.LittleEndian.PutUint64(t[8:16], b)
+	binary.LittleEndian.PutUint64(t[16:24], c)
+	binary.LittleEndian.PutUint64(t[24:32], e)
+}
+
+func copy64(t, s *[64]byte) {
+	a, b := binary.LittleEndian.Uint64(s[0:8]), binary.LittleEndian.Uint64(s[8:16])
+	c, e := binary.LittleEndian.Uint64(s[16:24]), binary.LittleEndian.Uint64(s[24:32])
+	f, g := binary.LittleEndian.Uint64(s[32:40]), binary.LittleEndian.Uint64(s[40:48])
+	h, j := binary.LittleEndian.Uint64(s[48:56]), binary.LittleEndian.Uint64(s[56:64])
+	binary.LittleEndian.PutUint64(t[0:8], a)
+	binary.LittleEndian.PutUint64(t[8:16], b)
+	binary.LittleEndian.PutUint64(t[16:24], c)
+	binary.LittleEndian.PutUint64(t[24:32], e)
+	binary.LittleEndian.PutUint64(t[32:40], f)
+	binary.LittleEndian.PutUint64(t[40:48], g)
+	binary.LittleEndian.PutUint64(t[48:56], h)
+	binary.LittleEndian.PutUint64(t[56:64], j)
+}
 
 // uvarint decodes the uvarint at p[i:] and returns it and the index after
 // it.

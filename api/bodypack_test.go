@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -109,5 +111,56 @@ func BenchmarkBodyCachePut(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.put(c.ticket(), s, emcdp.ID{byte(i % 1000), byte(i % 1000 >> 8)}, time.Time{}, bodies[i%1000])
+	}
+}
+
+// TestUnpackBlocks checks unpack's block copies of 16, 32 and 64 bytes and
+// its fall-back: bodies made of runs of every length from 1 to 130 taken
+// from the dictionary (its last bytes included), from earlier in the body
+// and as literals, unpacked after a prefix, from a packed body with and
+// without room past its end, give back the body, and nothing is written
+// past what the prefix and body take in dst's length. It fails when a block
+// is chosen for an operation longer than the block, when the room is
+// looked for past the source's capacity, or when a block's words are
+// written before all are read.
+func TestUnpackBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	dict := make([]byte, 300)
+	for i := range dict {
+		dict[i] = byte(r.UintN(256))
+	}
+	d := newBodyDict(dict, 0)
+	for n := 1; n <= 130; n++ {
+		var body []byte
+		for len(body) < 600 {
+			switch r.UintN(3) {
+			case 0: // a run of the dictionary, sometimes its end
+				o := int(r.UintN(uint(len(dict) - n + 1)))
+				if r.UintN(4) == 0 {
+					o = len(dict) - n
+				}
+				body = append(body, dict[o:o+n]...)
+			case 1: // a repeat of the body's own bytes
+				if len(body) >= n {
+					o := int(r.UintN(uint(len(body) - n + 1)))
+					body = append(body, body[o:o+n]...)
+				}
+			default:
+				for range n {
+					body = append(body, byte(r.UintN(256)))
+				}
+			}
+		}
+		p := d.pack(nil, body)
+		for _, room := range []bool{false, true} {
+			q := slices.Clip(p)
+			if room {
+				q = append(make([]byte, 0, len(p)+unpackRoom), p...)
+			}
+			got := d.unpack([]byte("before"), q, len(body))
+			if string(got[:len("before")]) != "before" || !bytes.Equal(got[len("before"):], body) {
+				t.Fatalf("runs of %d bytes, room %v: unpacked body differs", n, room)
+			}
+		}
 	}
 }
