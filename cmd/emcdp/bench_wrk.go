@@ -156,6 +156,7 @@ func luaQuote(s string) string {
 // wrkResult is what the script's done() writes: wrk's totals over the run.
 type wrkResult struct {
 	Requests   int64 `json:"requests"`
+	Made       int64 `json:"made"` // the requests the script's request() returned
 	DurationUs int64 `json:"durationUs"`
 	Bytes      int64 `json:"bytes"`
 	Errors     struct {
@@ -190,6 +191,9 @@ func parseWrkOutput(out []byte) (*wrkResult, error) {
 		}
 		if r.Requests < 0 || r.DurationUs < 0 || r.Bytes < 0 {
 			return nil, fmt.Errorf("wrk's result line %q: negative totals", rest)
+		}
+		if r.Made < r.Requests {
+			return nil, fmt.Errorf("wrk's result line %q: wrk counted more answers than the script made requests, so it sent some of its own", rest)
 		}
 		return &r, nil
 	}

@@ -129,7 +129,7 @@ func TestParseWrkOutput(t *testing.T) {
   24000 requests in 2.00s, 36.00MB read
 Requests/sec:  12000.00
 Transfer/sec:     18.00MB
-EMCDP-WRK {"requests":24000,"durationUs":2000000,"bytes":36000000,"errors":{"connect":0,"read":1,"write":0,"status":3,"timeout":2},"latencyUs":{"min":50,"max":9000,"mean":210.500,"p50":180,"p90":400,"p99":1234}}
+EMCDP-WRK {"requests":24000,"made":24031,"durationUs":2000000,"bytes":36000000,"errors":{"connect":0,"read":1,"write":0,"status":3,"timeout":2},"latencyUs":{"min":50,"max":9000,"mean":210.500,"p50":180,"p90":400,"p99":1234}}
 `
 	r, err := parseWrkOutput([]byte(out))
 	if err != nil {
@@ -155,9 +155,10 @@ EMCDP-WRK {"requests":24000,"durationUs":2000000,"bytes":36000000,"errors":{"con
 	}
 
 	for name, bad := range map[string]string{
-		"no result line": "Running 1s test\n  0 requests in 1.00s\n",
-		"bad JSON":       "EMCDP-WRK {\"requests\":nan}\n",
-		"negative":       `EMCDP-WRK {"requests":-1}`,
+		"no result line":   "Running 1s test\n  0 requests in 1.00s\n",
+		"bad JSON":         "EMCDP-WRK {\"requests\":nan}\n",
+		"negative":         `EMCDP-WRK {"requests":-1}`,
+		"not all scripted": `EMCDP-WRK {"requests":24000,"made":23999}`,
 	} {
 		if _, err := parseWrkOutput([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", name)
@@ -320,6 +321,38 @@ func TestWrkScriptRuns(t *testing.T) {
 	}
 	if r.LatencyUs.P50 <= 0 || r.LatencyUs.P99 < r.LatencyUs.P50 || r.LatencyUs.Max < r.LatencyUs.P99 || r.DurationUs < 900_000 {
 		t.Errorf("result %+v", r)
+	}
+}
+
+// TestWrkScriptOnePath runs the script of a plan of one path, as the
+// ceiling's: its requests, too, come from the script's request(), so that
+// the client's cost per request is the same on both sides of a ratio.
+func TestWrkScriptOnePath(t *testing.T) {
+	wrk := needWrk(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	p, err := planWrk(func(*rand.Rand) loadgen.Request { return loadgen.Request{Method: "GET", Path: "/api/_bench/ceiling"} }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "s.lua")
+	if err := os.WriteFile(script, []byte(p.script()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, wrk, wrkArgs(2, time.Second, 5*time.Second, script, srv.URL+"/")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	r, err := parseWrkOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests < 100 || r.Made < r.Requests {
+		t.Errorf("wrk counted %d answers to %d requests made by the script", r.Requests, r.Made)
 	}
 }
 
