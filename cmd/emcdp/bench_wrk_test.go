@@ -279,20 +279,7 @@ func TestWrkScriptRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(t.TempDir(), "s.lua")
-	if err := os.WriteFile(script, []byte(p.script()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, wrkArgs(2, time.Second, 5*time.Second, script, srv.URL+"/")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	r, err := parseWrkOutput(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := runScript(t, wrk, p, srv.URL+"/")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(bad) > 0 {
@@ -337,13 +324,23 @@ func TestWrkScriptOnePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := runScript(t, wrk, p, srv.URL+"/")
+	if r.Requests < 100 || r.Made < r.Requests {
+		t.Errorf("wrk counted %d answers to %d requests made by the script", r.Requests, r.Made)
+	}
+}
+
+// runScript runs wrk for a second over 2 connections to url with p's
+// script and returns what the script's done() wrote.
+func runScript(t *testing.T, wrk string, p *wrkPlan, url string) *wrkResult {
+	t.Helper()
 	script := filepath.Join(t.TempDir(), "s.lua")
 	if err := os.WriteFile(script, []byte(p.script()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, wrkArgs(2, time.Second, 5*time.Second, script, srv.URL+"/")...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, wrk, wrkArgs(2, time.Second, 5*time.Second, script, url)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -351,9 +348,7 @@ func TestWrkScriptOnePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Requests < 100 || r.Made < r.Requests {
-		t.Errorf("wrk counted %d answers to %d requests made by the script", r.Requests, r.Made)
-	}
+	return r
 }
 
 // TestRunWrkSlowAnswer checks that runWrk says so when wrk counted no answer
