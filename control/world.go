@@ -62,6 +62,7 @@ type World struct {
 	scale     float64
 	paused    bool
 	initial   *sim.Config // the world the server started with
+	episodes  int         // episodes started since the world was last written anew (start, reset or load)
 	initName  string
 	fp        string // the stored fingerprint of the initial world
 	live      *sim.Live
@@ -224,7 +225,7 @@ func (w *World) Reset(ctx context.Context) (time.Duration, error) {
 	w.stopLocked()
 	err := w.rebuild(ctx, w.initial, w.until, w.start, w.fp)
 	if err == nil {
-		w.sim, w.name = w.initial, w.initName
+		w.sim, w.name, w.episodes = w.initial, w.initName, 0
 	}
 	w.cfg.Clock.reset(w.origin, w.scale, w.paused)
 	w.startLocked()
@@ -250,7 +251,7 @@ func (w *World) Load(ctx context.Context, cfg sim.Config, name string) error {
 	w.stopLocked()
 	err := w.rebuild(ctx, &cfg, w.cfg.Clock.Now(), time.Time{}, "")
 	if err == nil {
-		w.sim, w.name = &cfg, name
+		w.sim, w.name, w.episodes = &cfg, name, 0
 	}
 	w.startLocked()
 	if err == nil {
