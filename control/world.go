@@ -26,7 +26,8 @@ type WorldConfig struct {
 	Auth  *auth.Service
 	Clock *Clock
 	// Sim is the world's simulation settings, nil when the store holds no
-	// simulated world (then reset only clears logon sessions).
+	// simulated world (then reset only clears logon sessions and failed
+	// logons).
 	Sim *sim.Config
 	// Name names the scenario for the summary ("demo", a file name…).
 	Name string
@@ -268,8 +269,13 @@ func (w *World) rebuild(ctx context.Context, cfg *sim.Config, now, start time.Ti
 	defer w.cfg.Auth.Forget()
 	if cfg == nil {
 		// No simulated world: what the store holds cannot be written
-		// again, so only the logon sessions go.
-		_, err := w.cfg.Store.DeleteLogonSessionsBefore(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+		// again, so only the logon sessions and the failed logons go, as
+		// they go with a world written anew.
+		end := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := w.cfg.Store.DeleteLogonSessionsBefore(ctx, end); err != nil {
+			return err
+		}
+		_, err := w.cfg.Store.PruneLogonFailures(ctx, end, 0)
 		return err
 	}
 	cl, ok := w.cfg.Store.(Clearer)
