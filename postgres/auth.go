@@ -278,10 +278,7 @@ func (db *DB) SettleLogonFailure(ctx context.Context, userKey string, t time.Tim
 	if err := db.check(); err != nil {
 		return err
 	}
-	q := "DELETE FROM logon_failures"
-	if failed {
-		q = "UPDATE logon_failures SET at = -at"
-	}
+	q := sqlgen.SettleLogonFailure(failed)
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(failureLock), userKey); err != nil {
 			return err

@@ -219,10 +219,7 @@ func (db *DB) SettleLogonFailure(ctx context.Context, userKey string, t time.Tim
 	if err := db.check(); err != nil {
 		return err
 	}
-	q := "DELETE FROM logon_failures"
-	if failed {
-		q = "UPDATE logon_failures SET at = -at"
-	}
+	q := sqlgen.SettleLogonFailure(failed)
 	_, err := db.w.ExecContext(ctx, q+" WHERE rowid = (SELECT rowid FROM logon_failures WHERE user_key = ? AND at = ? LIMIT 1)",
 		userKey, -sqlgen.Nanos(t))
 	return mapErr(err, "settle logon failure")
