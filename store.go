@@ -82,9 +82,22 @@ type AuthStore interface {
 	LogonFailures(ctx context.Context, userKey string, since time.Time) (int, error)
 	// ClearLogonFailures forgets the failures of userKey (after a good logon).
 	ClearLogonFailures(ctx context.Context, userKey string) error
-	// PruneLogonFailures removes the failures recorded before t and then,
-	// while more than keep remain, the oldest; it returns how many it removed.
+	// PruneLogonFailures removes the failures (and reservations) recorded
+	// before t and then, while more than keep remain, the oldest; it returns
+	// how many it removed.
 	PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error)
+	// ReserveLogonFailure takes one of userKey's max failure slots at t
+	// before its password is checked, so that checks running at once (in
+	// this process or another sharing the store) never test more than max
+	// wrong passwords per window. It counts the failures and the open
+	// reservations at or after since and, when fewer than max, records a
+	// reservation at t, atomically; failures is the number of failures
+	// alone. A reservation counts as a failure until it is settled, or until
+	// it leaves the window when its check never ends. t must be after 1970.
+	ReserveLogonFailure(ctx context.Context, userKey string, t, since time.Time, max int) (failures int, reserved bool, err error)
+	// SettleLogonFailure ends one reservation of userKey made at t: failed
+	// turns it into a failure, otherwise it is removed.
+	SettleLogonFailure(ctx context.Context, userKey string, t time.Time, failed bool) error
 }
 
 // Batch is a set of writes applied in one transaction. Upserts replace the

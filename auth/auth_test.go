@@ -386,10 +386,13 @@ func TestStoreErrorsPassThrough(t *testing.T) {
 var errDown = emcdp.Errorf(emcdp.EUnavailable, "store down")
 
 // failingStore is a fault injector: the real store, except that
-// LogonFailures fails with errDown.
+// ReserveLogonFailure, the first store call of a password check, fails with
+// errDown.
 type failingStore struct{ emcdp.AuthStore }
 
-func (failingStore) LogonFailures(context.Context, string, time.Time) (int, error) { return 0, errDown }
+func (failingStore) ReserveLogonFailure(context.Context, string, time.Time, time.Time, int) (int, bool, error) {
+	return 0, false, errDown
+}
 
 // touchCounter is the real store with a count of the TouchLogonSession
 // calls that reach it, which is how a test sees the service's write

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,4 +128,66 @@ func TestSweepPrunesFailures(t *testing.T) {
 			t.Errorf("%s: %d failures left after the sweep (%v)", name, n, err)
 		}
 	}
+}
+
+// TestParallelRightPasswords checks that checks which end as successes do
+// not lock out a correct logon: with every failure slot reserved by right
+// passwords still being compared, a further right password waits for them
+// and is accepted, and no failure stays behind.
+func TestParallelRightPasswords(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.svc.MaxFailures, f.svc.HashConcurrency, f.svc.HashWait = 2, 3, time.Minute
+	f.svc.BasicCacheTTL = -1
+	refused := make(chan struct{}, 1)
+	f.svc.Store = refusalWatch{f.store, refused}
+	var arrived atomic.Int32
+	release := make(chan struct{})
+	f.svc.OnHash = func() {
+		if arrived.Add(1) <= 2 {
+			<-release
+		}
+	}
+	errs := make(chan error, 3)
+	logon := func() {
+		_, _, err := f.svc.Logon(ctx, "operator", "secret")
+		errs <- err
+	}
+	go logon()
+	go logon()
+	for arrived.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	go logon()
+	select {
+	case <-refused: // it found the slots reserved and waits
+	case err := <-errs:
+		t.Fatalf("a logon with every failure slot reserved ended at once: %v", err)
+	}
+	close(release)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("a right password while the slots were reserved: %v", err)
+		}
+	}
+	if n, err := f.store.LogonFailures(ctx, "operator", t0.Add(-time.Hour)); err != nil || n != 0 {
+		t.Errorf("failures after right passwords = %d, %v", n, err)
+	}
+}
+
+// refusalWatch is the real store, telling of each reservation it refuses.
+type refusalWatch struct {
+	emcdp.AuthStore
+	refused chan struct{}
+}
+
+func (r refusalWatch) ReserveLogonFailure(ctx context.Context, key string, t, since time.Time, max int) (int, bool, error) {
+	n, ok, err := r.AuthStore.ReserveLogonFailure(ctx, key, t, since, max)
+	if err == nil && !ok {
+		select {
+		case r.refused <- struct{}{}:
+		default:
+		}
+	}
+	return n, ok, err
 }

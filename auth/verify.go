@@ -53,21 +53,28 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 	if err != nil {
 		return nil, err
 	}
-	u, n, cmp, took, err := s.compare(ctx, key, password)
+	now, n, err := s.reserve(ctx, key)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	u, cmp, took, err := s.compare(ctx, key, password)
 	time.AfterFunc(min(took, s.hashWait()/2), release)
+	// The reservation is settled even when the client has gone: the
+	// comparison was made, so a wrong password must count.
+	sctx := context.WithoutCancel(ctx)
+	failed := err == nil && (u == nil || errors.Is(cmp, bcrypt.ErrMismatchedHashAndPassword))
+	if serr := s.Store.SettleLogonFailure(sctx, key, now, failed); serr != nil && err == nil {
+		err = serr
+	}
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
-	since := now.Add(-s.failureWindow())
 	if u == nil || cmp != nil {
-		if u != nil && !errors.Is(cmp, bcrypt.ErrMismatchedHashAndPassword) {
+		if !failed {
 			// A stored hash that bcrypt cannot read is a server fault, not a
 			// wrong password; it is reported without details.
 			return nil, errors.New("auth: unreadable password hash for a user")
-		}
-		if _, err := s.Store.AddLogonFailure(ctx, key, now, since); err != nil {
-			return nil, err
 		}
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgBadLogon)
 	}
@@ -75,7 +82,7 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 		return nil, emcdp.Errorf(emcdp.EUnauthorized, MsgBadLogon)
 	}
 	if n > 0 {
-		if err := s.Store.ClearLogonFailures(ctx, key); err != nil {
+		if err := s.Store.ClearLogonFailures(sctx, key); err != nil {
 			return nil, err
 		}
 	}
@@ -85,22 +92,54 @@ func (s *Service) verify(ctx context.Context, typed, key, password string, useCa
 	return u, nil
 }
 
-// compare checks the lockout of key and then the password, inside a hashing
-// slot: n is the number of recent failures, u the user (nil when unknown),
-// cmp the result of the bcrypt comparison and took its duration. A
-// locked-out user is refused before any hash is computed; an unknown user
-// costs the same comparison as a known one.
-func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, n int, cmp error, took time.Duration, err error) {
-	since := s.Clock.Now().Add(-s.failureWindow())
-	if n, err = s.Store.LogonFailures(ctx, key, since); err != nil {
-		return nil, 0, nil, 0, err
+// reservePoll is how often a check whose user has every failure slot
+// reserved by checks still running asks again.
+const reservePoll = 20 * time.Millisecond
+
+// reserve takes one of key's failure slots in the store before a password
+// is compared, so that no more than MaxFailures wrong passwords are ever
+// compared per window, however many checks run at once on however many
+// replicas. It returns the time of the reservation (to settle it by) and
+// the number of failures already recorded. A user with MaxFailures failures
+// is locked out. A user whose slots are held by checks still running waits
+// for them, at most HashWait, since those may end as successes and free
+// their slots; when they do not, the request is refused as busy.
+func (s *Service) reserve(ctx context.Context, key string) (time.Time, int, error) {
+	var deadline time.Time
+	for {
+		now := s.Clock.Now()
+		n, ok, err := s.Store.ReserveLogonFailure(ctx, key, now, now.Add(-s.failureWindow()), s.maxFailures())
+		switch {
+		case err != nil:
+			return now, 0, err
+		case ok:
+			return now, n, nil
+		case n >= s.maxFailures():
+			return now, n, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(s.hashWait())
+		} else if time.Now().After(deadline) {
+			return now, n, emcdp.Errorf(emcdp.EUnavailable, MsgBusy)
+		}
+		t := time.NewTimer(reservePoll)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return now, n, ctx.Err()
+		}
 	}
-	if n >= s.maxFailures() {
-		return nil, n, nil, 0, emcdp.Errorf(emcdp.EUnauthorized, MsgLockedOut)
-	}
+}
+
+// compare checks the password of key, inside a hashing slot and a
+// reservation: u is the user (nil when unknown), cmp the result of the
+// bcrypt comparison and took its duration. An unknown user costs the same
+// comparison as a known one.
+func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.User, cmp error, took time.Duration, err error) {
 	u, err = s.Store.User(ctx, key)
 	if err != nil && !errors.Is(err, emcdp.ErrNotFound) {
-		return nil, 0, nil, 0, err
+		return nil, nil, 0, err
 	}
 	hash := dummyHash()
 	if err == nil {
@@ -113,7 +152,7 @@ func (s *Service) compare(ctx context.Context, key, password string) (u *emcdp.U
 	}
 	start := time.Now()
 	cmp = bcrypt.CompareHashAndPassword(hash, []byte(password))
-	return u, n, cmp, time.Since(start), nil
+	return u, cmp, time.Since(start), nil
 }
 
 // cached answers from the cache. ok is false when the cache cannot vouch

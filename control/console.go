@@ -173,6 +173,8 @@ func (p *Plane) serveEpisodes(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errEpisode):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, errTooManyEpisodes):
+		writeError(w, http.StatusConflict, err.Error())
 	case err != nil:
 		p.internal(w, "start the episode", err)
 	default:

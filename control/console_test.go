@@ -13,7 +13,9 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/client"
 	"github.com/emcdp/emcdp/console"
+	"github.com/emcdp/emcdp/control"
 	"github.com/emcdp/emcdp/emcdptest"
+	"github.com/emcdp/emcdp/sim"
 )
 
 // total asks the EM API's query service how many rows a query string
@@ -320,6 +322,29 @@ func TestEpisode(t *testing.T) {
 	if n := total(t, srv, failedAfter); n != 0 {
 		t.Errorf("after a reset %d failed task sessions of web-02 remain", n)
 	}
+}
+
+// TestEpisodeBound: the episodes started between resets are bounded, the
+// one too many is refused with 409 in the control API's error format, and a
+// reset makes room again.
+func TestEpisodeBound(t *testing.T) {
+	// A world of one VM and a day, so that the world's many rewrites are quick.
+	tiny := sim.Config{Seed: 1, Days: 1, Catalog: []sim.ServerSpec{{Name: "vbr", Version: "12.3.1.1139",
+		Policies: []sim.PolicySpec{{Name: "CDP", VMs: []sim.VMSpec{{Name: "web-02", DisksGiB: []int{40}}}}}}}}
+	srv := emcdptest.Start(t, emcdptest.WithWorld(tiny, "tiny"), emcdptest.WithNow(t0))
+	const ep = `{"vm":"web-02","duration":"1m"}`
+	for i := range control.MaxEpisodes {
+		if a := send(t, srv, "POST", "/_emcdp/episodes", "Bearer "+srv.ControlToken, ep); a.status != http.StatusCreated {
+			t.Fatalf("episode %d = %d %s", i+1, a.status, a.body)
+		}
+		srv.Advance(t, 2*time.Minute)
+	}
+	a := send(t, srv, "POST", "/_emcdp/episodes", "Bearer "+srv.ControlToken, ep)
+	if a.status != http.StatusConflict || !strings.Contains(string(a.body), fmt.Sprintf(`"at most %d episodes`, control.MaxEpisodes)) {
+		t.Fatalf("episode %d = %d %s, want 409 naming the bound", control.MaxEpisodes+1, a.status, a.body)
+	}
+	srv.Reset(t)
+	do(t, srv, "POST", "/_emcdp/episodes", ep, http.StatusCreated, nil)
 }
 
 // TestJobSessionDetail: a failed backup job session's detail lists the task

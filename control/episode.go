@@ -41,6 +41,15 @@ const maxEpisode = 400 * 24 * time.Hour
 // errEpisode marks an episode the world cannot take (a 400).
 var errEpisode = errors.New("episode")
 
+// MaxEpisodes bounds the episodes started through the control API since the
+// world was last written anew (a reset or a scenario load): each one stays in
+// the world's settings and makes every later rewrite of the world longer, so
+// without a bound a client could grow them without end.
+const MaxEpisodes = 100
+
+// errTooManyEpisodes refuses an episode beyond MaxEpisodes (a 409).
+var errTooManyEpisodes = fmt.Errorf("at most %d episodes are started between resets; reset the world or load a scenario to start more", MaxEpisodes)
+
 // episode turns the request into the change of the world's settings it
 // makes at now.
 func (e *EpisodeRequest) episode(now time.Time) (func(*sim.Config), error) {
@@ -80,7 +89,8 @@ func (e *EpisodeRequest) episode(now time.Time) (func(*sim.Config), error) {
 // StartEpisode adds the episode e to the world's settings from the world
 // clock's present on and writes the world anew with it, keeping its start,
 // so that the history before now is the one it was. API requests wait while
-// it runs; a reset returns to the world the server started with.
+// it runs; a reset returns to the world the server started with. At most
+// MaxEpisodes are started between resets (or scenario loads).
 func (w *World) StartEpisode(ctx context.Context, e EpisodeRequest) error {
 	w.gate.Lock()
 	defer w.gate.Unlock()
@@ -88,6 +98,9 @@ func (w *World) StartEpisode(ctx context.Context, e EpisodeRequest) error {
 	defer w.mu.Unlock()
 	if w.sim == nil {
 		return fmt.Errorf("%w: the store holds no simulated world", errEpisode)
+	}
+	if w.episodes >= MaxEpisodes {
+		return errTooManyEpisodes
 	}
 	now := w.cfg.Clock.Now()
 	change, err := e.episode(now)
@@ -104,6 +117,7 @@ func (w *World) StartEpisode(ctx context.Context, e EpisodeRequest) error {
 	err = w.rebuild(ctx, &c, now, w.start, "")
 	if err == nil {
 		w.sim = &c
+		w.episodes++
 		w.log.Info("episode started", "vm", e.VM, "job", e.Job, "duration", time.Duration(e.Duration))
 	}
 	w.startLocked()

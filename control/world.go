@@ -26,7 +26,8 @@ type WorldConfig struct {
 	Auth  *auth.Service
 	Clock *Clock
 	// Sim is the world's simulation settings, nil when the store holds no
-	// simulated world (then reset only clears logon sessions).
+	// simulated world (then reset only clears logon sessions and failed
+	// logons).
 	Sim *sim.Config
 	// Name names the scenario for the summary ("demo", a file name…).
 	Name string
@@ -62,6 +63,7 @@ type World struct {
 	scale     float64
 	paused    bool
 	initial   *sim.Config // the world the server started with
+	episodes  int         // episodes started since the world was last written anew (start, reset or load)
 	initName  string
 	fp        string // the stored fingerprint of the initial world
 	live      *sim.Live
@@ -224,7 +226,7 @@ func (w *World) Reset(ctx context.Context) (time.Duration, error) {
 	w.stopLocked()
 	err := w.rebuild(ctx, w.initial, w.until, w.start, w.fp)
 	if err == nil {
-		w.sim, w.name = w.initial, w.initName
+		w.sim, w.name, w.episodes = w.initial, w.initName, 0
 	}
 	w.cfg.Clock.reset(w.origin, w.scale, w.paused)
 	w.startLocked()
@@ -250,7 +252,7 @@ func (w *World) Load(ctx context.Context, cfg sim.Config, name string) error {
 	w.stopLocked()
 	err := w.rebuild(ctx, &cfg, w.cfg.Clock.Now(), time.Time{}, "")
 	if err == nil {
-		w.sim, w.name = &cfg, name
+		w.sim, w.name, w.episodes = &cfg, name, 0
 	}
 	w.startLocked()
 	if err == nil {
@@ -267,8 +269,13 @@ func (w *World) rebuild(ctx context.Context, cfg *sim.Config, now, start time.Ti
 	defer w.cfg.Auth.Forget()
 	if cfg == nil {
 		// No simulated world: what the store holds cannot be written
-		// again, so only the logon sessions go.
-		_, err := w.cfg.Store.DeleteLogonSessionsBefore(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+		// again, so only the logon sessions and the failed logons go, as
+		// they go with a world written anew.
+		end := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := w.cfg.Store.DeleteLogonSessionsBefore(ctx, end); err != nil {
+			return err
+		}
+		_, err := w.cfg.Store.PruneLogonFailures(ctx, end, 0)
 		return err
 	}
 	cl, ok := w.cfg.Store.(Clearer)

@@ -224,21 +224,80 @@ func (db *DB) LogonFailures(ctx context.Context, userKey string, since time.Time
 	return int(n), mapErr(err, "count logon failures")
 }
 
-// ClearLogonFailures forgets every failure of userKey.
+// ClearLogonFailures forgets every failure of userKey; its open reservations
+// stay, so that the checks still running are counted when they fail.
 func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, "DELETE FROM logon_failures WHERE user_key = $1", userKey)
+	_, err := db.pool.Exec(ctx, "DELETE FROM logon_failures WHERE user_key = $1 AND at >= 0", userKey)
 	return mapErr(err, "clear logon failures")
 }
 
-// pruneFailures deletes the failures before $1, then all but the newest $2.
-const pruneFailures = `DELETE FROM logon_failures WHERE at < $1 OR ctid IN
-	(SELECT ctid FROM logon_failures ORDER BY at DESC OFFSET $2)`
+// A reservation is a row of logon_failures whose at is the negated time at
+// which it was taken (a failure's at is never negative), so that the
+// reservations need no column of their own. A failure counts in a window
+// when at >= since, a reservation when at <= -since.
+const countReserved = `SELECT count(*), count(*) FILTER (WHERE at >= $2) FROM logon_failures
+	WHERE user_key = $1 AND (at >= $2 OR at <= -$2)`
 
-// PruneLogonFailures removes the failures recorded before t and then, while
-// more than keep are left, the oldest of them; it returns how many it removed.
+// ReserveLogonFailure counts userKey's failures and reservations since since
+// and, when fewer than max, records a reservation at t. The count and the
+// insert hold the user's advisory lock (the one AddLogonFailure takes), so
+// that replicas reserving at once are counted one after the other.
+func (db *DB) ReserveLogonFailure(ctx context.Context, userKey string, t, since time.Time, max int) (int, bool, error) {
+	if err := db.check(); err != nil {
+		return 0, false, err
+	}
+	var held, failures int64
+	reserved := false
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(failureLock), userKey); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, countReserved, userKey, sqlgen.Nanos(since)).Scan(&held, &failures); err != nil {
+			return err
+		}
+		if held >= int64(max) {
+			return nil
+		}
+		reserved = true
+		_, err := tx.Exec(ctx, "INSERT INTO logon_failures (user_key, at) VALUES ($1, $2)", userKey, -sqlgen.Nanos(t))
+		return err
+	})
+	if err != nil {
+		return 0, false, mapErr(err, "reserve logon failure")
+	}
+	return int(failures), reserved, nil
+}
+
+// SettleLogonFailure turns one reservation of userKey at t into a failure at
+// t, or removes it. Reservations with the same user and time are alike; the
+// user's advisory lock keeps two settlements from picking the same one.
+func (db *DB) SettleLogonFailure(ctx context.Context, userKey string, t time.Time, failed bool) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	q := sqlgen.SettleLogonFailure(failed)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(failureLock), userKey); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, q+" WHERE ctid = (SELECT ctid FROM logon_failures WHERE user_key = $1 AND at = $2 LIMIT 1)",
+			userKey, -sqlgen.Nanos(t))
+		return err
+	})
+	return mapErr(err, "settle logon failure")
+}
+
+// pruneFailures deletes the failures and reservations (negative at) before
+// $1, then all but the newest $2.
+const pruneFailures = `DELETE FROM logon_failures WHERE at BETWEEN 0 AND $1::bigint - 1 OR at BETWEEN 1 - $1::bigint AND -1 OR ctid IN
+	(SELECT ctid FROM logon_failures ORDER BY abs(at) DESC OFFSET $2)`
+
+// PruneLogonFailures removes the failures and reservations recorded before t
+// and then, while more than keep are left, the oldest of them; it returns how
+// many it removed.
 func (db *DB) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
 	if err := db.check(); err != nil {
 		return 0, err

@@ -81,6 +81,12 @@ func TestSharedState(t *testing.T) {
 		t.Errorf("cleared at a, counted at b: %d, %v", n, err)
 	}
 
+	// Guesses checked at both at once share one limit.
+	if err := a.ClearLogonFailures(ctx, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("LogonRace", func(t *testing.T) { storetest.LogonRace(t, a, b) })
+
 	// The world written at one is read at the other, counts included.
 	d := storetest.NewDataset(5, 2, 3, 6, 20)
 	if err := a.Apply(ctx, d.Batch(rand.New(rand.NewPCG(1, 2)))); err != nil {

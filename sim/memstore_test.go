@@ -394,6 +394,12 @@ func (m *memStore) ClearLogonFailures(ctx context.Context, userKey string) error
 func (m *memStore) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
 	return 0, errNoAuth
 }
+func (m *memStore) ReserveLogonFailure(ctx context.Context, userKey string, t, since time.Time, max int) (int, bool, error) {
+	return 0, false, errNoAuth
+}
+func (m *memStore) SettleLogonFailure(ctx context.Context, userKey string, t time.Time, failed bool) error {
+	return errNoAuth
+}
 
 // The simulator writes no tasks: the task methods refuse, like the auth ones.
 func (m *memStore) CreateTask(ctx context.Context, t *emcdp.Task, max int) error { return errNoAuth }

@@ -383,3 +383,14 @@ func Nanos(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
+
+// SettleLogonFailure begins the statement that settles a reservation of a
+// failed logon, a logon_failures row whose at is the negated time it was
+// taken: after a wrong password the row becomes a failure at that time,
+// after a right one it goes. Both stores add which row.
+func SettleLogonFailure(failed bool) string {
+	if failed {
+		return "UPDATE logon_failures SET at = -at"
+	}
+	return "DELETE FROM logon_failures"
+}

@@ -170,23 +170,70 @@ func (db *DB) LogonFailures(ctx context.Context, userKey string, since time.Time
 	return countFailures(ctx, db.r, userKey, since)
 }
 
-// ClearLogonFailures forgets every failure of userKey.
+// ClearLogonFailures forgets every failure of userKey; its open reservations
+// stay, so that the checks still running are counted when they fail.
 func (db *DB) ClearLogonFailures(ctx context.Context, userKey string) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	_, err := db.w.ExecContext(ctx, "DELETE FROM logon_failures WHERE user_key = ?", userKey)
+	_, err := db.w.ExecContext(ctx, "DELETE FROM logon_failures WHERE user_key = ? AND at >= 0", userKey)
 	return mapErr(err, "clear logon failures")
 }
 
-// PruneLogonFailures removes the failures recorded before t and then, while
-// more than keep are left, the oldest of them; it returns how many it removed.
+// A reservation is a row of logon_failures whose at is the negated time at
+// which it was taken (a failure's at is never negative), so that the
+// reservations need no column of their own. A failure counts in a window
+// when at >= since, a reservation when at <= -since.
+const countReserved = `SELECT count(*), coalesce(sum(at >= ?2), 0) FROM logon_failures
+	WHERE user_key = ?1 AND (at >= ?2 OR at <= -?2)`
+
+// ReserveLogonFailure counts userKey's failures and reservations since since
+// and, when fewer than max, records a reservation at t, in one transaction of
+// the single writer.
+func (db *DB) ReserveLogonFailure(ctx context.Context, userKey string, t, since time.Time, max int) (int, bool, error) {
+	if err := db.check(); err != nil {
+		return 0, false, err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, mapErr(err, "begin write")
+	}
+	defer tx.Rollback()
+	var held, failures int
+	if err := tx.QueryRowContext(ctx, countReserved, userKey, sqlgen.Nanos(since)).Scan(&held, &failures); err != nil {
+		return 0, false, mapErr(err, "count logon failures")
+	}
+	if held >= max {
+		return failures, false, nil
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO logon_failures (user_key, at) VALUES (?, ?)", userKey, -sqlgen.Nanos(t)); err != nil {
+		return 0, false, mapErr(err, "reserve logon failure")
+	}
+	return failures, true, mapErr(tx.Commit(), "commit")
+}
+
+// SettleLogonFailure turns one reservation of userKey at t into a failure at
+// t, or removes it. Reservations with the same user and time are alike, so
+// any one of them is taken.
+func (db *DB) SettleLogonFailure(ctx context.Context, userKey string, t time.Time, failed bool) error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	q := sqlgen.SettleLogonFailure(failed)
+	_, err := db.w.ExecContext(ctx, q+" WHERE rowid = (SELECT rowid FROM logon_failures WHERE user_key = ? AND at = ? LIMIT 1)",
+		userKey, -sqlgen.Nanos(t))
+	return mapErr(err, "settle logon failure")
+}
+
+// PruneLogonFailures removes the failures and reservations recorded before t
+// and then, while more than keep are left, the oldest of them; it returns how
+// many it removed.
 func (db *DB) PruneLogonFailures(ctx context.Context, before time.Time, keep int) (int, error) {
 	if err := db.check(); err != nil {
 		return 0, err
 	}
-	r, err := db.w.ExecContext(ctx, `DELETE FROM logon_failures WHERE at < ? OR rowid IN
-		(SELECT rowid FROM logon_failures ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)`, sqlgen.Nanos(before), max(keep, 0))
+	r, err := db.w.ExecContext(ctx, `DELETE FROM logon_failures WHERE at BETWEEN 0 AND ?1 - 1 OR at BETWEEN 1 - ?1 AND -1 OR rowid IN
+		(SELECT rowid FROM logon_failures ORDER BY abs(at) DESC, rowid DESC LIMIT -1 OFFSET ?2)`, sqlgen.Nanos(before), max(keep, 0))
 	if err != nil {
 		return 0, mapErr(err, "prune logon failures")
 	}

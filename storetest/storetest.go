@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) emcdp.Store) {
 		{"Users", testUsers},
 		{"LogonSessions", testLogonSessions},
 		{"LogonFailures", testLogonFailures},
+		{"LogonReservations", testReservations},
+		{"ParallelGuesses", testParallelGuesses},
 		{"WideFilters", testWideFilters},
 		{"RandomQueries", testRandomQueries},
 		{"Differential", testDifferential},
