@@ -9,8 +9,10 @@ import (
 // EntryPoint writes the EnterpriseManager resource (GET /api/): links to the
 // logon sessions and to a logon with the latest version, then one
 // SupportedVersion per name in versions, each with its own logon link.
-// As on the real server, the XML root carries no Href or Type while the
-// JSON object ends with both.
+// As on the real server, the XML root carries no Href or Type and the JSON
+// object ends with both null (the real v12.3 and v13.0 replies,
+// peekjef72/httpapi_exporter contribs/veeam/etc/veeam/profiles/samples/
+// veeam_api_v12.json and veeam_api_v13.json).
 func (e Encoder) EntryPoint(dst []byte, base string, versions []string) []byte {
 	links := [2]link{
 		pathLink("Down", "LogonSessionList", base, "/logonSessions"),
@@ -31,10 +33,8 @@ func (e Encoder) EntryPoint(dst []byte, base string, versions []string) []byte {
 		}
 		dst = append(dst, ']', '}')
 		dst = jLinks(dst, ks, links[:])
-		dst = append(jKey(dst, ks.Href), '"')
-		dst = appendJSONChars(dst, base)
-		dst = append(dst, "/\""...)
-		dst = jString(dst, ks.Type, "EnterpriseManager")
+		dst = jNull(dst, ks.Href)
+		dst = jNull(dst, ks.Type)
 		dst = append(dst, '}')
 	} else {
 		const elem = "EnterpriseManager"
