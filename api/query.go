@@ -26,7 +26,7 @@ func (h *Handler) query(c *call, _ []string) error {
 	if err != nil {
 		return err
 	}
-	pages, links := req.Links(c.base, res.Total)
+	pages, links := req.Links(c.base, res.Total, pageHex(c.enc))
 	p := wire.Paging{PageNum: req.Query.Page, PageSize: req.Query.PageSize, PagesCount: pages,
 		Links: make([]wire.PageLink, len(links))}
 	for i, l := range links {
@@ -38,6 +38,17 @@ func (h *Handler) query(c *call, _ []string) error {
 	}
 	c.buf = c.enc.QueryResult(c.buf, c.base, req.Query.Kind, res, rep, p)
 	return nil
+}
+
+// pageHex is the case of the hex digits in the paging links of an answer
+// written by enc: upper case in the JSON of the v13 profile, as the real
+// v13.0 replies write them, lower case otherwise (the real v12.3 replies;
+// XML keeps the v12 forms, as it does for times).
+func pageHex(enc wire.Encoder) string {
+	if enc.Format == wire.JSON && enc.Profile == wire.V13 {
+		return query.UpperHex
+	}
+	return query.LowerHex
 }
 
 // querySvc answers GET /api/querySvc. Its Up link names the caller's logon

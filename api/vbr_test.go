@@ -415,3 +415,29 @@ func TestBackupFileRatioQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestPagingLinkHexCase requires the paging links of a filtered query to
+// escape as the real servers do: lower-case hex in v12 JSON and in XML,
+// upper-case in v13 JSON (peekjef72/httpapi_exporter
+// contribs/veeam/etc/veeam/profiles/samples/backup_jobs_sessions_metrics_v12.json
+// writes filter=CreationTime%3e%3d%22…%3a…, _v13.json %3E%3D%22…%3A…).
+func TestPagingLinkHexCase(t *testing.T) {
+	const target = `/api/query?type=BackupJobSession&format=Entities&filter=CreationTime>="2000-01-01T00:00:00"&pageSize=1`
+	for _, p := range []wire.Profile{wire.V12, wire.V13} {
+		f, _ := vbrFixture(t, p)
+		tok, _ := f.logon(t)
+		for _, js := range []bool{false, true} {
+			want := "filter=CreationTime%3e%3d%222000-01-01T00%3a00%3a00%22&pageSize=1&page=2"
+			if js && p == wire.V13 {
+				want = "filter=CreationTime%3E%3D%222000-01-01T00%3A00%3A00%22&pageSize=1&page=2"
+			}
+			if !js {
+				want = strings.ReplaceAll(want, "&", "&amp;")
+			}
+			w := f.do(t, req{target: target, token: tok, json: js})
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), want) {
+				t.Errorf("%v (json %v): %d, no link ending %q in %.400s", p, js, w.Code, want, w.Body)
+			}
+		}
+	}
+}

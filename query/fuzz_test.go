@@ -149,7 +149,7 @@ func FuzzParseRequest(f *testing.F) {
 		if r.Query.PageSize < 1 || r.Query.PageSize > 1000 || r.Query.Page < 1 {
 			t.Fatalf("ParseRequest(%q): bad paging %+v", raw, r.Query)
 		}
-		href := r.PageHref("https://h/api", r.Query.Page)
+		href := r.PageHref("https://h/api", r.Query.Page, LowerHex)
 		r2, err := ParseRequest(strings.TrimPrefix(href, "https://h/api/query?"), 1000)
 		if err != nil {
 			t.Fatalf("link %q of %q does not parse: %v", href, raw, err)

@@ -180,14 +180,14 @@ func TestPageHrefExample(t *testing.T) {
 		"type=CdpReplicaTaskSession&format=Entities&page=1&filter=CreationTimeUTC%3e%3d%222026-06-15%22%3bState%3d%3dCompleted%2cResult%3e%3dWarning&pageSize=2",
 	} {
 		r := mustRequest(t, raw)
-		n, links := r.Links(base, 5)
+		n, links := r.Links(base, 5, LowerHex)
 		want := []Link{{"First", exampleHref + "1"}, {"Next", exampleHref + "2"}, {"Last", exampleHref + "3"}}
 		if n != 3 || !reflect.DeepEqual(links, want) {
 			t.Errorf("%s:\n got %d %v\nwant 3 %v", raw, n, links, want)
 		}
 	}
 	r := mustRequest(t, "type=CdpReplicaTaskSession")
-	n, links := r.Links(base, 0)
+	n, links := r.Links(base, 0, LowerHex)
 	want := []Link{{"First", base + "/query?type=CdpReplicaTaskSession&pageSize=100&page=1"},
 		{"Last", base + "/query?type=CdpReplicaTaskSession&pageSize=100&page=1"}}
 	if n != 1 || !reflect.DeepEqual(links, want) {
@@ -214,7 +214,7 @@ func TestPageHrefSpecExamples(t *testing.T) {
 			href := html.UnescapeString(m[0])
 			qs := html.UnescapeString(m[2])
 			r := mustRequest(t, qs)
-			if got := r.PageHref(m[1], r.Query.Page); got != href {
+			if got := r.PageHref(m[1], r.Query.Page, LowerHex); got != href {
 				t.Errorf("%s:\n got %s\nwant %s", filepath.Base(f), got, href)
 			}
 			seen++
@@ -227,7 +227,7 @@ func TestPageHrefSpecExamples(t *testing.T) {
 
 func TestPageHrefKeepsParameters(t *testing.T) {
 	r := mustRequest(t, `TYPE=cdpReplicaSession&v=latest&sortdesc=EndTime&filter=Name=="a b";State!=Stopped&PageSize=5&page=2&VmDisplayName==x&State==Working&TotalSize>3&flag`)
-	got := r.PageHref(base, 7)
+	got := r.PageHref(base, 7, LowerHex)
 	want := base + `/query?TYPE=cdpReplicaSession&v=latest&sortdesc=EndTime&filter=Name%3d%3d%22a+b%22%3bState!%3dStopped&VmDisplayName=%3dx&State=%3dWorking&TotalSize%3e3&flag&pageSize=5&page=7`
 	if got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
@@ -237,11 +237,11 @@ func TestPageHrefKeepsParameters(t *testing.T) {
 	if r2.Query.Page != 7 || !reflect.DeepEqual(r2.Query.Filter, r.Query.Filter) || !reflect.DeepEqual(r2.Query.Sort, r.Query.Sort) {
 		t.Errorf("link does not read back: %+v", r2.Query)
 	}
-	if n, links := r.Links(base, 11); n != 3 || len(links) != 4 || links[1].Rel != "Previous" || links[2].Rel != "Next" ||
+	if n, links := r.Links(base, 11, LowerHex); n != 3 || len(links) != 4 || links[1].Rel != "Previous" || links[2].Rel != "Next" ||
 		!strings.HasSuffix(links[1].Href, "&page=1") || !strings.HasSuffix(links[2].Href, "&page=3") || !strings.HasSuffix(links[3].Href, "&page=3") {
 		t.Errorf("links: %d %v", n, links)
 	}
-	if n, links := r.Links(base, 10); n != 2 || len(links) != 3 || links[1].Rel != "Previous" || links[2].Rel != "Last" {
+	if n, links := r.Links(base, 10, LowerHex); n != 2 || len(links) != 3 || links[1].Rel != "Previous" || links[2].Rel != "Last" {
 		t.Errorf("last page links: %d %v", n, links)
 	}
 }
@@ -256,11 +256,19 @@ func TestEscape(t *testing.T) {
 		"é":                      "%c3%a9",
 	}
 	for in, want := range tests {
-		if got := Escape(in); got != want {
+		if got := Escape(in, LowerHex); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
 		}
 		if back, err := unescape(want); err != nil || back != in {
 			t.Errorf("unescape(%q) = %q, %v", want, back, err)
+		}
+		// The v13 form differs only in the case of the hex digits.
+		upper := regexp.MustCompile(`%[0-9a-f]{2}`).ReplaceAllStringFunc(want, strings.ToUpper)
+		if got := Escape(in, UpperHex); got != upper {
+			t.Errorf("Escape(%q, UpperHex) = %q, want %q", in, got, upper)
+		}
+		if back, err := unescape(upper); err != nil || back != in {
+			t.Errorf("unescape(%q) = %q, %v", upper, back, err)
 		}
 	}
 }
