@@ -139,6 +139,17 @@ func SessionJobKind(i any) Kind {
 	return KindJob
 }
 
+// sessionJobUIDKind returns the kind a job session's JobUid names: that of
+// SessionJobKind, except for NAS sessions, whose JobUid is urn:veeam:Job:
+// although their Up link leads to /nas/jobs/ (a real v12 reply,
+// centreon/centreon-plugins tests/apps/backup/veeam/vbem/restapi/restapi.json).
+func sessionJobUIDKind(i any) Kind {
+	if k := SessionJobKind(i); k != KindNasJob {
+		return k
+	}
+	return KindJob
+}
+
 // sessionJobPath returns the collection path of a job session's job.
 func sessionJobPath(i any) string {
 	switch SessionJobKind(i) {

@@ -31,7 +31,7 @@ func jobSessionProps(self Kind) []Prop {
 	return []Prop{
 		PID(self, func(s *JobSession) *ID { return &s.ID }),
 		PStr("Name", "", "name", func(s *JobSession) *string { return &s.Name }),
-		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }).RefBy(SessionJobKind),
+		PUID("JobUid", "JobUid", "job_id", KindJob, func(s *JobSession) *ID { return &s.JobID }).RefBy(sessionJobUIDKind),
 		PStr("JobName", "JobName", "job_name", func(s *JobSession) *string { return &s.JobName }),
 		PEnum("JobType", "JobType", "job_type", JobTypeNames, func(s *JobSession) *JobType { return &s.JobType }),
 		PTime("CreationTimeUTC", "CreationTimeUTC", "creation_time", func(s *JobSession) *time.Time { return &s.CreationTime }),

@@ -134,8 +134,9 @@ func TestAgentAndNasSessionCollections(t *testing.T) {
 	}
 }
 
-// TestQuerySessionsOfAgentJob filters BackupJobSession on the JobUid an
-// agent or NAS session writes (urn:veeam:AgentBackupJob:…, urn:veeam:NasJob:…).
+// TestQuerySessionsOfAgentJob filters BackupJobSession on the UID of an
+// agent or NAS job (urn:veeam:AgentBackupJob:…, urn:veeam:NasJob:…) and, for
+// NAS, on the urn:veeam:Job:… that its sessions write as their JobUid.
 func TestQuerySessionsOfAgentJob(t *testing.T) {
 	f, d := vbrFixture(t, wire.V12)
 	tok, _ := f.logon(t)
@@ -151,13 +152,19 @@ func TestQuerySessionsOfAgentJob(t *testing.T) {
 			continue
 		}
 		tried++
-		q := url.Values{"type": {"BackupJobSession"}, "filter": {"JobUid==" + k.UID(id)}, "pageSize": {"1000"}}
-		w := f.do(t, req{target: "/api/query?" + q.Encode(), token: tok})
-		if w.Code != 200 {
-			t.Fatalf("%s: %d %.300s", q.Encode(), w.Code, w.Body)
+		uids := []string{k.UID(id)}
+		if k == emcdp.KindNasJob {
+			uids = append(uids, emcdp.KindJob.UID(id))
 		}
-		if n := strings.Count(w.Body.String(), "<Ref "); n != count[id] {
-			t.Errorf("sessions of %s: %d, want %d", k.UID(id), n, count[id])
+		for _, uid := range uids {
+			q := url.Values{"type": {"BackupJobSession"}, "filter": {"JobUid==" + uid}, "pageSize": {"1000"}}
+			w := f.do(t, req{target: "/api/query?" + q.Encode(), token: tok})
+			if w.Code != 200 {
+				t.Fatalf("%s: %d %.300s", q.Encode(), w.Code, w.Body)
+			}
+			if n := strings.Count(w.Body.String(), "<Ref "); n != count[id] {
+				t.Errorf("sessions of %s: %d, want %d", uid, n, count[id])
+			}
 		}
 	}
 	if tried == 0 {
