@@ -441,15 +441,22 @@ async function journal(view) {
     el('thead', {}, el('tr', {}, ['Time', 'Method', 'Path and query', 'Status', 'User', 'Bytes', 'ms', 'Fault'].map(h => el('th', { scope: 'col' }, h)))), tbody);
   let last = null;
   let seen = new Set();
+  // Each fresh load (a new filter) starts a generation; an answer that
+  // arrives after a newer generation started is dropped, so that a slow
+  // answer to an earlier filter (one letter typed of several) cannot add
+  // its rows to the table of the later one.
+  let generation = 0;
   const load = async (fresh) => {
     if (!fresh && !form.live.checked) return;
     const p = new URLSearchParams({ limit: '200' });
     if (form.method.value) p.set('method', form.method.value);
     if (form.path.value) p.set('path', form.path.value);
     if (/^\d{3}$/.test(form.status.value)) p.set('status', form.status.value);
-    if (fresh) { tbody.replaceChildren(); seen = new Set(); last = null; } else if (last) p.set('since', last);
+    if (fresh) { tbody.replaceChildren(); seen = new Set(); last = null; generation++; } else if (last) p.set('since', last);
+    const mine = generation;
     let list;
     try { list = await api('requests?' + p); } catch (e) { if (!(e instanceof AuthError)) note.textContent = e.message; return; }
+    if (mine !== generation) return;
     for (const r of list) {
       if (seen.has(r.id)) continue;
       seen.add(r.id);
