@@ -441,15 +441,21 @@ async function journal(view) {
     el('thead', {}, el('tr', {}, ['Time', 'Method', 'Path and query', 'Status', 'User', 'Bytes', 'ms', 'Fault'].map(h => el('th', { scope: 'col' }, h)))), tbody);
   let last = null;
   let seen = new Set();
+  // Each change of the filters starts a generation; an answer to a request
+  // of an older one (a keystroke before the last, or a live refresh) is
+  // dropped, so that the table shows only what the filters now select.
+  let generation = 0;
   const load = async (fresh) => {
     if (!fresh && !form.live.checked) return;
     const p = new URLSearchParams({ limit: '200' });
     if (form.method.value) p.set('method', form.method.value);
     if (form.path.value) p.set('path', form.path.value);
     if (/^\d{3}$/.test(form.status.value)) p.set('status', form.status.value);
-    if (fresh) { tbody.replaceChildren(); seen = new Set(); last = null; } else if (last) p.set('since', last);
+    if (fresh) { tbody.replaceChildren(); seen = new Set(); last = null; generation++; } else if (last) p.set('since', last);
+    const mine = generation;
     let list;
     try { list = await api('requests?' + p); } catch (e) { if (!(e instanceof AuthError)) note.textContent = e.message; return; }
+    if (mine !== generation) return;
     for (const r of list) {
       if (seen.has(r.id)) continue;
       seen.add(r.id);
