@@ -148,7 +148,8 @@ func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, emcdp.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no "+parent+" "+strconv.Quote(q.Get(parent)))
-	case errors.Is(err, console.ErrRequest):
+	case errors.Is(err, console.ErrRequest), emcdp.ErrorCode(err) == emcdp.EInvalid:
+		// EInvalid: the store's, for a page beyond what it can page to.
 		writeError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
 		p.internal(w, "timeline", err)

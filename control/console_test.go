@@ -403,3 +403,16 @@ func TestJobSessionDetail(t *testing.T) {
 		t.Errorf("task detail: %s, parent %+v", td.Type, td.Parent)
 	}
 }
+
+// TestTimelinePageOutOfRange: a page of rows beyond what a store can page
+// to is the client's mistake, a 400, on both kinds of rows.
+func TestTimelinePageOutOfRange(t *testing.T) {
+	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
+	for _, q := range []string{"page=9223372036854775807", "rows=jobs&page=9223372036854775807"} {
+		a := send(t, srv, "GET", "/_emcdp/timeline?"+q, "Bearer "+srv.ControlToken, "")
+		var e struct{ Error string }
+		if a.status != http.StatusBadRequest || json.Unmarshal(a.body, &e) != nil || e.Error == "" {
+			t.Errorf("timeline?%s = %d %s, want 400 with an error", q, a.status, a.body)
+		}
+	}
+}

@@ -322,7 +322,7 @@ func probe(t *testing.T, bin, db string) {
 		paths := []string{"world", "reset", "scenario", "clock", "faults", "faults/nope", "faults/%00", "requests",
 			"requests?status=abc", "requests?limit=-1", "requests?since=yesterday", "requests?limit=" + strings.Repeat("9", 30),
 			"overview?limit=-1", "overview?limit=" + strings.Repeat("9", 30), "timeline?from=x", "timeline?buckets=-1",
-			"timeline?buckets=" + strings.Repeat("9", 30), "timeline?pageSize=100000", "sessions/nope", "sessions/%00",
+			"timeline?buckets=" + strings.Repeat("9", 30), "timeline?pageSize=100000", "timeline?page=9223372036854775807", "sessions/nope", "sessions/%00",
 			"sessions/" + strings.Repeat("a", 5000), "episodes?limit=-1", "nope", "health", "ready",
 			"ui/", "ui/app.js", "ui/index.html", "ui/logon.js", "ui/logon", "ui/logoff", "ui/nope", "ui/%00", "ui/..%2fworld"}
 		// The console's logon page and its files answer GET to anyone.
