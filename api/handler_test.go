@@ -105,13 +105,25 @@ func TestLogonURLForms(t *testing.T) {
 			t.Fatalf("POST %s: %d %s", p, w.Code, w.Body)
 		}
 		tok, id := tokenOf(t, w.Header(), w.Body.Bytes())
-		if c := w.Header()["Set-Cookie"]; len(c) != 1 || c[0] != "X-RestSvcSessionId="+tok+"; Path=/api" {
+		if c := w.Header()["Set-Cookie"]; len(c) != 1 || c[0] != "X-RestSvcSessionId="+tok+"; Path=/api; HttpOnly" {
 			t.Errorf("Set-Cookie %q", c)
 		}
 		if !strings.Contains(w.Body.String(), `<UserName>LAB\Operator</UserName>`) ||
 			!strings.Contains(w.Body.String(), "http://example.com/api/logonSessions/"+id.String()) {
 			t.Errorf("logon body %s", w.Body)
 		}
+	}
+}
+
+// TestLogonCookieSecure: the session cookie is HttpOnly, and Secure when the
+// client reaches the API over HTTPS, here through a proxy that says so.
+func TestLogonCookieSecure(t *testing.T) {
+	f := newFixture(t)
+	w := f.do(t, req{method: "POST", target: "/api/sessionMngr/?v=latest", user: "operator", pw: f.secret,
+		header: map[string]string{"X-Forwarded-Proto": "https"}})
+	tok, _ := tokenOf(t, w.Header(), w.Body.Bytes())
+	if c := w.Header()["Set-Cookie"]; len(c) != 1 || c[0] != "X-RestSvcSessionId="+tok+"; Path=/api; Secure; HttpOnly" {
+		t.Errorf("Set-Cookie %q", c)
 	}
 }
 

@@ -188,13 +188,25 @@ func TestConsoleInBrowser(t *testing.T) {
 	srv := emcdptest.Start(t, emcdptest.WithHTTP())
 	b := newBrowser(t, 1280, 800)
 
-	// Without the token the page asks for it and shows nothing else.
-	b.run(chromedp.Navigate(srv.HTTPURL+"/_emcdp/ui/"), chromedp.WaitVisible("#login-form", chromedp.ByID))
-	var viewText string
-	b.eval(`document.getElementById('view').textContent`, &viewText)
-	if viewText != "" {
-		t.Errorf("before logging on the page shows %q", viewText)
+	// Without the token the address answers the logon page, and nothing of
+	// the console; a wrong token is refused on the page.
+	b.run(chromedp.Navigate(srv.HTTPURL+"/_emcdp/ui/#timeline"), chromedp.WaitVisible("#login-form", chromedp.ByID))
+	var console bool
+	b.eval(`document.getElementById('view') !== null || document.querySelector('script[src="app.js"]') !== null`, &console)
+	if console {
+		t.Error("before logging on the page holds the console")
 	}
+	var refused string
+	b.run(chromedp.SendKeys("#token", "wrong", chromedp.ByID), chromedp.Click(`#login-form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#login-error:not(:empty)", chromedp.ByQuery), chromedp.Text("#login-error", &refused, chromedp.ByID))
+	if !strings.Contains(refused, "refused") {
+		t.Errorf("a wrong token shows %q", refused)
+	}
+	var cleared string
+	b.eval(`document.getElementById('token').value = ''`, &cleared)
+	b.mu.Lock()
+	b.errs = nil // the browser logs the refused logon's 401
+	b.mu.Unlock()
 	b.login(srv)
 
 	t.Run("overview", func(t *testing.T) {
@@ -477,6 +489,19 @@ func TestConsoleInBrowser(t *testing.T) {
 			}
 		}
 		b.noErrors()
+	})
+
+	t.Run("logoff", func(t *testing.T) {
+		b.t = t
+		b.run(chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.HTTPURL+"/_emcdp/ui/#overview"),
+			chromedp.WaitVisible("#counts", chromedp.ByID), chromedp.Click("#logout", chromedp.ByID),
+			chromedp.WaitVisible("#login-form", chromedp.ByID),
+			chromedp.Navigate(srv.HTTPURL+"/_emcdp/ui/#overview"), chromedp.WaitVisible("#login-form", chromedp.ByID))
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, e := range b.errs {
+			t.Errorf("the page reported: %s", e)
+		}
 	})
 }
 

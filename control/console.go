@@ -12,19 +12,45 @@ import (
 	"github.com/emcdp/emcdp/console"
 )
 
-// serveUI serves the console's page and assets under Prefix+"ui/". They hold
-// no data and need no token (a browser cannot send one when it opens the
-// page); everything the page shows comes from the endpoints below, which do.
+// serveUI serves the console under Prefix+"ui/". To a browser that has not
+// logged on, the console's address answers its logon page, which alone
+// (with its script and style) needs no credentials; the logon (ui/logon)
+// sets the console cookie, with which the address answers the console and
+// its files load. Everything the console shows comes from the endpoints
+// below and the others of the control API, which take the cookie only with
+// the console's header (see authorized).
 func (p *Plane) serveUI(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	name, slash := strings.CutPrefix(r.URL.Path, Prefix+"ui/")
+	switch {
+	case !slash:
+		// "/_emcdp/ui" without its slash: the page's relative links need it.
+		http.Redirect(w, r, Prefix+"ui/", http.StatusMovedPermanently)
+		return
+	case name == "logon":
+		p.serveConsoleLogon(w, r)
+		return
+	case name == "logoff":
+		p.serveConsoleLogoff(w, r)
+		return
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		methodNotAllowed(w, "GET")
 		return
 	}
-	consoleAssets.ServeHTTP(w, r)
+	switch {
+	case console.LogonFile(name):
+	case p.consoleLoggedOn(r, time.Now()) || p.authorized(r):
+		// A page's script and style load with the cookie alone: reading
+		// them changes nothing, and no page of another origin can read them.
+	case name == "":
+		name = console.LogonPage
+	default:
+		unauthorized(w)
+		return
+	}
+	if !console.Serve(w, r, name) {
+		writeError(w, http.StatusNotFound, "the console has no file "+strconv.Quote(clip(name, 100)))
+	}
 }
-
-// consoleAssets serves the console's embedded files.
-var consoleAssets = console.Assets(Prefix + "ui/")
 
 // serveOverview answers the console's overview at the world clock's present,
 // with the first ?limit= policies (default 50, 0: all).
@@ -122,7 +148,8 @@ func (p *Plane) serveTimeline(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, emcdp.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no "+parent+" "+strconv.Quote(q.Get(parent)))
-	case errors.Is(err, console.ErrRequest):
+	case errors.Is(err, console.ErrRequest), emcdp.ErrorCode(err) == emcdp.EInvalid:
+		// EInvalid: the store's, for a page beyond what it can page to.
 		writeError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
 		p.internal(w, "timeline", err)

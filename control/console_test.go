@@ -36,25 +36,32 @@ func total(t *testing.T, srv *emcdptest.Server, q string) int {
 	return p.PagesCount
 }
 
-// TestConsolePage: the page and its files need no token, carry a policy
-// that lets them load nothing from elsewhere, and answer GET only.
+// TestConsolePage: the logon page and its files, and after logging on the
+// console and its files, carry a policy that lets them load nothing from
+// elsewhere, and answer GET only.
 func TestConsolePage(t *testing.T) {
 	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
-	for _, p := range []string{"/_emcdp/ui/", "/_emcdp/ui/app.js", "/_emcdp/ui/style.css"} {
-		a := send(t, srv, "GET", p, "", "")
+	a := sendWith(t, srv, "POST", "/_emcdp/ui/logon", nil, nil, `{"token":"`+srv.ControlToken+`"}`)
+	jar := (&http.Response{Header: a.header}).Cookies()
+	for _, f := range []struct {
+		path    string
+		cookies []*http.Cookie
+	}{{"/_emcdp/ui/", nil}, {"/_emcdp/ui/logon.js", nil}, {"/_emcdp/ui/style.css", nil},
+		{"/_emcdp/ui/", jar}, {"/_emcdp/ui/app.js", jar}} {
+		a := sendWith(t, srv, "GET", f.path, nil, f.cookies, "")
 		if a.status != http.StatusOK || len(a.body) < 500 {
-			t.Errorf("GET %s = %d, %d bytes", p, a.status, len(a.body))
+			t.Errorf("GET %s = %d, %d bytes", f.path, a.status, len(a.body))
 		}
 		if csp := a.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
-			t.Errorf("GET %s: Content-Security-Policy %q", p, csp)
+			t.Errorf("GET %s: Content-Security-Policy %q", f.path, csp)
 		}
 		for _, outside := range []string{"http://", "https://", "//cdn"} {
 			if strings.Contains(string(a.body), outside) {
-				t.Errorf("%s names %q: the console loads nothing from outside the server", p, outside)
+				t.Errorf("%s names %q: the console loads nothing from outside the server", f.path, outside)
 			}
 		}
 	}
-	if a := send(t, srv, "GET", "/_emcdp/ui/nothing.js", "", ""); a.status != http.StatusNotFound {
+	if a := sendWith(t, srv, "GET", "/_emcdp/ui/nothing.js", nil, jar, ""); a.status != http.StatusNotFound {
 		t.Errorf("unknown asset: %d", a.status)
 	}
 	if a := send(t, srv, "POST", "/_emcdp/ui/", "", "token=x"); a.status != http.StatusMethodNotAllowed {
@@ -394,5 +401,18 @@ func TestJobSessionDetail(t *testing.T) {
 	do(t, srv, "GET", "/_emcdp/sessions/"+d.Tasks[0].ID, "", http.StatusOK, &td)
 	if td.Type != "BackupTaskSession" || td.Parent == nil || td.Parent.ID != id {
 		t.Errorf("task detail: %s, parent %+v", td.Type, td.Parent)
+	}
+}
+
+// TestTimelinePageOutOfRange: a page of rows beyond what a store can page
+// to is the client's mistake, a 400, on both kinds of rows.
+func TestTimelinePageOutOfRange(t *testing.T) {
+	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
+	for _, q := range []string{"page=9223372036854775807", "rows=jobs&page=9223372036854775807"} {
+		a := send(t, srv, "GET", "/_emcdp/timeline?"+q, "Bearer "+srv.ControlToken, "")
+		var e struct{ Error string }
+		if a.status != http.StatusBadRequest || json.Unmarshal(a.body, &e) != nil || e.Error == "" {
+			t.Errorf("timeline?%s = %d %s, want 400 with an error", q, a.status, a.body)
+		}
 	}
 }

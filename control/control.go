@@ -144,14 +144,20 @@ func (p *Plane) Advance(ctx context.Context, d time.Duration) error {
 	return p.world.Step(ctx)
 }
 
-// authorized checks the bearer token in constant time.
+// authorized tells whether r bears the control token as a bearer token, or
+// comes from the console: its cookie, with its header (consoleHeader).
 func (p *Plane) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	const scheme = "bearer "
-	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return false
+	if len(h) >= len(scheme) && strings.EqualFold(h[:len(scheme)], scheme) {
+		return p.isToken(strings.TrimSpace(h[len(scheme):]))
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):])))
+	return r.Header.Get(consoleHeader) != "" && p.consoleLoggedOn(r, time.Now())
+}
+
+// isToken compares s with the control token in constant time.
+func (p *Plane) isToken(s string) bool {
+	got := sha256.Sum256([]byte(s))
 	return subtle.ConstantTimeCompare(got[:], p.tokenH[:]) == 1
 }
 

@@ -319,7 +319,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="emcdp control"`)
-	writeError(w, http.StatusUnauthorized, "the control API needs the header Authorization: Bearer TOKEN (the token given to or printed by emcdp serve --control)")
+	writeError(w, http.StatusUnauthorized, "the control API needs the header Authorization: Bearer TOKEN (the token given to or printed by emcdp serve --control), or the console's logon at "+Prefix+"ui/")
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {

@@ -24,8 +24,8 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 		return mapErr(err, "begin schema")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7362001)"); err != nil {
-		return mapErr(err, "lock schema")
+	if err := lockSchema(ctx, tx); err != nil {
+		return err
 	}
 	columns := func(table string) (map[string]bool, error) {
 		rows, err := tx.Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", table)
@@ -40,6 +40,19 @@ func ensureKinds(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	return mapErr(tx.Commit(ctx), "commit schema")
+}
+
+// schemaLock is the first key of the advisory lock that serialises the
+// creation of the described kinds' tables and of the report tables; the
+// second is derived from the schema the connection writes to, as the
+// migrations' is (migrationLock), so that stores in different schemas of one
+// database do not wait for each other.
+const schemaLock = 7362001
+
+// lockSchema takes the schema lock for the rest of tx.
+func lockSchema(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", int32(schemaLock))
+	return mapErr(err, "lock schema")
 }
 
 // execIn runs one statement without arguments in tx.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestNewerSchemaRefused: a schema that records a migration this release
@@ -31,4 +32,32 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "newer release") || !strings.Contains(msg, fmt.Sprint(next)) {
 		t.Errorf("error %q does not say that a newer release (schema %d) wrote the database", msg, next)
 	}
+}
+
+// TestSchemaLockPerSchema: the lock under which a store creates the
+// described kinds' tables and the report tables is its schema's, as the
+// migrations' is, so a store held in that lock in one schema does not keep a
+// store in another schema of the database from opening.
+func TestSchemaLockPerSchema(t *testing.T) {
+	ctx := context.Background()
+	held, err := Open(ctx, freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	tx, err := held.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := lockSchema(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	other, err := Open(octx, freshSchema(t))
+	if err != nil {
+		t.Fatalf("a store in another schema did not open while the first schema's lock was held: %v", err)
+	}
+	other.Close()
 }

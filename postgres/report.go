@@ -19,8 +19,8 @@ func ensureReports(ctx context.Context, pool *pgxpool.Pool) error {
 		return mapErr(err, "begin report schema")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7362001)"); err != nil {
-		return mapErr(err, "lock schema")
+	if err := lockSchema(ctx, tx); err != nil {
+		return err
 	}
 	var have bool
 	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", sqlgen.ReportTables[0]).Scan(&have); err != nil {

@@ -96,9 +96,13 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 	}
 	// Only a bulk load that began pauses the housekeeping: one that failed
 	// to would leave it paused for good, since its caller ends no bulk load.
+	// That holds for a cache that cannot be enlarged too (its context was
+	// cancelled): the indexes dropped come back at the next EndBulk or Open.
+	if _, err := db.w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(bulkCacheKiB)); err != nil {
+		return mapErr(err, "cache size")
+	}
 	db.bulk.Store(true)
-	_, err = db.w.ExecContext(ctx, "PRAGMA cache_size=-"+strconv.Itoa(bulkCacheKiB))
-	return mapErr(err, "cache size")
+	return nil
 }
 
 // EndBulk gives the writer back its usual page cache, builds the indexes

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/storetest"
+	"github.com/mattn/go-sqlite3"
 )
 
 // indexSQL lists the indexes of the database with their statements.
@@ -176,5 +177,41 @@ func TestBulkDuplicateID(t *testing.T) {
 	err := db.EndBulk(ctx)
 	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "task_sessions") || !strings.Contains(err.Error(), "emcdp seed --force") {
 		t.Fatalf("EndBulk after a duplicate id: %v; want ErrDuplicate naming the table and the way out", err)
+	}
+}
+
+// TestBulkBeginFailsWhole: a BeginBulk whose enlarging of the writer's cache
+// fails (its context is cancelled as the indexes' drop commits) returns the
+// error and leaves no bulk load on, since its caller ends none: the store's
+// housekeeping keeps running, and the dropped indexes come back at the next
+// EndBulk or Open.
+func TestBulkBeginFailsWhole(t *testing.T) {
+	db := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := func(f func() int) {
+		if err := conn.Raw(func(c any) error { c.(*sqlite3.SQLiteConn).RegisterCommitHook(f); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook(func() int { cancel(); return 0 })
+	conn.Close()
+	err = db.BeginBulk(ctx)
+	if conn, cerr := db.w.Conn(context.Background()); cerr == nil {
+		conn.Raw(func(c any) error { c.(*sqlite3.SQLiteConn).RegisterCommitHook(nil); return nil })
+		conn.Close()
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("BeginBulk with its context cancelled at the commit: %v, want it cancelled", err)
+	}
+	if db.bulk.Load() {
+		t.Error("a BeginBulk that failed left the bulk load on")
+	}
+	if err := db.EndBulk(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,12 +1,11 @@
 // The emcdp console: reads the world through the control API under
-// /_emcdp/ with the bearer token kept in sessionStorage, and draws it.
+// /_emcdp/, authorised by the console's cookie (set by its logon page, out of
+// reach of this script) and its header, and draws it.
 'use strict';
 
 const API = '/_emcdp/';
-const TOKEN_KEY = 'emcdp.controlToken';
 const ICON = { Success: '✔', Warning: '⚠', Failed: '✖', None: '◷', Running: '◷' };
 
-let token = sessionStorage.getItem(TOKEN_KEY) || '';
 let timers = [];
 
 // ---- helpers ---------------------------------------------------------------
@@ -14,14 +13,16 @@ let timers = [];
 class AuthError extends Error {}
 
 async function api(path, opts = {}) {
-  const headers = Object.assign({ Authorization: 'Bearer ' + token }, opts.headers || {});
+  const headers = Object.assign({ 'X-Emcdp-Console': '1' }, opts.headers || {});
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(API + path, {
     method: opts.method || 'GET', headers, cache: 'no-store',
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   if (res.status === 401) {
-    showLogin('The server refused this token.');
+    // The logon expired: the console's address now answers the logon page.
+    clearTimers();
+    location.reload();
     throw new AuthError('unauthorized');
   }
   if (res.status === 204) return null;
@@ -84,32 +85,15 @@ function message(text, kind) {
 
 // ---- shell -------------------------------------------------------------------
 
-function showLogin(err) {
+// logoff asks the server to remove the console's cookie and shows the logon
+// page.
+async function logoff() {
   clearTimers();
-  token = '';
-  sessionStorage.removeItem(TOKEN_KEY);
-  document.getElementById('login').hidden = false;
-  document.getElementById('view').replaceChildren();
-  document.getElementById('logout').hidden = true;
-  document.getElementById('clock').textContent = '';
-  document.getElementById('login-error').textContent = err || '';
-  document.getElementById('token').focus();
-}
-
-async function login(ev) {
-  ev.preventDefault();
-  token = document.getElementById('token').value.trim();
   try {
-    await api('clock');
-  } catch (e) {
-    if (!(e instanceof AuthError)) document.getElementById('login-error').textContent = e.message;
-    return;
+    await fetch(API + 'ui/logoff', { method: 'POST', headers: { 'X-Emcdp-Console': '1' }, cache: 'no-store' });
+  } finally {
+    location.reload();
   }
-  sessionStorage.setItem(TOKEN_KEY, token);
-  document.getElementById('token').value = '';
-  document.getElementById('login').hidden = true;
-  document.getElementById('logout').hidden = false;
-  route();
 }
 
 let lastClock = null;
@@ -126,7 +110,6 @@ async function refreshClock() {
 }
 
 async function route() {
-  if (!token) { showLogin(); return; }
   clearTimers();
   const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
   for (const a of document.querySelectorAll('nav a')) {
@@ -441,10 +424,9 @@ async function journal(view) {
     el('thead', {}, el('tr', {}, ['Time', 'Method', 'Path and query', 'Status', 'User', 'Bytes', 'ms', 'Fault'].map(h => el('th', { scope: 'col' }, h)))), tbody);
   let last = null;
   let seen = new Set();
-  // Each fresh load (a new filter) starts a generation; an answer that
-  // arrives after a newer generation started is dropped, so that a slow
-  // answer to an earlier filter (one letter typed of several) cannot add
-  // its rows to the table of the later one.
+  // Each change of the filters starts a generation; an answer to a request
+  // of an older one (a keystroke before the last, or a live refresh) is
+  // dropped, so that the table shows only what the filters now select.
   let generation = 0;
   const load = async (fresh) => {
     if (!fresh && !form.live.checked) return;
@@ -570,11 +552,6 @@ function formOf(title, fields, submit) {
 
 // ---- start -----------------------------------------------------------------
 
-document.getElementById('login-form').addEventListener('submit', login);
-document.getElementById('logout').addEventListener('click', () => showLogin());
+document.getElementById('logout').addEventListener('click', logoff);
 window.addEventListener('hashchange', route);
-if (token) {
-  document.getElementById('login').hidden = true;
-  document.getElementById('logout').hidden = false;
-}
 route();
