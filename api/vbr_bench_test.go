@@ -129,7 +129,7 @@ func benchJobSessionsSince(b *testing.B, st emcdp.Store, from time.Time) {
 		"&format=Entities&pageSize=100", nil)
 	r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
 	r.Header.Set("Accept", "application/json")
-	serveLoop(b, NewHandler(Config{Store: st, Auth: svc}), r)
+	serveLoop(b, NewHandler(Config{Store: st, Auth: svc, ItemCacheBytes: DefaultItemCacheBytes}), r)
 }
 
 // serveLoop measures h answering r, which must succeed.
