@@ -83,9 +83,10 @@ func (db *DB) Versioned(k emcdp.Kind) bool {
 	return d != nil && sqlgen.Versioned(d)
 }
 
-// versionedCols are the columns of a versioned page's first read: the key
-// of each row (its creation time, for remember) and its version.
-const versionedCols = "id, ver, creation_time"
+// versionedCols are the columns of a versioned page's first read: the id
+// and version of each row, and the creation time of a page that seek placed
+// in its day (for rememberKey).
+const versionedCols, versionedColsPlaced = "id, ver", "id, ver, creation_time"
 
 // QueryVersioned runs q, a query of entities of a Versioned kind: it reads
 // the page's ids and versions over the index that orders them, asks have
@@ -98,7 +99,11 @@ func (db *DB) QueryVersioned(ctx context.Context, q *emcdp.Query, have func(id e
 	}
 	vp := &emcdp.VersionedPage{Res: &emcdp.QueryResult{}}
 	total, err := db.query(ctx, q, func(tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, page *sqlgen.Clauses, at *pageStart) (int, error) {
-		missing, first, err := readVersions(ctx, tx, d, selectStmt(t.Name, versionedCols, page), page.Args, vp, have)
+		cols := versionedCols
+		if at != nil {
+			cols = versionedColsPlaced
+		}
+		missing, first, err := readVersions(ctx, tx, d, selectStmt(t.Name, cols, page), page.Args, at != nil, vp, have)
 		if err != nil {
 			return 0, err
 		}
@@ -114,20 +119,25 @@ func (db *DB) QueryVersioned(ctx context.Context, q *emcdp.Query, have func(id e
 	return vp, nil
 }
 
-// readVersions reads the ids and versions of a page (stmt, versionedCols)
-// into vp, and returns the ids that have lacks, in page order, and the
-// creation time of the page's first row.
-func readVersions(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args []any, vp *emcdp.VersionedPage,
-	have func(id emcdp.ID, ver int64) bool) (missing []emcdp.ID, first int64, err error) {
+// readVersions reads the ids and versions of a page (stmt: versionedCols,
+// or versionedColsPlaced when placed) into vp, and returns the ids that have
+// lacks, in page order, and the creation time of the page's first row when
+// placed.
+func readVersions(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args []any, placed bool,
+	vp *emcdp.VersionedPage, have func(id emcdp.ID, ver int64) bool) (missing []emcdp.ID, first int64, err error) {
 	rows, err := tx.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, 0, mapErr(err, "query "+d.Type)
 	}
 	defer rows.Close()
+	var raw sql.RawBytes
+	var ver, created int64
+	into := []any{&raw, &ver}
+	if placed {
+		into = append(into, &created)
+	}
 	for rows.Next() {
-		var raw sql.RawBytes
-		var ver, created int64
-		if err := rows.Scan(&raw, &ver, &created); err != nil {
+		if err := rows.Scan(into...); err != nil {
 			return nil, 0, mapErr(err, "read "+d.Type)
 		}
 		var id emcdp.ID
