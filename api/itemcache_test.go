@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -179,4 +180,60 @@ func TestItemCacheVersionedStore(t *testing.T) {
 	if !f.st.Versioned(emcdp.KindBackupJobSession) || f.st.Versioned(emcdp.KindCdpReplicaTaskSession) || f.st.Versioned(emcdp.KindReplicaJobSession) {
 		t.Error("versioned kinds: want the backup job sessions alone")
 	}
+}
+
+// TestItemCacheConcurrent answers the job-session queries through the item
+// cache from several goroutines while sessions and points are written, and
+// then requires the answers to be those without the cache: what a reader of
+// an older snapshot keeps must not outlive the versions that follow it.
+func TestItemCacheConcurrent(t *testing.T) {
+	ctx := context.Background()
+	f, d := vbrFixture(t, wire.V12)
+	tok, _ := f.logon(t)
+	cached := newHandler(Config{Store: f.st, Clock: f.clock, Auth: f.h.auth, Profile: wire.V12, ItemCacheBytes: 1 << 20})
+	var sessions []emcdp.JobSession
+	for _, s := range d.JobSessions {
+		if emcdp.Describe(&s) == emcdp.BackupJobSessionDesc && !s.Running() {
+			sessions = append(sessions, s)
+		}
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				r := httptest.NewRequest("GET", itemCacheQueries[(g+i)%len(itemCacheQueries)], nil)
+				r.Header.Set(auth.SessionHeader, tok)
+				if g%2 == 0 {
+					r.Header.Set("Accept", "application/json")
+				}
+				w := httptest.NewRecorder()
+				cached.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					errs <- fmt.Errorf("GET %s: %d", r.URL, w.Code)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 40 {
+		s := sessions[i%len(sessions)]
+		s.Progress, s.FailureMessage = i%100, fmt.Sprint("write ", i)
+		if err := f.st.Apply(ctx, &emcdp.Batch{UpdJobSessions: []emcdp.JobSession{s}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkItemCache(t, "after the writes", f, cached, tok)
 }
