@@ -151,3 +151,27 @@ type LogonTaskSessionReader interface {
 	// none) and the task session id (nil when there is none) together.
 	TaskSessionWithLogon(ctx context.Context, logon, id ID) (*LogonSession, *TaskSession, error)
 }
+
+// VersionedPage is a page of a query read by VersionedQuerier.QueryVersioned.
+type VersionedPage struct {
+	IDs  []ID    // the page's items in order
+	Vers []int64 // their versions
+	// Res holds Total, and the items the caller did not have, in page
+	// order.
+	Res *QueryResult
+}
+
+// VersionedQuerier is a store that versions the items of some kinds: an
+// item's version changes in the transaction of every write that changes
+// what its entity holds, and never comes back to an earlier number,
+// whichever process writes. So an entity made from an item at one version
+// is the entity of every later read that finds the item at that version,
+// and a caller may keep what it encoded of it under the version.
+type VersionedQuerier interface {
+	// Versioned reports whether the items of kind k are versioned.
+	Versioned(k Kind) bool
+	// QueryVersioned runs q, a query of entities of a versioned kind, like
+	// Query, but reads in full only the items for which have, called in
+	// page order with each item's id and version, returns false.
+	QueryVersioned(ctx context.Context, q *Query, have func(id ID, ver int64) bool) (*VersionedPage, error)
+}

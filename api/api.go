@@ -94,6 +94,12 @@ type Config struct {
 	// (emcdp.ChangeFeed), and then only while it listens: "emcdp serve"
 	// sets DefaultBodyCacheBytes on SQLite, and on PostgreSQL with its feed.
 	BodyCacheBytes int
+	// ItemCacheBytes, when positive, bounds a cache of the encoded entities
+	// of query answers of the kinds that Store versions
+	// (emcdp.VersionedQuerier; see itemCache). The versions are the
+	// store's own, so the cache is exact whatever other processes write:
+	// "emcdp serve" sets DefaultItemCacheBytes.
+	ItemCacheBytes int
 }
 
 // Handler is the http.Handler of the API. Build it with NewHandler.
@@ -124,6 +130,10 @@ type Handler struct {
 	// neither bodies nor the logon sessions of auth may be used (see
 	// cached).
 	feed emcdp.ChangeFeed
+	// items, when not nil, keeps the encoded entities of query answers of
+	// the kinds versioned reports versioned.
+	items     *itemCache
+	versioned emcdp.VersionedQuerier
 	// withLogon, when not nil, reads a task session and the request's logon
 	// session in one round trip (see authenticate).
 	withLogon   emcdp.LogonTaskSessionReader
@@ -151,6 +161,9 @@ func newHandler(cfg Config) *Handler {
 		h.bodies = newBodyCache(cfg.BodyCacheBytes)
 		n.OnChange(h.bodies.change)
 		h.feed, _ = cfg.Store.(emcdp.ChangeFeed)
+	}
+	if v, ok := cfg.Store.(emcdp.VersionedQuerier); ok && cfg.ItemCacheBytes > 0 {
+		h.items, h.versioned = newItemCache(cfg.ItemCacheBytes), v
 	}
 	h.actions = cfg.Actions
 	if h.clock == nil {

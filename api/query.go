@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/query"
 	"github.com/emcdp/emcdp/wire"
 )
@@ -22,22 +23,52 @@ func (h *Handler) query(c *call, _ []string) error {
 		return err
 	}
 	defer release()
+	if h.items != nil && req.Entities && h.versioned.Versioned(req.Query.Kind) {
+		if shape, ok := h.items.shape(itemShape{format: c.enc.Format, base: c.base}); ok {
+			return h.versionedQuery(c, req, shape)
+		}
+	}
 	res, err := h.store.Query(c.ctx(), &req.Query)
 	if err != nil {
 		return err
-	}
-	pages, links := req.Links(c.base, res.Total, pageHex(c.enc))
-	p := wire.Paging{PageNum: req.Query.Page, PageSize: req.Query.PageSize, PagesCount: pages,
-		Links: make([]wire.PageLink, len(links))}
-	for i, l := range links {
-		p.Links[i] = wire.PageLink{Rel: l.Rel, Href: l.Href}
 	}
 	rep := wire.Reference
 	if req.Entities {
 		rep = wire.Entity
 	}
-	c.buf = c.enc.QueryResult(c.buf, c.base, req.Query.Kind, res, rep, p)
+	c.buf = c.enc.QueryResult(c.buf, c.base, req.Query.Kind, res, rep, paging(c, req, res.Total))
 	return nil
+}
+
+// versionedQuery answers the query of entities req of a versioned kind
+// through the item cache (shape, its number there): the store reads the
+// page's ids and versions, and in full only the items the cache lacks at
+// their version, which are encoded and kept; the others are copied.
+func (h *Handler) versionedQuery(c *call, req *query.Request, shape uint16) error {
+	var enc wire.Encoded
+	vp, err := h.versioned.QueryVersioned(c.ctx(), &req.Query, func(id emcdp.ID, ver int64) bool {
+		b := h.items.get(shape, id, ver)
+		enc.Items = append(enc.Items, b)
+		return b != nil
+	})
+	if err != nil {
+		return err
+	}
+	enc.Res = vp.Res
+	enc.Made = func(i int, item []byte) { h.items.put(shape, vp.IDs[i], vp.Vers[i], item) }
+	c.buf = c.enc.QueryResultOf(c.buf, c.base, req.Query.Kind, &enc, wire.Entity, paging(c, req, vp.Res.Total))
+	return nil
+}
+
+// paging returns the PagingInfo of the answer to req, of total items.
+func paging(c *call, req *query.Request, total int) wire.Paging {
+	pages, links := req.Links(c.base, total, pageHex(c.enc))
+	p := wire.Paging{PageNum: req.Query.Page, PageSize: req.Query.PageSize, PagesCount: pages,
+		Links: make([]wire.PageLink, len(links))}
+	for i, l := range links {
+		p.Links[i] = wire.PageLink{Rel: l.Rel, Href: l.Href}
+	}
+	return p
 }
 
 // pageHex is the case of the hex digits in the paging links of an answer

@@ -105,19 +105,20 @@ func BenchmarkGetBackupJobSessionEntityJSON(b *testing.B) {
 
 // BenchmarkQueryBackupJobSessionsJSON answers the monitoring clients'
 // query of the job sessions created since a time (the bench's monitor-24h
-// scenario) as JSON entities, a full page of 100.
+// scenario) as JSON entities, a full page of 100, without the item cache:
+// every answer reads and encodes every session.
 func BenchmarkQueryBackupJobSessionsJSON(b *testing.B) {
 	st := benchVBRStore(b)
 	defer st.Close()
 	// Three days hold more than a page of the generated history's job
 	// sessions.
-	benchJobSessionsSince(b, st, storetest.BenchEnd.Add(-72*time.Hour))
+	benchJobSessionsSince(b, st, storetest.BenchEnd.Add(-72*time.Hour), 0)
 }
 
-// benchJobSessionsSince measures the handler answering the job sessions
-// created since from, in the client form (unquoted, without a zone), as
-// JSON entities, a page of 100.
-func benchJobSessionsSince(b *testing.B, st emcdp.Store, from time.Time) {
+// benchJobSessionsSince measures the handler, with an item cache of
+// cacheBytes, answering the job sessions created since from, in the client
+// form (unquoted, without a zone), as JSON entities, a page of 100.
+func benchJobSessionsSince(b *testing.B, st emcdp.Store, from time.Time, cacheBytes int) {
 	ctx := context.Background()
 	svc := &auth.Service{Store: st, Clock: emcdp.SystemClock{}}
 	ls := &emcdp.LogonSession{ID: emcdp.NewID(), UserName: "bench", UserKey: "bench", Created: time.Now().UTC(), LastSeen: time.Now().UTC()}
@@ -129,7 +130,7 @@ func benchJobSessionsSince(b *testing.B, st emcdp.Store, from time.Time) {
 		"&format=Entities&pageSize=100", nil)
 	r.Header.Set(auth.SessionHeader, auth.Token(ls.ID))
 	r.Header.Set("Accept", "application/json")
-	serveLoop(b, NewHandler(Config{Store: st, Auth: svc}), r)
+	serveLoop(b, NewHandler(Config{Store: st, Auth: svc, ItemCacheBytes: cacheBytes}), r)
 }
 
 // serveLoop measures h answering r, which must succeed.
@@ -150,7 +151,9 @@ func serveLoop(b *testing.B, h http.Handler, r *http.Request) {
 // page of 100) through the handler over the SQLite database that
 // EMCDP_BENCH_DB names, a copy of a dataset seeded for "emcdp bench" (its
 // 1 M shape holds the restore points that the generated world of the other
-// benchmarks lacks); skipped without it. The store opens the file for
+// benchmarks lacks); skipped without it. The handler keeps the sessions'
+// items as "emcdp serve" does (ItemCacheBytes): the first answer reads and
+// encodes them all, the others copy them. The store opens the file for
 // writing: give it a copy.
 func BenchmarkMonitor24hDB(b *testing.B) {
 	path := os.Getenv("EMCDP_BENCH_DB")
@@ -168,5 +171,5 @@ func BenchmarkMonitor24hDB(b *testing.B) {
 	if err != nil || newest.Len() == 0 {
 		b.Fatalf("no job sessions: %v", err)
 	}
-	benchJobSessionsSince(b, st, newest.Items[0].(*emcdp.JobSession).CreationTime.Add(-24*time.Hour))
+	benchJobSessionsSince(b, st, newest.Items[0].(*emcdp.JobSession).CreationTime.Add(-24*time.Hour), DefaultItemCacheBytes)
 }

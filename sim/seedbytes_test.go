@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/emcdp/emcdp/sqlite"
 )
@@ -118,18 +119,24 @@ func schemaOf(t *testing.T, db *sql.DB) []string {
 // dumpHash is the SHA-256 of every user table's rows: each table's name,
 // then its rows as quoted column values in declaration order, sorted. The
 // migrations' log is left out: it records when they were applied; so are
-// the versions of the counts by day (their sequence and each count's ver),
-// which number the writes that made the counts, not what they hold.
+// the versions of the counts by day (their sequence and each count's ver)
+// and of the versioned kinds' rows (sqlgen.ItemVersions: their sequence and
+// each row's ver), which number the writes that made them, not what they
+// hold.
 func dumpHash(t *testing.T, db *sql.DB) string {
 	t.Helper()
 	tables := queryLines(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-		AND name NOT IN ('schema_migrations', '`+sqlgen.CountsSeq+`')`)
+		AND name NOT IN ('schema_migrations', '`+sqlgen.CountsSeq+`', '`+sqlgen.VersionSeq+`')`)
+	versioned := map[string]bool{}
+	for _, d := range emcdp.AllDescs {
+		versioned[d.Table] = sqlgen.Versioned(d)
+	}
 	h := sha256.New()
 	for _, tbl := range tables {
 		cols := queryLines(t, db, fmt.Sprintf(`SELECT printf('%%05d', cid) || name FROM pragma_table_info('%s')`, tbl))
 		var expr []string
 		for _, c := range cols {
-			if tbl == sqlgen.CountsTable && c[5:] == "ver" {
+			if (tbl == sqlgen.CountsTable || versioned[tbl]) && c[5:] == "ver" {
 				continue
 			}
 			expr = append(expr, `quote("`+c[5:]+`")`)

@@ -393,3 +393,51 @@ func SeekFrom(dl *Dialect, q *emcdp.Query, c *Clauses, k Key, skip int64) *Claus
 	}
 	return sc
 }
+
+// VersionSeq is the SQLite table of the one sequence that numbers the
+// versions of the versioned kinds' rows (ItemVersions). Like CountsSeq it
+// is never cleared, so a version number is never given twice.
+const VersionSeq = "item_versions_seq"
+
+// Versioned reports whether the SQLite store versions the rows of d
+// (ItemVersions): the kinds whose entity holds related rows (Desc.Related),
+// the backup job sessions with their restore points, whose encoded answers
+// are the costliest to make again.
+func Versioned(d *emcdp.Desc) bool { return d.Related != nil }
+
+// ItemVersions returns the SQLite statements that version the rows of d (a
+// Versioned kind), given the columns its table has: a column ver, and
+// triggers that set it to the next number of VersionSeq whenever the row is
+// inserted or updated, and whenever a related row (Desc.Related) naming it
+// is inserted, updated or removed. So a row's ver changes in the
+// transaction of every write that changes what its entity holds, whatever
+// process wrote and whichever release it was (the triggers are the
+// schema's), and, the sequence only growing, never comes back: a row
+// removed and inserted again gets a new number. A reader that finds a row
+// at a ver it has seen before may use what it made of the row then. A row
+// left from before the column has ver 0 until it is next written; no
+// written row has 0. The triggers on the table itself fire only where ver
+// stands still, so that their own write does not fire them again.
+func ItemVersions(d *emcdp.Desc, have map[string]bool) []string {
+	var stmts []string
+	if !have["ver"] {
+		stmts = append(stmts, "ALTER TABLE "+d.Table+" ADD COLUMN ver INTEGER NOT NULL DEFAULT 0")
+	}
+	set := func(where string) string {
+		return "BEGIN\n    UPDATE " + VersionSeq + " SET seq = seq + 1;\n    UPDATE " + d.Table + " SET ver = (SELECT seq FROM " +
+			VersionSeq + ") WHERE " + where + ";\nEND"
+	}
+	rel, col := d.Related.Of.Table, d.Related.Column
+	trigger := func(name, event, table string) string {
+		return "CREATE TRIGGER IF NOT EXISTS " + d.Table + "_ver_" + name + " AFTER " + event + " ON " + table + " FOR EACH ROW "
+	}
+	return append(stmts,
+		"CREATE TABLE IF NOT EXISTS "+VersionSeq+" (\n    one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),\n    seq INTEGER NOT NULL\n)",
+		"INSERT OR IGNORE INTO "+VersionSeq+" (one, seq) VALUES (1, 0)",
+		trigger("ins", "INSERT", d.Table)+set("id = NEW.id"),
+		trigger("upd", "UPDATE", d.Table)+"WHEN NEW.ver IS OLD.ver "+set("id = NEW.id"),
+		trigger("rel_ins", "INSERT", rel)+set("id = NEW."+col),
+		trigger("rel_upd", "UPDATE", rel)+set("id IN (OLD."+col+", NEW."+col+")"),
+		trigger("rel_del", "DELETE", rel)+set("id = OLD."+col),
+	)
+}

@@ -44,7 +44,8 @@ func (t Table) QueryCols(q *emcdp.Query) string {
 // to their descriptions: it creates the tables and indexes that do not
 // exist yet, adds the columns a description gained since, starts the row
 // counts of the counted tables, and creates and starts the counts by day
-// (CountsTable). The tables of the numbered migrations (Desc.Migrated) are
+// (CountsTable), with their versions and, on SQLite, the versions of the
+// Versioned kinds' rows (ItemVersions). The tables of the numbered migrations (Desc.Migrated) are
 // not made here, only extended. columns returns the names of the columns a
 // table has, from the engine's catalog; exec runs one statement (its error
 // is named by the statement's first line). A store calls it at open inside
@@ -85,6 +86,18 @@ func EnsureKinds(dl *Dialect, columns func(table string) (map[string]bool, error
 		}
 		if err := run(CountVersions(have)...); err != nil {
 			return err
+		}
+		for _, d := range emcdp.AllDescs {
+			if !Versioned(d) {
+				continue
+			}
+			have, err := columns(d.Table)
+			if err != nil {
+				return err
+			}
+			if err := run(ItemVersions(d, have)...); err != nil {
+				return err
+			}
 		}
 	}
 	for _, d := range emcdp.AllDescs {

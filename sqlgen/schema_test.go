@@ -49,14 +49,18 @@ func TestEnsureKinds(t *testing.T) {
 			}
 		}
 		want := []string{AddColumn(dl, d, d.Column("kind"))}
-		if dl == &SQLite { // the counts' versions, on a counts table without them
-			want = append(want, CountVersions(nil)[0])
+		if dl == &SQLite { // the counts' and the job sessions' versions, on tables without them
+			want = append(want, CountVersions(nil)[0], ItemVersions(emcdp.BackupJobSessionDesc, nil)[0])
 		}
 		if !slices.Equal(adds, want) {
 			t.Errorf("%s: columns added %q; want %q", dl.Name, adds, want)
 		}
 		if versioned := slices.Contains(ran, CountVersions(nil)[len(CountVersions(nil))-1]); versioned != (dl == &SQLite) {
 			t.Errorf("%s: the counts' version triggers created: %v", dl.Name, versioned)
+		}
+		items := ItemVersions(emcdp.BackupJobSessionDesc, nil)
+		if versioned := slices.Contains(ran, items[len(items)-1]); versioned != (dl == &SQLite) {
+			t.Errorf("%s: the job sessions' version triggers created: %v", dl.Name, versioned)
 		}
 		if !slices.Contains(ran, CreateCounts(dl)) || !slices.Contains(ran, CreateObjects(dl)[0]) {
 			t.Errorf("%s: the counts and includes tables are not created", dl.Name)

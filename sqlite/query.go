@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
@@ -13,29 +15,9 @@ import (
 // one read transaction, so they agree with each other. Total is counted only
 // when the page does not already tell it (sqlgen.PageTotal).
 func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
-	if err != nil {
-		return nil, err
-	}
-	t := sqlgen.Tables[q.Kind]
-
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, mapErr(err, "begin read")
-	}
-	defer tx.Rollback()
 	res := &emcdp.QueryResult{}
-	page, at, err := db.seek(ctx, tx, q, c)
-	if err != nil {
-		return nil, err
-	}
-	if page != nil { // nil: the page starts past the last row
-		stmt := selectStmt(t, q, page)
-		d := emcdp.KindDesc(q.Kind)
-		err = scanDesc(ctx, tx, d, q, stmt, page.Args, res)
+	total, err := db.query(ctx, q, func(tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, page *sqlgen.Clauses, at *pageStart) (int, error) {
+		err := scanDesc(ctx, tx, d, q, selectStmt(t.Name, t.QueryCols(q), page), page.Args, res)
 		if err == nil && at != nil {
 			db.remember(d, q, res, at)
 		}
@@ -45,17 +27,163 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		if err == nil {
 			err = loadRelated(ctx, tx, d, res.Items)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return res.Len(), err
+	})
+	if err != nil {
+		return nil, err
 	}
-	var told bool
-	if res.Total, told = sqlgen.PageTotal(q, c, res.Len()); !told {
-		if res.Total, err = count(ctx, tx, q, t, c); err != nil {
-			return nil, err
-		}
-	}
+	res.Total = total
 	return res, nil
+}
+
+// query runs the read of q in one read transaction: read reads the page
+// (page, its clauses; at as seek returns it) and returns the number of its
+// rows, unless the page starts past the last row; query returns the total,
+// counted only when the page does not already tell it
+// (sqlgen.PageTotal).
+func (db *DB) query(ctx context.Context, q *emcdp.Query,
+	read func(tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, page *sqlgen.Clauses, at *pageStart) (int, error)) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	c, err := sqlgen.Compile(&sqlgen.SQLite, q)
+	if err != nil {
+		return 0, err
+	}
+	t := sqlgen.Tables[q.Kind]
+
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, mapErr(err, "begin read")
+	}
+	defer tx.Rollback()
+	page, at, err := db.seek(ctx, tx, q, c)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	if page != nil { // nil: the page starts past the last row
+		if n, err = read(tx, emcdp.KindDesc(q.Kind), t, page, at); err != nil {
+			return 0, err
+		}
+	}
+	total, told := sqlgen.PageTotal(q, c, n)
+	if !told {
+		if total, err = count(ctx, tx, q, t, c); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// Versioned reports whether the items of k are versioned
+// (sqlgen.ItemVersions), so that QueryVersioned reads them.
+func (db *DB) Versioned(k emcdp.Kind) bool {
+	d := emcdp.KindDesc(k)
+	return d != nil && sqlgen.Versioned(d)
+}
+
+// versionedCols are the columns of a versioned page's first read: the id
+// and version of each row, and the creation time of a page that seek placed
+// in its day (for rememberKey).
+const versionedCols, versionedColsPlaced = "id, ver", "id, ver, creation_time"
+
+// QueryVersioned runs q, a query of entities of a Versioned kind: it reads
+// the page's ids and versions over the index that orders them, asks have
+// about each, and reads in full (with their related rows) only the rows
+// have lacks, by id, in the same read transaction as the page and its
+// count, so all agree.
+func (db *DB) QueryVersioned(ctx context.Context, q *emcdp.Query, have func(id emcdp.ID, ver int64) bool) (*emcdp.VersionedPage, error) {
+	if !db.Versioned(q.Kind) || q.Refs {
+		return nil, fmt.Errorf("sqlite: no versioned query of %v", q.Kind)
+	}
+	vp := &emcdp.VersionedPage{Res: &emcdp.QueryResult{}}
+	total, err := db.query(ctx, q, func(tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, page *sqlgen.Clauses, at *pageStart) (int, error) {
+		cols := versionedCols
+		if at != nil {
+			cols = versionedColsPlaced
+		}
+		missing, first, err := readVersions(ctx, tx, d, selectStmt(t.Name, cols, page), page.Args, at != nil, vp, have)
+		if err != nil {
+			return 0, err
+		}
+		if at != nil && len(vp.IDs) > 0 {
+			db.rememberKey(at, sqlgen.Key{Created: first, ID: vp.IDs[0]})
+		}
+		return len(vp.IDs), readByID(ctx, tx, d, t, q, missing, vp.Res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	vp.Res.Total = total
+	return vp, nil
+}
+
+// readVersions reads the ids and versions of a page (stmt: versionedCols,
+// or versionedColsPlaced when placed) into vp, and returns the ids that have
+// lacks, in page order, and the creation time of the page's first row when
+// placed.
+func readVersions(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, stmt string, args []any, placed bool,
+	vp *emcdp.VersionedPage, have func(id emcdp.ID, ver int64) bool) (missing []emcdp.ID, first int64, err error) {
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, 0, mapErr(err, "query "+d.Type)
+	}
+	defer rows.Close()
+	var raw sql.RawBytes
+	var ver, created int64
+	into := []any{&raw, &ver}
+	if placed {
+		into = append(into, &created)
+	}
+	for rows.Next() {
+		if err := rows.Scan(into...); err != nil {
+			return nil, 0, mapErr(err, "read "+d.Type)
+		}
+		var id emcdp.ID
+		if len(raw) != len(id) {
+			return nil, 0, fmt.Errorf("sqlite: read %s: an id of %d bytes", d.Type, len(raw))
+		}
+		copy(id[:], raw)
+		if len(vp.IDs) == 0 {
+			first = created
+		}
+		vp.IDs = append(vp.IDs, id)
+		vp.Vers = append(vp.Vers, ver)
+		if !have(id, ver) {
+			missing = append(missing, id)
+		}
+	}
+	return missing, first, mapErr(rows.Err(), "query "+d.Type)
+}
+
+// readByID reads the rows of ids (of d, in t; q's columns) into res in the
+// order of ids, with their includes and related rows, a chunk of ids per
+// statement.
+func readByID(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, q *emcdp.Query, ids []emcdp.ID, res *emcdp.QueryResult) error {
+	const chunk = 500
+	for part := range slices.Chunk(ids, chunk) {
+		args := make([]any, len(part))
+		for i := range part {
+			args[i] = part[i][:]
+		}
+		stmt := "SELECT " + t.QueryCols(q) + " FROM " + t.Name + " WHERE id IN (?" + strings.Repeat(", ?", len(part)-1) + ")"
+		if err := scanDesc(ctx, tx, d, q, stmt, args, res); err != nil {
+			return err
+		}
+	}
+	if len(res.Items) != len(ids) {
+		return fmt.Errorf("sqlite: read %s: %d rows of %d", d.Type, len(res.Items), len(ids))
+	}
+	at := make(map[emcdp.ID]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(res.Items, func(a, b any) int { return at[d.ID(a)] - at[d.ID(b)] })
+	if err := loadObjects(ctx, tx, d, res.Items); err != nil {
+		return err
+	}
+	return loadRelated(ctx, tx, d, res.Items)
 }
 
 // seek returns the clauses that read q's page (c, compiled from q). A deep
@@ -112,17 +240,22 @@ func (db *DB) remember(d *emcdp.Desc, q *emcdp.Query, res *emcdp.QueryResult, at
 		return
 	}
 	it := d.At(res, 0)
-	key := sqlgen.Key{Created: sqlgen.Nanos(created.Get(it).Time), ID: d.ID(it)}
+	db.rememberKey(at, sqlgen.Key{Created: sqlgen.Nanos(created.Get(it).Time), ID: d.ID(it)})
+}
+
+// rememberKey keeps key, that of a page's first row read from at, as an
+// anchor of its day, unless the row is of another day.
+func (db *DB) rememberKey(at *pageStart, key sqlgen.Key) {
 	if sqlgen.Bucket(key.Created) != at.day.bucket {
 		return
 	}
 	db.anchors.add(at.day, at.ver, at.k, key)
 }
 
-// selectStmt is the statement that reads the page of q (compiled into c)
-// from t: every column, or those of a reference (Table.QueryCols).
-func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
-	cols := t.QueryCols(q)
+// selectStmt is the statement that reads cols of the page compiled into c
+// from table: every column, or those of a reference (Table.QueryCols), or
+// a versioned page's (versionedCols).
+func selectStmt(table, cols string, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -135,10 +268,10 @@ func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
 		// that starts where the statement starts (at the start of its day,
 		// or at its anchor) reads its rows directly, newest first from
 		// the index of references alone.
-		return "SELECT " + cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
+		return "SELECT " + cols + " FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
 	}
-	stmt := "SELECT " + cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + cols + " FROM " + table + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkPlan(t, name, plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, c), c.Args...), want[name])
+		checkPlan(t, name, plan(t, db, selectStmt(sqlgen.Tables[q.Kind].Name, sqlgen.Tables[q.Kind].QueryCols(&q), c), c.Args...), want[name])
 		res, err := db.Query(ctx, &q)
 		if err != nil || res.Len() == 0 {
 			t.Errorf("%s: %d items, %v", name, res.Len(), err)
@@ -144,4 +145,77 @@ func TestRelatedNames(t *testing.T) {
 			t.Errorf("query, session %s: %d points, want %d, or other names", s.Name, len(s.RestorePoints), len(w))
 		}
 	}
+}
+
+// TestQueryVersioned checks that a versioned query gives the page's ids and
+// versions in the order of Query's page, and in full, in that order and
+// equal to Query's items, exactly the items the caller lacks: for pages
+// placed in their day from the counts (whose first row is remembered as an
+// anchor), filtered and sorted pages, and sessions with restore points.
+func TestQueryVersioned(t *testing.T) {
+	ctx := context.Background()
+	generated := openTemp(t)
+	if err := storetest.GenerateVBR(ctx, generated, 20000, 5000); err != nil {
+		t.Fatal(err)
+	}
+	withPoints := openTemp(t)
+	if err := withPoints.Apply(ctx, storetest.NewDataset(11, 2, 5, 14, 40).Batch(rand.New(rand.NewPCG(1, 2)))); err != nil {
+		t.Fatal(err)
+	}
+	byCreation, _ := emcdp.LookupField(emcdp.KindBackupJobSession, "CreationTime")
+	byEnd, _ := emcdp.LookupField(emcdp.KindBackupJobSession, "EndTime")
+	result, _ := emcdp.LookupField(emcdp.KindBackupJobSession, "Result")
+	for _, db := range []*DB{generated, withPoints} {
+		for _, q := range []emcdp.Query{
+			{PageSize: 100, Page: 1},
+			{PageSize: 30, Page: 7, Sort: &byCreation},
+			{PageSize: 30, Page: 9, Sort: &byCreation, Desc: true},
+			{PageSize: 25, Page: 3, Sort: &byEnd, Desc: true},
+			{PageSize: 10, Page: 2, Filter: &emcdp.Term{Field: result, Op: emcdp.OpEq, Value: emcdp.Value{Int: int64(emcdp.ResultSuccess)}}},
+			{PageSize: 10, Page: 1000},
+		} {
+			q.Kind = emcdp.KindBackupJobSession
+			want, err := db.Query(ctx, &q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[emcdp.ID]int64{}
+			lacks := func(id emcdp.ID, ver int64) bool { seen[id] = ver; return len(seen)%3 == 0 }
+			vp, err := db.QueryVersioned(ctx, &q, lacks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("page %d of %d sorted %v desc %v filtered %v", q.Page, q.PageSize, q.Sort != nil, q.Desc, q.Filter != nil)
+			if vp.Res.Total != want.Total || len(vp.IDs) != len(want.Items) || len(vp.Vers) != len(vp.IDs) {
+				t.Fatalf("%s: %d of %d items; want %d of %d", name, len(vp.IDs), vp.Res.Total, len(want.Items), want.Total)
+			}
+			var full []any
+			for i, id := range vp.IDs {
+				if want := want.Items[i].(*emcdp.JobSession).ID; id != want {
+					t.Fatalf("%s: item %d is %s; want %s", name, i, id, want)
+				}
+				if vp.Vers[i] <= 0 || seen[id] != vp.Vers[i] {
+					t.Fatalf("%s: item %d at version %d (told %d)", name, i, vp.Vers[i], seen[id])
+				}
+				if (i+1)%3 != 0 {
+					full = append(full, want.Items[i])
+				}
+			}
+			if got, want := sessionsText(vp.Res.Items), sessionsText(full); got != want {
+				t.Fatalf("%s: read in full\n%s\nwant\n%s", name, got, want)
+			}
+		}
+	}
+	if _, err := generated.QueryVersioned(ctx, &emcdp.Query{Kind: emcdp.KindReplicaJobSession, PageSize: 1, Page: 1}, nil); err == nil {
+		t.Error("a versioned query of an unversioned kind")
+	}
+}
+
+// sessionsText is the text of job sessions, every field.
+func sessionsText(items []any) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%+v\n", *it.(*emcdp.JobSession))
+	}
+	return b.String()
 }

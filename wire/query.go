@@ -23,22 +23,39 @@ func (p *PageLink) link() link { return link{rel: p.Rel, path: p.Href} }
 // always present, and Entities lists every entity list key of the real server,
 // all null but the one in use.
 func (e Encoder) QueryResult(dst []byte, base string, k emcdp.Kind, res *emcdp.QueryResult, r Rep, p Paging) []byte {
+	if res == nil {
+		return e.nothing(dst)
+	}
+	return e.queryResult(dst, base, k, res, nil, r, p)
+}
+
+// QueryResultOf writes the answer QueryResult writes for the page enc holds,
+// whose encoded items it copies: an item is written in the same bytes in
+// every answer of one encoder, base, kind and representation.
+func (e Encoder) QueryResultOf(dst []byte, base string, k emcdp.Kind, enc *Encoded, r Rep, p Paging) []byte {
+	if enc == nil || enc.Res == nil {
+		return e.nothing(dst)
+	}
+	return e.queryResult(dst, base, k, enc.Res, enc, r, p)
+}
+
+func (e Encoder) queryResult(dst []byte, base string, k emcdp.Kind, res *emcdp.QueryResult, enc *Encoded, r Rep, p Paging) []byte {
 	ki := kindOf(k)
-	if ki == nil || res == nil {
+	if ki == nil {
 		return e.nothing(dst)
 	}
 	dst = e.begin(dst)
 	if e.json() {
-		dst = jQueryResult(dst, e.keys(), base, k, ki, res, r, &p)
+		dst = jQueryResult(dst, e.keys(), base, k, ki, res, enc, r, &p)
 	} else {
 		const elem = "QueryResult"
 		dst = xStart(dst, 0, elem, true)
 		if r == Entity {
 			dst = xStart(dst, 1, "Entities", false)
-			dst = xList(dst, 2, ki.qlist, base, k, res, r, true)
+			dst = xList(dst, 2, ki.qlist, base, k, res, enc, r, true)
 			dst = xClose(dst, 1, "Entities")
 		} else {
-			dst = xList(dst, 1, "Refs", base, k, res, r, false)
+			dst = xList(dst, 1, "Refs", base, k, res, enc, r, false)
 		}
 		dst = xPaging(dst, 1, &p)
 		dst = xClose(dst, 0, elem)
@@ -71,7 +88,7 @@ func xPaging(b []byte, ind int, p *Paging) []byte {
 	return xClose(b, ind, elem)
 }
 
-func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, res *emcdp.QueryResult, r Rep, p *Paging) []byte {
+func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, res *emcdp.QueryResult, enc *Encoded, r Rep, p *Paging) []byte {
 	b = append(b, '{')
 	if r == Entity {
 		b = jNull(b, ks.Refs)
@@ -83,14 +100,14 @@ func jQueryResult(b []byte, ks *keys, base string, k emcdp.Kind, ki *kindInfo, r
 			}
 			b = append(jKey(b, ks.EntityLists[i]), '{')
 			b = append(jKey(b, listKey(ks, k)), '[')
-			b = jItems(b, ks, base, k, res, r, jSep)
+			b = jItems(b, ks, base, k, res, enc, r, jSep)
 			b = append(b, ']', '}')
 		}
 		b = append(b, '}')
 	} else {
 		b = append(jKey(b, ks.Refs), '{')
 		b = append(jKey(b, ks.Refs), '[')
-		b = jItems(b, ks, base, k, res, r, jSep)
+		b = jItems(b, ks, base, k, res, enc, r, jSep)
 		b = append(b, ']', '}')
 		b = jNull(b, ks.Entities)
 	}

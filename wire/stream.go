@@ -64,10 +64,10 @@ func (w *ListWriter) Items(dst []byte, base string, res *emcdp.QueryResult) []by
 			}
 			return b
 		}
-		return jItems(dst, ks, base, w.k, res, w.r, sep)
+		return jItems(dst, ks, base, w.k, res, nil, w.r, sep)
 	}
 	w.n += res.Len()
-	return xItems(dst, 1, base, w.k, res, w.r, false)
+	return xItems(dst, 1, base, w.k, res, nil, w.r, false)
 }
 
 // Close writes the end of a non-empty answer.

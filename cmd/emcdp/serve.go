@@ -225,6 +225,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			// every change to the store, so ended task sessions' answers
 			// may be kept.
 			BodyCacheBytes: bodyCacheBytes(soleWriter || fed),
+			// The versions of the items this cache keeps are the store's
+			// own (emcdp.VersionedQuerier), exact whoever writes.
+			ItemCacheBytes: api.DefaultItemCacheBytes,
 		},
 		HTTP: api.ServerConfig{
 			Addr: f.listen, HTTPAddr: f.httpListen,
