@@ -103,7 +103,8 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 }
 
 // EndBulk gives the writer back its usual page cache, builds the indexes
-// BeginBulk dropped and refreshes the planner statistics of their tables.
+// BeginBulk dropped (with the readers' idle connections closed meanwhile, see
+// leaveWAL) and refreshes the planner statistics of their tables.
 // It does nothing more when no bulk load is pending. Then it hands back the
 // memory the bulk load freed, lets trimLoop do so again, and schedules the
 // idle checkpoint that the bulk load held back.
