@@ -137,7 +137,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// needs no lock; with the mutex, every column of every row read took
 	// and released it (7 % of a deep page's instructions, 11 % of a day
 	// window's).
-	n := max(2, runtime.NumCPU())
+	n := readerConns()
 	db.r = sql.OpenDB(connector{dsn: base + "&_txlock=deferred&_query_only=1&_mutex=no&_cache_size=-8192&_stmt_cache_size=" +
 		strconv.Itoa(readStmtCache)})
 	db.r.SetMaxOpenConns(n)
@@ -162,6 +162,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	go db.trimLoop(db.trim)
 	return db, nil
 }
+
+// readerConns is the number of readers: one per core, at least two.
+func readerConns() int { return max(2, runtime.NumCPU()) }
 
 // releaseWriterCache frees the pages the writer holds in its page cache.
 // The cache is large for bulk writes (seeding), but between them it only
