@@ -125,6 +125,16 @@ func TestLogonCookieSecure(t *testing.T) {
 	if c := w.Header()["Set-Cookie"]; len(c) != 1 || c[0] != "X-RestSvcSessionId="+tok+"; Path=/api; Secure; HttpOnly" {
 		t.Errorf("Set-Cookie %q", c)
 	}
+	// An https --external-url makes it Secure whatever the case of its
+	// scheme, as URL schemes are case-insensitive (RFC 3986 §3.1).
+	for _, ext := range []string{"https://em.example.com:9398", "HTTPS://em.example.com:9398"} {
+		f.h = newHandler(Config{Store: f.st, Clock: f.clock, ExternalURL: ext, Auth: &auth.Service{Store: f.st, Clock: f.clock}})
+		w := f.do(t, req{method: "POST", target: "/api/sessionMngr/?v=latest", user: "operator", pw: f.secret})
+		tok, _ := tokenOf(t, w.Header(), w.Body.Bytes())
+		if c := w.Header()["Set-Cookie"]; len(c) != 1 || c[0] != "X-RestSvcSessionId="+tok+"; Path=/api; Secure; HttpOnly" {
+			t.Errorf("--external-url %s: Set-Cookie %q", ext, c)
+		}
+	}
 }
 
 func TestLogonEdgeBodies(t *testing.T) {

@@ -67,9 +67,11 @@ func (h *Handler) logon(c *call, _ []string) error {
 // that reaches the API under base: no script of a page may read it
 // (HttpOnly), and a browser that reached the API over HTTPS sends it over
 // HTTPS alone (Secure). The Enterprise Manager documents Path=/api only;
-// clients that send the cookie back are not affected by the others.
+// clients that send the cookie back are not affected by the others. The
+// scheme is matched in any case, as a configured external URL may spell it.
 func cookieAttributes(base string) string {
-	if strings.HasPrefix(base, "https:") {
+	const https = "https:"
+	if len(base) >= len(https) && strings.EqualFold(base[:len(https)], https) {
 		return "; Path=/api; Secure; HttpOnly"
 	}
 	return "; Path=/api; HttpOnly"
