@@ -100,7 +100,9 @@ func checkPlan(t *testing.T, name string, p []string, index string) {
 		t.Errorf("%s: plan %q sorts in a temporary b-tree", name, all)
 	}
 	for _, l := range p {
-		if strings.HasPrefix(l, "SCAN ") && !strings.Contains(l, "INDEX") {
+		// A packed read of references scans its subquery, a co-routine
+		// (selectStmt).
+		if strings.HasPrefix(l, "SCAN ") && !strings.Contains(l, "INDEX") && !strings.HasPrefix(l, "SCAN (subquery-") {
 			t.Errorf("%s: plan %q scans a table", name, all)
 		}
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 
 	"github.com/emcdp/emcdp"
@@ -33,9 +34,8 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		return nil, err
 	}
 	if page != nil { // nil: the page starts past the last row
-		stmt := selectStmt(t, q, page)
 		d := emcdp.KindDesc(q.Kind)
-		err = scanDesc(ctx, tx, d, q, stmt, page.Args, res)
+		err = readPage(ctx, tx, d, q, t, page, res)
 		if err == nil && at != nil {
 			db.remember(d, q, res, at)
 		}
@@ -56,6 +56,33 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 		}
 	}
 	return res, nil
+}
+
+// readPage adds the rows of q's page (compiled into page), items of d in
+// t, to res, which is empty. References are read packed when d's can be
+// (see selectStmt); rows whose strings are too long for that are read one
+// by one.
+func readPage(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, q *emcdp.Query, t sqlgen.Table, page *sqlgen.Clauses, res *emcdp.QueryResult) error {
+	stmt := selectStmt(t, q, page)
+	if pr := packedRefs(q); pr != nil {
+		rows, err := tx.QueryContext(ctx, stmt, page.Args...)
+		err = readPacked(rows, err, "read "+d.Type, func(p string) error { return pr.Add(res, p) })
+		if !errors.Is(err, sqlgen.ErrLongString) {
+			return err
+		}
+		*res = emcdp.QueryResult{}
+		stmt = selectFrom(t, t.QueryCols(q), page)
+	}
+	return scanDesc(ctx, tx, d, q, stmt, page.Args, res)
+}
+
+// packedRefs returns the packed read of q's references, or nil when q
+// reads every column or its kind's references cannot be read packed.
+func packedRefs(q *emcdp.Query) *sqlgen.PackedRefs {
+	if !q.Refs {
+		return nil
+	}
+	return sqlgen.PackedRefsOf(emcdp.KindDesc(q.Kind))
 }
 
 // seek returns the clauses that read q's page (c, compiled from q). A deep
@@ -120,9 +147,19 @@ func (db *DB) remember(d *emcdp.Desc, q *emcdp.Query, res *emcdp.QueryResult, at
 }
 
 // selectStmt is the statement that reads the page of q (compiled into c)
-// from t: every column, or those of a reference (Table.QueryCols).
+// from t: every column, or those of a reference (Table.QueryCols), which
+// are packed into one value when the kind's can be (sqlgen.PackedRefs):
+// one value through the driver instead of one per column of every row.
 func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
-	cols := t.QueryCols(q)
+	if pr := packedRefs(q); pr != nil {
+		return pr.Stmt(selectFrom(t, pr.Col, c))
+	}
+	return selectFrom(t, t.QueryCols(q), c)
+}
+
+// selectFrom is the statement that reads the result columns cols of the
+// page compiled into c from t.
+func selectFrom(t sqlgen.Table, cols string, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
