@@ -45,7 +45,8 @@ type PackedRefs struct {
 	cols []packedCol // RefProps of d, in order
 	// Col is SQLite's result column "… AS r" of one record, over the
 	// columns of RefProps by name, for Stmt.
-	Col string
+	Col   string
+	least int // the length of the shortest record
 }
 
 // packedCol is a column of a record: where it is and how it is read.
@@ -89,14 +90,14 @@ func newPackedRefs(d *emcdp.Desc) *PackedRefs {
 		col := packedCol{p: p}
 		switch p.Type {
 		case emcdp.TypeUID:
-			col.form = packedID
+			col.form, pr.least = packedID, pr.least+len(emcdp.ID{})
 			body = append(body, c)
 		case emcdp.TypeString:
-			col.form = packedString
+			col.form, pr.least = packedString, pr.least+1
 			head = append(head, "octet_length("+c+")")
 			body = append(body, c)
 		case emcdp.TypeInt, emcdp.TypeEnum, emcdp.TypeBool, emcdp.TypeDateTime:
-			col.form = packedInt
+			col.form, pr.least = packedInt, pr.least+4
 			head = append(head, "("+c+" >> 48) & 65535", "("+c+" >> 32) & 65535", "("+c+" >> 16) & 65535", c+" & 65535")
 		default:
 			return nil
@@ -120,10 +121,18 @@ func (pr *PackedRefs) Stmt(stmt string) string {
 }
 
 // Add adds the items of p, records as Stmt reads them, to res (Desc.Add);
-// their strings are pieces of p. A value cut short or with a header that
-// no record can have is an error.
-func (pr *PackedRefs) Add(res *emcdp.QueryResult, p string) error {
-	head := make([]int64, len(pr.cols)) // a record's header: strings' lengths and integers
+// their strings are pieces of p. p holds at most limit records when limit
+// is above 0 (a page's size): room for them is made at once. A value cut
+// short or with a header that no record can have is an error.
+func (pr *PackedRefs) Add(res *emcdp.QueryResult, p string, limit int) error {
+	if limit > 0 {
+		pr.d.Grow(res, min(len(p)/pr.least, limit))
+	}
+	var room [16]int64 // on the stack, as the header of every kind fits
+	head := room[:]    // a record's header: strings' lengths and integers
+	if len(pr.cols) > len(room) {
+		head = make([]int64, len(pr.cols))
+	}
 	for len(p) > 0 {
 		for i, c := range pr.cols {
 			switch c.form {

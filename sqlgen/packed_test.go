@@ -62,7 +62,7 @@ func TestPackedRefs(t *testing.T) {
 		p += taskRecord(&want[i])
 	}
 	res := &emcdp.QueryResult{}
-	if err := pr.Add(res, p); err != nil {
+	if err := pr.Add(res, p, 0); err != nil {
 		t.Fatal(err)
 	}
 	if len(res.TaskSessions) != len(want) {
@@ -74,13 +74,13 @@ func TestPackedRefs(t *testing.T) {
 				len(got.BackupServerName), got.CreationTime, w.ID, len(w.Name), len(w.PolicySessionName), len(w.BackupServerName), w.CreationTime)
 		}
 	}
-	if err := pr.Add(res, ""); err != nil || len(res.TaskSessions) != len(want) {
+	if err := pr.Add(res, "", 0); err != nil || len(res.TaskSessions) != len(want) {
 		t.Errorf("empty value: %v, %d items", err, len(res.TaskSessions)-len(want))
 	}
 
 	one := taskRecord(&want[1])
 	long := emcdp.TaskSession{Name: strings.Repeat("l", 0xFFFD)}
-	if err := pr.Add(&emcdp.QueryResult{}, one+taskRecord(&long)); !errors.Is(err, ErrLongString) {
+	if err := pr.Add(&emcdp.QueryResult{}, one+taskRecord(&long), 0); !errors.Is(err, ErrLongString) {
 		t.Errorf("a length of 0xFFFD: %v, want ErrLongString", err)
 	}
 	head := point(1) + point(0) + point(0)
@@ -91,7 +91,7 @@ func TestPackedRefs(t *testing.T) {
 		one + "\x80" + strings.Repeat("i", 60),                                                 // no code point
 		one + head + strings.Repeat("\x00", 4+10),                                              // an id cut short
 	} {
-		if err := pr.Add(&emcdp.QueryResult{}, bad); err == nil || errors.Is(err, ErrLongString) {
+		if err := pr.Add(&emcdp.QueryResult{}, bad, 1); err == nil || errors.Is(err, ErrLongString) {
 			t.Errorf("%q: %v, want an error", bad[len(one):], err)
 		}
 	}

@@ -456,30 +456,30 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 
 // addRelated reads the value of relatedStmt (or its error) into m.
 func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m *sqlgen.Related) error {
-	if err := readPacked(rows, err, "read "+rel.Of.Type, m.AddPacked); err != nil {
-		return err
+	op := "read " + rel.Of.Type
+	p, err := readPacked(rows, err, op)
+	if err == nil {
+		err = m.AddPacked(p)
 	}
 	m.Sort()
-	return nil
+	return mapErr(err, op)
 }
 
-// readPacked hands add the value of each row of rows, the result of a read
-// of one packed value (or its error, for op), as a string of its own.
-func readPacked(rows *sql.Rows, err error, op string, add func(p string) error) error {
+// readPacked returns the value of the one row of rows, the result of a
+// read of one packed value (or its error, for op), as a string of its own;
+// "" when it is NULL.
+func readPacked(rows *sql.Rows, err error, op string) (string, error) {
 	if err != nil {
-		return mapErr(err, op)
+		return "", mapErr(err, op)
 	}
 	defer rows.Close()
 	var packed sql.RawBytes
-	for rows.Next() {
+	if rows.Next() {
 		if err := rows.Scan(&packed); err != nil {
-			return mapErr(err, op)
-		}
-		if err := add(string(packed)); err != nil {
-			return mapErr(err, op)
+			return "", mapErr(err, op)
 		}
 	}
-	return mapErr(rows.Err(), op)
+	return string(packed), mapErr(rows.Err(), op)
 }
 
 // relatedStmt reads the related rows of n items as one value in the form

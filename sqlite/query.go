@@ -66,9 +66,12 @@ func readPage(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, q *emcdp.Query, t 
 	stmt := selectStmt(t, q, page)
 	if pr := packedRefs(q); pr != nil {
 		rows, err := tx.QueryContext(ctx, stmt, page.Args...)
-		err = readPacked(rows, err, "read "+d.Type, func(p string) error { return pr.Add(res, p) })
+		p, err := readPacked(rows, err, "read "+d.Type)
+		if err == nil {
+			err = pr.Add(res, p, q.PageSize)
+		}
 		if !errors.Is(err, sqlgen.ErrLongString) {
-			return err
+			return mapErr(err, "read "+d.Type)
 		}
 		*res = emcdp.QueryResult{}
 		stmt = selectFrom(t, t.QueryCols(q), page)
