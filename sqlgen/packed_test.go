@@ -96,3 +96,21 @@ func TestPackedRefs(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedRefsAllocs: a page of records read with its size known makes
+// room for its items once, and reads its records without allocating.
+func TestPackedRefsAllocs(t *testing.T) {
+	pr := PackedRefsOf(emcdp.CdpReplicaTaskSessionDesc)
+	s := emcdp.TaskSession{ID: emcdp.NewID(), Name: "vm-01@2026-11-30 10:00:00", PolicySessionName: "Policy 01@2026-11-30",
+		BackupServerName: "vbr-01.lab.local", CreationTime: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	p := strings.Repeat(taskRecord(&s), 2000)
+	res := &emcdp.QueryResult{}
+	if n := testing.AllocsPerRun(5, func() {
+		res.TaskSessions = nil
+		if err := pr.Add(res, p, 2000); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 1 || len(res.TaskSessions) != 2000 {
+		t.Errorf("%v allocations for %d items, want 1 for 2000", n, len(res.TaskSessions))
+	}
+}
