@@ -36,7 +36,8 @@ import (
 // (no limit) cost a record about 900 instructions more.
 
 // ErrLongString is the error of PackedRefs.Add when a string's length in
-// the header may have been cut to U+FFFD: the rows must be read unpacked.
+// the header may have been cut to U+FFFD, and a store's when a packed value
+// would pass its limit of a string: the rows must be read unpacked.
 var ErrLongString = errors.New("references: a string too long to read packed")
 
 // PackedRefs is the packed read of the references of a kind.

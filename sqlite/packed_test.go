@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
 	"github.com/emcdp/emcdp/storetest"
+	"github.com/mattn/go-sqlite3"
 )
 
 // TestPackedPages holds pages of task sessions' references, which SQLite
@@ -20,7 +22,8 @@ import (
 // end. Sessions with ids of every byte and names of every length form (one
 // to four bytes of UTF-8 for the length), NUL, bytes that are not UTF-8,
 // a creation time before 1970, and names too long for the packed form
-// (65,533 bytes, and more than 1,114,111) are among them.
+// (65,533 bytes, and more than 1,114,111) are among them; a page whose
+// packed value would pass SQLite's limit of a string is read row by row.
 func TestPackedPages(t *testing.T) {
 	ctx := context.Background()
 	db := openGenerated(t)
@@ -109,6 +112,40 @@ func TestPackedPages(t *testing.T) {
 	}
 	if res, _ := db.Query(ctx, &emcdp.Query{Kind: k, PageSize: 1, Page: 1, Filter: window}); res.Total < 100 {
 		t.Fatalf("the day window holds %d sessions, want a full page", res.Total)
+	}
+
+	// A page whose packed value passes SQLite's limit of a string, each
+	// of whose rows is within it, is read row by row.
+	var conns []*sql.Conn
+	for range db.r.Stats().MaxOpenConnections {
+		c, err := db.r.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		if err := c.Raw(func(dc any) error {
+			dc.(*sqlite3.SQLiteConn).SetLimit(sqlite3.SQLITE_LIMIT_LENGTH, 1<<20)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	q := emcdp.Query{Kind: k, Sort: &created, Desc: true, PageSize: 10000, Page: 1, Refs: true,
+		Filter: &emcdp.Term{Field: created, Op: emcdp.OpLt, Value: emcdp.Value{Time: model.CreationTime.Add(-time.Second)}}}
+	got, err := db.Query(ctx, &q)
+	if err != nil {
+		t.Fatalf("a packed value past the limit: %v", err)
+	}
+	q.Refs = false
+	want, err := db.Query(ctx, &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := refsDiff(d, got, want); diff != "" || d.Len(got) != 10000 {
+		t.Errorf("a packed value past the limit: %d items: %s", d.Len(got), diff)
 	}
 }
 

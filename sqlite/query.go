@@ -65,13 +65,14 @@ func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, er
 func readPage(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, q *emcdp.Query, t sqlgen.Table, page *sqlgen.Clauses, res *emcdp.QueryResult) error {
 	stmt := selectStmt(t, q, page)
 	if pr := packedRefs(q); pr != nil {
+		op := "read " + d.Type
 		rows, err := tx.QueryContext(ctx, stmt, page.Args...)
-		p, err := readPacked(rows, err, "read "+d.Type)
+		p, err := readPacked(rows, err, op)
 		if err == nil {
-			err = pr.Add(res, p, q.PageSize)
+			err = mapErr(pr.Add(res, p, q.PageSize), op)
 		}
 		if !errors.Is(err, sqlgen.ErrLongString) {
-			return mapErr(err, "read "+d.Type)
+			return err
 		}
 		*res = emcdp.QueryResult{}
 		stmt = selectFrom(t, t.QueryCols(q), page)
