@@ -2,6 +2,7 @@ package emcdp
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 )
@@ -201,8 +202,9 @@ func typed[T any](read func(ResourceStore, context.Context, ID) (*T, error), sli
 			*p = append(*p, *new(T))
 			return &(*p)[len(*p)-1]
 		},
-		Len: func(r *QueryResult) int { return len(*slice(r)) },
-		At:  func(r *QueryResult, i int) any { return &(*slice(r))[i] },
+		Len:  func(r *QueryResult) int { return len(*slice(r)) },
+		At:   func(r *QueryResult, i int) any { return &(*slice(r))[i] },
+		Grow: func(r *QueryResult, n int) { p := slice(r); *p = slices.Grow(*p, n) },
 	}
 }
 

@@ -2,6 +2,7 @@ package emcdp
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -115,6 +116,18 @@ type TypedResult struct {
 	Add  func(res *QueryResult) any                                     // appends a zero item and returns a pointer to it
 	Len  func(res *QueryResult) int
 	At   func(res *QueryResult, i int) any
+	Grow func(res *QueryResult, n int) // makes room for n more items
+}
+
+// Grow makes room in res for n more items of d, so that adding a page of
+// items known in advance grows their slice once instead of step by step
+// (copying every item added so far at each step).
+func (d *Desc) Grow(res *QueryResult, n int) {
+	if d.Typed != nil {
+		d.Typed.Grow(res, n)
+		return
+	}
+	res.Items = slices.Grow(res.Items, n)
 }
 
 // Add appends a new zero item of d to res and returns a pointer to it.

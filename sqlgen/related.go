@@ -100,6 +100,8 @@ func charPoint(s string) (int, int) {
 		return int(s[0]&0x1F)<<6 | int(s[1]&0x3F), 2
 	case len(s) >= 3 && s[0]&0xF0 == 0xE0 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80:
 		return int(s[0]&0x0F)<<12 | int(s[1]&0x3F)<<6 | int(s[2]&0x3F), 3
+	case len(s) >= 4 && s[0]&0xF8 == 0xF0 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80 && s[3]&0xC0 == 0x80:
+		return int(s[0]&0x07)<<18 | int(s[1]&0x3F)<<12 | int(s[2]&0x3F)<<6 | int(s[3]&0x3F), 4
 	}
 	return 0, 0
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/emcdp/emcdp"
 	"github.com/emcdp/emcdp/sqlgen"
+	"github.com/mattn/go-sqlite3"
 )
 
 // This file stores the described kinds (emcdp.AllDescs) generically: their
@@ -456,21 +458,40 @@ func loadRelated(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, items []any) er
 
 // addRelated reads the value of relatedStmt (or its error) into m.
 func addRelated(rel *emcdp.Related, rows *sql.Rows, err error, m *sqlgen.Related) error {
+	op := "read " + rel.Of.Type
+	p, err := readPacked(rows, err, op)
+	if err == nil {
+		err = mapErr(m.AddPacked(p), op)
+	}
+	m.Sort()
+	return err
+}
+
+// readPacked returns the value of the one row of rows, the result of a
+// read of one packed value (or its error, for op), as a string of its own;
+// "" when it is NULL. A value longer than SQLite's limit of a string is
+// sqlgen.ErrLongString: its rows are to be read one by one.
+func readPacked(rows *sql.Rows, err error, op string) (string, error) {
 	if err != nil {
-		return mapErr(err, "read "+rel.Of.Type)
+		return "", packedErr(err, op)
 	}
 	defer rows.Close()
 	var packed sql.RawBytes
-	for rows.Next() {
+	if rows.Next() {
 		if err := rows.Scan(&packed); err != nil {
-			return mapErr(err, "read "+rel.Of.Type)
-		}
-		if err := m.AddPacked(string(packed)); err != nil {
-			return mapErr(err, "read "+rel.Of.Type)
+			return "", packedErr(err, op)
 		}
 	}
-	m.Sort()
-	return mapErr(rows.Err(), "read "+rel.Of.Type)
+	return string(packed), packedErr(rows.Err(), op)
+}
+
+// packedErr is mapErr for the read of a packed value.
+func packedErr(err error, op string) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrTooBig {
+		return sqlgen.ErrLongString
+	}
+	return mapErr(err, op)
 }
 
 // relatedStmt reads the related rows of n items as one value in the form

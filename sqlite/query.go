@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,7 +18,7 @@ import (
 func (db *DB) Query(ctx context.Context, q *emcdp.Query) (*emcdp.QueryResult, error) {
 	res := &emcdp.QueryResult{}
 	total, err := db.query(ctx, q, func(tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, page *sqlgen.Clauses, at *pageStart) (int, error) {
-		err := scanDesc(ctx, tx, d, q, selectStmt(t.Name, t.QueryCols(q), page), page.Args, res)
+		err := readPage(ctx, tx, d, q, t, page, res)
 		if err == nil && at != nil {
 			db.remember(d, q, res, at)
 		}
@@ -103,7 +104,7 @@ func (db *DB) QueryVersioned(ctx context.Context, q *emcdp.Query, have func(id e
 		if at != nil {
 			cols = versionedColsPlaced
 		}
-		missing, first, err := readVersions(ctx, tx, d, selectStmt(t.Name, cols, page), page.Args, at != nil, vp, have)
+		missing, first, err := readVersions(ctx, tx, d, selectFrom(t, cols, page), page.Args, at != nil, vp, have)
 		if err != nil {
 			return 0, err
 		}
@@ -186,6 +187,37 @@ func readByID(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, t sqlgen.Table, q 
 	return loadRelated(ctx, tx, d, res.Items)
 }
 
+// readPage adds the rows of q's page (compiled into page), items of d in
+// t, to res, which is empty. References are read packed when d's can be
+// (see selectStmt); rows whose strings are too long for that are read one
+// by one.
+func readPage(ctx context.Context, tx *sql.Tx, d *emcdp.Desc, q *emcdp.Query, t sqlgen.Table, page *sqlgen.Clauses, res *emcdp.QueryResult) error {
+	stmt := selectStmt(t, q, page)
+	if pr := packedRefs(q); pr != nil {
+		op := "read " + d.Type
+		rows, err := tx.QueryContext(ctx, stmt, page.Args...)
+		p, err := readPacked(rows, err, op)
+		if err == nil {
+			err = mapErr(pr.Add(res, p, q.PageSize), op)
+		}
+		if !errors.Is(err, sqlgen.ErrLongString) {
+			return err
+		}
+		*res = emcdp.QueryResult{}
+		stmt = selectFrom(t, t.QueryCols(q), page)
+	}
+	return scanDesc(ctx, tx, d, q, stmt, page.Args, res)
+}
+
+// packedRefs returns the packed read of q's references, or nil when q
+// reads every column or its kind's references cannot be read packed.
+func packedRefs(q *emcdp.Query) *sqlgen.PackedRefs {
+	if !q.Refs {
+		return nil
+	}
+	return sqlgen.PackedRefsOf(emcdp.KindDesc(q.Kind))
+}
+
 // seek returns the clauses that read q's page (c, compiled from q). A deep
 // page in creation order without a filter starts inside the day that the
 // counts by day (sqlgen.CountsTable, read through the store's copy, days)
@@ -252,10 +284,20 @@ func (db *DB) rememberKey(at *pageStart, key sqlgen.Key) {
 	db.anchors.add(at.day, at.ver, at.k, key)
 }
 
-// selectStmt is the statement that reads cols of the page compiled into c
-// from table: every column, or those of a reference (Table.QueryCols), or
-// a versioned page's (versionedCols).
-func selectStmt(table, cols string, c *sqlgen.Clauses) string {
+// selectStmt is the statement that reads the page of q (compiled into c)
+// from t: every column, or those of a reference (Table.QueryCols), which
+// are packed into one value when the kind's can be (sqlgen.PackedRefs):
+// one value through the driver instead of one per column of every row.
+func selectStmt(t sqlgen.Table, q *emcdp.Query, c *sqlgen.Clauses) string {
+	if pr := packedRefs(q); pr != nil {
+		return pr.Stmt(selectFrom(t, pr.Col, c))
+	}
+	return selectFrom(t, t.QueryCols(q), c)
+}
+
+// selectFrom is the statement that reads the result columns cols of the
+// page compiled into c from t.
+func selectFrom(t sqlgen.Table, cols string, c *sqlgen.Clauses) string {
 	where := ""
 	if c.Where != "" {
 		where = " WHERE " + c.Where
@@ -268,10 +310,10 @@ func selectStmt(table, cols string, c *sqlgen.Clauses) string {
 		// that starts where the statement starts (at the start of its day,
 		// or at its anchor) reads its rows directly, newest first from
 		// the index of references alone.
-		return "SELECT " + cols + " FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table +
+		return "SELECT " + cols + " FROM " + t.Name + " WHERE rowid IN (SELECT rowid FROM " + t.Name +
 			where + " ORDER BY " + c.OrderBy + " " + c.Limit + ") ORDER BY " + c.OrderBy
 	}
-	stmt := "SELECT " + cols + " FROM " + table + where + " ORDER BY " + c.OrderBy
+	stmt := "SELECT " + cols + " FROM " + t.Name + where + " ORDER BY " + c.OrderBy
 	if c.Limit != "" {
 		stmt += " " + c.Limit
 	}

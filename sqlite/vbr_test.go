@@ -43,7 +43,7 @@ func TestMonitoringQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkPlan(t, name, plan(t, db, selectStmt(sqlgen.Tables[q.Kind].Name, sqlgen.Tables[q.Kind].QueryCols(&q), c), c.Args...), want[name])
+		checkPlan(t, name, plan(t, db, selectStmt(sqlgen.Tables[q.Kind], &q, c), c.Args...), want[name])
 		res, err := db.Query(ctx, &q)
 		if err != nil || res.Len() == 0 {
 			t.Errorf("%s: %d items, %v", name, res.Len(), err)

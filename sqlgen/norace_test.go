@@ -1,0 +1,5 @@
+//go:build !race
+
+package sqlgen
+
+const raceEnabled = false
