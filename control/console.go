@@ -18,7 +18,7 @@ import (
 // sets the console cookie, with which the address answers the console and
 // its files load. Everything the console shows comes from the endpoints
 // below and the others of the control API, which take the cookie only with
-// the console's header (see authorized).
+// the console's header (see bearer).
 func (p *Plane) serveUI(w http.ResponseWriter, r *http.Request) {
 	name, slash := strings.CutPrefix(r.URL.Path, Prefix+"ui/")
 	switch {
@@ -36,16 +36,20 @@ func (p *Plane) serveUI(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "GET")
 		return
 	}
-	switch {
-	case console.LogonFile(name):
-	case p.consoleLoggedOn(r, time.Now()) || p.authorized(r):
+	if !console.LogonFile(name) && !p.consoleLoggedOn(r, time.Now()) {
 		// A page's script and style load with the cookie alone: reading
 		// them changes nothing, and no page of another origin can read them.
-	case name == "":
-		name = console.LogonPage
-	default:
-		unauthorized(w)
-		return
+		switch ok, wait := p.bearer(r); {
+		case ok:
+		case wait > 0:
+			p.tooManyGuesses(w, wait)
+			return
+		case name == "":
+			name = console.LogonPage
+		default:
+			unauthorized(w)
+			return
+		}
 	}
 	if !console.Serve(w, r, name) {
 		writeError(w, http.StatusNotFound, "the console has no file "+strconv.Quote(clip(name, 100)))

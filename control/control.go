@@ -12,8 +12,6 @@ package control
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -47,6 +45,11 @@ type Config struct {
 	// the API's traffic and its failed logons, and nothing but the EM
 	// root, logon and health answers without credentials.
 	PublicMetrics bool
+	// MaxTokenFailures wrong control tokens within TokenFailureWindow lock
+	// out every token check until the window passes (see tokenGuard);
+	// 0: DefaultMaxTokenFailures, DefaultTokenFailureWindow.
+	MaxTokenFailures   int
+	TokenFailureWindow time.Duration
 	// JournalSize is the number of requests the journal keeps (default 1000).
 	JournalSize int
 	// Profile and BOM are the JSON dialect of injected Error bodies, as
@@ -64,7 +67,7 @@ type Plane struct {
 	cfg     Config
 	world   *World
 	token   string
-	tokenH  [32]byte
+	guard   *tokenGuard
 	faults  Faults
 	journal *Journal
 	metrics *metrics
@@ -86,7 +89,7 @@ func New(cfg Config) (*Plane, error) {
 		}
 		p.token = hex.EncodeToString(b[:])
 	}
-	p.tokenH = sha256.Sum256([]byte(p.token))
+	p.guard = newTokenGuard(p.token, cfg.MaxTokenFailures, cfg.TokenFailureWindow)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	p.idBase = "f" + hex.EncodeToString(b[:])
@@ -118,10 +121,11 @@ func (p *Plane) Observe(r *http.Request, o api.Outcome) {
 	}
 }
 
-// Reset puts the world, the clock, the fault rules and the journal back
-// as the server started.
+// Reset puts the world, the clock, the fault rules, the journal and the
+// count of wrong control tokens back as the server started.
 func (p *Plane) Reset(ctx context.Context) (float64, error) {
 	p.faults.Clear()
+	p.guard.clear()
 	took, err := p.world.Reset(ctx)
 	p.journal.Clear()
 	if err == nil {
@@ -144,21 +148,32 @@ func (p *Plane) Advance(ctx context.Context, d time.Duration) error {
 	return p.world.Step(ctx)
 }
 
-// authorized tells whether r bears the control token as a bearer token, or
-// comes from the console: its cookie, with its header (consoleHeader).
-func (p *Plane) authorized(r *http.Request) bool {
+// authorize tells whether r may use the control API (see bearer); when it
+// may not, authorize has answered: 401, or 429 while wrong tokens are
+// locked out.
+func (p *Plane) authorize(w http.ResponseWriter, r *http.Request) bool {
+	ok, wait := p.bearer(r)
+	switch {
+	case ok:
+	case wait > 0:
+		p.tooManyGuesses(w, wait)
+	default:
+		unauthorized(w)
+	}
+	return ok
+}
+
+// bearer tells whether r bears the control token as a bearer token, or
+// comes from the console: its cookie, with its header (consoleHeader); wait
+// is above 0 when a bearer token was not checked because wrong tokens are
+// locked out.
+func (p *Plane) bearer(r *http.Request) (ok bool, wait time.Duration) {
 	h := r.Header.Get("Authorization")
 	const scheme = "bearer "
 	if len(h) >= len(scheme) && strings.EqualFold(h[:len(scheme)], scheme) {
-		return p.isToken(strings.TrimSpace(h[len(scheme):]))
+		return p.guard.check(strings.TrimSpace(h[len(scheme):]))
 	}
-	return r.Header.Get(consoleHeader) != "" && p.consoleLoggedOn(r, time.Now())
-}
-
-// isToken compares s with the control token in constant time.
-func (p *Plane) isToken(s string) bool {
-	got := sha256.Sum256([]byte(s))
-	return subtle.ConstantTimeCompare(got[:], p.tokenH[:]) == 1
+	return r.Header.Get(consoleHeader) != "" && p.consoleLoggedOn(r, time.Now()), 0
 }
 
 // Wrap returns the handler of the whole server: the control API under
@@ -170,8 +185,7 @@ func (p *Plane) Wrap(em http.Handler) http.Handler {
 		case strings.HasPrefix(r.URL.Path, Prefix):
 			p.serveControl(w, r, em)
 		case r.URL.Path == MetricsPath:
-			if !p.cfg.PublicMetrics && !p.authorized(r) {
-				unauthorized(w)
+			if !p.cfg.PublicMetrics && !p.authorize(w, r) {
 				return
 			}
 			p.metrics.handler().ServeHTTP(w, r)

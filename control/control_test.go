@@ -84,7 +84,8 @@ var endpoints = []struct{ method, path, body string }{
 }
 
 // TestTokenRequired: without the token, or with a wrong one, every guarded
-// endpoint answers 401 and changes nothing.
+// endpoint answers 401 and changes nothing; past the limit of wrong bearer
+// tokens, 429, also for the right token, until a reset.
 func TestTokenRequired(t *testing.T) {
 	srv := emcdptest.Start(t, emcdptest.WithNow(t0))
 	if _, err := srv.Faults().Add(control.Rule{Path: "/nothing", Status: 500}); err != nil {
@@ -92,9 +93,19 @@ func TestTokenRequired(t *testing.T) {
 	}
 	srv.Client(t) // one journalled logon
 	before := len(srv.Journal().Entries(control.Filter{}))
-	for _, auth := range []string{"", "Bearer wrong", "Bearer " + srv.ControlToken + "x", "Basic " + srv.ControlToken, srv.ControlToken} {
+	wrong := 0 // wrong bearer tokens sent
+	for _, auth := range []string{"", "Basic " + srv.ControlToken, srv.ControlToken, "Bearer wrong", "Bearer " + srv.ControlToken + "x"} {
 		for _, e := range endpoints {
 			a := send(t, srv, e.method, e.path, auth, e.body)
+			if strings.HasPrefix(auth, "Bearer") {
+				wrong++
+			}
+			if wrong > control.DefaultMaxTokenFailures {
+				if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+					t.Errorf("%s %s with %q after %d wrong tokens = %d, want 429 with Retry-After", e.method, e.path, auth, wrong-1, a.status)
+				}
+				continue
+			}
 			if a.status != http.StatusUnauthorized {
 				t.Errorf("%s %s with %q = %d, want 401", e.method, e.path, auth, a.status)
 			}
@@ -112,7 +123,12 @@ func TestTokenRequired(t *testing.T) {
 	if n := len(srv.Journal().Entries(control.Filter{})); n != before {
 		t.Errorf("journal holds %d entries, had %d", n, before)
 	}
-	// The token is accepted whatever the scheme's case.
+	if a := send(t, srv, "GET", "/_emcdp/world", "Bearer "+srv.ControlToken, ""); a.status != http.StatusTooManyRequests {
+		t.Errorf("the token while wrong ones are locked out: %d, want 429", a.status)
+	}
+	// A reset forgets the wrong tokens; the token is accepted whatever the
+	// scheme's case.
+	srv.Reset(t)
 	if a := send(t, srv, "GET", "/_emcdp/world", "bearer "+srv.ControlToken, ""); a.status != http.StatusOK {
 		t.Errorf("lower-case scheme: %d", a.status)
 	}

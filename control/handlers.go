@@ -54,8 +54,7 @@ func (p *Plane) serveControl(w http.ResponseWriter, r *http.Request, em http.Han
 		p.serveUI(w, r)
 		return
 	}
-	if !p.authorized(r) {
-		unauthorized(w)
+	if !p.authorize(w, r) {
 		return
 	}
 	switch {

@@ -69,7 +69,7 @@ func (p *Plane) consoleLoggedOn(r *http.Request, now time.Time) bool {
 
 // serveConsoleLogon takes the control token from the console's logon page,
 // as the JSON body {"token": "…"}, and answers 204 with the console cookie,
-// or 401 for another token.
+// 401 for another token, or 429 while wrong tokens are locked out.
 func (p *Plane) serveConsoleLogon(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, "POST")
@@ -81,7 +81,12 @@ func (p *Plane) serveConsoleLogon(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &body) {
 		return
 	}
-	if !p.isToken(body.Token) {
+	ok, wait := p.guard.check(body.Token)
+	if wait > 0 {
+		p.tooManyGuesses(w, wait)
+		return
+	}
+	if !ok {
 		writeError(w, http.StatusUnauthorized, "this is not the control token (the token given to or printed by emcdp serve --control)")
 		return
 	}
@@ -97,8 +102,7 @@ func (p *Plane) serveConsoleLogoff(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
-	if !p.authorized(r) {
-		unauthorized(w)
+	if !p.authorize(w, r) {
 		return
 	}
 	p.setConsoleCookie(w, r, "", -1)

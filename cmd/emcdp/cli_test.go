@@ -55,6 +55,10 @@ func TestBadFlag(t *testing.T) {
 		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--session-window", "-24h"}, "--session-window must be positive"},
 		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--max-failures", "0"}, "--max-failures must be at least 1"},
 		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--max-page-size", "-5"}, "--max-page-size must be at least 1"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--control-max-failures", "0"}, "--control-max-failures must be at least 1"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--control-max-failures", "-3"}, "--control-max-failures must be at least 1"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--control-failure-window", "0"}, "--control-failure-window must be positive"},
+		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--control-failure-window", "-1m"}, "--control-failure-window must be positive"},
 		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--basic-cache", "-1s"}, "--basic-cache must not be negative"},
 		{[]string{"serve", "--data", "/nonexistent/emcdp-serve", "--task-delay", "-1s"}, "--task-delay must not be negative"},
 		// Settings the world cannot have, refused before any store is made.

@@ -77,6 +77,8 @@ type serveFlags struct {
 	logonWorkers   int
 	control        bool
 	controlToken   string
+	controlFails   int
+	controlWindow  time.Duration
 	publicMetrics  bool
 	journalSize    int
 	taskDelay      time.Duration
@@ -108,6 +110,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.BoolVar(&f.control, "control", false, "serve the control API under /_emcdp/ (reset, clock, faults, request journal); see docs/control.md")
 	fs.StringVar(&f.controlToken, "control-token", "", "bearer token of the control API (default: a random one, printed at start)")
+	fs.IntVar(&f.controlFails, "control-max-failures", control.DefaultMaxTokenFailures, "wrong control tokens (bearer or console logon, all clients together) within --control-failure-window before every token check answers 429")
+	fs.DurationVar(&f.controlWindow, "control-failure-window", control.DefaultTokenFailureWindow, "window for --control-max-failures; the lockout lasts until its oldest failure leaves it")
 	fs.BoolVar(&f.publicMetrics, "public-metrics", false, "serve /metrics without the control token (default: the token is required)")
 	fs.IntVar(&f.journalSize, "journal-size", control.DefaultJournalSize, "requests the control API's journal keeps (1…100000; each entry keeps up to 4 KiB of path and query)")
 	fs.BoolVar(&f.benchRoute, "bench-route", false, "serve the benchmark's static ceiling route (for emcdp bench only)")
@@ -235,6 +239,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 		},
 		Control: control.Config{
 			Enabled: f.control, Token: f.controlToken, PublicMetrics: f.publicMetrics, JournalSize: f.journalSize,
+			MaxTokenFailures: f.controlFails, TokenFailureWindow: f.controlWindow,
 		},
 		Logger: log,
 	})
@@ -305,7 +310,8 @@ func checkServeLimits(fs *flag.FlagSet, f *serveFlags) error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"session-timeout", f.sessionTimeout}, {"tick", f.tick}, {"failure-window", f.failureWindow}, {"session-window", f.sessionWindow}} {
+	}{{"session-timeout", f.sessionTimeout}, {"tick", f.tick}, {"failure-window", f.failureWindow}, {"session-window", f.sessionWindow},
+		{"control-failure-window", f.controlWindow}} {
 		if d.v <= 0 {
 			return badUsage(fs, "--%s must be positive, got %v", d.name, d.v)
 		}
@@ -313,7 +319,7 @@ func checkServeLimits(fs *flag.FlagSet, f *serveFlags) error {
 	for _, n := range []struct {
 		name string
 		v    int
-	}{{"max-failures", f.maxFailures}, {"max-page-size", f.maxPageSize}} {
+	}{{"max-failures", f.maxFailures}, {"max-page-size", f.maxPageSize}, {"control-max-failures", f.controlFails}} {
 		if n.v < 1 {
 			return badUsage(fs, "--%s must be at least 1, got %d", n.name, n.v)
 		}

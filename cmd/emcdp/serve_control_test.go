@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,24 @@ func TestServeMetricsAuth(t *testing.T) {
 	}
 	if st, _ := get(t, "GET", url+"/metrics", ""); st != http.StatusOK {
 		t.Errorf("/metrics with --public-metrics = %d", st)
+	}
+}
+
+// TestServeControlGuesses: --control-max-failures and
+// --control-failure-window reach the control plane: past the wrong tokens
+// allowed, the right token is refused with 429 too, on the control API and
+// on the metrics.
+func TestServeControlGuesses(t *testing.T) {
+	url, _, _ := startServe(t, "--demo", "--control", "--control-token", "tok-789", "--data", t.TempDir(),
+		"--control-max-failures", "2", "--control-failure-window", "1h")
+	for i := range 2 {
+		if st, b := get(t, "GET", url+"/_emcdp/world", "tok-78"+strconv.Itoa(i)); st != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d = %d %s, want 401", i, st, b)
+		}
+	}
+	for _, p := range []string{"/_emcdp/world", "/metrics"} {
+		if st, b := get(t, "GET", url+p, "tok-789"); st != http.StatusTooManyRequests || !strings.Contains(string(b), "2 within 1h0m0s") {
+			t.Errorf("GET %s with the token after 2 wrong ones = %d %s, want 429 naming the limit", p, st, b)
+		}
 	}
 }
