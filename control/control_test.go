@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -26,27 +25,11 @@ type answer struct {
 
 func send(t *testing.T, srv *emcdptest.Server, method, path, auth, body string) answer {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var hdr map[string]string
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		hdr = map[string]string{"Authorization": auth}
 	}
-	resp, err := srv.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{resp.StatusCode, resp.Header, b}
+	return sendWith(t, srv, method, path, hdr, nil, body)
 }
 
 // do sends an authorised request, expects want and decodes into v.
