@@ -57,24 +57,10 @@ func (h *Handler) logon(c *call, _ []string) error {
 	c.caller = &auth.Caller{UserName: user, UserKey: emcdp.UserKey(user), Session: ls}
 	hd := c.w.Header()
 	hd[sessionHeader] = []string{tok}
-	hd["Set-Cookie"] = []string{sessionHeader + "=" + tok + cookieAttributes(c.base)}
+	hd["Set-Cookie"] = []string{sessionHeader + "=" + tok + "; Path=/api"}
 	c.status = http.StatusCreated
 	c.buf = c.enc.LogonSession(c.buf, c.base, ls)
 	return nil
-}
-
-// cookieAttributes returns the attributes of the session cookie for a client
-// that reaches the API under base: no script of a page may read it
-// (HttpOnly), and a browser that reached the API over HTTPS sends it over
-// HTTPS alone (Secure). The Enterprise Manager documents Path=/api only;
-// clients that send the cookie back are not affected by the others. The
-// scheme is matched in any case, as a configured external URL may spell it.
-func cookieAttributes(base string) string {
-	const https = "https:"
-	if len(base) >= len(https) && strings.EqualFold(base[:len(https)], https) {
-		return "; Path=/api; Secure; HttpOnly"
-	}
-	return "; Path=/api; HttpOnly"
 }
 
 // logonSessions answers GET /api/logonSessions with the calling session
